@@ -1,0 +1,3 @@
+from vision_lab.cli import main
+
+raise SystemExit(main())

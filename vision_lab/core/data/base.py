@@ -1,0 +1,87 @@
+"""The one shape every dataset takes, whatever its source."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vision_lab.core.errors import DataError
+
+#: ``progress(done, total)`` in bytes or items; ``total`` may be ``None`` when unknown.
+#: Returning ``False`` asks the caller to cancel (downloads raise DownloadCancelled).
+ProgressFn = Callable[[int, "int | None"], "bool | None"]
+
+
+@dataclass(frozen=True, eq=False)
+class ImageDataset:
+    """Images as uint8 ``N×H×W×C`` (C is 1 or 3) with integer labels, split into train and validation."""
+
+    name: str
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    val_images: np.ndarray
+    val_labels: np.ndarray
+    class_names: tuple[str, ...]
+    source: str
+    #: Free-form facts worth showing a user (e.g. "skipped 3 unreadable files").
+    notes: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        for split, x, y in (
+            ("train", self.train_images, self.train_labels),
+            ("validation", self.val_images, self.val_labels),
+        ):
+            if x.dtype != np.uint8 or x.ndim != 4 or x.shape[-1] not in (1, 3):
+                raise DataError(
+                    f"Dataset {self.name!r}: {split} images must be uint8 N×H×W×C with C 1 or 3, "
+                    f"got {x.dtype} {x.shape}."
+                )
+            if y.ndim != 1 or len(y) != len(x):
+                raise DataError(f"Dataset {self.name!r}: {split} has {len(x)} images but {len(y)} labels.")
+        if self.train_images.shape[1:] != self.val_images.shape[1:]:
+            raise DataError(f"Dataset {self.name!r}: train and validation images differ in shape.")
+        if len(self.train_images) == 0:
+            raise DataError(f"Dataset {self.name!r} has no training images.")
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """``(H, W, C)``."""
+        h, w, c = self.train_images.shape[1:]
+        return int(h), int(w), int(c)
+
+    @property
+    def channels(self) -> int:
+        return self.image_shape[2]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def class_counts(self, split: str = "train") -> np.ndarray:
+        labels = self.train_labels if split == "train" else self.val_labels
+        return np.bincount(labels.astype(np.int64), minlength=self.num_classes)
+
+
+def stratified_split(
+    images: np.ndarray, labels: np.ndarray, fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Seeded, stratified hold-out: ``fraction`` of each class goes to validation.
+
+    Returns ``train_x, train_y, val_x, val_y``; order inside each split is by original index.
+    """
+    rng = np.random.default_rng(seed)
+    val_idx: list[np.ndarray] = []
+    for cls in np.unique(labels):
+        idx = np.flatnonzero(labels == cls)
+        n_val = round(len(idx) * fraction)
+        if len(idx) > 1:
+            n_val = min(max(n_val, 1), len(idx) - 1)
+        else:
+            n_val = 0
+        val_idx.append(rng.choice(idx, size=n_val, replace=False))
+    val = np.sort(np.concatenate(val_idx)) if val_idx else np.array([], dtype=np.int64)
+    mask = np.ones(len(labels), dtype=bool)
+    mask[val] = False
+    return images[mask], labels[mask], images[val], labels[val]

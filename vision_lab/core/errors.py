@@ -1,0 +1,29 @@
+"""Errors that describe a user's mistake in one sentence.
+
+Front ends catch :class:`VisionLabError` and show its message as is (CLI: exit code 2;
+GUI: a message next to the control or a dialog). Anything else is a bug and keeps its traceback.
+"""
+
+
+class VisionLabError(Exception):
+    """Base class: ``str(err)`` is one sentence naming the problem."""
+
+
+class ConfigError(VisionLabError, ValueError):
+    """A configuration value or file is invalid."""
+
+
+class DataError(VisionLabError):
+    """A dataset is missing, unreadable, corrupt or not in a supported format."""
+
+
+class DownloadError(DataError):
+    """A download failed, was cut off, or its checksum did not match."""
+
+
+class DownloadCancelled(DownloadError):
+    """The user cancelled a download."""
+
+
+class RunError(VisionLabError):
+    """A run folder is missing, incomplete or cannot be written."""
