@@ -1,0 +1,406 @@
+"""The whole experiment as frozen dataclasses, to and from JSON.
+
+Every knob the GUI shows is a field here, and a run is reproducible from its ``config.json``
+alone. Parsing is strict: an unknown key, a wrong type or an out-of-range value raises
+:class:`ConfigError` with one sentence naming the field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import types
+import typing
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, TypeVar, Union
+
+from vision_lab.core.errors import ConfigError
+
+CONFIG_VERSION = 1
+
+FAMILIES = ("mlp", "cnn", "autoencoder", "gan")
+FAMILY_TITLES = {"mlp": "MLP classifier", "cnn": "CNN classifier", "autoencoder": "Autoencoder", "gan": "GAN"}
+ACTIVATIONS = ("relu", "leaky_relu", "gelu", "tanh", "sigmoid")
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+AE_VARIANTS = ("dense", "conv")
+
+# Guards against values that would only ever be typos (batch 10^9, a 10^6-wide layer).
+MAX_WIDTH = 16384
+MAX_BATCH = 65536
+MAX_EPOCHS = 100000
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    name: str = "mnist-5k"
+    """A dataset name (``vision-lab datasets``) or a path."""
+    val_fraction: float = 0.1
+    """Hold-out fraction for datasets without a test split."""
+    split_seed: int = 0
+    image_size: int | None = None
+    """Resize target for image folders and the size of procedural shapes."""
+    channels: int | None = None
+    count: int | None = None
+    """How many procedural images to make (``shapes``)."""
+    limit: int | None = None
+    """Use only the first N training images (seeded subset); tiny runs and tests."""
+    val_limit: int | None = None
+
+    def validate(self) -> None:
+        if not self.name.strip():
+            raise ConfigError("The dataset name is empty.")
+        _check_range("data.val_fraction", self.val_fraction, 0.0, 0.9)
+        if self.image_size is not None:
+            _check_range("data.image_size", self.image_size, 8, 256)
+        if self.channels is not None and self.channels not in (1, 3):
+            raise ConfigError(f"data.channels must be 1 or 3, got {self.channels}.")
+        for name in ("count", "limit", "val_limit"):
+            value = getattr(self, name)
+            if value is not None:
+                _check_range(f"data.{name}", value, 1, 10_000_000)
+
+
+@dataclass(frozen=True)
+class MLPConfig:
+    hidden: tuple[int, ...] = (256, 128)
+    activation: str = "relu"
+    dropout: float = 0.2
+    batch_norm: bool = False
+
+    def validate(self) -> None:
+        _check_widths("mlp.hidden", self.hidden, allow_empty=True)
+        _check_choice("mlp.activation", self.activation, ACTIVATIONS)
+        _check_range("mlp.dropout", self.dropout, 0.0, 0.95)
+
+
+@dataclass(frozen=True)
+class ConvBlock:
+    channels: int = 32
+    kernel: int = 3
+    pool: bool = True
+    batch_norm: bool = False
+    dropout: float = 0.0
+
+
+@dataclass(frozen=True)
+class CNNConfig:
+    blocks: tuple[ConvBlock, ...] = (ConvBlock(32), ConvBlock(64))
+    dense: tuple[int, ...] = (128,)
+    activation: str = "relu"
+    dropout: float = 0.3
+    """Dropout before each dense layer."""
+
+    def validate(self) -> None:
+        if not self.blocks:
+            raise ConfigError("cnn.blocks must hold at least one convolution block.")
+        if len(self.blocks) > 6:
+            raise ConfigError(f"cnn.blocks holds {len(self.blocks)} blocks; at most 6 fit a 28-pixel image.")
+        for i, block in enumerate(self.blocks):
+            _check_range(f"cnn.blocks[{i}].channels", block.channels, 1, 2048)
+            if block.kernel not in (1, 3, 5, 7):
+                raise ConfigError(f"cnn.blocks[{i}].kernel must be 1, 3, 5 or 7, got {block.kernel}.")
+            _check_range(f"cnn.blocks[{i}].dropout", block.dropout, 0.0, 0.95)
+        if sum(b.pool for b in self.blocks) > 3:
+            raise ConfigError("cnn.blocks pool more than 3 times; a 28-pixel image would shrink to nothing.")
+        _check_widths("cnn.dense", self.dense, allow_empty=True)
+        _check_choice("cnn.activation", self.activation, ACTIVATIONS)
+        _check_range("cnn.dropout", self.dropout, 0.0, 0.95)
+
+
+@dataclass(frozen=True)
+class AutoencoderConfig:
+    variant: str = "dense"
+    latent_dim: int = 32
+    hidden: tuple[int, ...] = (256,)
+    """Dense variant: widths between the image and the latent code (mirrored in the decoder)."""
+    conv_channels: tuple[int, ...] = (32, 64)
+    """Conv variant: channels of the stride-2 convolutions."""
+    activation: str = "relu"
+
+    def validate(self) -> None:
+        _check_choice("autoencoder.variant", self.variant, AE_VARIANTS)
+        _check_range("autoencoder.latent_dim", self.latent_dim, 1, 4096)
+        _check_widths("autoencoder.hidden", self.hidden, allow_empty=True)
+        _check_widths("autoencoder.conv_channels", self.conv_channels, allow_empty=False, max_len=2)
+        _check_choice("autoencoder.activation", self.activation, ACTIVATIONS)
+
+
+@dataclass(frozen=True)
+class GANConfig:
+    latent_dim: int = 100
+    g_width: int = 256
+    """Channels of the generator's first 7×7 (8×8 at 32 px) map; halved by each transposed conv."""
+    d_width: int = 64
+    """Channels of the discriminator's first convolution; doubled by the second."""
+    d_dropout: float = 0.3
+    d_lr: float | None = None
+    """Discriminator learning rate; None uses the optimizer's (the generator's) rate."""
+    d_steps: int = 1
+    """Discriminator updates per generator update."""
+    label_smoothing: float = 0.0
+    """One-sided: real images are labelled ``1 - label_smoothing`` for the discriminator."""
+    judge_samples: int = 500
+
+    def validate(self) -> None:
+        _check_range("gan.latent_dim", self.latent_dim, 1, 4096)
+        _check_range("gan.g_width", self.g_width, 4, 4096)
+        if self.g_width % 4:
+            raise ConfigError(f"gan.g_width must be a multiple of 4, got {self.g_width}.")
+        _check_range("gan.d_width", self.d_width, 1, 4096)
+        _check_range("gan.d_dropout", self.d_dropout, 0.0, 0.95)
+        if self.d_lr is not None:
+            _check_lr("gan.d_lr", self.d_lr)
+        _check_range("gan.d_steps", self.d_steps, 1, 100)
+        _check_range("gan.label_smoothing", self.label_smoothing, 0.0, 0.5)
+        _check_range("gan.judge_samples", self.judge_samples, 10, 100000)
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    name: str = "adam"
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    momentum: float = 0.9
+    """SGD and RMSprop momentum."""
+    beta1: float = 0.9
+    beta2: float = 0.999
+
+    def validate(self) -> None:
+        _check_choice("optim.name", self.name, OPTIMIZERS)
+        _check_lr("optim.lr", self.lr)
+        _check_range("optim.weight_decay", self.weight_decay, 0.0, 1.0)
+        _check_range("optim.momentum", self.momentum, 0.0, 0.999)
+        _check_range("optim.beta1", self.beta1, 0.0, 0.9999)
+        _check_range("optim.beta2", self.beta2, 0.0, 0.99999)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 5
+    batch_size: int = 64
+    seed: int = 0
+    device: str = "auto"
+    max_steps: int | None = None
+    """Stop after this many steps in all (tiny runs and demos)."""
+    report_seconds: float = 0.1
+    """Live metric events at most this often (and at every epoch end)."""
+    preview_seconds: float = 1.0
+    """Previews at most this often (and at every epoch end)."""
+    log_every: int = 0
+    """A metrics.csv row every N steps; 0 picks about 50 rows per epoch. Step-based so the file is reproducible."""
+
+    def validate(self) -> None:
+        _check_range("train.epochs", self.epochs, 1, MAX_EPOCHS)
+        _check_range("train.batch_size", self.batch_size, 1, MAX_BATCH)
+        _check_range("train.seed", self.seed, 0, 2**63 - 1)
+        _check_choice("train.device", self.device, DEVICES)
+        if self.max_steps is not None:
+            _check_range("train.max_steps", self.max_steps, 1, 10**12)
+        _check_range("train.report_seconds", self.report_seconds, 0.0, 3600.0)
+        _check_range("train.preview_seconds", self.preview_seconds, 0.0, 3600.0)
+        _check_range("train.log_every", self.log_every, 0, 10**9)
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """One experiment: which family, its knobs, the data, the optimizer and the schedule."""
+
+    model: str = "cnn"
+    data: DataConfig = field(default_factory=DataConfig)
+    mlp: MLPConfig = field(default_factory=MLPConfig)
+    cnn: CNNConfig = field(default_factory=CNNConfig)
+    autoencoder: AutoencoderConfig = field(default_factory=AutoencoderConfig)
+    gan: GANConfig = field(default_factory=GANConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    name: str = ""
+    """Free text shown in the runs list."""
+    version: int = CONFIG_VERSION
+
+    def validate(self) -> ExperimentConfig:
+        if self.version > CONFIG_VERSION:
+            raise ConfigError(
+                f"This config was written by a newer Vision Lab (format {self.version}); "
+                f"this version reads format {CONFIG_VERSION} and older."
+            )
+        _check_choice("model", self.model, FAMILIES)
+        for part in (self.data, self.mlp, self.cnn, self.autoencoder, self.gan, self.optim, self.train):
+            part.validate()
+        return self
+
+    @property
+    def family_config(self) -> MLPConfig | CNNConfig | AutoencoderConfig | GANConfig:
+        return getattr(self, self.model)
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.model in ("mlp", "cnn")
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_jsonable(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ExperimentConfig:
+        if not isinstance(data, dict):
+            raise ConfigError("A config must be a JSON object.")
+        version = data.get("version", CONFIG_VERSION)
+        if isinstance(version, int) and version > CONFIG_VERSION:
+            raise ConfigError(
+                f"This config was written by a newer Vision Lab (format {version}); "
+                f"this version reads format {CONFIG_VERSION} and older."
+            )
+        return _from_jsonable(cls, data, "").validate()
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "config") -> ExperimentConfig:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ConfigError(
+                f"{source} is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})."
+            ) from None
+        return cls.from_dict(data)
+
+    @classmethod
+    def load(cls, path: str | Path) -> ExperimentConfig:
+        path = Path(path).expanduser()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"Config file '{path}' does not exist.") from None
+        except IsADirectoryError:
+            raise ConfigError(f"Config path '{path}' is a folder, not a JSON file.") from None
+        except (OSError, UnicodeDecodeError) as err:
+            raise ConfigError(f"Config file '{path}' cannot be read ({err.__class__.__name__}).") from None
+        return cls.from_json(text, source=f"Config file '{path}'")
+
+    def replace(self, **changes: Any) -> ExperimentConfig:
+        return replace(self, **changes)
+
+
+def default_config(model: str = "cnn", **changes: Any) -> ExperimentConfig:
+    """Sensible defaults per family: the GAN trains with Adam 2e-4, betas 0.5/0.999 (DCGAN's)."""
+    _check_choice("model", model, FAMILIES)
+    cfg = ExperimentConfig(model=model)
+    if model == "gan":
+        cfg = replace(
+            cfg,
+            optim=OptimConfig(name="adam", lr=2e-4, beta1=0.5, beta2=0.999),
+            train=replace(cfg.train, epochs=20, batch_size=64),
+        )
+    elif model == "autoencoder":
+        cfg = replace(cfg, train=replace(cfg.train, epochs=10))
+    return replace(cfg, **changes)
+
+
+def with_overrides(cfg: ExperimentConfig, **dotted: Any) -> ExperimentConfig:
+    """``with_overrides(cfg, **{"train.epochs": 3, "optim.lr": 0.01})``; None values are skipped."""
+    for key, value in dotted.items():
+        if value is None:
+            continue
+        head, _, attr = key.partition(".")
+        if not attr:
+            cfg = replace(cfg, **{head: value})
+        else:
+            cfg = replace(cfg, **{head: replace(getattr(cfg, head), **{attr: value})})
+    return cfg
+
+
+# --- validation helpers -------------------------------------------------------------------------
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}.")
+
+
+def _check_range(name: str, value: float, lo: float, hi: float) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{name} must be a finite number, got {value}.")
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name} must be between {lo:g} and {hi:g}, got {value:g}.")
+
+
+def _check_lr(name: str, value: float) -> None:
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{name} (learning rate) must be a positive number, got {value}.")
+    if value > 10:
+        raise ConfigError(f"{name} (learning rate) of {value:g} is absurdly large; use at most 10.")
+
+
+def _check_widths(name: str, widths: tuple[int, ...], *, allow_empty: bool, max_len: int = 16) -> None:
+    if not widths and not allow_empty:
+        raise ConfigError(f"{name} must not be empty.")
+    if len(widths) > max_len:
+        raise ConfigError(f"{name} holds {len(widths)} layers; at most {max_len} are allowed.")
+    for w in widths:
+        _check_range(f"{name} width", w, 1, MAX_WIDTH)
+
+
+# --- strict JSON (de)serialisation ----------------------------------------------------------------
+
+
+def _to_jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return {f.name: _to_jsonable(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple | list):
+        return [_to_jsonable(v) for v in value]
+    return value
+
+
+T = TypeVar("T")
+
+
+def _from_jsonable(tp: Any, data: Any, where: str) -> Any:
+    label = where or "config"
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(data, dict):
+            raise ConfigError(f"{label} must be a JSON object, got {type(data).__name__}.")
+        hints = typing.get_type_hints(tp)
+        known = {f.name for f in fields(tp)}
+        for key in data:
+            if key not in known:
+                raise ConfigError(
+                    f"Unknown config key {where + '.' if where else ''}{key!s} (known: {', '.join(sorted(known))})."
+                )
+        kwargs = {
+            key: _from_jsonable(hints[key], value, f"{where}.{key}" if where else key) for key, value in data.items()
+        }
+        return tp(**kwargs)
+    if origin in (Union, types.UnionType):
+        args = typing.get_args(tp)
+        if data is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _from_jsonable(inner[0], data, where)
+    if origin is tuple:
+        if not isinstance(data, list):
+            raise ConfigError(f"{label} must be a list, got {type(data).__name__}.")
+        (item_type, _ellipsis) = typing.get_args(tp)
+        return tuple(_from_jsonable(item_type, v, f"{label}[{i}]") for i, v in enumerate(data))
+    if tp is bool:
+        if not isinstance(data, bool):
+            raise ConfigError(f"{label} must be true or false, got {data!r}.")
+        return data
+    if tp is int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            if isinstance(data, float) and data.is_integer():
+                return int(data)
+            raise ConfigError(f"{label} must be a whole number, got {data!r}.")
+        return data
+    if tp is float:
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            raise ConfigError(f"{label} must be a number, got {data!r}.")
+        return float(data)
+    if tp is str:
+        if not isinstance(data, str):
+            raise ConfigError(f"{label} must be text, got {data!r}.")
+        return data
+    raise TypeError(f"unsupported config type {tp!r}")  # a bug in this module, not a user mistake
