@@ -76,7 +76,9 @@ def stratified_split(
     for cls in np.unique(labels):
         idx = np.flatnonzero(labels == cls)
         n_val = round(len(idx) * fraction)
-        if len(idx) > 1:
+        if fraction <= 0:
+            n_val = 0  # no hold-out asked for: don't force one image per class
+        elif len(idx) > 1:
             n_val = min(max(n_val, 1), len(idx) - 1)
         else:
             n_val = 0

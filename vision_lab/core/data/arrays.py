@@ -1,0 +1,88 @@
+"""Bring arrays from any source into ImageDataset's shape: uint8 N×H×W×C images, int64 labels."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from vision_lab.core.errors import DataError
+
+
+def as_uint8_images(x: np.ndarray, what: str) -> np.ndarray:
+    """N×H×W or N×H×W×C (or N×C×H×W with C 1 or 3) images of uint8, bool, ints or floats -> uint8 N×H×W×C.
+
+    Floats are read as [0, 1] when they all lie there, else as [0, 255]; anything outside is an error
+    rather than silently clipped, because it usually means the data was normalised some other way.
+    """
+    if x.ndim == 3:
+        x = x[..., None]
+    elif x.ndim == 4 and x.shape[-1] not in (1, 3) and x.shape[1] in (1, 3):
+        x = x.transpose(0, 2, 3, 1)  # channels-first, as PyTorch stores it
+    if x.ndim != 4 or x.shape[-1] not in (1, 3):
+        raise DataError(f"{what} must be N×H×W or N×H×W×C images with 1 or 3 channels, got shape {x.shape}.")
+    if x.dtype == np.uint8:
+        return np.ascontiguousarray(x)
+    if x.dtype == np.bool_:
+        return x.astype(np.uint8) * 255
+    if np.issubdtype(x.dtype, np.integer):
+        if x.size and (x.min() < 0 or x.max() > 255):
+            raise DataError(f"{what} has integer pixel values outside 0-255.")
+        return x.astype(np.uint8)
+    if np.issubdtype(x.dtype, np.floating):
+        if x.size and not np.isfinite(x).all():
+            raise DataError(f"{what} contains NaN or infinite pixel values.")
+        lo, hi = (float(x.min()), float(x.max())) if x.size else (0.0, 1.0)
+        if lo < 0 or hi > 255:
+            raise DataError(f"{what} has pixel values from {lo:g} to {hi:g}; expected 0-1 or 0-255.")
+        scale = 255.0 if hi <= 1.0 else 1.0
+        return np.rint(x * scale).astype(np.uint8)
+    raise DataError(f"{what} has unsupported pixel type {x.dtype}.")
+
+
+def as_labels(y: np.ndarray, n: int, what: str) -> np.ndarray:
+    """Integer (or integral float, or one-hot N×K) labels -> int64 of length ``n``, all >= 0."""
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    elif y.ndim == 2 and y.shape[0] == n and y.size and np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all():
+        y = y.argmax(axis=1)
+    if y.ndim != 1:
+        raise DataError(f"{what} must be a 1-D array of class indices, got shape {y.shape}.")
+    if len(y) != n:
+        raise DataError(f"{what} has {len(y)} labels for {n} images.")
+    if y.dtype.kind == "f":
+        if y.size and (not np.isfinite(y).all() or (y != np.round(y)).any()):
+            raise DataError(f"{what} contains labels that are not whole numbers.")
+    elif y.dtype.kind not in "iub":
+        raise DataError(f"{what} has unsupported label type {y.dtype}.")
+    out = y.astype(np.int64)
+    if out.size and out.min() < 0:
+        raise DataError(f"{what} contains negative labels.")
+    return out
+
+
+def default_class_names(*label_arrays: np.ndarray) -> tuple[str, ...]:
+    top = max((int(y.max()) for y in label_arrays if y.size), default=0)
+    return tuple(str(i) for i in range(top + 1))
+
+
+def to_grey(x: np.ndarray) -> np.ndarray:
+    """RGB N×H×W×3 -> N×H×W×1 with the ITU-R 601-2 luma weights Pillow's convert('L') uses."""
+    x = x.astype(np.uint32)
+    luma = x[..., 0:1] * 299 + x[..., 1:2] * 587 + x[..., 2:3] * 114
+    return ((luma + 500) // 1000).astype(np.uint8)
+
+
+def conform(x: np.ndarray, size: tuple[int, int] | None, channels: int | None) -> np.ndarray:
+    """Resize (bilinear) and convert channels so every dataset can honour ``image_size``/``channels``."""
+    if channels == 1 and x.shape[-1] == 3:
+        x = to_grey(x)
+    elif channels == 3 and x.shape[-1] == 1:
+        x = np.repeat(x, 3, axis=-1)
+    if size is None or x.shape[1:3] == size:
+        return x
+    h, w = size
+    out = np.empty((len(x), h, w, x.shape[-1]), dtype=np.uint8)
+    for i, img in enumerate(x):
+        pic = Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img)
+        out[i] = np.asarray(pic.resize((w, h), Image.Resampling.BILINEAR)).reshape(h, w, -1)
+    return out

@@ -1,0 +1,182 @@
+"""The IDX format of MNIST and its relatives: read (gzipped or raw) and write.
+
+The reader trusts nothing in the header: it compares the size the header claims with what the file
+can actually hold before it allocates anything, and it never decompresses more than the claim plus one
+byte, so a lying header or a gzip bomb costs neither memory nor time.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import math
+import os
+import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from vision_lab.core.errors import DataError
+
+#: IDX type code -> big-endian numpy dtype (README "IDX format").
+IDX_DTYPES: dict[int, np.dtype] = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+_CODES = {dt.newbyteorder("="): code for code, dt in IDX_DTYPES.items()}
+
+_GZIP_MAGIC = b"\x1f\x8b"
+# Deflate cannot expand data by more than about 1032:1, so a .gz file of n bytes cannot hold more
+# than this many decompressed bytes; a header that claims more is lying and is rejected at once.
+_MAX_DEFLATE_RATIO = 1100
+_CHUNK = 1 << 22
+
+
+@dataclass(frozen=True)
+class IdxHeader:
+    dtype: np.dtype
+    shape: tuple[int, ...]
+    header_bytes: int
+
+    @property
+    def data_bytes(self) -> int:
+        return math.prod(self.shape) * self.dtype.itemsize
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(2) == _GZIP_MAGIC
+
+
+def _read_exact(f: BinaryIO, n: int) -> bytes:
+    data = f.read(n)
+    return data if data is not None else b""
+
+
+def _parse_header(f: BinaryIO, path: Path) -> IdxHeader:
+    head = _read_exact(f, 4)
+    if len(head) < 4:
+        raise DataError(f"IDX file '{path}' is too short to hold a header.")
+    if head[0] != 0 or head[1] != 0:
+        raise DataError(f"'{path}' is not an IDX file: its first two bytes are not zero.")
+    if head[2] not in IDX_DTYPES:
+        raise DataError(f"IDX file '{path}' has an unknown element type code 0x{head[2]:02X}.")
+    ndim = head[3]
+    if ndim == 0:
+        raise DataError(f"IDX file '{path}' declares zero dimensions.")
+    dims = _read_exact(f, 4 * ndim)
+    if len(dims) < 4 * ndim:
+        raise DataError(f"IDX file '{path}' is truncated inside its header.")
+    shape = struct.unpack(f">{ndim}I", dims)
+    return IdxHeader(IDX_DTYPES[head[2]], tuple(int(s) for s in shape), 4 + 4 * ndim)
+
+
+def _open(path: Path) -> tuple[BinaryIO, bool]:
+    try:
+        gz = _is_gzip(path)
+        raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
+    except FileNotFoundError:
+        raise DataError(f"IDX file '{path}' does not exist.") from None
+    except OSError as err:
+        raise DataError(f"IDX file '{path}' cannot be read ({err.strerror or err}).") from None
+    if gz:
+        return gzip.GzipFile(fileobj=raw, mode="rb"), True  # type: ignore[return-value]
+    return raw, False
+
+
+def read_idx_header(path: str | os.PathLike[str]) -> IdxHeader:
+    """Parse only the header (cheap even for a 30 MB .gz): for availability checks."""
+    path = Path(path)
+    f, _ = _open(path)
+    try:
+        with f:
+            return _parse_header(f, path)
+    except (OSError, EOFError, zlib.error) as err:
+        raise DataError(f"IDX file '{path}' is not a valid gzip or IDX file ({err}).") from None
+
+
+def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an IDX file (gzipped or raw) into a writable native-endian numpy array.
+
+    Raises DataError naming the file for a wrong magic number, an unknown type code, a header that
+    claims more data than the file can hold, truncated data and trailing bytes after the data.
+    """
+    path = Path(path)
+    f, gz = _open(path)
+    try:
+        with f:
+            header = _parse_header(f, path)
+            need = header.data_bytes
+            file_size = path.stat().st_size
+            if gz:
+                if need > file_size * _MAX_DEFLATE_RATIO + 1024:
+                    raise DataError(
+                        f"IDX file '{path}' claims {need:,} bytes of data, far more than its "
+                        f"{file_size:,} compressed bytes can hold."
+                    )
+                buf = _read_bounded(f, need + 1)
+            else:
+                have = file_size - header.header_bytes
+                if have < need:
+                    raise DataError(
+                        f"IDX file '{path}' is truncated: its header promises {need:,} bytes of data "
+                        f"but only {have:,} follow."
+                    )
+                if have > need:
+                    raise DataError(f"IDX file '{path}' has {have - need:,} unexpected bytes after its data.")
+                buf = bytearray(need)
+                got = f.readinto(buf)  # type: ignore[attr-defined]
+                buf = buf if got == need else buf[:got]
+    except (OSError, EOFError, zlib.error) as err:
+        raise DataError(f"IDX file '{path}' is not a valid gzip or IDX file ({err}).") from None
+    if len(buf) < need:
+        raise DataError(
+            f"IDX file '{path}' is truncated: its header promises {need:,} bytes of data but only {len(buf):,} follow."
+        )
+    if len(buf) > need:
+        raise DataError(f"IDX file '{path}' has unexpected bytes after its data.")
+    arr = np.frombuffer(buf, dtype=header.dtype).reshape(header.shape)
+    if header.dtype.itemsize > 1:
+        arr = arr.astype(header.dtype.newbyteorder("="))
+    return arr
+
+
+def _read_bounded(f: BinaryIO, limit: int) -> bytearray:
+    """Read at most ``limit`` bytes in chunks, so memory follows what is really there, not the claim."""
+    buf = bytearray()
+    while len(buf) < limit:
+        chunk = f.read(min(_CHUNK, limit - len(buf)))
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
+def write_idx(path: str | os.PathLike[str], array: np.ndarray, *, compress: bool | None = None) -> Path:
+    """Write ``array`` as IDX (gzipped when ``compress`` is true or, by default, when the name ends in .gz)."""
+    path = Path(path)
+    arr = np.asarray(array)
+    native = arr.dtype.newbyteorder("=")
+    if native not in _CODES:
+        raise DataError(f"IDX cannot store arrays of type {arr.dtype} (writing '{path}').")
+    if arr.ndim == 0 or arr.ndim > 255:
+        raise DataError(f"IDX needs between 1 and 255 dimensions, got {arr.ndim} (writing '{path}').")
+    header = bytes([0, 0, _CODES[native], arr.ndim]) + struct.pack(f">{arr.ndim}I", *arr.shape)
+    payload = header + np.ascontiguousarray(arr, dtype=native.newbyteorder(">")).tobytes()
+    if compress is None:
+        compress = path.suffix == ".gz"
+    if compress:
+        bio = io.BytesIO()
+        # mtime=0 keeps the bytes (and so md5 sums in tests) reproducible.
+        with gzip.GzipFile(fileobj=bio, mode="wb", mtime=0) as gz:
+            gz.write(payload)
+        payload = bio.getvalue()
+    path.write_bytes(payload)
+    return path
