@@ -1,0 +1,307 @@
+"""CIFAR-10 in its "python version": a tarball of pickled batches, unpacked and unpickled defensively.
+
+Pickle can run arbitrary code, so batches go through an unpickler that knows only four globals, and
+even those never reach numpy: arrays are rebuilt here from their (validated) shape, dtype and raw bytes.
+The tarball is checked member by member before anything is extracted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import pickle
+import shutil
+import tarfile
+import tempfile
+import zlib
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy as np
+
+from vision_lab.core.data import mnist_family
+from vision_lab.core.data.base import ImageDataset, ProgressFn
+from vision_lab.core.data.download import REMOTE_SOURCES, fetch
+from vision_lab.core.errors import DataError
+
+BATCHES_DIR = "cifar-10-batches-py"
+TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
+TEST_BATCH = "test_batch"
+META = "batches.meta"
+SOURCE = (
+    "CIFAR-10 by Alex Krizhevsky, Vinod Nair and Geoffrey Hinton (Learning Multiple Layers of Features "
+    "from Tiny Images, 2009); https://www.cs.toronto.edu/~kriz/cifar.html"
+)
+DESCRIPTION = "Small colour photos of 10 things: planes, cars, birds, cats, deer, dogs, frogs, horses, ships, trucks."
+
+# --- restricted unpickling -------------------------------------------------------------------------
+
+
+class _Forbidden(pickle.UnpicklingError):
+    pass
+
+
+class _NdarrayMark:
+    """Stands in for ``numpy.ndarray`` as the first argument of ``_reconstruct``."""
+
+
+_NDARRAY = _NdarrayMark()
+_PLAIN_DTYPES = frozenset({"u1", "i1", "b1", "u2", "i2", "u4", "i4", "u8", "i8", "f4", "f8"})
+_MAX_DIMS = 8
+
+
+class _DtypeStub:
+    """A plain numeric dtype described by a pickle, checked before numpy ever sees it."""
+
+    def __init__(self, spec: object, align: object = False, copy: object = True) -> None:
+        if not isinstance(spec, str) or spec not in _PLAIN_DTYPES:
+            raise _Forbidden(f"dtype {spec!r} is not a plain numeric type")
+        self.spec, self.byteorder = spec, "|"
+
+    def __setstate__(self, state: object) -> None:
+        # numpy's dtype state: (version, byteorder, subarray, names, fields, elsize, alignment, flags)
+        if not (isinstance(state, tuple) and len(state) >= 5 and state[1] in ("<", ">", "|", "=")):
+            raise _Forbidden("unexpected dtype state")
+        if any(part is not None for part in state[2:5]):
+            raise _Forbidden("structured or sub-array dtypes are not allowed")
+        self.byteorder = state[1]
+
+    def resolve(self) -> np.dtype:
+        order = "=" if self.byteorder == "|" else self.byteorder
+        return np.dtype(order + self.spec)
+
+
+class _ArrayStub:
+    """Collects an ndarray's pickled state and builds the array itself from validated parts."""
+
+    array: np.ndarray | None = None
+
+    def __setstate__(self, state: object) -> None:
+        if isinstance(state, tuple) and len(state) == 5:
+            state = state[1:]  # drop the version number
+        if not (isinstance(state, tuple) and len(state) == 4):
+            raise _Forbidden("unexpected ndarray state")
+        shape, dtype, fortran, data = state
+        if not (
+            isinstance(shape, tuple)
+            and len(shape) <= _MAX_DIMS
+            and all(isinstance(s, int) and s >= 0 for s in shape)
+            and isinstance(dtype, _DtypeStub)
+        ):
+            raise _Forbidden("unexpected ndarray shape or dtype")
+        if isinstance(data, str):
+            data = data.encode("latin1")  # Python 2 pickles (the real files) store raw bytes as str
+        if not isinstance(data, (bytes, bytearray)):
+            raise _Forbidden("ndarray data is not raw bytes")
+        dt = dtype.resolve()
+        if len(data) != math.prod(shape) * dt.itemsize:
+            raise pickle.UnpicklingError("ndarray data does not match its shape")
+        flat = np.frombuffer(data, dtype=dt)
+        self.array = flat.reshape(shape, order="F" if fortran else "C").astype(dt.newbyteorder("="), order="C")
+
+
+def _reconstruct(subtype: object, shape: object, typecode: object) -> _ArrayStub:
+    if subtype is not _NDARRAY:
+        raise _Forbidden("only plain numpy arrays may be reconstructed")
+    return _ArrayStub()
+
+
+def _encode(text: object, encoding: object = "utf-8") -> bytes:
+    # How protocol 2 stores bytes under Python 3: _codecs.encode(str, "latin1").
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise _Forbidden("unexpected _codecs.encode call")
+    return text.encode("latin1")
+
+
+_ALLOWED: dict[tuple[str, str], Any] = {
+    ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy", "ndarray"): _NDARRAY,
+    ("numpy", "dtype"): _DtypeStub,
+    ("_codecs", "encode"): _encode,
+}
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return _ALLOWED[module, name]
+        except KeyError:
+            raise _Forbidden(f"it refers to {module}.{name}") from None
+
+
+def _unstub(obj: Any) -> Any:
+    if isinstance(obj, _ArrayStub):
+        if obj.array is None:
+            raise pickle.UnpicklingError("an ndarray was never filled in")
+        return obj.array
+    if isinstance(obj, dict):
+        return {(k.decode("latin1") if isinstance(k, bytes) else k): _unstub(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_unstub(v) for v in obj]
+    if isinstance(obj, tuple):
+        return tuple(_unstub(v) for v in obj)
+    if isinstance(obj, _DtypeStub):
+        return obj.resolve()
+    return obj
+
+
+def safe_unpickle(path: Path) -> Any:
+    """Load a pickle that may only contain dicts, lists, str/bytes, numbers and plain numpy arrays."""
+    try:
+        with open(path, "rb") as f:
+            return _unstub(_RestrictedUnpickler(f, encoding="latin1").load())
+    except _Forbidden as why:
+        raise DataError(f"Refusing to load '{path}': {why}, which a CIFAR batch never needs.") from None
+    except FileNotFoundError:
+        raise DataError(f"CIFAR batch '{path}' does not exist.") from None
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        KeyError,
+        IndexError,
+        MemoryError,
+        RecursionError,
+        OSError,
+    ) as err:
+        raise DataError(f"'{path}' is not a readable CIFAR batch ({type(err).__name__}: {err}).") from None
+
+
+# --- batches ---------------------------------------------------------------------------------------
+
+
+def read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """One batch -> (N×32×32×3 uint8 RGB, int64 labels)."""
+    batch = safe_unpickle(path)
+    data = batch.get("data") if isinstance(batch, dict) else None
+    labels = batch.get("labels") if isinstance(batch, dict) else None
+    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
+        raise DataError(f"'{path}' has no N×3072 uint8 'data' array, so it is not a CIFAR-10 batch.")
+    if not isinstance(labels, (list, tuple, np.ndarray)) or len(labels) != len(data):
+        raise DataError(f"'{path}' does not have one label per image.")
+    try:
+        y = np.asarray(labels, dtype=np.int64)
+    except (TypeError, ValueError, OverflowError):
+        raise DataError(f"'{path}' has labels that are not integers.") from None
+    if y.ndim != 1 or (y.size and (y.min() < 0 or y.max() > 255)):
+        raise DataError(f"'{path}' has labels outside 0-255.")
+    # Each row is 1024 red, then 1024 green, then 1024 blue values, each plane 32×32 row-major.
+    x = np.ascontiguousarray(data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
+    return x, y
+
+
+def read_class_names(path: Path) -> tuple[str, ...]:
+    meta = safe_unpickle(path)
+    names = meta.get("label_names") if isinstance(meta, dict) else None
+    if not isinstance(names, (list, tuple)) or not names:
+        raise DataError(f"'{path}' has no 'label_names' list.")
+    return tuple(n.decode("utf-8", "replace") if isinstance(n, bytes) else str(n) for n in names)
+
+
+def find_batches_dir(folder: Path) -> Path | None:
+    """``folder`` itself or its ``cifar-10-batches-py`` child, if it holds a meta file, a train and a test batch."""
+    for candidate in (folder, folder / BATCHES_DIR):
+        if all((candidate / n).is_file() for n in (META, TRAIN_BATCHES[0], TEST_BATCH)):
+            return candidate
+    return None
+
+
+def is_complete(folder: Path) -> bool:
+    return all((folder / n).is_file() for n in (META, TEST_BATCH, *TRAIN_BATCHES))
+
+
+def load_batches_dir(folder: Path, name: str, source: str, *, require_all: bool) -> ImageDataset:
+    present = [n for n in TRAIN_BATCHES if (folder / n).is_file()]
+    if require_all and len(present) != len(TRAIN_BATCHES):
+        raise DataError(f"The CIFAR-10 folder '{folder}' is incomplete: it has {len(present)} of 5 training batches.")
+    parts = [read_batch(folder / n) for n in present]
+    train_x = np.concatenate([p[0] for p in parts])
+    train_y = np.concatenate([p[1] for p in parts])
+    val_x, val_y = read_batch(folder / TEST_BATCH)
+    class_names = read_class_names(folder / META)
+    top = max(int(train_y.max(initial=0)), int(val_y.max(initial=0)))
+    if top >= len(class_names):
+        raise DataError(f"The CIFAR folder '{folder}' has label {top} but only {len(class_names)} class names.")
+    return ImageDataset(
+        name=name,
+        train_images=train_x,
+        train_labels=train_y,
+        val_images=val_x,
+        val_labels=val_y,
+        class_names=class_names,
+        source=source,
+        notes=(f"loaded from {folder}", "validation = test_batch"),
+    )
+
+
+def candidates(cache_root: Path) -> list[Path]:
+    roots = [cache_root / "cifar10", *(root / "cifar10" for root in mnist_family.SYSTEM_DIRS)]
+    return [p for root in roots for p in (root / BATCHES_DIR, root)]
+
+
+def locate(cache_root: Path) -> Path | None:
+    return next((p for p in candidates(cache_root) if is_complete(p)), None)
+
+
+# --- tarball ---------------------------------------------------------------------------------------
+
+
+def _check_member(member: tarfile.TarInfo, tar_path: Path) -> None:
+    name = member.name
+    pure = PurePosixPath(name.replace("\\", "/"))
+    if pure.is_absolute() or (len(name) > 1 and name[1] == ":") or ".." in pure.parts:
+        raise DataError(f"Refusing to unpack '{tar_path}': member '{name}' points outside the target folder.")
+    if not (member.isfile() or member.isdir()):
+        kind = "link" if (member.issym() or member.islnk()) else "special file"
+        raise DataError(f"Refusing to unpack '{tar_path}': member '{name}' is a {kind}.")
+
+
+def safe_extract(tar_path: Path, dest: Path) -> None:
+    """Extract ``tar_path`` into ``dest`` after checking every member: plain files and folders inside only."""
+    try:
+        with tarfile.open(tar_path, "r:*") as tar:
+            members = tar.getmembers()
+            for member in members:
+                _check_member(member, tar_path)
+            if hasattr(tarfile, "data_filter"):
+                # Belt and braces: the stdlib's own 'data' filter repeats these checks and drops modes.
+                tar.extractall(dest, members=members, filter="data")
+            else:  # pragma: no cover - Python < 3.10.12 without the filter; our checks still apply
+                tar.extractall(dest, members=members)
+    except (tarfile.TarError, EOFError, zlib.error) as err:
+        raise DataError(f"'{tar_path}' is not a readable tar archive ({err}).") from None
+    except OSError as err:
+        raise DataError(f"Could not unpack '{tar_path}' into '{dest}' ({err.strerror or err}).") from None
+
+
+def download(cache_root: Path, *, progress: ProgressFn | None = None, base_urls: Sequence[str] | None = None) -> Path:
+    """Download and unpack CIFAR-10 into ``cache_root/cifar10/cifar-10-batches-py``; return ``cache_root/cifar10``."""
+    dest = cache_root / "cifar10"
+    final = dest / BATCHES_DIR
+    if is_complete(final):
+        return dest
+    had_dest = dest.exists()
+    (tarball,) = fetch("cifar10", REMOTE_SOURCES["cifar10"], dest, progress=progress, base_urls=base_urls)
+    tmp = Path(tempfile.mkdtemp(prefix=".unpack-", dir=dest))
+    try:
+        safe_extract(tarball, tmp)
+        unpacked = find_batches_dir(tmp)
+        if unpacked is None or not is_complete(unpacked):
+            raise DataError(f"The downloaded '{tarball}' does not contain the CIFAR-10 batches.")
+        if final.exists():
+            shutil.rmtree(final)  # an incomplete leftover in our own cache
+        os.replace(unpacked, final)
+    except BaseException:
+        if not had_dest:
+            shutil.rmtree(dest, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            tarball.unlink()  # 170 MB we no longer need: the batches are what we read
+    return dest
