@@ -26,6 +26,7 @@ ACTIVATIONS = ("relu", "leaky_relu", "gelu", "tanh", "sigmoid")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 AE_VARIANTS = ("dense", "conv")
+LR_SCHEDULES = ("constant", "cosine")
 
 # Guards against values that would only ever be typos (batch 10^9, a 10^6-wide layer).
 MAX_WIDTH = 16384
@@ -65,10 +66,10 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class MLPConfig:
-    hidden: tuple[int, ...] = (256, 128)
+    hidden: tuple[int, ...] = (512, 256)
     activation: str = "relu"
     dropout: float = 0.2
-    batch_norm: bool = False
+    batch_norm: bool = True
 
     def validate(self) -> None:
         _check_widths("mlp.hidden", self.hidden, allow_empty=True)
@@ -87,7 +88,11 @@ class ConvBlock:
 
 @dataclass(frozen=True)
 class CNNConfig:
-    blocks: tuple[ConvBlock, ...] = (ConvBlock(32), ConvBlock(64))
+    blocks: tuple[ConvBlock, ...] = (
+        ConvBlock(32, batch_norm=True),
+        ConvBlock(64, batch_norm=True),
+        ConvBlock(128, batch_norm=True),
+    )
     dense: tuple[int, ...] = (128,)
     activation: str = "relu"
     dropout: float = 0.3
@@ -180,7 +185,7 @@ class OptimConfig:
 @dataclass(frozen=True)
 class TrainConfig:
     epochs: int = 5
-    batch_size: int = 64
+    batch_size: int = 32
     seed: int = 0
     device: str = "auto"
     max_steps: int | None = None
@@ -189,6 +194,10 @@ class TrainConfig:
     """Live metric events at most this often (and at every epoch end)."""
     preview_seconds: float = 1.0
     """Previews at most this often (and at every epoch end)."""
+    lr_schedule: str = "cosine"
+    """``constant`` or ``cosine`` (decays to zero over the run; the final weights are steadier)."""
+    augment_shift: int = 1
+    """Classifiers: move each training image by up to this many pixels (0: off)."""
     log_every: int = 0
     """A metrics.csv row every N steps; 0 picks about 50 rows per epoch. Step-based so the file is reproducible."""
 
@@ -202,6 +211,8 @@ class TrainConfig:
         _check_range("train.report_seconds", self.report_seconds, 0.0, 3600.0)
         _check_range("train.preview_seconds", self.preview_seconds, 0.0, 3600.0)
         _check_range("train.log_every", self.log_every, 0, 10**9)
+        _check_choice("train.lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        _check_range("train.augment_shift", self.augment_shift, 0, 8)
 
 
 @dataclass(frozen=True)
@@ -292,8 +303,10 @@ def default_config(model: str = "cnn", **changes: Any) -> ExperimentConfig:
         cfg = replace(
             cfg,
             optim=OptimConfig(name="adam", lr=2e-4, beta1=0.5, beta2=0.999),
-            train=replace(cfg.train, epochs=20, batch_size=64),
+            train=replace(cfg.train, epochs=20, batch_size=64, lr_schedule="constant"),
         )
+    elif model == "mlp":
+        cfg = replace(cfg, optim=replace(cfg.optim, lr=2e-3))
     elif model == "autoencoder":
         cfg = replace(cfg, train=replace(cfg.train, epochs=10))
     return replace(cfg, **changes)

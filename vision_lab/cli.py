@@ -1,0 +1,249 @@
+"""``vision-lab``: no arguments opens the GUI; subcommands iterate the same training loop headless.
+
+A user's mistake prints one sentence to stderr and exits with code 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from vision_lab import __version__
+from vision_lab.core.config import FAMILIES, ExperimentConfig, default_config, with_overrides
+from vision_lab.core.errors import VisionLabError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own exits with 2 too; keep its one line, drop the usage dump
+        self.exit(EXIT_USAGE, f"vision-lab: error: {message}.\n" if not message.endswith(".") else message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="vision-lab", description="A desktop playground for computer vision with PyTorch.")
+    p.add_argument("--version", action="version", version=f"vision-lab {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    t = sub.add_parser("train", help="train a model headless and save a run folder")
+    t.add_argument("--config", type=Path, help="experiment JSON (a run's config.json re-runs it)")
+    t.add_argument("--model", choices=FAMILIES, help="model family")
+    t.add_argument("--dataset", help="dataset name (see 'vision-lab datasets') or a path")
+    t.add_argument("--epochs", type=int)
+    t.add_argument("--batch-size", type=int)
+    t.add_argument("--lr", type=float, help="learning rate")
+    t.add_argument("--seed", type=int)
+    t.add_argument("--device", help="auto, cpu, cuda or mps")
+    t.add_argument("--max-steps", type=int, help="stop after this many steps")
+    t.add_argument("--limit", type=int, help="train on only this many images")
+    t.add_argument("--out", type=Path, help="run folder to create (default: a new folder in the user's runs folder)")
+    t.add_argument("--download", action="store_true", help="download the dataset if it is not on this machine")
+    t.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+    s = sub.add_parser("sample", help="generate images with a trained GAN")
+    s.add_argument("run_dir", type=Path)
+    s.add_argument("-n", type=int, default=64, help="how many images")
+    s.add_argument("--out", type=Path, required=True, help="output .npz (array 'images', uint8 N×H×W×C)")
+    s.add_argument("--seed", type=int, default=0)
+
+    d = sub.add_parser("datasets", help="list datasets and whether they are available offline")
+    d.add_argument("--download", metavar="NAME", help="download this dataset into the cache")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        from vision_lab.gui.app import main as gui_main
+
+        return gui_main([])
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "train":
+            return cmd_train(args)
+        if args.command == "sample":
+            return cmd_sample(args)
+        if args.command == "datasets":
+            return cmd_datasets(args)
+    except VisionLabError as err:
+        print(f"vision-lab: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\nvision-lab: interrupted.", file=sys.stderr)
+        return 130
+    build_parser().print_help()
+    return EXIT_USAGE
+
+
+def config_from_args(args: argparse.Namespace) -> ExperimentConfig:
+    cfg = ExperimentConfig.load(args.config) if args.config else default_config(args.model or "cnn")
+    if args.config and args.model and args.model != cfg.model:
+        cfg = default_config(args.model, data=cfg.data, train=cfg.train)
+    cfg = with_overrides(
+        cfg,
+        **{
+            "data.name": args.dataset,
+            "data.limit": args.limit,
+            "train.epochs": args.epochs,
+            "train.batch_size": args.batch_size,
+            "train.seed": args.seed,
+            "train.device": args.device,
+            "train.max_steps": args.max_steps,
+            "optim.lr": args.lr,
+        },
+    )
+    return cfg.validate()
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from vision_lab.core.events import Finished, Metrics, Started
+    from vision_lab.core.paths import runs_dir
+    from vision_lab.core.trainer import Trainer
+
+    cfg = config_from_args(args)
+    out = args.out.expanduser() if args.out else None
+    trainer = Trainer(
+        cfg,
+        run_dir=out,
+        runs_root=None if out else runs_dir(),
+        load_kwargs={"download": args.download, "progress": _download_bar(sys.stderr)} if args.download else None,
+    )
+    bar = _ProgressBar(sys.stderr, enabled=not args.quiet)
+    events = trainer.events()
+    try:
+        for event in events:
+            if isinstance(event, Started):
+                d = event.dataset
+                params = sum(event.parameters.values())
+                print(
+                    f"Training {cfg.model} on {d.name} ({d.train_size} train / {d.val_size} val, "
+                    f"{d.image_shape[0]}×{d.image_shape[1]}×{d.image_shape[2]}), {params:,} parameters, "
+                    f"{event.total_steps} steps on {event.device}.",
+                    file=sys.stderr,
+                )
+            elif isinstance(event, Metrics):
+                bar.update(event, trainer.total_steps, cfg.train.epochs)
+            elif isinstance(event, Finished):
+                bar.close()
+                for w in event.warnings:
+                    print(f"vision-lab: warning: {w}", file=sys.stderr)
+                figures = ", ".join(
+                    f"{k} {v:.4g}" for k, v in event.summary.items() if isinstance(v, float) and k != "seconds"
+                )
+                print(f"{event.message} {figures}", file=sys.stderr)
+                if event.run_dir:
+                    print(event.run_dir)
+                return 0 if event.status in ("completed", "stopped") else 1
+    except KeyboardInterrupt:
+        events.close()  # the loop saves what it trained before it goes
+        bar.close()
+        print(f"vision-lab: interrupted; the run so far is in {trainer._run_path}", file=sys.stderr)
+        return 130
+    return 1
+
+
+class _ProgressBar:
+    """One line on stderr, redrawn at most 10 times a second."""
+
+    def __init__(self, stream: TextIO, enabled: bool = True, width: int = 24) -> None:
+        self.stream, self.enabled, self.width = stream, enabled, width
+        self.tty = stream.isatty()
+        self._last = 0.0
+        self._drawn = False
+
+    def update(self, m: object, total_steps: int, epochs: int) -> None:
+        from vision_lab.core.events import Metrics
+
+        assert isinstance(m, Metrics)
+        if not self.enabled or (not m.epoch_end and not self.tty):
+            return
+        now = time.monotonic()
+        if not m.epoch_end and now - self._last < 0.1:
+            return
+        self._last = now
+        frac = m.step / max(total_steps, 1)
+        filled = int(frac * self.width)
+        vals = "  ".join(f"{k} {v:.4g}" for k, v in m.values.items())
+        eta = f"ETA {m.eta_s:.0f}s" if math.isfinite(m.eta_s) else ""
+        line = (
+            f"[{'#' * filled}{'.' * (self.width - filled)}] {frac:4.0%} epoch {min(m.epoch + 1, epochs)}/{epochs} "
+            f"step {m.step}/{total_steps}  {vals}  {m.samples_per_s:,.0f}/s {eta}"
+        )
+        if self.tty:
+            self.stream.write("\r\x1b[2K" + line)
+            self._drawn = True
+            if m.epoch_end:
+                self.stream.write("\n")
+                self._drawn = False
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self._drawn:
+            self.stream.write("\n")
+            self._drawn = False
+
+
+def _download_bar(stream: TextIO):  # type: ignore[no-untyped-def]
+    last = [0.0]
+
+    def progress(done: int, total: int | None) -> bool:
+        now = time.monotonic()
+        if now - last[0] > 0.2 or (total and done >= total):
+            last[0] = now
+            pct = f" {done / total:4.0%}" if total else ""
+            stream.write(f"\rdownloading {done / 1e6:7.1f} MB{pct}")
+            if total and done >= total:
+                stream.write("\n")
+            stream.flush()
+        return True
+
+    return progress
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from vision_lab.core.errors import ConfigError, RunError
+    from vision_lab.core.inference import load_run_models
+
+    if args.n < 1 or args.n > 100_000:
+        raise ConfigError(f"-n must be between 1 and 100000, got {args.n}.")
+    if args.out.suffix != ".npz":
+        raise ConfigError(f"--out must name a .npz file, got '{args.out}'.")
+    loaded = load_run_models(args.run_dir)
+    if loaded.config.model != "gan":
+        raise RunError(f"'{args.run_dir}' holds a {loaded.config.model} run; only a GAN run can sample images.")
+    images = loaded.generate(args.n, seed=args.seed)
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(args.out, images=images)
+    except OSError as err:
+        raise RunError(f"Cannot write '{args.out}': {err.strerror or err}.") from None
+    print(f"Wrote {len(images)} images of {images.shape[1]}×{images.shape[2]}×{images.shape[3]} to {args.out}")
+    return 0
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    from vision_lab.core.data import download_dataset, list_datasets
+
+    if args.download:
+        path = download_dataset(args.download, progress=_download_bar(sys.stderr))
+        print(f"{args.download} is in {path}")
+        return 0
+    rows = list_datasets()
+    name_w = max(len(r.name) for r in rows)
+    for r in rows:
+        state = "available offline" if r.available else ("download on request" if r.downloadable else "missing")
+        where = f"  [{r.location}]" if r.location else ""
+        print(f"{r.name:<{name_w}}  {state:<19}  {r.size_hint}  {r.description}{where}")
+        print(f"{'':<{name_w}}  source: {r.source}")
+    print("\nAny path works too: an image folder (one sub-folder per class), a folder of MNIST-format IDX files,")
+    print("an extracted cifar-10-batches-py folder, or an .npz file with arrays x and y.")
+    return 0

@@ -1,0 +1,89 @@
+"""What the training loop yields. Plain data: numbers, strings and uint8 numpy arrays, never tensors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class DatasetSummary:
+    name: str
+    source: str
+    train_size: int
+    val_size: int
+    image_shape: tuple[int, int, int]
+    class_names: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Started:
+    config: Any  # ExperimentConfig; Any keeps this module free of import cycles
+    dataset: DatasetSummary
+    device: str
+    parameters: dict[str, int]
+    steps_per_epoch: int
+    total_steps: int
+    batch_size: int
+    start_step: int = 0
+    run_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Throttled live figures. ``values`` holds the train losses averaged since the last report and,
+    when ``epoch_end`` is true, the validation figures of that epoch."""
+
+    step: int
+    epoch: int
+    """Zero-based index of the epoch this step belongs to."""
+    epoch_progress: float
+    """``epoch + fraction done``: the x axis of a plot in epochs."""
+    values: dict[str, float]
+    samples_per_s: float
+    elapsed_s: float
+    eta_s: float
+    lr: float
+    epoch_end: bool = False
+    confusion: np.ndarray | None = None
+    """Classifiers at epoch end: rows true class, columns predicted class, counts."""
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A fixed batch seen through the current model.
+
+    ``kind`` is ``predictions`` (``images`` with ``labels``, ``predictions``, ``probabilities``),
+    ``reconstructions`` (``images`` the inputs, ``outputs`` the reconstructions) or ``samples``
+    (``images`` generated from the fixed noise batch; ``predictions``/``probabilities`` are the judge's
+    when it is ready).
+    """
+
+    step: int
+    epoch: int
+    kind: str
+    images: np.ndarray
+    outputs: np.ndarray | None = None
+    labels: np.ndarray | None = None
+    predictions: np.ndarray | None = None
+    probabilities: np.ndarray | None = None
+    class_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The last event of every run. ``status`` is ``completed``, ``stopped`` or ``diverged``."""
+
+    status: str
+    message: str
+    step: int
+    summary: dict[str, Any] = field(default_factory=dict)
+    run_dir: Path | None = None
+    warnings: tuple[str, ...] = ()
+
+
+Event = Started | Metrics | Preview | Finished

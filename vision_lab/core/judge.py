@@ -1,0 +1,125 @@
+"""The GAN judge: a small CNN trained on the GAN's own data that scores generated samples.
+
+``confidence`` is the mean of its top class probability over the samples (blurry, in-between
+images score low); ``coverage`` is how many classes get at least a quarter of their fair share of
+the samples (a collapsed GAN makes one or two). Together they tell a working GAN from mode collapse.
+
+The judge is trained with the one training loop (:func:`vision_lab.core.trainer.run_to_end`) and
+cached by a fingerprint of the data: shipped for mnist-5k, in the user cache for anything else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from vision_lab.core.config import CNNConfig, ConvBlock, DataConfig, ExperimentConfig, OptimConfig, TrainConfig
+from vision_lab.core.data import ImageDataset
+from vision_lab.core.models.cnn import build_cnn
+from vision_lab.core.paths import cache_dir, resource
+from vision_lab.core.runs import load_weights, save_weights
+
+log = logging.getLogger(__name__)
+
+JUDGE_CNN = CNNConfig(blocks=(ConvBlock(32), ConvBlock(64)), dense=(128,), dropout=0.3)
+JUDGE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Verdict:
+    confidence: float
+    coverage: int
+    histogram: np.ndarray
+    """Samples per class (argmax of the judge)."""
+
+
+class Judge:
+    def __init__(self, model: nn.Module, num_classes: int) -> None:
+        self.model = model.eval()
+        self.num_classes = num_classes
+
+    @torch.inference_mode()
+    def probabilities(self, images01: torch.Tensor) -> torch.Tensor:
+        """Class probabilities for NCHW float images in [0, 1]."""
+        device = next(self.model.parameters()).device
+        out = [F.softmax(self.model(images01[i : i + 1000].to(device)), 1) for i in range(0, len(images01), 1000)]
+        return torch.cat(out)
+
+    def score(self, images01: torch.Tensor) -> Verdict:
+        p = self.probabilities(images01)
+        hist = torch.bincount(p.argmax(1), minlength=self.num_classes).cpu().numpy()
+        fair = len(images01) / self.num_classes
+        return Verdict(
+            confidence=float(p.max(1).values.mean()),
+            coverage=int((hist >= 0.25 * fair).sum()),
+            histogram=hist,
+        )
+
+
+def fingerprint(ds: ImageDataset) -> str:
+    h = hashlib.sha256()
+    h.update(f"judge{JUDGE_VERSION}|{ds.train_images.shape}|{ds.num_classes}".encode())
+    h.update(np.ascontiguousarray(ds.train_images).data)
+    h.update(np.ascontiguousarray(ds.train_labels).astype(np.int64).data)
+    return h.hexdigest()[:24]
+
+
+def judge_config(ds: ImageDataset) -> ExperimentConfig:
+    n = len(ds.train_images)
+    epochs = int(np.clip(np.ceil(20000 / max(n, 1)), 2, 5))
+    return ExperimentConfig(
+        model="cnn",
+        data=DataConfig(name=ds.name),
+        cnn=JUDGE_CNN,
+        optim=OptimConfig(name="adam", lr=1e-3),
+        train=TrainConfig(
+            epochs=epochs, batch_size=64, seed=12345, device="cpu", report_seconds=3600, preview_seconds=3600
+        ),
+    )
+
+
+def get_judge(ds: ImageDataset, device: torch.device, *, train_if_missing: bool = True) -> Judge | None:
+    key = fingerprint(ds)
+    model = build_cnn(JUDGE_CNN, ds.image_shape, ds.num_classes)
+    for path in (resource("judges", f"{key}.safetensors"), cache_dir() / "judges" / f"{key}.safetensors"):
+        if path.is_file():
+            try:
+                load_weights(path, {"model": model})
+                return Judge(model.to(device), ds.num_classes)
+            except Exception as err:  # a corrupt cache entry is retrained, not fatal
+                log.warning("ignoring judge %s: %s", path, err)
+    if not train_if_missing:
+        return None
+    model = train_judge(ds)
+    target = cache_dir() / "judges" / f"{key}.safetensors"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        save_weights(target, {"model": model})
+    except OSError as err:
+        log.warning("could not cache the judge in %s: %s", target, err)
+    return Judge(model.to(device), ds.num_classes)
+
+
+def train_judge(ds: ImageDataset) -> nn.Module:
+    from vision_lab.core.trainer import Trainer
+
+    # Keep the caller's RNG stream untouched: the GAN run must not depend on whether a judge was cached.
+    state = torch.get_rng_state()
+    try:
+        trainer = Trainer(judge_config(ds), dataset=ds)
+        for _ in trainer.events():
+            pass
+    finally:
+        torch.set_rng_state(state)
+    return trainer.task.modules["model"].cpu().eval()
+
+
+def judge_path_for(ds: ImageDataset) -> Path:
+    return resource("judges") / f"{fingerprint(ds)}.safetensors"

@@ -1,0 +1,323 @@
+"""What one training step, an evaluation and a preview mean for each family.
+
+The trainer owns the loop (order, timing, reporting); a task owns the models, the optimizers
+and the maths. Inputs arrive as float NCHW tensors already on the device.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from vision_lab.core.config import ExperimentConfig, OptimConfig
+from vision_lab.core.events import Preview
+from vision_lab.core.images import to_uint8
+from vision_lab.core.models import Autoencoder, build_models, count_parameters
+
+EVAL_BATCH = 1000
+
+
+def make_optimizer(params: Any, cfg: OptimConfig, lr: float | None = None) -> torch.optim.Optimizer:
+    lr = cfg.lr if lr is None else lr
+    # foreach=True: one fused kernel launch per parameter group instead of one per tensor.
+    if cfg.name == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay, foreach=True)
+    if cfg.name == "adam":
+        return torch.optim.Adam(
+            params, lr=lr, betas=(cfg.beta1, cfg.beta2), weight_decay=cfg.weight_decay, foreach=True
+        )
+    if cfg.name == "adamw":
+        return torch.optim.AdamW(
+            params, lr=lr, betas=(cfg.beta1, cfg.beta2), weight_decay=cfg.weight_decay, foreach=True
+        )
+    if cfg.name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay, foreach=True)
+    raise ValueError(cfg.name)
+
+
+def _images_uint8(x: torch.Tensor, lo: float, hi: float) -> np.ndarray:
+    """NCHW float tensor in [lo, hi] -> NHWC uint8 numpy."""
+    return to_uint8(x.detach().float().permute(0, 2, 3, 1).cpu().numpy(), lo, hi)
+
+
+class Task:
+    """Base: named modules and optimizers, learning-rate control, state for checkpoints."""
+
+    loss_names: tuple[str, ...] = ("train_loss",)
+    eval_names: tuple[str, ...] = ()
+    #: Pixel range the models see; images are scaled into it once, up front.
+    value_range: tuple[float, float] = (0.0, 1.0)
+
+    def __init__(
+        self,
+        cfg: ExperimentConfig,
+        image_shape: tuple[int, int, int],
+        class_names: tuple[str, ...],
+        device: torch.device,
+    ) -> None:
+        self.cfg = cfg
+        self.image_shape = image_shape
+        self.class_names = class_names
+        self.num_classes = max(1, len(class_names))
+        self.device = device
+        self.modules: dict[str, nn.Module] = {
+            k: m.to(device) for k, m in build_models(cfg, image_shape, self.num_classes).items()
+        }
+        self.optimizers: dict[str, torch.optim.Optimizer] = self._make_optimizers()
+        self.preview_x: torch.Tensor | None = None
+        self.preview_y: torch.Tensor | None = None
+
+    def _make_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"model": make_optimizer(self.modules["model"].parameters(), self.cfg.optim)}
+
+    # --- learning rate ---------------------------------------------------------------------------------
+    @property
+    def lr(self) -> float:
+        return float(next(iter(self.optimizers.values())).param_groups[0]["lr"])
+
+    def set_lr(self, lr: float) -> None:
+        """Applies from the next step. For the GAN the discriminator keeps its ratio to the generator."""
+        old = self.lr
+        for opt in self.optimizers.values():
+            for group in opt.param_groups:
+                group["lr"] = group["lr"] * (lr / old) if old > 0 else lr
+
+    def parameters_count(self) -> dict[str, int]:
+        return {k: count_parameters(m) for k, m in self.modules.items()}
+
+    def train(self, mode: bool = True) -> None:
+        for m in self.modules.values():
+            m.train(mode)
+
+    # --- to override ---------------------------------------------------------------------------------
+    def train_step(self, x: torch.Tensor, y: torch.Tensor, step: int) -> torch.Tensor:
+        """One optimisation step on a batch; returns the detached losses as a 1-D tensor (no sync)."""
+        raise NotImplementedError
+
+    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[dict[str, float], np.ndarray | None]:
+        raise NotImplementedError
+
+    def preview(self, step: int, epoch: int) -> Preview:
+        raise NotImplementedError
+
+    def set_preview_batch(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        self.preview_x, self.preview_y = x, y
+
+    def finite(self) -> bool:
+        return all(torch.isfinite(p).all() for m in self.modules.values() for p in m.parameters())
+
+
+class ClassifierTask(Task):
+    loss_names = ("train_loss",)
+    eval_names = ("val_loss", "val_accuracy")
+
+    def train_step(self, x: torch.Tensor, y: torch.Tensor, step: int) -> torch.Tensor:
+        model, opt = self.modules["model"], self.optimizers["model"]
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return loss.detach().reshape(1)
+
+    @torch.inference_mode()
+    def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
+        model = self.modules["model"]
+        was = model.training
+        model.eval()
+        try:
+            return torch.cat([F.softmax(model(x[i : i + EVAL_BATCH]), 1) for i in range(0, len(x), EVAL_BATCH)])
+        finally:
+            model.train(was)
+
+    @torch.inference_mode()
+    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[dict[str, float], np.ndarray | None]:
+        model = self.modules["model"]
+        was = model.training
+        model.eval()
+        loss_sum = torch.zeros((), device=self.device)
+        preds = []
+        for i in range(0, len(x), EVAL_BATCH):
+            logits = model(x[i : i + EVAL_BATCH])
+            loss_sum += F.cross_entropy(logits, y[i : i + EVAL_BATCH], reduction="sum")
+            preds.append(logits.argmax(1))
+        model.train(was)
+        pred = torch.cat(preds)
+        k = self.num_classes
+        confusion = torch.bincount(y * k + pred, minlength=k * k).reshape(k, k).cpu().numpy()
+        n = max(1, len(x))
+        return (
+            {"val_loss": float(loss_sum) / n, "val_accuracy": float((pred == y).sum()) / n},
+            confusion,
+        )
+
+    def preview(self, step: int, epoch: int) -> Preview:
+        assert self.preview_x is not None and self.preview_y is not None
+        probs = self.predict_proba(self.preview_x)
+        return Preview(
+            step=step,
+            epoch=epoch,
+            kind="predictions",
+            images=_images_uint8(self.preview_x, *self.value_range),
+            labels=self.preview_y.cpu().numpy(),
+            predictions=probs.argmax(1).cpu().numpy(),
+            probabilities=probs.cpu().numpy().astype(np.float32),
+            class_names=self.class_names,
+        )
+
+
+class AutoencoderTask(Task):
+    loss_names = ("train_loss",)
+    eval_names = ("val_loss", "val_mse")
+
+    @property
+    def model(self) -> Autoencoder:
+        return self.modules["model"]  # type: ignore[return-value]
+
+    def train_step(self, x: torch.Tensor, y: torch.Tensor, step: int) -> torch.Tensor:
+        opt = self.optimizers["model"]
+        loss = F.mse_loss(self.model(x), x)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return loss.detach().reshape(1)
+
+    @torch.inference_mode()
+    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[dict[str, float], np.ndarray | None]:
+        model = self.model
+        was = model.training
+        model.eval()
+        total = torch.zeros((), device=self.device)
+        for i in range(0, len(x), EVAL_BATCH):
+            xb = x[i : i + EVAL_BATCH]
+            total += F.mse_loss(model(xb), xb, reduction="sum")
+        model.train(was)
+        mse = float(total) / max(1, x.numel())
+        return {"val_loss": mse, "val_mse": mse}, None
+
+    @torch.inference_mode()
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        model = self.model
+        was = model.training
+        model.eval()
+        try:
+            return model(x)
+        finally:
+            model.train(was)
+
+    def preview(self, step: int, epoch: int) -> Preview:
+        assert self.preview_x is not None
+        out = self.reconstruct(self.preview_x)
+        return Preview(
+            step=step,
+            epoch=epoch,
+            kind="reconstructions",
+            images=_images_uint8(self.preview_x, 0.0, 1.0),
+            outputs=_images_uint8(out, 0.0, 1.0),
+            labels=None if self.preview_y is None else self.preview_y.cpu().numpy(),
+            class_names=self.class_names,
+        )
+
+
+class GANTask(Task):
+    """The standard (non-saturating) DCGAN losses.
+
+    D: BCE(D(x), 1 - smoothing) + BCE(D(G(z)), 0).  G: BCE(D(G(z)), 1).
+    The fake batch is generated once per step and used for both updates, as DCGAN does.
+    """
+
+    loss_names = ("d_loss", "g_loss")
+    eval_names = ("judge_confidence", "judge_coverage")
+    value_range = (-1.0, 1.0)
+    PREVIEW_COUNT = 64
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        gen = torch.Generator().manual_seed(self.cfg.train.seed + 7919)
+        # Fixed noise: the same points in latent space every preview, so changes are the model's.
+        self.fixed_noise = torch.randn(self.PREVIEW_COUNT, self.cfg.gan.latent_dim, generator=gen).to(self.device)
+        self._last_g_loss = torch.zeros((), device=self.device)
+        self.judge: Any = None  # vision_lab.core.judge.Judge, set by the trainer
+
+    def _make_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        cfg = self.cfg
+        return {
+            "generator": make_optimizer(self.modules["generator"].parameters(), cfg.optim),
+            "discriminator": make_optimizer(self.modules["discriminator"].parameters(), cfg.optim, cfg.gan.d_lr),
+        }
+
+    @property
+    def lr(self) -> float:
+        return float(self.optimizers["generator"].param_groups[0]["lr"])
+
+    def train_step(self, x: torch.Tensor, y: torch.Tensor, step: int) -> torch.Tensor:
+        g, d = self.modules["generator"], self.modules["discriminator"]
+        opt_g, opt_d = self.optimizers["generator"], self.optimizers["discriminator"]
+        n = x.shape[0]
+        z = torch.randn(n, self.cfg.gan.latent_dim, device=self.device)
+        fake = g(z)
+        real_target = torch.full((n,), 1.0 - self.cfg.gan.label_smoothing, device=self.device)
+        zeros = torch.zeros(n, device=self.device)
+        d_loss = F.binary_cross_entropy_with_logits(d(x), real_target) + F.binary_cross_entropy_with_logits(
+            d(fake.detach()), zeros
+        )
+        opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        opt_d.step()
+        if step % self.cfg.gan.d_steps == 0:
+            g_loss = F.binary_cross_entropy_with_logits(d(fake), torch.ones(n, device=self.device))
+            opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+            opt_g.step()
+            self._last_g_loss = g_loss.detach()
+        return torch.stack((d_loss.detach(), self._last_g_loss))
+
+    @torch.inference_mode()
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        """Images in [-1, 1] from noise, generator in eval mode (batch-norm running statistics)."""
+        g = self.modules["generator"]
+        was = g.training
+        g.eval()
+        try:
+            return torch.cat([g(z[i : i + EVAL_BATCH]) for i in range(0, len(z), EVAL_BATCH)])
+        finally:
+            g.train(was)
+
+    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[dict[str, float], np.ndarray | None]:
+        if self.judge is None:
+            return {}, None
+        gen = torch.Generator().manual_seed(self.cfg.train.seed + 104729)
+        z = torch.randn(self.cfg.gan.judge_samples, self.cfg.gan.latent_dim, generator=gen).to(self.device)
+        verdict = self.judge.score((self.generate(z) + 1) / 2)
+        return {"judge_confidence": verdict.confidence, "judge_coverage": float(verdict.coverage)}, None
+
+    def preview(self, step: int, epoch: int) -> Preview:
+        fake = self.generate(self.fixed_noise)
+        preds = probs = None
+        if self.judge is not None:
+            p = self.judge.probabilities((fake + 1) / 2)
+            preds, probs = p.argmax(1).cpu().numpy(), p.cpu().numpy().astype(np.float32)
+        return Preview(
+            step=step,
+            epoch=epoch,
+            kind="samples",
+            images=_images_uint8(fake, -1.0, 1.0),
+            predictions=preds,
+            probabilities=probs,
+            class_names=self.class_names,
+        )
+
+
+def make_task(
+    cfg: ExperimentConfig, image_shape: tuple[int, int, int], class_names: tuple[str, ...], device: torch.device
+) -> Task:
+    cls = {"mlp": ClassifierTask, "cnn": ClassifierTask, "autoencoder": AutoencoderTask, "gan": GANTask}[cfg.model]
+    return cls(cfg, image_shape, class_names, device)
+
+
+def is_finite(x: float) -> bool:
+    return math.isfinite(x)

@@ -1,0 +1,1 @@
+"""The Qt front end. Imports the core; the core never imports this."""
