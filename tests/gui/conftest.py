@@ -1,0 +1,67 @@
+"""The real window, offscreen, on a tiny slice of mnist-5k; runs go to a temporary folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from vision_lab.gui.app import create_app
+
+TINY_LIMIT = 256
+
+
+@pytest.fixture(scope="session")
+def qapp_cls() -> type[QApplication]:
+    return QApplication
+
+
+@pytest.fixture(scope="session")
+def qapp(qapp_args: list[str]) -> QApplication:
+    # Our own set-up (name, icon, GC tuning) on the one QApplication pytest-qt will use.
+    return create_app()
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path):
+    from vision_lab.gui.main_window import MainWindow
+
+    w = MainWindow(runs_root=tmp_path / "runs")
+    qtbot.addWidget(w)
+    w.show()
+    w.load_initial_data()
+    qtbot.waitUntil(lambda: w.data_panel.dataset is not None, timeout=20000)
+    w.data_panel.set_limit(TINY_LIMIT)
+    yield w
+    w.close()  # joins any worker still running
+
+
+def pick_family(w, family: str) -> None:
+    combo = w.model_panel.combo
+    combo.setCurrentIndex(combo.findData(family))
+
+
+def make_tiny(w, family: str) -> None:
+    """Small models through the real widgets."""
+    pick_family(w, family)
+    forms = w.model_panel.forms
+    if family == "mlp":
+        forms["mlp"].hidden.setText("32")
+    elif family == "cnn":
+        forms["cnn"].channels.setText("8, 16")
+        forms["cnn"].dense.setText("32")
+    elif family == "autoencoder":
+        forms["autoencoder"].hidden.setText("64")
+        forms["autoencoder"].latent.setValue(8)
+    elif family == "gan":
+        forms["gan"].g_width.setValue(32)
+        forms["gan"].d_width.setValue(8)
+    w.training_panel.batch.setValue(32)
+    w.training_panel.epochs.setValue(1)
+
+
+def click(qtbot, button) -> None:
+    assert button.isEnabled(), f"{button.objectName()} is disabled"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)

@@ -1,0 +1,169 @@
+"""Validation, user mistakes, the model panel's live summary, downloads, and the plot itself."""
+
+from __future__ import annotations
+
+import gc
+import time
+
+import numpy as np
+import pytest
+from conftest import click, pick_family
+from PySide6.QtWidgets import QMessageBox
+
+from vision_lab.core.errors import DownloadCancelled
+from vision_lab.core.events import Metrics
+
+
+def test_app_tunes_the_garbage_collector(qapp) -> None:
+    assert gc.get_threshold() == (700, 10, 1000)
+    assert qapp.windowIcon().isNull() is False
+
+
+def test_invalid_list_field_blocks_start_with_an_inline_message(qtbot, window) -> None:
+    w = window
+    pick_family(w, "mlp")
+    edit = w.model_panel.forms["mlp"].hidden
+    w.tabs.setCurrentIndex(1)
+    edit.setText("512, 256")
+    assert w.start_button.isEnabled()
+    assert w.current_config().mlp.hidden == (512, 256)
+    edit.setText("512, lots")
+    field = w.model_panel.forms["mlp"].lists[0][1]
+    assert not w.start_button.isEnabled() and not w.step_button.isEnabled()
+    assert field.error.isVisible() and "'lots' is not a whole number" in field.error.text()
+    edit.setText("512, 0")
+    assert "between 1 and" in field.error.text() and not w.start_button.isEnabled()
+    edit.setText("128")
+    assert w.start_button.isEnabled() and not field.error.isVisible()
+
+
+def test_config_validation_message_shows_next_to_the_panel(qtbot, window) -> None:
+    w = window
+    pick_family(w, "gan")
+    w.tabs.setCurrentIndex(1)
+    w.model_panel.forms["gan"].g_width.setValue(30)  # typed, not stepped: not a multiple of 4
+    assert not w.start_button.isEnabled()
+    assert w.model_panel.error.isVisible() and "multiple of 4" in w.model_panel.error.text()
+    assert "multiple of 4" in w.status_label.text()
+    w.model_panel.forms["gan"].g_width.setValue(32)
+    assert w.start_button.isEnabled() and not w.model_panel.error.isVisible()
+
+
+def test_cnn_with_too_many_pools_is_explained(qtbot, window) -> None:
+    w = window
+    pick_family(w, "cnn")
+    w.tabs.setCurrentIndex(1)
+    w.model_panel.forms["cnn"].channels.setText("8, 8, 8, 8, 8, 8, 8")
+    field = w.model_panel.forms["cnn"].lists[0][1]
+    assert field.error.isVisible() and "At most 6" in field.error.text()
+    assert not w.start_button.isEnabled()
+
+
+def test_bad_dataset_path_gets_one_sentence_not_a_dialog(qtbot, window, tmp_path) -> None:
+    w = window
+    w.data_panel.select(str(tmp_path / "no-such-folder"))
+    qtbot.waitUntil(lambda: w.data_panel.combo_error.isVisible(), timeout=10000)
+    text = w.data_panel.combo_error.text()
+    assert "does not exist" in text and "Traceback" not in text and text.count("\n") == 0
+    assert not w.start_button.isEnabled()
+    assert w.last_message is None
+    w.data_panel.select("mnist-5k")
+    qtbot.waitUntil(lambda: w.start_button.isEnabled(), timeout=10000)
+
+
+def test_corrupt_idx_folder_is_reported(qtbot, window, tmp_path) -> None:
+    folder = tmp_path / "idx"
+    folder.mkdir()
+    (folder / "train-images-idx3-ubyte").write_bytes(b"\x00\x00\x08\x03garbage")
+    (folder / "train-labels-idx1-ubyte").write_bytes(b"\x00\x00\x08\x01xx")
+    window.data_panel.select(str(folder))
+    qtbot.waitUntil(lambda: window.data_panel.combo_error.isVisible(), timeout=10000)
+    assert window.data_panel.combo_error.text().strip()
+    assert not window.start_button.isEnabled()
+
+
+def test_a_bug_in_the_worker_gets_a_dialog_and_the_ui_returns_to_idle(qtbot, window, monkeypatch) -> None:
+    from vision_lab.core.trainer import Trainer
+
+    def broken(self):
+        raise RuntimeError("boom")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(Trainer, "events", broken)
+    with qtbot.waitSignal(window.run_failed, timeout=30000) as blocker:
+        click(qtbot, window.start_button)
+    assert "boom" in blocker.args[0]
+    box = window.last_message
+    assert box is not None and box.isVisible() and box.icon() == QMessageBox.Icon.Critical
+    assert "Traceback" in box.detailedText()
+    assert window.start_button.isEnabled() and window.worker is None
+    box.close()
+
+
+def test_model_panel_updates_layer_table_formula_and_parameters(qtbot, window) -> None:
+    w = window
+    panel = w.model_panel
+    pick_family(w, "cnn")
+    qtbot.waitUntil(lambda: panel.table.rowCount() > 0, timeout=5000)
+    before = panel.params.text()
+    panel.forms["cnn"].channels.setText("8")
+    qtbot.waitUntil(lambda: panel.params.text() != before, timeout=5000)
+    assert "Conv2d" in [panel.table.item(i, 0).text() for i in range(panel.table.rowCount())]
+    assert "log" in panel.formula.text() and "softmax" in panel.formula.text()
+    pick_family(w, "gan")
+    qtbot.waitUntil(
+        lambda: panel.table.item(0, 0) is not None and panel.table.item(0, 0).text().startswith("G"), timeout=5000
+    )
+    assert "<i>D</i>(<i>G</i>(<i>z</i>))" in panel.formula.text()
+    pick_family(w, "autoencoder")
+    assert "x̂" in panel.formula.text()
+
+
+def test_download_shows_progress_and_can_be_cancelled(qtbot, window, monkeypatch) -> None:
+    import vision_lab.gui.panels.data as data_panel_module
+
+    def fake_download(name, *, progress=None, **_):
+        for i in range(100000):
+            if progress(i * 1000, 10_000_000) is False:
+                raise DownloadCancelled(f"The download of '{name}' was cancelled.")
+            time.sleep(0.002)
+        raise AssertionError("never cancelled")
+
+    monkeypatch.setattr(data_panel_module, "download_dataset", fake_download)
+    panel = window.data_panel
+    if panel.infos["kmnist"].available:
+        pytest.skip("kmnist is on this machine already")
+    panel.select("kmnist")
+    assert panel.download_box.isVisible() and not window.start_button.isEnabled()
+    click(qtbot, panel.download_button)
+    qtbot.waitUntil(lambda: panel.download_progress.value() > 0, timeout=10000)
+    click(qtbot, panel.cancel_button)
+    qtbot.waitUntil(lambda: panel.combo_error.isVisible(), timeout=10000)
+    assert "cancelled" in panel.combo_error.text()
+    assert panel.download_button.isEnabled() and not window.start_button.isEnabled()
+
+
+def test_live_plot_survives_1000_repaints(qtbot) -> None:
+    """Guards the PySide6 6.12 + pyqtgraph crash ("none_dealloc") after a few hundred repaints."""
+    from vision_lab.gui.widgets.loss_plot import LossPlot
+
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(640, 400)
+    plot.show()
+    plot.reset("cnn", 10)
+    rng = np.random.default_rng(0)
+    for i in range(1000):
+        values = {"train_loss": float(2 * np.exp(-i / 300) + 0.05 * rng.random())}
+        if i % 100 == 99:
+            values.update(val_loss=values["train_loss"] * 1.1, val_accuracy=min(0.99, i / 1000))
+        plot.add_metrics(Metrics(i, i // 100, i / 100, values, 1000.0, i, 0.0, 1e-3, epoch_end=i % 100 == 99))
+        plot.refresh()
+        plot.plot_widget.repaint()
+        if i == 500:
+            plot.log_check.setChecked(True)
+    # 990 live train-loss points (epoch-end means are not drawn over live points), 10 val losses, 10 accuracies.
+    assert plot.point_count() == 990 + 10 + 10
+    x, _y = plot.series["train_loss"].item.getData()
+    assert len(x) > 0
+    assert "train loss" in plot.readout_at(5.0)

@@ -1,0 +1,138 @@
+"""Drive the real window: each family trains end to end; pause, resume, stop, step, reset, lr, close."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import click, make_tiny, pick_family
+
+from vision_lab.core.events import Finished
+
+PREVIEW_KIND = {"mlp": "predictions", "cnn": "predictions", "autoencoder": "reconstructions", "gan": "samples"}
+
+
+@pytest.mark.parametrize("family", ["mlp", "cnn", "autoencoder", "gan"])
+def test_each_family_trains_from_the_window(qtbot, window, family: str, tmp_path) -> None:
+    w = window
+    make_tiny(w, family)
+    assert w.start_button.isEnabled()
+    before = w.preview.updates
+    with qtbot.waitSignal(w.run_ended, timeout=90000) as blocker:
+        click(qtbot, w.start_button)
+    finished: Finished = blocker.args[0]
+    assert finished.status == "completed", finished.message
+    assert w.start_button.isEnabled()
+    assert w.progress.value() == w.progress.maximum() > 1
+    # The plot holds the run's points; the preview shows the model's view of the fixed batch.
+    assert w.loss_plot.point_count() >= 2
+    first_loss_key = "d_loss" if family == "gan" else "train_loss"
+    curve_x, curve_y = w.loss_plot.series[first_loss_key].item.getData()
+    assert curve_x is not None and len(curve_x) >= 1 and np.isfinite(curve_y).all()
+    assert w.preview.updates > before and w.preview.count > 0
+    assert PREVIEW_KIND[family].split("s")[0][:5].lower() in w.preview_title.text().lower() or family == "gan"
+    # The run was saved and listed.
+    assert finished.run_dir is not None and (finished.run_dir / "summary.json").is_file()
+    assert finished.run_dir.parent == tmp_path / "runs"
+    item = w.runs_list.topLevelItem(0)
+    assert item is not None and item.text(3) == "completed" and item.text(4) != "–"
+
+
+def test_pause_resume_and_stop(qtbot, window) -> None:
+    w = window
+    make_tiny(w, "mlp")
+    w.data_panel.set_limit(4096)
+    w.training_panel.epochs.setValue(200)
+    with qtbot.waitSignal(w.run_started, timeout=30000):
+        click(qtbot, w.start_button)
+    qtbot.waitUntil(lambda: w._last_metrics is not None, timeout=10000)
+    click(qtbot, w.pause_button)
+    assert w.pause_button.text() == "Resume"
+    qtbot.waitUntil(lambda: w.worker is not None and w.worker.blocked, timeout=10000)
+    step = w.worker.last_step
+    qtbot.wait(300)  # paused: nothing more is trained
+    assert w.worker.last_step == step
+    assert w.step_button.isEnabled() and not w.start_button.isEnabled()
+    click(qtbot, w.pause_button)
+    qtbot.waitUntil(lambda: w.worker is not None and w.worker.last_step > step, timeout=10000)
+    assert w.pause_button.text() == "Pause"
+    with qtbot.waitSignal(w.run_ended, timeout=20000) as blocker:
+        click(qtbot, w.stop_button)
+    assert blocker.args[0].status == "stopped"
+    assert w.start_button.isEnabled() and w.progress.value() == w.progress.maximum()
+    assert w.runs_list.topLevelItem(0).text(3) == "stopped"
+
+
+def test_step_trains_exactly_one_batch_then_reset(qtbot, window) -> None:
+    w = window
+    make_tiny(w, "cnn")
+    w.training_panel.epochs.setValue(5)
+    click(qtbot, w.step_button)  # from idle: a paused run, then one batch
+    qtbot.waitUntil(lambda: w._last_metrics is not None and w._paused, timeout=30000)
+    assert w._last_metrics.step == 1
+    qtbot.waitUntil(lambda: w.preview.count > 0, timeout=5000)
+    shown = w.preview.updates
+    points = w.loss_plot.point_count()
+    click(qtbot, w.step_button)
+    qtbot.waitUntil(lambda: w._last_metrics.step == 2 and w._paused, timeout=10000)
+    qtbot.waitUntil(lambda: w.preview.updates > shown, timeout=5000)
+    assert w.loss_plot.point_count() > points
+    assert w.worker is not None and w.worker.last_step == 2
+    # Reset discards the paused model and clears the view.
+    click(qtbot, w.reset_button)
+    assert w.worker is None and w.loss_plot.point_count() == 0 and w.preview.count == 0
+    assert w.start_button.isEnabled()
+
+
+def test_learning_rate_changes_mid_run(qtbot, window) -> None:
+    w = window
+    make_tiny(w, "mlp")
+    w.training_panel.schedule.setCurrentIndex(w.training_panel.schedule.findData("constant"))
+    w.data_panel.set_limit(4096)
+    w.training_panel.epochs.setValue(200)
+    with qtbot.waitSignal(w.run_started, timeout=30000):
+        click(qtbot, w.start_button)
+    qtbot.waitUntil(lambda: w._last_metrics is not None, timeout=10000)
+    assert w._last_metrics.lr == pytest.approx(2e-3)
+    assert w.training_panel.lr.isEnabled()
+    w.training_panel.lr.setValue(0.0005)
+    qtbot.waitUntil(lambda: w._last_metrics.lr == pytest.approx(5e-4), timeout=10000)
+    with qtbot.waitSignal(w.run_ended, timeout=20000):
+        click(qtbot, w.stop_button)
+
+
+def test_closing_during_training_joins_the_worker(qtbot, window) -> None:
+    w = window
+    make_tiny(w, "cnn")
+    w.data_panel.set_limit(4096)
+    w.training_panel.epochs.setValue(100)
+    with qtbot.waitSignal(w.run_started, timeout=30000):
+        click(qtbot, w.start_button)
+    qtbot.waitUntil(lambda: w._last_metrics is not None, timeout=10000)
+    worker = w.worker
+    assert worker is not None and worker.isRunning()
+    w.close()
+    assert worker.isFinished() and not worker.isRunning()
+    assert w.worker is None
+
+
+def test_closing_while_paused_joins_the_worker(qtbot, window) -> None:
+    w = window
+    make_tiny(w, "autoencoder")
+    w.training_panel.epochs.setValue(50)
+    click(qtbot, w.step_button)
+    qtbot.waitUntil(lambda: w._paused and w._last_metrics is not None, timeout=30000)
+    worker = w.worker
+    w.close()
+    assert worker is not None and worker.isFinished()
+
+
+def test_family_pick_loads_its_training_defaults(qtbot, window) -> None:
+    w = window
+    pick_family(w, "gan")
+    t = w.training_panel
+    assert t.lr.value() == pytest.approx(2e-4) and t.batch.value() == 64
+    assert t.schedule.currentData() == "constant"
+    cfg = w.current_config()
+    assert cfg.model == "gan" and cfg.optim.beta1 == 0.5
+    pick_family(w, "mlp")
+    assert w.training_panel.lr.value() == pytest.approx(2e-3)

@@ -1,0 +1,1 @@
+"""Left-column panels: widgets <-> config, nothing else."""

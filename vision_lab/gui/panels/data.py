@@ -1,0 +1,324 @@
+"""Data panel: which dataset, what it looks like (examples, split sizes, class counts), downloads."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vision_lab.core.config import DataConfig, ExperimentConfig
+from vision_lab.core.data import DatasetInfo, ImageDataset, download_dataset, list_datasets, load_dataset
+from vision_lab.gui.widgets.fields import error_label, set_error
+from vision_lab.gui.widgets.image_grid import ImageGrid
+from vision_lab.gui.worker import FunctionWorker
+
+OPEN_IMAGES = "::open-images"
+OPEN_IDX = "::open-idx"
+PREVIEW_COUNT = 24
+MAX_LIMIT = 10_000_000
+
+
+def preview_indices(labels: np.ndarray, count: int) -> np.ndarray:
+    """Round-robin over classes, so the preview shows every class."""
+    by_class = [list(np.flatnonzero(labels == c)) for c in np.unique(labels)]
+    out: list[int] = []
+    while len(out) < min(count, len(labels)):
+        for idx in by_class:
+            if idx and len(out) < count:
+                out.append(int(idx.pop(0)))
+    return np.array(out, dtype=np.int64)
+
+
+class DataPanel(QWidget):
+    changed = Signal()
+    dataset_loaded = Signal(object)  # ImageDataset
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.dataset: ImageDataset | None = None
+        self.infos: dict[str, DatasetInfo] = {}
+        self._problem: str | None = None
+        self._loader: FunctionWorker | None = None
+        self._downloader: FunctionWorker | None = None
+        self._loading_key: str | None = None
+
+        self.combo = QComboBox()
+        self.combo.setObjectName("datasetCombo")
+        self.combo.setMinimumContentsLength(14)
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo_error = error_label()
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        self.description.setObjectName("datasetDescription")
+
+        self.download_button = QPushButton("Download")
+        self.download_button.setObjectName("downloadButton")
+        self.download_button.clicked.connect(self.start_download)
+        self.download_progress = QProgressBar()
+        self.download_progress.setObjectName("downloadProgress")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancelDownloadButton")
+        self.cancel_button.clicked.connect(self.cancel_download)
+        download_row = QHBoxLayout()
+        download_row.setContentsMargins(0, 0, 0, 0)
+        download_row.addWidget(self.download_button)
+        download_row.addWidget(self.download_progress, 1)
+        download_row.addWidget(self.cancel_button)
+        self.download_box = QWidget()
+        self.download_box.setLayout(download_row)
+
+        self.limit_spin = QSpinBox()
+        self.limit_spin.setObjectName("limitSpin")
+        self.limit_spin.setRange(0, MAX_LIMIT)
+        self.limit_spin.setSingleStep(256)
+        self.limit_spin.setSpecialValueText("all")
+        self.limit_spin.setToolTip("Train on only this many training images (a seeded subset): quick experiments.")
+        self.limit_spin.valueChanged.connect(self._limit_changed)
+
+        self.sizes = QLabel()
+        self.sizes.setObjectName("splitSizes")
+        self.counts = QLabel()
+        self.counts.setObjectName("classCounts")
+        self.counts.setWordWrap(True)
+        self.counts.setTextFormat(Qt.TextFormat.RichText)
+        self.preview = ImageGrid("Loading examples…")
+        self.preview.setObjectName("dataPreview")
+        self.preview.max_scale = 2.0
+        self.preview.setMinimumHeight(150)
+        self.source = QLabel()
+        self.source.setWordWrap(True)
+        self.source.setObjectName("datasetSource")
+        font = self.source.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        self.source.setFont(font)
+
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        combo_box = QVBoxLayout()
+        combo_box.setSpacing(2)
+        combo_box.addWidget(self.combo)
+        combo_box.addWidget(self.combo_error)
+        form.addRow("Dataset", combo_box)
+        form.addRow("Use only", self.limit_spin)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 8, 8, 8)
+        lay.setSpacing(6)
+        lay.addLayout(form)
+        lay.addWidget(self.description)
+        lay.addWidget(self.download_box)
+        lay.addWidget(self.preview, 1)
+        lay.addWidget(self.sizes)
+        lay.addWidget(self.counts)
+        lay.addWidget(self.source)
+        self.download_box.hide()
+        self.populate()
+        self.combo.currentIndexChanged.connect(self._selected)
+
+    # --- config ------------------------------------------------------------------------------------
+    @property
+    def current_key(self) -> str:
+        return str(self.combo.currentData() or "")
+
+    def problem(self) -> str | None:
+        """Why training cannot start with this data (None when it can)."""
+        if self.dataset is None and self._problem is None:
+            return "The dataset is still loading."
+        return self._problem
+
+    def apply(self, cfg: ExperimentConfig) -> ExperimentConfig:
+        limit = self.limit_spin.value() or None
+        return dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, name=self.current_key, limit=limit))
+
+    def load_config(self, data: DataConfig) -> None:
+        self.limit_spin.setValue(data.limit or 0)
+
+    def set_limit(self, limit: int | None) -> None:
+        self.limit_spin.setValue(limit or 0)
+
+    def image_shape(self) -> tuple[int, int, int] | None:
+        return self.dataset.image_shape if self.dataset is not None else None
+
+    # --- dataset list --------------------------------------------------------------------------------
+    def populate(self) -> None:
+        """(Re)fill the picker from ``list_datasets()``, keeping the selection."""
+        keep = self.current_key
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        self.infos = {info.name: info for info in list_datasets()}
+        for info in self.infos.values():
+            suffix = "" if info.available else "  (download)"
+            self.combo.addItem(f"{info.name}{suffix}", info.name)
+            self.combo.setItemData(self.combo.count() - 1, info.description, Qt.ItemDataRole.ToolTipRole)
+        self.combo.insertSeparator(self.combo.count())
+        self.combo.addItem("Open image folder…", OPEN_IMAGES)
+        self.combo.addItem("Open IDX folder…", OPEN_IDX)
+        index = self.combo.findData(keep) if keep else -1
+        self.combo.setCurrentIndex(index if index >= 0 else 0)
+        self.combo.blockSignals(False)
+
+    def select(self, key: str) -> None:
+        """Pick a dataset by name or path (adds the path to the list) and load it."""
+        index = self.combo.findData(key)
+        if index < 0:
+            index = self.combo.count() - 3  # before the separator and the two "Open…" entries
+            self.combo.blockSignals(True)
+            self.combo.insertItem(index, Path(key).name or key, key)
+            self.combo.setItemData(index, key, Qt.ItemDataRole.ToolTipRole)
+            self.combo.blockSignals(False)
+        if index == self.combo.currentIndex():
+            self._selected(index)
+        else:
+            self.combo.setCurrentIndex(index)
+
+    def _selected(self, _index: int) -> None:
+        key = self.current_key
+        if key in (OPEN_IMAGES, OPEN_IDX):
+            title = (
+                "Open a folder of images (one sub-folder per class)"
+                if key == OPEN_IMAGES
+                else ("Open a folder of MNIST-format IDX files")
+            )
+            folder = QFileDialog.getExistingDirectory(self, title)
+            if folder:
+                self.select(folder)
+            else:
+                self.combo.setCurrentIndex(max(0, self.combo.findData(self._loading_key or "mnist-5k")))
+            return
+        self.load(key)
+
+    # --- loading -------------------------------------------------------------------------------------
+    def load(self, key: str) -> None:
+        self.dataset = None
+        self._problem = None
+        self._loading_key = key
+        set_error(self.combo_error, None)
+        info = self.infos.get(key)
+        self.description.setText(info.description if info else key)
+        self.source.setText(f"Source: {info.source}" if info else "")
+        self.sizes.setText("")
+        self.counts.setText("")
+        if info is not None and not info.available:
+            self.download_box.setVisible(info.downloadable)
+            self.download_button.setEnabled(True)
+            self.download_progress.setValue(0)
+            self.download_progress.setFormat(info.size_hint)
+            self.cancel_button.setEnabled(False)
+            self._problem = f"'{key}' is not on this computer yet; click Download to fetch it."
+            self.preview.clear(f"'{key}' is not on this computer yet.\nDownload it to see its images.")
+            self.changed.emit()
+            return
+        self.download_box.hide()
+        self.preview.clear("Loading examples…")
+        self.changed.emit()
+        worker = FunctionWorker(lambda _progress: load_dataset(key), self)
+        worker.done.connect(lambda ds, key=key: self._loaded(key, ds))
+        worker.failed.connect(lambda msg, details, key=key: self._load_failed(key, msg, details))
+        worker.finished.connect(worker.deleteLater)
+        self._loader = worker
+        worker.start()
+
+    def _loaded(self, key: str, ds: ImageDataset) -> None:
+        if key != self.current_key:
+            return  # the user picked another dataset meanwhile
+        self.dataset = ds
+        self._problem = None
+        idx = preview_indices(ds.train_labels, PREVIEW_COUNT)
+        names = ds.class_names
+        self.preview.set_images(ds.train_images[idx], [names[int(y)] for y in ds.train_labels[idx]])
+        h, w, c = ds.image_shape
+        self.sizes.setText(
+            f"<b>{len(ds.train_images):,}</b> training · <b>{len(ds.val_images):,}</b> validation · "
+            f"{h}×{w} {'grey' if c == 1 else 'colour'} · {len(names)} classes"
+        )
+        counts = ds.class_counts()
+        self.counts.setText("Per class: " + ", ".join(f"{names[i]} <b>{int(n)}</b>" for i, n in enumerate(counts)))
+        if ds.notes:
+            self.source.setText(self.source.text() + "\n" + "; ".join(ds.notes))
+        if key not in self.infos:
+            self.description.setText(f"{ds.name} — {ds.source}")
+        self.dataset_loaded.emit(ds)
+        self.changed.emit()
+
+    def _load_failed(self, key: str, message: str, details: str) -> None:
+        if key != self.current_key:
+            return
+        self._problem = message
+        set_error(self.combo_error, message)
+        self.preview.clear("No images to show.")
+        self.changed.emit()
+
+    def is_loading(self) -> bool:
+        return self._loader is not None and self._loader.isRunning()
+
+    # --- downloads -------------------------------------------------------------------------------------
+    def start_download(self) -> None:
+        key = self.current_key
+        worker = FunctionWorker(lambda progress: download_dataset(key, progress=progress), self)
+        worker.progress.connect(self._download_progress)
+        worker.done.connect(lambda _path, key=key: self._downloaded(key))
+        worker.failed.connect(self._download_failed)
+        worker.finished.connect(worker.deleteLater)
+        self._downloader = worker
+        self.download_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.download_progress.setFormat("Starting…")
+        set_error(self.combo_error, None)
+        worker.start()
+
+    def cancel_download(self) -> None:
+        if self._downloader is not None:
+            self._downloader.cancel()
+            self.cancel_button.setEnabled(False)
+            self.download_progress.setFormat("Cancelling…")
+
+    def _download_progress(self, done: int, total: int) -> None:
+        if total > 0:
+            self.download_progress.setRange(0, 1000)
+            self.download_progress.setValue(round(1000 * done / total))
+            self.download_progress.setFormat(f"{done / 1e6:.1f} of {total / 1e6:.1f} MB")
+        else:
+            self.download_progress.setRange(0, 0)
+
+    def _downloaded(self, key: str) -> None:
+        self._downloader = None
+        self.download_progress.setRange(0, 1000)
+        self.download_progress.setValue(1000)
+        self.populate()
+        if key == self.current_key:
+            self.load(key)
+
+    def _download_failed(self, message: str, _details: str) -> None:
+        self._downloader = None
+        self.download_progress.setRange(0, 1000)
+        self.download_progress.setValue(0)
+        self.download_progress.setFormat("Download cancelled" if "cancel" in message.lower() else "Download failed")
+        self.download_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        set_error(self.combo_error, message)
+
+    def shutdown(self) -> None:
+        """Cancel and join background loads (window closing)."""
+        for worker in (self._downloader, self._loader):
+            if worker is not None:
+                try:
+                    worker.cancel()
+                    worker.wait()
+                except RuntimeError:
+                    pass  # already deleted by deleteLater
+
+    def _limit_changed(self) -> None:
+        self.changed.emit()

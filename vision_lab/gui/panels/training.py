@@ -1,0 +1,136 @@
+"""Training panel: optimizer, learning rate, batch size, epochs, seed, device."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QFormLayout, QSpinBox, QVBoxLayout, QWidget
+
+from vision_lab.core.config import DEVICES, LR_SCHEDULES, MAX_BATCH, MAX_EPOCHS, OPTIMIZERS, ExperimentConfig
+from vision_lab.gui.widgets.fields import Field, LogSpinBox, error_label, set_error
+
+OPTIMIZER_TITLES = {"sgd": "SGD (momentum)", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop"}
+
+
+def device_available(name: str) -> bool:
+    if name in ("auto", "cpu"):
+        return True
+    if name == "cuda":
+        return torch.cuda.is_available()
+    mps = getattr(torch.backends, "mps", None)
+    return bool(mps is not None and mps.is_available())
+
+
+def auto_device() -> str:
+    return "cuda" if device_available("cuda") else "mps" if device_available("mps") else "cpu"
+
+
+class TrainingPanel(QWidget):
+    changed = Signal()
+    lr_edited = Signal(float)
+    """The user set a new learning rate (while a run goes, it applies from the next step)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.optimizer = QComboBox()
+        self.optimizer.setObjectName("optimizerCombo")
+        for name in OPTIMIZERS:
+            self.optimizer.addItem(OPTIMIZER_TITLES.get(name, name), name)
+        self.lr = LogSpinBox()
+        self.lr.setObjectName("learningRateSpin")
+        self.lr.setToolTip("Arrows step 1, 2, 5, 10…; may be changed while training runs (applies from the next step)")
+        self.batch = QSpinBox()
+        self.batch.setObjectName("batchSizeSpin")
+        self.batch.setRange(1, MAX_BATCH)
+        self.epochs = QSpinBox()
+        self.epochs.setObjectName("epochsSpin")
+        self.epochs.setRange(1, MAX_EPOCHS)
+        self.seed = QSpinBox()
+        self.seed.setObjectName("seedSpin")
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setToolTip("Same seed, same settings: the same numbers on the CPU")
+        self.schedule = QComboBox()
+        self.schedule.setObjectName("scheduleCombo")
+        for name in LR_SCHEDULES:
+            self.schedule.addItem({"cosine": "cosine decay to 0", "constant": "constant"}[name], name)
+        self.device = QComboBox()
+        self.device.setObjectName("deviceCombo")
+        for name in DEVICES:
+            title = f"auto ({auto_device()})" if name == "auto" else name
+            self.device.addItem(title, name)
+            if not device_available(name):
+                item = self.device.model().item(self.device.count() - 1)  # type: ignore[attr-defined]
+                item.setEnabled(False)
+                item.setToolTip(f"{name} is not available on this computer")
+        for spin in (self.batch, self.epochs, self.seed):
+            spin.setKeyboardTracking(False)
+        self.lr_field = Field(self.lr)
+        self.error = error_label()
+        self.error.setObjectName("trainingError")
+
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Optimizer", self.optimizer)
+        form.addRow("Learning rate", self.lr_field)
+        form.addRow("LR schedule", self.schedule)
+        form.addRow("Batch size", self.batch)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Seed", self.seed)
+        form.addRow("Device", self.device)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 8, 8, 8)
+        lay.addLayout(form)
+        lay.addWidget(self.error)
+
+        self._loading = False
+        for w in (self.optimizer, self.schedule, self.device):
+            w.currentIndexChanged.connect(self._changed)
+        for w in (self.batch, self.epochs, self.seed):
+            w.valueChanged.connect(self._changed)
+        self.lr.valueChanged.connect(self._lr_changed)
+
+    def load(self, cfg: ExperimentConfig) -> None:
+        self._loading = True
+        try:
+            self.optimizer.setCurrentIndex(max(0, self.optimizer.findData(cfg.optim.name)))
+            self.lr.setValue(cfg.optim.lr)
+            self.schedule.setCurrentIndex(max(0, self.schedule.findData(cfg.train.lr_schedule)))
+            self.batch.setValue(cfg.train.batch_size)
+            self.epochs.setValue(cfg.train.epochs)
+            self.seed.setValue(min(cfg.train.seed, self.seed.maximum()))
+            self.device.setCurrentIndex(max(0, self.device.findData(cfg.train.device)))
+        finally:
+            self._loading = False
+        self.changed.emit()
+
+    def apply(self, cfg: ExperimentConfig) -> ExperimentConfig:
+        optim = dataclasses.replace(cfg.optim, name=self.optimizer.currentData(), lr=self.lr.value())
+        train = dataclasses.replace(
+            cfg.train,
+            batch_size=self.batch.value(),
+            epochs=self.epochs.value(),
+            seed=self.seed.value(),
+            device=self.device.currentData(),
+            lr_schedule=self.schedule.currentData(),
+        )
+        return dataclasses.replace(cfg, optim=optim, train=train)
+
+    def set_error(self, message: str | None) -> None:
+        set_error(self.error, message)
+
+    def set_running(self, running: bool) -> None:
+        """While a run goes only the learning rate stays editable (it applies from the next step)."""
+        for w in (self.optimizer, self.schedule, self.batch, self.epochs, self.seed, self.device):
+            w.setEnabled(not running)
+
+    def _changed(self) -> None:
+        if not self._loading:
+            self.changed.emit()
+
+    def _lr_changed(self, value: float) -> None:
+        if self._loading:
+            return
+        self.lr_edited.emit(value)
+        self.changed.emit()

@@ -1,0 +1,1 @@
+"""Reusable widgets: loss plot, image grid, form fields."""

@@ -1,0 +1,123 @@
+"""Form fields that validate as the user types and show their problem right under themselves."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+# Readable on light and dark backgrounds alike; palettes have no "error" role.
+ERROR_COLOR = QColor("#e5534b")
+
+
+def error_label() -> QLabel:
+    label = QLabel()
+    label.setObjectName("fieldError")
+    label.setWordWrap(True)
+    pal = label.palette()
+    pal.setColor(QPalette.ColorRole.WindowText, ERROR_COLOR)
+    label.setPalette(pal)
+    label.hide()
+    return label
+
+
+def set_error(label: QLabel, message: str | None) -> None:
+    label.setText(message or "")
+    label.setVisible(bool(message))
+
+
+class Field(QWidget):
+    """A control with its inline error message underneath (hidden while there is none)."""
+
+    def __init__(self, control: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.control = control
+        self.error = error_label()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(control)
+        lay.addWidget(self.error)
+
+    def set_error(self, message: str | None) -> None:
+        set_error(self.error, message)
+
+
+class IntListEdit(QLineEdit):
+    """Layer widths typed as text, e.g. ``512, 256``; :meth:`problem` says what is wrong, if anything."""
+
+    values_changed = Signal()
+
+    def __init__(
+        self,
+        values: tuple[int, ...] = (),
+        *,
+        allow_empty: bool = True,
+        max_items: int = 16,
+        lo: int = 1,
+        hi: int = 16384,
+        what: str = "width",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.allow_empty, self.max_items, self.lo, self.hi, self.what = allow_empty, max_items, lo, hi, what
+        self.setPlaceholderText("none" if allow_empty else "e.g. 32, 64")
+        self.set_values(values)
+        self.textChanged.connect(self.values_changed)
+
+    def set_values(self, values: tuple[int, ...]) -> None:
+        self.setText(", ".join(str(v) for v in values))
+
+    def parse(self) -> tuple[tuple[int, ...], str | None]:
+        parts = [p.strip() for p in self.text().replace(";", ",").replace(" ", ",").split(",")]
+        parts = [p for p in parts if p]
+        values: list[int] = []
+        for p in parts:
+            try:
+                v = int(p)
+            except ValueError:
+                return (), f"'{p}' is not a whole number; type {self.what}s like 64, 32."
+            if not self.lo <= v <= self.hi:
+                return (), f"Each {self.what} must be between {self.lo} and {self.hi}; {v} is not."
+            values.append(v)
+        if not values and not self.allow_empty:
+            return (), f"Give at least one {self.what}."
+        if len(values) > self.max_items:
+            return (), f"At most {self.max_items} {self.what}s, got {len(values)}."
+        return tuple(values), None
+
+
+class LogSpinBox(QDoubleSpinBox):
+    """A learning-rate spin box: arrows step along 1, 2, 5, 10, ... and the text shows no trailing zeros."""
+
+    def __init__(self, lo: float = 1e-6, hi: float = 10.0, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDecimals(7)
+        self.setRange(lo, hi)
+        self.setKeyboardTracking(False)
+        self.setAccelerated(True)
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:.7f}".rstrip("0").rstrip(".") if value >= 1e-4 else f"{value:.7f}"
+
+    def stepBy(self, steps: int) -> None:
+        value = self.value()
+        if value <= 0:  # "off" (special value): step up to a typical rate
+            value = 1e-4 if steps > 0 else value
+            steps -= 1 if steps > 0 else 0
+        for _ in range(abs(steps)):
+            if value <= self.minimum() and steps < 0:
+                break
+            value = _next_125(value, up=steps > 0)
+        self.setValue(min(max(value, self.minimum()), self.maximum()))
+
+
+def _next_125(value: float, *, up: bool) -> float:
+    """The next value on the 1-2-5 ladder above (or below) ``value``."""
+    exp = math.floor(math.log10(value))
+    ladder = [m * 10.0**e for e in (exp - 1, exp, exp + 1) for m in (1, 2, 5)]
+    if up:
+        return next(v for v in ladder if v > value * (1 + 1e-9))
+    return next(v for v in reversed(ladder) if v < value * (1 - 1e-9))

@@ -1,0 +1,148 @@
+"""A grid of small images with captions, scaled to fit, pixels kept sharp (nearest-neighbour).
+
+One widget serves the dataset preview, predictions (wrong ones framed and captioned in red),
+generated samples, and reconstructions (each cell an input stacked over its output).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6.QtCore import QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QImage, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from vision_lab.gui.widgets.fields import ERROR_COLOR
+
+GAP = 6
+
+
+def to_qimage(image: np.ndarray) -> QImage:
+    """uint8 H×W×C (C 1 or 3) -> a QImage that owns its pixels."""
+    arr = np.ascontiguousarray(image)
+    h, w, c = arr.shape
+    fmt = QImage.Format.Format_Grayscale8 if c == 1 else QImage.Format.Format_RGB888
+    return QImage(arr.data, w, h, w * c, fmt).copy()
+
+
+class ImageGrid(QWidget):
+    def __init__(self, placeholder: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.placeholder = placeholder
+        self._images: list[QImage] = []
+        self._outputs: list[QImage] = []
+        self._captions: list[str] = []
+        self._wrong: list[bool] = []
+        self._image_size = (28, 28)
+        self.max_scale = 4.0
+        #: Bumped on every new content: tests and callers can tell a repaint from new pictures.
+        self.updates = 0
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(160, 120)
+
+    def sizeHint(self) -> QSize:
+        return QSize(420, 260)
+
+    def clear(self, placeholder: str | None = None) -> None:
+        if placeholder is not None:
+            self.placeholder = placeholder
+        self._images, self._outputs, self._captions, self._wrong = [], [], [], []
+        self.updates += 1
+        self.update()
+
+    def set_images(
+        self,
+        images: np.ndarray,
+        captions: Sequence[str] | None = None,
+        wrong: Sequence[bool] | None = None,
+        outputs: np.ndarray | None = None,
+    ) -> None:
+        """Show ``images`` (N×H×W×C uint8); with ``outputs``, each cell stacks an image over its output."""
+        self._images = [to_qimage(im) for im in images]
+        self._outputs = [to_qimage(im) for im in outputs] if outputs is not None else []
+        self._captions = list(captions) if captions is not None else []
+        self._wrong = list(wrong) if wrong is not None else []
+        self._image_size = (int(images.shape[2]), int(images.shape[1])) if len(images) else (28, 28)
+        self.updates += 1
+        self.update()
+
+    @property
+    def count(self) -> int:
+        return len(self._images)
+
+    # --- layout and painting ---------------------------------------------------------------------------
+    def _layout(self) -> tuple[int, float, int, int]:
+        """(columns, scale, cell width, cell height) that fit the widget best."""
+        n = len(self._images)
+        w, h = self._image_size
+        stack = 2 if self._outputs else 1
+        cap = self.fontMetrics().height() + 2 if self._captions else 0
+        gutter = self._gutter()
+        avail_w, avail_h = max(1, self.width() - gutter - GAP), max(1, self.height() - GAP)
+        best = (1, 0.0)
+        for cols in range(1, n + 1):
+            rows = math.ceil(n / cols)
+            s = min((avail_w / cols - GAP) / w, ((avail_h / rows) - GAP - cap) / (h * stack + (2 if stack > 1 else 0)))
+            if s > best[1]:
+                best = (cols, s)
+        cols, s = best
+        s = min(max(s, 0.25), self.max_scale)
+        if s >= 2:
+            s = math.floor(s)  # whole-number scales keep every pixel the same size
+        cell_w = round(w * s)
+        cell_h = round(h * s) * stack + (2 if stack > 1 else 0) + cap
+        return cols, s, cell_w, cell_h
+
+    def _gutter(self) -> int:
+        return self.fontMetrics().horizontalAdvance("output") + 8 if self._outputs else 0
+
+    def paintEvent(self, _event: object) -> None:
+        p = QPainter(self)
+        pal = self.palette()
+        p.fillRect(self.rect(), pal.color(QPalette.ColorRole.Base))
+        if not self._images:
+            p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+            p.drawText(
+                self.rect().adjusted(12, 12, -12, -12),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self.placeholder,
+            )
+            return
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        cols, s, cell_w, cell_h = self._layout()
+        rows = math.ceil(len(self._images) / cols)
+        img_h = round(self._image_size[1] * s)
+        gutter = self._gutter()
+        total_w = gutter + cols * (cell_w + GAP) - GAP
+        total_h = rows * (cell_h + GAP) - GAP
+        x0 = max(GAP, (self.width() - total_w) // 2) + gutter
+        y0 = max(GAP, (self.height() - total_h) // 2)
+        fm = self.fontMetrics()
+        text_color = pal.color(QPalette.ColorRole.Text)
+        for i, image in enumerate(self._images):
+            r, c = divmod(i, cols)
+            x, y = x0 + c * (cell_w + GAP), y0 + r * (cell_h + GAP)
+            target = QRect(x, y, cell_w, img_h)
+            p.drawImage(QRectF(target), image)
+            if self._outputs:
+                p.drawImage(QRectF(QRect(x, y + img_h + 2, cell_w, img_h)), self._outputs[i])
+                if c == 0:
+                    p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+                    right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    p.drawText(QRect(x - gutter, y, gutter - 6, img_h), right, "input")
+                    p.drawText(QRect(x - gutter, y + img_h + 2, gutter - 6, img_h), right, "output")
+            wrong = i < len(self._wrong) and self._wrong[i]
+            if wrong:
+                p.setPen(QPen(ERROR_COLOR, 2))
+                p.drawRect(target.adjusted(-1, -1, 0, 0))
+            if i < len(self._captions):
+                p.setPen(ERROR_COLOR if wrong else text_color)
+                text = fm.elidedText(self._captions[i], Qt.TextElideMode.ElideRight, cell_w + GAP)
+                p.drawText(
+                    QRect(x - GAP // 2, y + cell_h - fm.height(), cell_w + GAP, fm.height()),
+                    Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+                    text,
+                )
+        p.end()

@@ -1,0 +1,314 @@
+"""The live loss plot: losses on the left axis, accuracy (or the GAN judge's confidence) on the right.
+
+Metrics are only stored when they arrive; :meth:`LossPlot.refresh` (called by the window's coalescing
+timer) pushes them to the curves, so a burst of events costs one repaint. The view never jumps: the
+x axis grows in steps of 1.5× up to the run's epochs, the y axis only ever expands, and once the user
+pans or zooms, the plot stops following until "Fit" is pressed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from vision_lab.core.events import Metrics
+
+
+@dataclass(frozen=True)
+class SeriesStyle:
+    title: str
+    color: str
+    right: bool = False
+    """On the right (0-1) axis."""
+    epoch_only: bool = False
+    """Measured at epoch ends: drawn with markers."""
+    percent: bool = False
+
+
+# Mid-tone colours that read on light and dark backgrounds.
+STYLES: dict[str, SeriesStyle] = {
+    "train_loss": SeriesStyle("train loss", "#3d8bfd"),
+    "d_loss": SeriesStyle("D loss", "#e8590c"),
+    "g_loss": SeriesStyle("G loss", "#3d8bfd"),
+    "val_loss": SeriesStyle("validation loss", "#f59f00", epoch_only=True),
+    "val_accuracy": SeriesStyle("val accuracy", "#2fb344", right=True, epoch_only=True, percent=True),
+    "judge_confidence": SeriesStyle("judge confidence", "#2fb344", right=True, epoch_only=True, percent=True),
+}
+SERIES_BY_FAMILY: dict[str, tuple[str, ...]] = {
+    "mlp": ("train_loss", "val_loss", "val_accuracy"),
+    "cnn": ("train_loss", "val_loss", "val_accuracy"),
+    "autoencoder": ("train_loss", "val_loss"),
+    "gan": ("d_loss", "g_loss", "judge_confidence"),
+}
+
+
+@dataclass
+class _Series:
+    key: str
+    style: SeriesStyle
+    item: pg.PlotDataItem
+    x: list[float] = field(default_factory=list)
+    y: list[float] = field(default_factory=list)
+    dirty: bool = False
+
+
+class LossPlot(QWidget):
+    """Header (hover read-out, log toggle, Fit) over a pyqtgraph PlotWidget named ``lossPlot``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot_widget = pg.PlotWidget()
+        self.plot_widget.setObjectName("lossPlot")
+        self.plot_widget.setMinimumHeight(200)
+        self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
+        self.plot_item.setMenuEnabled(False)
+        self.plot_item.showGrid(x=True, y=True, alpha=0.15)
+        self.plot_item.setLabel("bottom", "epoch")
+        self.plot_item.setLabel("left", "loss")
+        self.plot_item.hideButtons()
+        self.view: pg.ViewBox = self.plot_item.getViewBox()
+        self.view.setMouseEnabled(x=True, y=True)
+        self.view.sigRangeChangedManually.connect(self._user_moved)
+
+        # Second y axis: its own ViewBox, x linked to the main one.
+        self.right_view = pg.ViewBox(enableMouse=False)
+        self.plot_item.showAxis("right")
+        self.plot_item.scene().addItem(self.right_view)
+        self.plot_item.getAxis("right").linkToView(self.right_view)
+        self.right_view.setXLink(self.plot_item)
+        self.right_view.setYRange(0.0, 1.0, padding=0.02)
+        self.right_view.enableAutoRange(enable=False)
+        self.view.sigResized.connect(self._sync_right_view)
+
+        self.legend = self.plot_item.addLegend(offset=(-10, 10), labelTextSize="10pt")
+        self.cursor = pg.InfiniteLine(angle=90, movable=False)
+        self.cursor.hide()
+        self.plot_item.addItem(self.cursor, ignoreBounds=True)
+        self._mouse_proxy = pg.SignalProxy(self.plot_item.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
+
+        self.title = QLabel("Loss")
+        self.title.setObjectName("plotTitle")
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        self.readout = QLabel("Hover over the plot to read exact values.")
+        self.readout.setObjectName("plotReadout")
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.log_check = QCheckBox("Log scale")
+        self.log_check.setObjectName("logScaleCheck")
+        self.log_check.toggled.connect(self.set_log)
+        self.fit_button = QPushButton("Fit")
+        self.fit_button.setToolTip("Show all points and follow the run again")
+        self.fit_button.clicked.connect(self.fit)
+
+        header = QHBoxLayout()
+        header.setContentsMargins(4, 0, 4, 0)
+        header.addWidget(self.title)
+        header.addSpacing(12)
+        header.addWidget(self.readout, 1)
+        header.addWidget(self.log_check)
+        header.addWidget(self.fit_button)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(4)
+        lay.addLayout(header)
+        lay.addWidget(self.plot_widget, 1)
+
+        self.series: dict[str, _Series] = {}
+        self.total_epochs = 1.0
+        self._follow = True
+        self._x_max = 1.0
+        self._y_lo = math.inf
+        self._y_hi = -math.inf
+        self._epoch_has_points = False
+        self.apply_palette()
+        self.reset("cnn", 1)
+
+    # --- data --------------------------------------------------------------------------------------
+    def reset(self, family: str, total_epochs: float) -> None:
+        """Empty the plot and set it up for a family's series."""
+        for s in self.series.values():
+            (self.right_view if s.style.right else self.plot_item).removeItem(s.item)
+        self.legend.clear()
+        self.series = {}
+        for key in SERIES_BY_FAMILY[family]:
+            style = STYLES[key]
+            pen = pg.mkPen(style.color, width=2.5 if not style.epoch_only else 2)
+            item = pg.PlotDataItem(
+                pen=pen,
+                symbol="o" if style.epoch_only else None,
+                symbolSize=7,
+                symbolBrush=style.color,
+                symbolPen=pg.mkPen(style.color),
+            )
+            if style.right:
+                item.setLogMode(False, False)
+                self.right_view.addItem(item)
+            else:
+                item.setClipToView(True)
+                item.setDownsampling(auto=True, method="peak")
+                self.plot_item.addItem(item)
+            self.legend.addItem(item, style.title)
+            self.series[key] = _Series(key, style, item)
+        right = next((s.style for s in self.series.values() if s.style.right), None)
+        axis = self.plot_item.getAxis("right")
+        axis.setLabel(right.title if right else "")
+        axis.setStyle(showValues=right is not None)
+        self.plot_item.setLabel("left", "losses (D and G)" if family == "gan" else "loss")
+        self.total_epochs = max(float(total_epochs), 1e-9)
+        self._follow = True
+        self._x_max = min(1.0, self.total_epochs)
+        self._y_lo, self._y_hi = math.inf, -math.inf
+        self._epoch_has_points = False
+        self.cursor.hide()
+        self.view.setXRange(0.0, self._x_max, padding=0.02)
+        self._apply_y_range()
+
+    def add_metrics(self, m: Metrics) -> None:
+        x = float(m.epoch_progress)
+        for key, s in self.series.items():
+            value = m.values.get(key)
+            if value is None or not math.isfinite(value):
+                continue
+            if not s.style.epoch_only and m.epoch_end and self._epoch_has_points:
+                continue  # the epoch's mean would draw a step back up; the live points already show it
+            s.x.append(x)
+            s.y.append(float(value))
+            s.dirty = True
+            if not s.style.right:
+                self._y_lo = min(self._y_lo, value)
+                self._y_hi = max(self._y_hi, value)
+        self._epoch_has_points = not m.epoch_end
+
+    def point_count(self) -> int:
+        return sum(len(s.x) for s in self.series.values())
+
+    def refresh(self) -> None:
+        """Push new points to the curves and grow the view; cheap when nothing changed."""
+        changed = False
+        for s in self.series.values():
+            if s.dirty:
+                s.item.setData(np.asarray(s.x, dtype=float), np.asarray(s.y, dtype=float))
+                s.dirty = False
+                changed = True
+        if changed and self._follow:
+            self._grow_view()
+
+    # --- view ----------------------------------------------------------------------------------------
+    def set_log(self, on: bool) -> None:
+        for s in self.series.values():
+            if not s.style.right:
+                s.item.setLogMode(False, on)
+        self._apply_y_range()
+
+    def fit(self) -> None:
+        self._follow = True
+        xs = [x for s in self.series.values() for x in s.x]
+        self._x_max = min(self.total_epochs, max(xs)) if xs else min(1.0, self.total_epochs)
+        self.view.setXRange(0.0, max(self._x_max, 1e-6), padding=0.02)
+        self._apply_y_range()
+
+    def _grow_view(self) -> None:
+        last = max((s.x[-1] for s in self.series.values() if s.x), default=0.0)
+        if last > self._x_max * 0.97 and self._x_max < self.total_epochs:
+            self._x_max = min(self.total_epochs, max(last * 1.5, self._x_max * 1.5))
+            self.view.setXRange(0.0, self._x_max, padding=0.02)
+        self._apply_y_range()
+
+    def _apply_y_range(self) -> None:
+        if not math.isfinite(self._y_hi):
+            self.view.setYRange(0.0, 1.0, padding=0.02)
+            return
+        if self.log_check.isChecked():
+            lo = math.log10(max(self._y_lo, 1e-8))
+            hi = math.log10(max(self._y_hi, 1e-8))
+            self.view.setYRange(math.floor(lo * 4) / 4, math.ceil(hi * 4) / 4 + 0.05, padding=0.02)
+        else:
+            self.view.setYRange(0.0, _nice_ceiling(self._y_hi * 1.05), padding=0.02)
+
+    def _user_moved(self, *_: object) -> None:
+        self._follow = False
+
+    def _sync_right_view(self) -> None:
+        self.right_view.setGeometry(self.view.sceneBoundingRect())
+        self.right_view.linkedViewChanged(self.view, self.right_view.XAxis)
+
+    # --- hover read-out ----------------------------------------------------------------------------------
+    def _hover(self, args: tuple[QPointF]) -> None:
+        pos = args[0]
+        if not self.view.sceneBoundingRect().contains(pos) or not any(s.x for s in self.series.values()):
+            self.cursor.hide()
+            return
+        x = self.view.mapSceneToView(pos).x()
+        self.cursor.setPos(x)
+        self.cursor.show()
+        self.readout.setText(self.readout_at(x))
+
+    def readout_at(self, x: float) -> str:
+        """Rich text with each series' value nearest to epoch ``x``."""
+        parts = [f"epoch <b>{max(x, 0):.2f}</b>"]
+        for s in self.series.values():
+            if not s.x:
+                continue
+            xs = np.asarray(s.x)
+            i = int(np.clip(np.searchsorted(xs, x), 0, len(xs) - 1))
+            if i > 0 and abs(xs[i - 1] - x) < abs(xs[i] - x):
+                i -= 1
+            v = s.y[i]
+            text = f"{v:.1%}" if s.style.percent else f"{v:.4g}"
+            where = f" (epoch {xs[i]:.2g})" if s.style.epoch_only else ""
+            parts.append(f"<span style='color:{s.style.color}'>■</span> {s.style.title} <b>{text}</b>{where}")
+        return " &nbsp; ".join(parts)
+
+    # --- palette -------------------------------------------------------------------------------------------
+    def apply_palette(self) -> None:
+        pal = self.palette()
+        base = pal.color(QPalette.ColorRole.Base)
+        text = pal.color(QPalette.ColorRole.Text)
+        self.plot_widget.setBackground(base)
+        for name in ("left", "bottom", "right"):
+            axis = self.plot_item.getAxis(name)
+            axis.setPen(pg.mkPen(_mix(text, base, 0.55)))
+            axis.setTextPen(pg.mkPen(text))
+        self.cursor.setPen(pg.mkPen(_mix(text, base, 0.5), style=Qt.PenStyle.DashLine))
+        self.legend.setBrush(pg.mkBrush(_with_alpha(base, 210)))
+        self.legend.setPen(pg.mkPen(_mix(text, base, 0.8)))
+        self.legend.setLabelTextColor(text)
+        for _sample, label in self.legend.items:
+            label.setText(label.text, color=text)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.apply_palette()
+        super().changeEvent(event)
+
+
+def _mix(a: QColor, b: QColor, t: float) -> QColor:
+    return QColor(
+        round(a.red() * t + b.red() * (1 - t)),
+        round(a.green() * t + b.green() * (1 - t)),
+        round(a.blue() * t + b.blue() * (1 - t)),
+    )
+
+
+def _with_alpha(c: QColor, alpha: int) -> QColor:
+    out = QColor(c)
+    out.setAlpha(alpha)
+    return out
+
+
+def _nice_ceiling(v: float) -> float:
+    """Round up to 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k so the axis settles instead of creeping."""
+    if v <= 0:
+        return 1.0
+    exp = math.floor(math.log10(v))
+    for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if m * 10**exp >= v:
+            return m * 10**exp
+    return 10 ** (exp + 1)

@@ -1,0 +1,222 @@
+"""Runs the core's training generator off the GUI thread and turns its events into Qt signals.
+
+The worker never trains by itself: it pulls :meth:`Trainer.events` and emits what it yields. Pause
+blocks the worker between two yields (the generator stays suspended), Step lets exactly one batch
+through, Stop and Pause make the loop report within one batch (``TrainerControl.request_report``).
+Commands are plain thread-safe methods, not queued slots: a paused worker is blocked, not looping.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from vision_lab.core.config import ExperimentConfig
+from vision_lab.core.data import ImageDataset
+from vision_lab.core.errors import VisionLabError
+from vision_lab.core.events import Finished, Metrics, Preview, Started
+from vision_lab.core.trainer import Trainer, TrainerControl
+
+
+def _report_bug(err: BaseException) -> tuple[str, str]:
+    return (
+        f"Something went wrong inside Vision Lab ({err.__class__.__name__}: {err}).",
+        "".join(traceback.format_exception(err)),
+    )
+
+
+class TrainingWorker(QThread):
+    """One run: builds the Trainer in this thread (data loading can take a while), then drains its events."""
+
+    run_started = Signal(object)  # Started
+    metrics = Signal(object)  # Metrics
+    preview = Signal(object)  # Preview
+    run_finished = Signal(object)  # Finished
+    failed = Signal(str, str)  # one-sentence message, details ("" for a user's mistake)
+    paused_changed = Signal(bool)
+
+    def __init__(
+        self,
+        cfg: ExperimentConfig,
+        *,
+        dataset: ImageDataset | None = None,
+        runs_root: Path | None = None,
+        start_paused: bool = False,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.cfg = cfg
+        self.dataset = dataset
+        self.runs_root = runs_root
+        self.control = TrainerControl()
+        self.trainer: Trainer | None = None
+        self._cond = threading.Condition()
+        self._paused = start_paused
+        self._step_target: int | None = None
+        self._abort = False
+        self._blocked = False
+        self.last_step = 0
+
+    # --- commands (GUI thread) ---------------------------------------------------------------------
+    @property
+    def paused(self) -> bool:
+        """Pause requested (it takes effect within one batch)."""
+        return self._paused
+
+    @property
+    def blocked(self) -> bool:
+        """Actually waiting between two yields: nothing trains until resume, step or stop."""
+        return self._blocked
+
+    def pause(self) -> None:
+        with self._cond:
+            self._paused = True
+            self.control.request_report(preview=True)
+
+    def resume(self) -> None:
+        with self._cond:
+            self._paused = False
+            self._step_target = None
+            self.control.report_every_step = False
+            self._cond.notify_all()
+
+    def step(self) -> None:
+        """Train exactly one batch, report it (metrics and preview), then stay paused."""
+        with self._cond:
+            self._paused = True
+            self._step_target = self.last_step + 1
+            self.control.report_every_step = True
+            self.control.request_report(preview=True)
+            self._cond.notify_all()
+
+    def set_lr(self, lr: float) -> None:
+        self.control.set_lr(lr)
+
+    def stop(self) -> None:
+        """End the run within one batch; it saves and emits ``run_finished`` with status ``stopped``."""
+        with self._cond:
+            self.control.request_stop()
+            self._paused = False
+            self._step_target = None
+            self._cond.notify_all()
+
+    def abort(self) -> None:
+        """Stop without emitting anything more (window closing); join with :meth:`wait`."""
+        with self._cond:
+            self._abort = True
+            self.control.request_stop()
+            self._paused = False
+            self._cond.notify_all()
+
+    # --- the thread --------------------------------------------------------------------------------
+    def run(self) -> None:
+        try:
+            self.trainer = Trainer(self.cfg, dataset=self.dataset, runs_root=self.runs_root, control=self.control)
+        except VisionLabError as err:
+            self.failed.emit(str(err), "")
+            return
+        except Exception as err:
+            self.failed.emit(*_report_bug(err))
+            return
+        # The new models and tensors live for the whole run: collect last run's garbage once, then keep
+        # the collector off them (see vision_lab.gui.app).
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        events = self.trainer.events()
+        try:
+            for event in events:
+                if self._abort:
+                    break
+                self._emit(event)
+                if isinstance(event, Finished):
+                    return
+                if self._wait_while_paused(event):
+                    break
+        except VisionLabError as err:
+            self.failed.emit(str(err), "")
+        except Exception as err:
+            self.failed.emit(*_report_bug(err))
+        finally:
+            events.close()  # saves what was trained when we left early
+
+    def _emit(self, event: object) -> None:
+        if isinstance(event, Metrics):
+            self.last_step = event.step
+            self.metrics.emit(event)
+        elif isinstance(event, Preview):
+            self.preview.emit(event)
+        elif isinstance(event, Started):
+            self.last_step = event.start_step
+            self.run_started.emit(event)
+        elif isinstance(event, Finished):
+            self.run_finished.emit(event)
+
+    def _wait_while_paused(self, event: object) -> bool:
+        """Block while paused; True when the run must end now (abort).
+
+        A pause or step takes effect at a preview (requested with it, so it comes within one batch) or
+        right after Started: the screen then shows the model as it is while paused.
+        """
+        if not isinstance(event, Preview | Started):
+            return self._abort
+        with self._cond:
+            target = self._step_target
+            if target is not None and self.last_step >= target:
+                self._step_target = None
+                self.control.report_every_step = False
+            if not self._paused or self._step_target is not None:
+                return self._abort
+            self.paused_changed.emit(True)
+            self._blocked = True
+            while self._paused and self._step_target is None and not self._abort:
+                self._cond.wait()
+            self._blocked = False
+            resumed = not self._paused
+        if resumed:
+            self.paused_changed.emit(False)
+        return self._abort
+
+
+class FunctionWorker(QThread):
+    """Runs ``fn(progress)`` off the GUI thread: dataset loading and downloads.
+
+    ``progress(done, total)`` may be called from ``fn``; it emits :attr:`progress` and returns False once
+    :meth:`cancel` was called, which the core's downloads turn into ``DownloadCancelled``.
+    """
+
+    done = Signal(object)
+    failed = Signal(str, str)
+    progress = Signal(int, int)  # done, total (-1 unknown)
+
+    def __init__(self, fn: Callable[[Callable[[int, int | None], bool]], Any], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._fn = fn
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        self._cancelled = True
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def _progress(self, done: int, total: int | None) -> bool:
+        self.progress.emit(int(done), -1 if total is None else int(total))
+        return not self._cancelled
+
+    def run(self) -> None:
+        try:
+            result = self._fn(self._progress)
+        except VisionLabError as err:
+            self.failed.emit(str(err), "")
+        except Exception as err:
+            self.failed.emit(*_report_bug(err))
+        else:
+            self.done.emit(result)
