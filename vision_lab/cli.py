@@ -51,6 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, required=True, help="output .npz (array 'images', uint8 N×H×W×C)")
     s.add_argument("--seed", type=int, default=0)
 
+    b = sub.add_parser("bench", help="time the engine against a bare PyTorch loop (and the GUI with --gui)")
+    b.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    b.add_argument("--seconds", type=float, default=3.0, help="length of each timed segment")
+    b.add_argument("--models", default=",".join(FAMILIES), help="comma-separated families")
+    b.add_argument("--batch-sizes", default="32,128", help="comma-separated batch sizes")
+    b.add_argument("--gui", action="store_true", help="measure GUI responsiveness and in-GUI throughput instead")
+
     d = sub.add_parser("datasets", help="list datasets and whether they are available offline")
     d.add_argument("--download", metavar="NAME", help="download this dataset into the cache")
     return p
@@ -70,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_sample(args)
         if args.command == "datasets":
             return cmd_datasets(args)
+        if args.command == "bench":
+            return cmd_bench(args)
     except VisionLabError as err:
         print(f"vision-lab: error: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -228,6 +237,32 @@ def cmd_sample(args: argparse.Namespace) -> int:
         raise RunError(f"Cannot write '{args.out}': {err.strerror or err}.") from None
     print(f"Wrote {len(images)} images of {images.shape[1]}×{images.shape[2]}×{images.shape[3]} to {args.out}")
     return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from vision_lab.core.errors import ConfigError
+
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    for m in models:
+        if m not in FAMILIES:
+            raise ConfigError(f"--models: unknown model {m!r}; choose from {', '.join(FAMILIES)}.")
+    try:
+        sizes = [int(v) for v in args.batch_sizes.split(",") if v.strip()]
+    except ValueError:
+        raise ConfigError(
+            f"--batch-sizes must be whole numbers separated by commas, got {args.batch_sizes!r}."
+        ) from None
+    if not sizes or any(not 1 <= v <= 4096 for v in sizes):
+        raise ConfigError(f"--batch-sizes must be between 1 and 4096, got {args.batch_sizes!r}.")
+    if not 0.1 <= args.seconds <= 600:
+        raise ConfigError(f"--seconds must be between 0.1 and 600, got {args.seconds}.")
+    if args.gui:
+        from vision_lab.gui.bench import main as gui_bench
+
+        return gui_bench(models=models, seconds=args.seconds, as_json=args.json)
+    from vision_lab.bench.core import main as core_bench
+
+    return core_bench(models=models, batch_sizes=sizes, seconds=args.seconds, as_json=args.json)
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:

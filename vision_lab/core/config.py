@@ -84,6 +84,8 @@ class ConvBlock:
     pool: bool = True
     batch_norm: bool = False
     dropout: float = 0.0
+    padding: str = "same"
+    """``same`` keeps the size; ``valid`` (Keras' default, the article's) trims kernel - 1 pixels."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ class CNNConfig:
             if block.kernel not in (1, 3, 5, 7):
                 raise ConfigError(f"cnn.blocks[{i}].kernel must be 1, 3, 5 or 7, got {block.kernel}.")
             _check_range(f"cnn.blocks[{i}].dropout", block.dropout, 0.0, 0.95)
+            _check_choice(f"cnn.blocks[{i}].padding", block.padding, ("same", "valid"))
         if sum(b.pool for b in self.blocks) > 3:
             raise ConfigError("cnn.blocks pool more than 3 times; a 28-pixel image would shrink to nothing.")
         _check_widths("cnn.dense", self.dense, allow_empty=True)
@@ -147,7 +150,9 @@ class GANConfig:
     """Discriminator updates per generator update."""
     label_smoothing: float = 0.0
     """One-sided: real images are labelled ``1 - label_smoothing`` for the discriminator."""
-    judge_samples: int = 500
+    judge_samples: int = 300
+    ema: float = 0.995
+    """Decay of the moving average of generator weights that samples come from; 0 turns it off."""
 
     def validate(self) -> None:
         _check_range("gan.latent_dim", self.latent_dim, 1, 4096)
@@ -161,6 +166,7 @@ class GANConfig:
         _check_range("gan.d_steps", self.d_steps, 1, 100)
         _check_range("gan.label_smoothing", self.label_smoothing, 0.0, 0.5)
         _check_range("gan.judge_samples", self.judge_samples, 10, 100000)
+        _check_range("gan.ema", self.ema, 0.0, 0.9999)
 
 
 @dataclass(frozen=True)
@@ -417,3 +423,23 @@ def _from_jsonable(tp: Any, data: Any, where: str) -> Any:
             raise ConfigError(f"{label} must be text, got {data!r}.")
         return data
     raise TypeError(f"unsupported config type {tp!r}")  # a bug in this module, not a user mistake
+
+
+def article_config(model: str, **changes: Any) -> ExperimentConfig:
+    """The reference article's models at their exact shapes (and Keras' habits: batch 32, constant lr).
+
+    MLP 784-64-10; CNN conv32 3×3 (valid) -> maxpool 2 -> dense 64 -> 10; autoencoder 784-64-784;
+    DCGAN as in :class:`GANConfig`, without the weight averaging the article does not have.
+    """
+    cfg = default_config(model)
+    train = replace(cfg.train, batch_size=32, lr_schedule="constant", augment_shift=0)
+    cfg = replace(
+        cfg,
+        mlp=MLPConfig(hidden=(64,), dropout=0.0, batch_norm=False),
+        cnn=CNNConfig(blocks=(ConvBlock(32, kernel=3, padding="valid"),), dense=(64,), dropout=0.0),
+        autoencoder=AutoencoderConfig(variant="dense", hidden=(), latent_dim=64),
+        gan=replace(cfg.gan, ema=0.0),
+        optim=replace(cfg.optim, lr=1e-3) if model != "gan" else cfg.optim,
+        train=train,
+    )
+    return replace(cfg, **changes)

@@ -6,6 +6,7 @@ and the maths. Inputs arrive as float NCHW tensors already on the device.
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -88,7 +89,8 @@ class Task:
                 group["lr"] = group["lr"] * (lr / old) if old > 0 else lr
 
     def parameters_count(self) -> dict[str, int]:
-        return {k: count_parameters(m) for k, m in self.modules.items()}
+        # An averaged copy (the GAN's generator_ema) is not a model of its own.
+        return {k: count_parameters(m) for k, m in self.modules.items() if not k.endswith("_ema")}
 
     def train(self, mode: bool = True) -> None:
         for m in self.modules.values():
@@ -241,6 +243,19 @@ class GANTask(Task):
         # Fixed noise: the same points in latent space every preview, so changes are the model's.
         self.fixed_noise = torch.randn(self.PREVIEW_COUNT, self.cfg.gan.latent_dim, generator=gen).to(self.device)
         self._last_g_loss = torch.zeros((), device=self.device)
+        if self.cfg.gan.ema > 0:
+            # Samples come from an exponential moving average of the generator's weights: the same
+            # model, with the step-to-step jitter of adversarial training averaged out.
+            ema = copy.deepcopy(self.modules["generator"]).requires_grad_(False)
+            self.modules["generator_ema"] = ema
+            self._ema_pairs = [
+                (e, s)
+                for e, s in zip(
+                    [*ema.parameters(), *ema.buffers()],
+                    [*self.modules["generator"].parameters(), *self.modules["generator"].buffers()],
+                    strict=True,
+                )
+            ]
         self.judge: Any = None  # vision_lab.core.judge.Judge, set by the trainer
 
     def _make_optimizers(self) -> dict[str, torch.optim.Optimizer]:
@@ -274,12 +289,31 @@ class GANTask(Task):
             g_loss.backward()
             opt_g.step()
             self._last_g_loss = g_loss.detach()
+            self._update_ema(step // self.cfg.gan.d_steps + 1)
         return torch.stack((d_loss.detach(), self._last_g_loss))
+
+    @torch.no_grad()
+    def _update_ema(self, updates: int) -> None:
+        """``updates``: generator updates so far, derived from the step so a resumed run continues exactly."""
+        if self.cfg.gan.ema <= 0:
+            return
+        # Warm-up (as tf.train.ExponentialMovingAverage does): early on the average follows closely.
+        decay = min(self.cfg.gan.ema, (1 + updates) / (10 + updates))
+        floats = [(e, s) for e, s in self._ema_pairs if e.is_floating_point()]
+        torch._foreach_lerp_([e for e, _ in floats], [s for _, s in floats], 1.0 - decay)
+        for e, s in self._ema_pairs:
+            if not e.is_floating_point():
+                e.copy_(s)
+
+    @property
+    def sampler(self) -> nn.Module:
+        """The generator that makes previews, judge verdicts and samples: the averaged one when enabled."""
+        return self.modules.get("generator_ema") or self.modules["generator"]
 
     @torch.inference_mode()
     def generate(self, z: torch.Tensor) -> torch.Tensor:
         """Images in [-1, 1] from noise, generator in eval mode (batch-norm running statistics)."""
-        g = self.modules["generator"]
+        g = self.sampler
         was = g.training
         g.eval()
         try:

@@ -29,6 +29,7 @@ from vision_lab.core.tasks import GANTask, Task, make_task
 
 PREVIEW_CLASSIFIER = 32
 PREVIEW_AUTOENCODER = 16
+PREVIEW_BUDGET = 50  # a preview costing c seconds comes at most every 50·c seconds
 
 
 @dataclass
@@ -226,6 +227,7 @@ class Trainer:
         self.writer: RunWriter | None = None
         self.last_eval: dict[str, float] = {}
         self.last_previews: dict[str, Preview] = {}
+        self._preview_cost = 0.0
 
     # --- checkpoints ---------------------------------------------------------------------------------
     def _restore(self, path: Path) -> None:
@@ -348,7 +350,9 @@ class Trainer:
                         rate = (prog.step - report_step) * bs / max(now - last_report_t, 1e-9)
                         yield from self._emit(clock, self._metrics(mean, rate, clock, start_step))
                         report_from, report_step, last_report_t = i + 1, prog.step, clock.now()
-                        if ctl.preview_now or clock.now() - last_preview_t >= preview_s:
+                        # Previews get at most ~2% of the time, however slow the model is to sample.
+                        gap = max(preview_s, PREVIEW_BUDGET * self._preview_cost)
+                        if ctl.preview_now or clock.now() - last_preview_t >= gap:
                             ctl.preview_now = False
                             yield from self._emit(clock, self._preview())
                             last_preview_t = clock.now()
@@ -462,7 +466,9 @@ class Trainer:
         return values, confusion
 
     def _preview(self) -> Preview:
+        t = time.perf_counter()
         preview = self.task.preview(self.progress.step, self.progress.epoch)
+        self._preview_cost = time.perf_counter() - t
         if self.writer is not None:
             self.writer.save_preview(preview)
         return preview

@@ -233,13 +233,13 @@ class MainWindow(QMainWindow):
         self.runs_list.itemDoubleClicked.connect(self._open_run_folder)
         header = self.runs_list.header()
         header.setStretchLastSection(True)
-        for i, w in enumerate((150, 120, 110, 90)):
+        for i, w in enumerate((90, 130, 110, 90)):
             header.resizeSection(i, w)
         dock = QDockWidget("Runs", self)
         dock.setObjectName("runsDock")
         dock.setWidget(self.runs_list)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-        self.resizeDocks([dock], [130], Qt.Orientation.Vertical)
+        self.resizeDocks([dock], [100], Qt.Orientation.Vertical)
         self.runs_dock = dock
 
     def _build_status_bar(self) -> None:
@@ -428,7 +428,7 @@ class MainWindow(QMainWindow):
         total = sum(e.parameters.values())
         item = QTreeWidgetItem(
             [
-                e.run_dir.name if e.run_dir else time.strftime("%H:%M:%S"),
+                time.strftime("%H:%M:%S"),
                 FAMILY_TITLES[e.config.model],
                 e.dataset.name,
                 "running",

@@ -13,10 +13,10 @@ def build_cnn(cfg: CNNConfig, image_shape: tuple[int, int, int], num_classes: in
     layers: list[nn.Module] = []
     channels = c
     for block in cfg.blocks:
-        # "same" padding keeps the arithmetic simple for 28 and 32 px alike.
-        layers.append(
-            nn.Conv2d(channels, block.channels, block.kernel, padding=block.kernel // 2, bias=not block.batch_norm)
-        )
+        pad = block.kernel // 2 if block.padding == "same" else 0
+        layers.append(nn.Conv2d(channels, block.channels, block.kernel, padding=pad, bias=not block.batch_norm))
+        if pad == 0:
+            h, w = h - block.kernel + 1, w - block.kernel + 1
         if block.batch_norm:
             layers.append(nn.BatchNorm2d(block.channels))
         layers.append(activation(cfg.activation))

@@ -308,6 +308,7 @@ class ModelPanel(QWidget):
         self.table.setObjectName("layerTable")
         self.table.setHorizontalHeaderLabels(["Layer", "Output", "Parameters"])
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setAlternatingRowColors(True)

@@ -72,6 +72,8 @@ class LossPlot(QWidget):
         self.plot_item.setLabel("bottom", "epoch")
         self.plot_item.setLabel("left", "loss")
         self.plot_item.hideButtons()
+        for name in ("left", "bottom", "right"):
+            self.plot_item.getAxis(name).enableAutoSIPrefix(False)  # "loss (x0.001)" reads badly
         self.view: pg.ViewBox = self.plot_item.getViewBox()
         self.view.setMouseEnabled(x=True, y=True)
         self.view.sigRangeChangedManually.connect(self._user_moved)
@@ -86,7 +88,6 @@ class LossPlot(QWidget):
         self.right_view.enableAutoRange(enable=False)
         self.view.sigResized.connect(self._sync_right_view)
 
-        self.legend = self.plot_item.addLegend(offset=(-10, 10), labelTextSize="10pt")
         self.cursor = pg.InfiniteLine(angle=90, movable=False)
         self.cursor.hide()
         self.plot_item.addItem(self.cursor, ignoreBounds=True)
@@ -97,7 +98,8 @@ class LossPlot(QWidget):
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
-        self.readout = QLabel("Hover over the plot to read exact values.")
+        # The legend lives in the header, never over the curves; hovering replaces it with values.
+        self.readout = QLabel()
         self.readout.setObjectName("plotReadout")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.log_check = QCheckBox("Log scale")
@@ -135,7 +137,6 @@ class LossPlot(QWidget):
         """Empty the plot and set it up for a family's series."""
         for s in self.series.values():
             (self.right_view if s.style.right else self.plot_item).removeItem(s.item)
-        self.legend.clear()
         self.series = {}
         for key in SERIES_BY_FAMILY[family]:
             style = STYLES[key]
@@ -154,7 +155,6 @@ class LossPlot(QWidget):
                 item.setClipToView(True)
                 item.setDownsampling(auto=True, method="peak")
                 self.plot_item.addItem(item)
-            self.legend.addItem(item, style.title)
             self.series[key] = _Series(key, style, item)
         right = next((s.style for s in self.series.values() if s.style.right), None)
         axis = self.plot_item.getAxis("right")
@@ -167,6 +167,7 @@ class LossPlot(QWidget):
         self._y_lo, self._y_hi = math.inf, -math.inf
         self._epoch_has_points = False
         self.cursor.hide()
+        self.readout.setText(self.legend_text())
         self.view.setXRange(0.0, self._x_max, padding=0.02)
         self._apply_y_range()
 
@@ -244,11 +245,18 @@ class LossPlot(QWidget):
         pos = args[0]
         if not self.view.sceneBoundingRect().contains(pos) or not any(s.x for s in self.series.values()):
             self.cursor.hide()
+            self.readout.setText(self.legend_text())
             return
         x = self.view.mapSceneToView(pos).x()
         self.cursor.setPos(x)
         self.cursor.show()
         self.readout.setText(self.readout_at(x))
+
+    def legend_text(self) -> str:
+        keys = " &nbsp; ".join(
+            f"<span style='color:{s.style.color}'>■</span> {s.style.title}" for s in self.series.values()
+        )
+        return f"{keys} &nbsp; <span style='color:gray'>(hover for values)</span>"
 
     def readout_at(self, x: float) -> str:
         """Rich text with each series' value nearest to epoch ``x``."""
@@ -277,11 +285,6 @@ class LossPlot(QWidget):
             axis.setPen(pg.mkPen(_mix(text, base, 0.55)))
             axis.setTextPen(pg.mkPen(text))
         self.cursor.setPen(pg.mkPen(_mix(text, base, 0.5), style=Qt.PenStyle.DashLine))
-        self.legend.setBrush(pg.mkBrush(_with_alpha(base, 210)))
-        self.legend.setPen(pg.mkPen(_mix(text, base, 0.8)))
-        self.legend.setLabelTextColor(text)
-        for _sample, label in self.legend.items:
-            label.setText(label.text, color=text)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
@@ -295,12 +298,6 @@ def _mix(a: QColor, b: QColor, t: float) -> QColor:
         round(a.green() * t + b.green() * (1 - t)),
         round(a.blue() * t + b.blue() * (1 - t)),
     )
-
-
-def _with_alpha(c: QColor, alpha: int) -> QColor:
-    out = QColor(c)
-    out.setAlpha(alpha)
-    return out
 
 
 def _nice_ceiling(v: float) -> float:

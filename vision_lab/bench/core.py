@@ -1,0 +1,105 @@
+"""Engine vs bare PyTorch, alternating in one process so machine drift hits both alike."""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+
+import torch
+
+from vision_lab.bench.bare import BareLoop
+from vision_lab.core.config import FAMILIES, article_config, with_overrides
+from vision_lab.core.data import load_dataset
+from vision_lab.core.events import Event, Metrics
+from vision_lab.core.trainer import Trainer
+
+
+@dataclass
+class BenchRow:
+    model: str
+    batch_size: int
+    engine_samples_per_s: float
+    bare_samples_per_s: float
+    ratio: float
+    first_metric_s: float
+    """From building the trainer (data already loaded) to its first metric event."""
+
+
+def _bare_segment(loop: BareLoop, seconds: float) -> float:
+    steps, chunk = 0, 2
+    t0 = time.perf_counter()
+    while (elapsed := time.perf_counter() - t0) < seconds:
+        loop.run(chunk)
+        steps += chunk
+        chunk = min(chunk * 2, 64)
+    return steps * loop.bs / elapsed
+
+
+def _engine_segment(events: Iterator[Event], seconds: float, batch_size: int) -> float:
+    """Pull events until ``seconds`` of training lie between two metric events; samples/s between them."""
+    start = next(e for e in events if isinstance(e, Metrics))
+    t0, s0 = time.perf_counter(), start.step
+    while True:
+        event = next(events)
+        if isinstance(event, Metrics) and (elapsed := time.perf_counter() - t0) >= seconds:
+            return (event.step - s0) * batch_size / elapsed
+
+
+def bench(
+    models: Sequence[str], batch_sizes: Sequence[int], seconds: float, rounds: int = 2
+) -> tuple[list[BenchRow], dict]:
+    t = time.perf_counter()
+    ds = load_dataset("mnist-5k")
+    load_s = time.perf_counter() - t
+    x01 = torch.from_numpy(ds.train_images).permute(0, 3, 1, 2).float().div(255).contiguous()
+    y = torch.from_numpy(ds.train_labels).long()
+    rows = []
+    for model in models:
+        for bs in batch_sizes:
+            cfg = with_overrides(article_config(model), **{"train.batch_size": bs, "train.epochs": 10_000})
+            t = time.perf_counter()
+            trainer = Trainer(cfg, dataset=ds)
+            events = trainer.events()
+            first = next(e for e in events if isinstance(e, Metrics))
+            first_metric_s = time.perf_counter() - t
+            del first
+            loop = BareLoop(model, x01, y, bs)
+            loop.run(3)  # warm-up: allocator, oneDNN primitives
+            bare, engine = [], []
+            for _ in range(rounds):
+                bare.append(_bare_segment(loop, seconds))
+                engine.append(_engine_segment(events, seconds, bs))
+            events.close()
+            b, e = sum(bare) / len(bare), sum(engine) / len(engine)
+            rows.append(BenchRow(model, bs, round(e, 1), round(b, 1), round(e / b, 3), round(first_metric_s, 3)))
+    extra = {
+        "mnist5k_load_s": round(load_s, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+    }
+    return rows, extra
+
+
+def main(models: Sequence[str] = FAMILIES, batch_sizes: Sequence[int] = (32, 128), seconds: float = 3.0,
+         as_json: bool = False) -> int:  # fmt: skip
+    rows, extra = bench(models, batch_sizes, seconds)
+    if as_json:
+        print(json.dumps([asdict(r) for r in rows], indent=2))
+        return 0
+    print(f"{'model':<12} {'batch':>5} {'engine/s':>10} {'bare/s':>10} {'ratio':>6} {'first metric':>13}")
+    for r in rows:
+        print(
+            f"{r.model:<12} {r.batch_size:>5} {r.engine_samples_per_s:>10,.0f} {r.bare_samples_per_s:>10,.0f} "
+            f"{r.ratio:>6.3f} {r.first_metric_s:>12.2f}s"
+        )
+    print(
+        f"mnist-5k load {extra['mnist5k_load_s']:.2f}s, peak RSS {extra['peak_rss_mb']:.0f} MB, "
+        f"torch {extra['torch']}, {extra['threads']} threads",
+        file=sys.stdout,
+    )
+    return 0
