@@ -29,6 +29,7 @@ from vision_lab.core.tasks import GANTask, Task, make_task
 
 PREVIEW_CLASSIFIER = 32
 PREVIEW_AUTOENCODER = 16
+SNAPSHOT_SECONDS = 3.0  # how stale the "last good weights" kept on divergence may be
 PREVIEW_BUDGET = 50  # a preview costing c seconds comes at most every 50·c seconds
 
 
@@ -345,7 +346,7 @@ class Trainer:
                             status = "diverged"
                             message = self._diverged(mean, good, good_step)
                             break
-                        if now - last_snapshot_t >= 1.0:
+                        if now - last_snapshot_t >= SNAPSHOT_SECONDS:
                             good, good_step, last_snapshot_t = self._snapshot(), prog.step, now
                         rate = (prog.step - report_step) * bs / max(now - last_report_t, 1e-9)
                         yield from self._emit(clock, self._metrics(mean, rate, clock, start_step))
@@ -364,7 +365,7 @@ class Trainer:
                 # Epoch end (or max_steps reached mid-epoch).
                 epoch_done = prog.batch >= spe
                 tail = losses[max(report_from, epoch_start_batch) : prog.batch]
-                mean = tail.mean(0).tolist() if len(tail) else [math.nan] * 0
+                mean = tail.mean(0).tolist() if len(tail) else []
                 if mean and not all(map(math.isfinite, mean)):
                     status, message = "diverged", self._diverged(mean, good, good_step)
                     break

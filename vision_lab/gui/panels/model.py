@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QSpinBox,
     QStackedWidget,
     QTableWidget,
@@ -358,7 +359,7 @@ class ModelPanel(QWidget):
             for family, form in self.forms.items():
                 form.load(getattr(cfg, family))
             _set_combo(self.combo, cfg.model)
-            self.stack.setCurrentWidget(self.forms[cfg.model])
+            self._show_form(cfg.model)
             self.formula.setText(formula_for(cfg.model))
         finally:
             self._loading = False
@@ -381,8 +382,16 @@ class ModelPanel(QWidget):
             self.image_shape, self.num_classes = image_shape, num_classes
             self._table_timer.start()
 
+    def _show_form(self, family: str) -> None:
+        # A stack is as tall as its tallest page; ignoring the hidden pages' size removes the gap.
+        for name, form in self.forms.items():
+            policy = QSizePolicy.Policy.Preferred if name == family else QSizePolicy.Policy.Ignored
+            form.setSizePolicy(policy, policy)
+        self.stack.setCurrentWidget(self.forms[family])
+        self.stack.adjustSize()
+
     def _family_changed(self) -> None:
-        self.stack.setCurrentWidget(self.forms[self.family])
+        self._show_form(self.family)
         self.formula.setText(formula_for(self.family))
         if not self._loading:
             self.family_picked.emit(self.family)
