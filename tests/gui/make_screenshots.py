@@ -2,8 +2,9 @@
 
     python tests/gui/make_screenshots.py [families...]    -> resources/screenshots/train-<family>.png
 
-Each family trains at its default settings except the epochs (5, so the x axis shows the whole run);
-the window is grabbed at 1280×800 once the run is past ``SHOT_AT`` epochs, then the run is stopped.
+Each family trains at its default settings except the epochs (``EPOCHS``: short enough that the x axis
+shows the whole run, long enough for the GAN's digits to appear); the window is grabbed at 1280×800
+once the run is past ``SHOT_AT`` epochs, then the run is stopped.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from vision_lab.core.config import FAMILIES  # noqa: E402
 from vision_lab.gui.app import create_app, freeze_heap  # noqa: E402
 
 OUT = REPO / "resources" / "screenshots"
-EPOCHS = 5
-SHOT_AT = 3.6
+EPOCHS = {"mlp": 5, "cnn": 5, "autoencoder": 5, "gan": 12}
+SHOT_AT = {"mlp": 3.6, "cnn": 3.6, "autoencoder": 3.6, "gan": 8.6}
 
 
 def wait(app, condition, timeout: float) -> None:
@@ -42,10 +43,10 @@ def wait(app, condition, timeout: float) -> None:
 def shoot(app, window, family: str) -> Path:
     combo = window.model_panel.combo
     combo.setCurrentIndex(combo.findData(family))
-    window.training_panel.epochs.setValue(EPOCHS)
+    window.training_panel.epochs.setValue(EPOCHS[family])
     window.tabs.setCurrentIndex(1)  # the Model tab: knobs, formula and layer table
     window.start_button.click()
-    wait(app, lambda: window._last_metrics is not None and window._last_metrics.epoch_progress >= SHOT_AT, 900)
+    wait(app, lambda: window._last_metrics is not None and window._last_metrics.epoch_progress >= SHOT_AT[family], 1800)
     # Let the coalescing timer paint the latest metrics and preview.
     loop = QEventLoop()
     QTimer.singleShot(300, loop.quit)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import tempfile
 import threading
@@ -175,14 +176,27 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="vision-lab bench --gui", description=__doc__.split("\n\n")[0])
-    p.add_argument("--families", nargs="+", choices=FAMILIES, default=list(FAMILIES))
-    p.add_argument("--seconds", type=float, default=10.0, help="training time measured per family and front end")
-    p.add_argument("--no-gc-tuning", action="store_true", help="Python's default GC thresholds, no freeze (compare)")
-    args = p.parse_args(argv)
-    rows = run_gui_bench(args.families, args.seconds, gc_tuning=not args.no_gc_tuning)
-    print(format_table(rows))
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    models: Sequence[str] | None = None,
+    seconds: float | None = None,
+    as_json: bool = False,
+) -> int:
+    """``python -m vision_lab.gui.bench [--families ...] [--seconds S] [--json]``, or called by
+    ``vision-lab bench --gui`` with ``models``, ``seconds`` and ``as_json`` already parsed."""
+    if models is None:
+        p = argparse.ArgumentParser(prog="python -m vision_lab.gui.bench", description=__doc__.split("\n\n")[0])
+        p.add_argument("--families", nargs="+", choices=FAMILIES, default=list(FAMILIES))
+        p.add_argument("--seconds", type=float, default=10.0, help="training time measured per family and front end")
+        p.add_argument("--json", action="store_true", help="print the rows as JSON")
+        p.add_argument("--no-gc-tuning", action="store_true", help="Python's default GC thresholds, no freeze")
+        args = p.parse_args(argv)
+        models, seconds, as_json, gc_tuning = args.families, args.seconds, args.json, not args.no_gc_tuning
+    else:
+        gc_tuning = True
+    rows = run_gui_bench(list(models), 10.0 if seconds is None else seconds, gc_tuning=gc_tuning)
+    print(json.dumps(rows, indent=2) if as_json else format_table(rows))
     return 0
 
 
