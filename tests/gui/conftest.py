@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from vision_lab.gui.app import create_app
 
 TINY_LIMIT = 256
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")

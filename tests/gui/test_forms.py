@@ -167,3 +167,69 @@ def test_live_plot_survives_1000_repaints(qtbot) -> None:
     x, _y = plot.series["train_loss"].item.getData()
     assert len(x) > 0
     assert "train loss" in plot.readout_at(5.0)
+
+
+def test_data_panel_shows_examples_sizes_and_class_counts(qtbot, window) -> None:
+    panel = window.data_panel
+    names = [panel.combo.itemData(i) for i in range(panel.combo.count())]
+    assert {"mnist-5k", "shapes", "fashion-mnist", "mnist", "kmnist", "cifar10"} <= set(names)
+    assert "::open-images" in names and "::open-idx" in names
+    assert panel.preview.count == 24 and panel.preview._captions[:10] == [str(i) for i in range(10)]
+    assert "4,500" in panel.sizes.text() and "500" in panel.sizes.text()
+    assert panel.counts.text().count("<b>450</b>") == 10
+    assert window.current_config().data.limit == 256
+
+
+def test_python_dash_m_vision_lab_opens_the_window(tmp_path) -> None:
+    """The real entry point in a subprocess: the window opens on mnist-5k with Start ready, then quits."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    script = (
+        "import sys\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from vision_lab.gui.app import create_app\n"
+        "app = create_app()\n"
+        "def check():\n"
+        "    w = next(w for w in QApplication.topLevelWidgets() if w.objectName() == 'mainWindow')\n"
+        "    print('START', w.start_button.isEnabled(), w.model_panel.family, w.data_panel.current_key, flush=True)\n"
+        "    app.quit()\n"
+        "QTimer.singleShot(4000, check)\n"
+        "import runpy\n"
+        "sys.argv = ['vision_lab']\n"
+        "runpy.run_module('vision_lab', run_name='__main__')\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "VISION_LAB_HOME": str(tmp_path / "home")}
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "START True cnn mnist-5k" in proc.stdout
+
+
+def test_hovering_the_plot_reads_out_exact_values(qtbot) -> None:
+    from vision_lab.gui.widgets.loss_plot import LossPlot
+
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(640, 400)
+    plot.show()
+    plot.reset("gan", 2)
+    for i in range(1, 21):
+        values = {"d_loss": 1.0 + i / 100, "g_loss": 2.0 - i / 100}
+        if i == 10:
+            values["judge_confidence"] = 0.75
+        plot.add_metrics(Metrics(i, 0, i / 10, values, 100.0, i, 0.0, 2e-4, epoch_end=i == 10))
+    plot.refresh()
+    qtbot.waitExposed(plot)
+    assert "D loss" in plot.readout.text() and "hover" in plot.readout.text()
+    centre = plot.view.sceneBoundingRect().center()
+    x = plot.view.mapSceneToView(centre).x()
+    plot.plot_item.scene().sigMouseMoved.emit(centre)
+    qtbot.waitUntil(lambda: "G loss <b>" in plot.readout.text(), timeout=3000)
+    assert plot.cursor.isVisible() and abs(plot.cursor.value() - x) < 1e-6
+    assert "judge confidence <b>75.0%</b>" in plot.readout.text()

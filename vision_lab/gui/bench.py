@@ -100,6 +100,8 @@ def _gui_run(window: Any, family: str, seconds: float) -> dict[str, float]:
         window.stop_button.click()
         ended.exec()
     window.run_ended.disconnect(ended.quit)
+    if len(arrivals) < 2:
+        raise RuntimeError(f"The {family} run did not report from the window: {window.status_label.text()}")
     late = np.maximum(np.diff(np.asarray(ticks)) * 1000 - TIMER_MS, 0.0) if len(ticks) > 1 else np.zeros(1)
     (t0, s0), (t1, s1) = arrivals[0], arrivals[-1]
     return {
