@@ -178,6 +178,7 @@ def test_data_panel_shows_examples_sizes_and_class_counts(qtbot, window) -> None
     assert "4,500" in panel.sizes.text() and "500" in panel.sizes.text()
     assert panel.counts.text().count("<b>450</b>") == 10
     assert window.current_config().data.limit == 256
+    assert "subset of <b>256</b>" in panel.sizes.text()
 
 
 def test_python_dash_m_vision_lab_opens_the_window(tmp_path) -> None:

@@ -55,6 +55,7 @@ class DataPanel(QWidget):
         self._loader: FunctionWorker | None = None
         self._downloader: FunctionWorker | None = None
         self._loading_key: str | None = None
+        self._sizes_text = ""
 
         self.combo = QComboBox()
         self.combo.setObjectName("datasetCombo")
@@ -240,10 +241,11 @@ class DataPanel(QWidget):
         names = ds.class_names
         self.preview.set_images(ds.train_images[idx], [names[int(y)] for y in ds.train_labels[idx]])
         h, w, c = ds.image_shape
-        self.sizes.setText(
+        self._sizes_text = (
             f"<b>{len(ds.train_images):,}</b> training · <b>{len(ds.val_images):,}</b> validation · "
             f"{h}×{w} {'grey' if c == 1 else 'colour'} · {len(names)} classes"
         )
+        self._show_sizes()
         counts = ds.class_counts()
         self.counts.setText("Per class: " + ", ".join(f"{names[i]} <b>{int(n)}</b>" for i, n in enumerate(counts)))
         if ds.notes:
@@ -320,5 +322,13 @@ class DataPanel(QWidget):
                 except RuntimeError:
                     pass  # already deleted by deleteLater
 
+    def _show_sizes(self) -> None:
+        limit = self.limit_spin.value()
+        text = self._sizes_text
+        if text and self.dataset is not None and 0 < limit < len(self.dataset.train_images):
+            text += f"<br>Training on a seeded subset of <b>{limit:,}</b> images."
+        self.sizes.setText(text)
+
     def _limit_changed(self) -> None:
+        self._show_sizes()
         self.changed.emit()
