@@ -55,3 +55,11 @@ def test_autoencoder_reconstructs_mnist5k(mnist5k, tmp_path: Path) -> None:
     dist = ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)
     assert (dist.argmin(0) == np.arange(len(a))).all()
     assert (tmp_path / "ae" / "preview-reconstructions.png").is_file()
+
+
+def test_default_gan_makes_digits_the_judge_recognises(mnist5k, tmp_path: Path) -> None:
+    """Default GAN, 20 epochs (about 6 minutes on 2 cores): judge confidence >= 0.8, >= 8 of 10 classes."""
+    finished = run_to_end(default_config("gan"), dataset=mnist5k, run_dir=tmp_path / "gan")
+    assert finished.summary["epochs"] == 20
+    assert finished.summary["judge_confidence"] >= 0.8
+    assert finished.summary["judge_coverage"] >= 8

@@ -309,7 +309,8 @@ def default_config(model: str = "cnn", **changes: Any) -> ExperimentConfig:
         cfg = replace(
             cfg,
             optim=OptimConfig(name="adam", lr=2e-4, beta1=0.5, beta2=0.999),
-            train=replace(cfg.train, epochs=20, batch_size=64, lr_schedule="constant"),
+            gan=replace(cfg.gan, label_smoothing=0.1),
+            train=replace(cfg.train, epochs=20, batch_size=32, lr_schedule="constant"),
         )
     elif model == "mlp":
         cfg = replace(cfg, optim=replace(cfg.optim, lr=2e-3))
