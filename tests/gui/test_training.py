@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from conftest import click, make_tiny, pick_family
 
+from vision_lab.core.config import default_config
 from vision_lab.core.events import Finished
 
 PREVIEW_KIND = {"mlp": "predictions", "cnn": "predictions", "autoencoder": "reconstructions", "gan": "samples"}
@@ -130,7 +131,7 @@ def test_family_pick_loads_its_training_defaults(qtbot, window) -> None:
     w = window
     pick_family(w, "gan")
     t = w.training_panel
-    assert t.lr.value() == pytest.approx(2e-4) and t.batch.value() == 64
+    assert t.lr.value() == pytest.approx(2e-4) and t.batch.value() == default_config("gan").train.batch_size
     assert t.schedule.currentData() == "constant"
     cfg = w.current_config()
     assert cfg.model == "gan" and cfg.optim.beta1 == 0.5

@@ -42,7 +42,7 @@ def discriminator() -> nn.Module:
     return nn.Sequential(
         nn.Conv2d(1, 64, 5, 2, 2), nn.LeakyReLU(0.2), nn.Dropout(0.3),
         nn.Conv2d(64, 128, 5, 2, 2), nn.LeakyReLU(0.2), nn.Dropout(0.3),
-        nn.Flatten(), nn.Linear(128 * 7 * 7, 1),
+        nn.Flatten(), nn.Linear(128 * 7 * 7, 1), nn.Flatten(0),
     )  # fmt: skip
 
 

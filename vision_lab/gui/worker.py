@@ -8,8 +8,10 @@ Commands are plain thread-safe methods, not queued slots: a paused worker is blo
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
+import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -24,6 +26,9 @@ from vision_lab.core.data import ImageDataset
 from vision_lab.core.errors import VisionLabError
 from vision_lab.core.events import Finished, Metrics, Preview, Started
 from vision_lab.core.trainer import Trainer, TrainerControl
+from vision_lab.gui.app import training_threads
+
+WORKER_NICE = 5
 
 
 def _report_bug(err: BaseException) -> tuple[str, str]:
@@ -33,16 +38,18 @@ def _report_bug(err: BaseException) -> tuple[str, str]:
     )
 
 
-def _leave_a_core_for_the_gui() -> None:
-    """Train on all cores but one, so the GUI thread never waits for a core.
+def _yield_to_the_gui() -> None:
+    """Run this thread, and the OpenMP threads it starts, at a lower priority than the GUI thread.
 
-    Called on the worker thread: OpenMP's thread count is per calling thread, the CLI is unaffected.
-    Measured on a busy 2-core machine: torch's OpenMP team stalls badly when one of its threads is
-    descheduled, and one thread was faster than two there (see vision_lab.gui.bench).
+    Training keeps every core while the GUI is idle (a nice value costs nothing without contention),
+    but when the GUI thread wakes to paint, the scheduler runs it first instead of making it wait for
+    a time slice. Linux nice values are per thread and inherited by threads created later, which is
+    exactly the worker and its OpenMP team. Elsewhere this is a no-op.
     """
-    cores = os.cpu_count() or 1
-    if torch.get_num_threads() >= cores:
-        torch.set_num_threads(max(1, cores - 1))
+    if hasattr(os, "setpriority") and sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            tid = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + WORKER_NICE))
 
 
 class TrainingWorker(QThread):
@@ -130,7 +137,8 @@ class TrainingWorker(QThread):
 
     # --- the thread --------------------------------------------------------------------------------
     def run(self) -> None:
-        _leave_a_core_for_the_gui()
+        _yield_to_the_gui()
+        torch.set_num_threads(training_threads())  # per thread under OpenMP: see keep_torch_off_the_gui_thread
         try:
             self.trainer = Trainer(self.cfg, dataset=self.dataset, runs_root=self.runs_root, control=self.control)
         except VisionLabError as err:
