@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import click, pick_family
+from conftest import click, make_tiny, pick_family
 from PySide6.QtWidgets import QMessageBox
 
 from vision_lab.core.errors import DownloadCancelled
@@ -84,6 +84,8 @@ def test_corrupt_idx_folder_is_reported(qtbot, window, tmp_path) -> None:
 
 def test_a_bug_in_the_worker_gets_a_dialog_and_the_ui_returns_to_idle(qtbot, window, monkeypatch) -> None:
     from vision_lab.core.trainer import Trainer
+
+    monkeypatch.setenv("VISION_LAB_ENGINE", "thread")  # the patch below only reaches an in-process loop
 
     def broken(self):
         raise RuntimeError("boom")
@@ -234,3 +236,23 @@ def test_hovering_the_plot_reads_out_exact_values(qtbot) -> None:
     qtbot.waitUntil(lambda: "G loss <b>" in plot.readout.text(), timeout=3000)
     assert plot.cursor.isVisible() and abs(plot.cursor.value() - x) < 1e-6
     assert "judge confidence <b>75.0%</b>" in plot.readout.text()
+
+
+def test_a_killed_training_process_is_reported_and_the_window_survives(qtbot, window) -> None:
+    """Out of memory, a segfault, a kill -9: the child dies, the window says so in one sentence and stays usable."""
+    import os
+    import signal
+
+    make_tiny(window, "cnn")
+    window.training_panel.epochs.setValue(50)
+    with qtbot.waitSignal(window.run_started, timeout=60000):
+        click(qtbot, window.start_button)
+    worker = window.worker
+    assert worker is not None and worker.pid is not None and worker.pid != os.getpid()
+    with qtbot.waitSignal(window.run_failed, timeout=60000) as blocker:
+        os.kill(worker.pid, signal.SIGKILL)
+    assert "stopped unexpectedly" in blocker.args[0]
+    qtbot.waitUntil(worker.isFinished, timeout=30000)
+    assert window.start_button.isEnabled() and window.worker is None
+    if window.last_message is not None:
+        window.last_message.close()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import threading
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
@@ -99,10 +98,6 @@ def has_display() -> bool:
     return any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
 
 
-def _warm_up_torch() -> None:
-    import torch._dynamo  # noqa: F401
-
-
 def main(argv: Sequence[str] = ()) -> int:
     if not has_display():
         # Qt would abort the process with a page of plugin diagnostics; say it in one sentence instead.
@@ -120,9 +115,12 @@ def main(argv: Sequence[str] = ()) -> int:
     window.show()
     window.load_initial_data()
     freeze_heap()
-    # torch imports its compiler stack (about 1 s here) the first time an optimizer is built: do it now,
-    # off the GUI thread, so the first Start reports within a fraction of a second.
-    threading.Thread(target=_warm_up_torch, name="torch-warm-up", daemon=True).start()
+    # Start the training process now (torch takes seconds to import) so the first Start reports at once.
+    from vision_lab.gui.main_window import worker_class
+    from vision_lab.gui.worker import ProcessWorker, prewarm_engine
+
+    if worker_class() is ProcessWorker:
+        prewarm_engine()
     return app.exec()
 
 

@@ -7,6 +7,7 @@ coalescing timer paints what arrived (never more than ~25 times a second, whatev
 from __future__ import annotations
 
 import math
+import os
 import time
 from pathlib import Path
 
@@ -43,7 +44,7 @@ from vision_lab.gui.panels.training import TrainingPanel, device_available
 from vision_lab.gui.widgets.fields import ERROR_COLOR
 from vision_lab.gui.widgets.image_grid import ImageGrid
 from vision_lab.gui.widgets.loss_plot import LossPlot
-from vision_lab.gui.worker import TrainingWorker
+from vision_lab.gui.worker import ProcessWorker, TrainingWorker
 
 REFRESH_MS = 40
 PREVIEW_TITLES = {
@@ -83,7 +84,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle("Vision Lab")
         self.runs_root = runs_root
-        self.worker: TrainingWorker | None = None
+        self.worker: TrainingWorker | ProcessWorker | None = None
         self._valid = False
         self._problem: str | None = None
         self._paused = False
@@ -327,7 +328,7 @@ class MainWindow(QMainWindow):
         if self.worker is not None or not self._valid:
             return False
         cfg = self.current_config()
-        worker = TrainingWorker(
+        worker = worker_class()(
             cfg,
             dataset=self.data_panel.dataset,
             runs_root=self.runs_root if self.runs_root is not None else runs_dir(),
@@ -509,7 +510,7 @@ class MainWindow(QMainWindow):
         )
         self.run_failed.emit(message)
 
-    def _detach(self, worker: TrainingWorker) -> None:
+    def _detach(self, worker: TrainingWorker | ProcessWorker) -> None:
         """Forget the worker (it may still be finishing its last save) and return to idle."""
         if worker is self.worker:
             self.worker = None
@@ -517,7 +518,7 @@ class MainWindow(QMainWindow):
             self._refresh_timer.stop()
             self.revalidate()
 
-    def _thread_done(self, worker: TrainingWorker) -> None:
+    def _thread_done(self, worker: TrainingWorker | ProcessWorker) -> None:
         if worker is self.worker:  # ended without Finished or a failure (aborted)
             self._detach(worker)
         worker.deleteLater()
@@ -600,11 +601,21 @@ class MainWindow(QMainWindow):
             worker.abort()
             worker.wait()
             self.worker = None
-        for child in self.findChildren(TrainingWorker):
-            child.abort()
-            child.wait()
+        for cls in (TrainingWorker, ProcessWorker):
+            for child in self.findChildren(cls):
+                child.abort()
+                child.wait()
         self.data_panel.shutdown()
         super().closeEvent(event)
+
+
+def worker_class() -> type[TrainingWorker] | type[ProcessWorker]:
+    """Training runs in a child process (``VISION_LAB_ENGINE=thread`` keeps it in a thread of this one).
+
+    Measured with ``vision-lab bench --gui``: in a thread the GIL makes the GUI and the training take
+    turns, which costs small, Python-bound models (MLP, autoencoder) a third of their speed.
+    """
+    return TrainingWorker if os.environ.get("VISION_LAB_ENGINE") == "thread" else ProcessWorker
 
 
 def _name(names: tuple[str, ...], index: object) -> str:

@@ -243,3 +243,188 @@ class FunctionWorker(QThread):
             self.failed.emit(*_report_bug(err))
         else:
             self.done.emit(result)
+
+
+# --- training in a child process ---------------------------------------------------------------------------
+
+_spare: tuple[Any, Any] | None = None
+_spare_lock = threading.Lock()
+
+
+def _spawn_engine() -> tuple[Any, Any]:
+    import multiprocessing as mp
+
+    from vision_lab.gui.engine_child import engine_main
+
+    ctx = mp.get_context("spawn")  # never fork a process that runs Qt
+    parent, child = ctx.Pipe(duplex=True)
+    proc = ctx.Process(target=engine_main, args=(child,), name="vision-lab-engine", daemon=True)
+    proc.start()
+    child.close()
+    return proc, parent
+
+
+def prewarm_engine() -> None:
+    """Start a spare training process now, so the next Start finds torch already imported."""
+    global _spare
+    with _spare_lock:
+        if _spare is None or not _spare[0].is_alive():
+            _spare = _spawn_engine()
+
+
+def _take_engine() -> tuple[Any, Any]:
+    global _spare
+    with _spare_lock:
+        engine, _spare = _spare, None
+    if engine is None or not engine[0].is_alive():
+        engine = _spawn_engine()
+    return engine
+
+
+class ProcessWorker(QThread):
+    """The same interface as :class:`TrainingWorker`, with the core loop in a child process.
+
+    This thread only reads the pipe and re-emits what arrives as Qt signals; commands go straight to
+    the child, whose own listener thread applies them between steps.
+    """
+
+    run_started = Signal(object)
+    metrics = Signal(object)
+    preview = Signal(object)
+    run_finished = Signal(object)
+    failed = Signal(str, str)
+    paused_changed = Signal(bool)
+
+    JOIN_SECONDS = 60.0
+
+    def __init__(
+        self,
+        cfg: ExperimentConfig,
+        *,
+        dataset: ImageDataset | None = None,
+        runs_root: Path | None = None,
+        start_paused: bool = False,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.cfg = cfg
+        self.dataset = dataset
+        self.runs_root = runs_root
+        self._paused = start_paused
+        self._blocked = False
+        self._abort = False
+        self._lock = threading.Lock()
+        self._conn: Any = None
+        self._pending: list[tuple[Any, ...]] = []
+        self.last_step = 0
+        self.pid: int | None = None
+        """The training process's id once the run has started."""
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def blocked(self) -> bool:
+        return self._blocked
+
+    def _send(self, *command: Any) -> None:
+        with self._lock:
+            if self._conn is None:
+                self._pending.append(command)
+                return
+            with contextlib.suppress(OSError, ValueError):
+                self._conn.send(command)
+
+    def pause(self) -> None:
+        self._paused = True
+        self._send("pause")
+
+    def resume(self) -> None:
+        self._paused = False
+        self._send("resume")
+
+    def step(self) -> None:
+        self._paused = True
+        self._send("step")
+
+    def set_lr(self, lr: float) -> None:
+        from vision_lab.core.trainer import TrainerControl
+
+        TrainerControl().set_lr(lr)  # same validation, same message, here and now
+        self._send("lr", lr)
+
+    def stop(self) -> None:
+        self._paused = False
+        self._send("stop")
+
+    def abort(self) -> None:
+        self._abort = True
+        self._paused = False
+        self._send("abort")
+
+    def run(self) -> None:
+        proc, conn = _take_engine()
+        self.pid = proc.pid
+        try:
+            conn.send(
+                (
+                    "run",
+                    self.cfg.to_json(),
+                    self.dataset,
+                    self.runs_root,
+                    self._paused,
+                )
+            )
+        except OSError as err:
+            self.failed.emit(f"The training process could not be started ({err}).", "")
+            return
+        with self._lock:
+            self._conn = conn
+            for command in self._pending:
+                conn.send(command)
+            self._pending.clear()
+        prewarm_engine()  # the next run's process starts while this one trains
+        done = False
+        try:
+            while True:
+                try:
+                    message = conn.recv()
+                except (EOFError, OSError):
+                    break
+                kind = message[0]
+                if self._abort:
+                    continue  # the child is saving; keep draining until it closes the pipe
+                if kind == "event":
+                    event = message[1]
+                    if isinstance(event, Metrics):
+                        self.last_step = event.step
+                        self.metrics.emit(event)
+                    elif isinstance(event, Preview):
+                        self.preview.emit(event)
+                    elif isinstance(event, Started):
+                        self.last_step = event.start_step
+                        self.run_started.emit(event)
+                    elif isinstance(event, Finished):
+                        done = True
+                        self.run_finished.emit(event)
+                elif kind == "paused":
+                    self._blocked = bool(message[1])
+                    self.paused_changed.emit(self._blocked)
+                elif kind == "failed":
+                    done = True
+                    self.failed.emit(message[1], message[2])
+        finally:
+            proc.join(self.JOIN_SECONDS)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(5)
+            with self._lock:
+                self._conn = None
+            conn.close()
+        if not done and not self._abort:
+            code = proc.exitcode
+            why = "it ran out of memory or was killed" if code in (-9, 137) else f"exit code {code}"
+            self.failed.emit(
+                f"The training process stopped unexpectedly ({why}); what it saved is in the runs folder.", ""
+            )
