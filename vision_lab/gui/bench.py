@@ -205,15 +205,17 @@ def main(
         p.add_argument("--seconds", type=float, default=10.0, help="training time measured per family and front end")
         p.add_argument("--json", action="store_true", help="print the rows as JSON")
         p.add_argument("--no-gc-tuning", action="store_true", help="Python's default GC thresholds, no freeze")
+        p.add_argument("--rounds", type=int, default=3, help="alternating CLI/GUI rounds per family (medians)")
         args = p.parse_args(argv)
         models, seconds, as_json, gc_tuning = args.families, args.seconds, args.json, not args.no_gc_tuning
+        rounds = args.rounds
     else:
-        gc_tuning = True
+        gc_tuning, rounds = True, 3
     from vision_lab.gui.app import has_display
 
     if not has_display():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # the bench needs no screen: measure headless
-    rows = run_gui_bench(list(models), 10.0 if seconds is None else seconds, gc_tuning=gc_tuning)
+    rows = run_gui_bench(list(models), 10.0 if seconds is None else seconds, gc_tuning=gc_tuning, rounds=rounds)
     print(json.dumps(rows, indent=2) if as_json else format_table(rows))
     return 0
 

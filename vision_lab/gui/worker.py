@@ -384,7 +384,6 @@ class ProcessWorker(QThread):
             for command in self._pending:
                 conn.send(command)
             self._pending.clear()
-        prewarm_engine()  # the next run's process starts while this one trains
         done = False
         try:
             while True:
@@ -422,6 +421,8 @@ class ProcessWorker(QThread):
             with self._lock:
                 self._conn = None
             conn.close()
+            if not self._abort:
+                prewarm_engine()  # the next run's process imports torch now, not while this one trained
         if not done and not self._abort:
             code = proc.exitcode
             why = "it ran out of memory or was killed" if code in (-9, 137) else f"exit code {code}"
