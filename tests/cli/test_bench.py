@@ -15,9 +15,10 @@ def test_bench_json_shape() -> None:
     for row in rows:
         assert {"model", "batch_size", "engine_samples_per_s", "bare_samples_per_s", "ratio"} <= row.keys()
         assert row["engine_samples_per_s"] > 0 and row["bare_samples_per_s"] > 0
-        assert row["ratio"] == round(row["engine_samples_per_s"] / row["bare_samples_per_s"], 3) or abs(
-            row["ratio"] - row["engine_samples_per_s"] / row["bare_samples_per_s"]
-        ) < 0.01
+        assert (
+            row["ratio"] == round(row["engine_samples_per_s"] / row["bare_samples_per_s"], 3)
+            or abs(row["ratio"] - row["engine_samples_per_s"] / row["bare_samples_per_s"]) < 0.01
+        )
 
 
 def test_bench_rejects_bad_arguments() -> None:

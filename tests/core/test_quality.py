@@ -31,7 +31,9 @@ def test_mlp_reaches_94_percent_on_mnist5k_in_5_epochs(mnist5k) -> None:
     assert finished.summary["val_accuracy"] >= 0.94
 
 
-@pytest.mark.skipif(not (FASHION / "t10k-images-idx3-ubyte.gz").is_file(), reason="Debian's dataset-fashion-mnist absent")
+@pytest.mark.skipif(
+    not (FASHION / "t10k-images-idx3-ubyte.gz").is_file(), reason="Debian's dataset-fashion-mnist absent"
+)
 def test_cnn_reaches_88_percent_on_full_fashion_mnist_in_2_epochs() -> None:
     ds = load_dataset("fashion-mnist")
     assert len(ds.train_images) == 60000 and len(ds.val_images) == 10000

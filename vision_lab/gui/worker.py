@@ -281,52 +281,22 @@ def _take_engine() -> tuple[Any, Any]:
     return engine
 
 
-class ProcessWorker(QThread):
-    """The same interface as :class:`TrainingWorker`, with the core loop in a child process.
+class ProcessWorker(TrainingWorker):
+    """The same interface and signals as :class:`TrainingWorker`, with the core loop in a child process.
 
     This thread only reads the pipe and re-emits what arrives as Qt signals; commands go straight to
     the child, whose own listener thread applies them between steps.
     """
 
-    run_started = Signal(object)
-    metrics = Signal(object)
-    preview = Signal(object)
-    run_finished = Signal(object)
-    failed = Signal(str, str)
-    paused_changed = Signal(bool)
-
     JOIN_SECONDS = 60.0
 
-    def __init__(
-        self,
-        cfg: ExperimentConfig,
-        *,
-        dataset: ImageDataset | None = None,
-        runs_root: Path | None = None,
-        start_paused: bool = False,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.cfg = cfg
-        self.dataset = dataset
-        self.runs_root = runs_root
-        self._paused = start_paused
-        self._blocked = False
-        self._abort = False
+    def __init__(self, cfg: ExperimentConfig, **kwargs: Any) -> None:
+        super().__init__(cfg, **kwargs)
         self._lock = threading.Lock()
         self._conn: Any = None
         self._pending: list[tuple[Any, ...]] = []
-        self.last_step = 0
         self.pid: int | None = None
         """The training process's id once the run has started."""
-
-    @property
-    def paused(self) -> bool:
-        return self._paused
-
-    @property
-    def blocked(self) -> bool:
-        return self._blocked
 
     def _send(self, *command: Any) -> None:
         with self._lock:
@@ -395,18 +365,8 @@ class ProcessWorker(QThread):
                 if self._abort:
                     continue  # the child is saving; keep draining until it closes the pipe
                 if kind == "event":
-                    event = message[1]
-                    if isinstance(event, Metrics):
-                        self.last_step = event.step
-                        self.metrics.emit(event)
-                    elif isinstance(event, Preview):
-                        self.preview.emit(event)
-                    elif isinstance(event, Started):
-                        self.last_step = event.start_step
-                        self.run_started.emit(event)
-                    elif isinstance(event, Finished):
-                        done = True
-                        self.run_finished.emit(event)
+                    done = done or isinstance(message[1], Finished)
+                    self._emit(message[1])
                 elif kind == "paused":
                     self._blocked = bool(message[1])
                     self.paused_changed.emit(self._blocked)
