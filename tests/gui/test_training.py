@@ -137,3 +137,14 @@ def test_family_pick_loads_its_training_defaults(qtbot, window) -> None:
     assert cfg.model == "gan" and cfg.optim.beta1 == 0.5
     pick_family(w, "mlp")
     assert w.training_panel.lr.value() == pytest.approx(2e-3)
+
+
+@pytest.mark.parametrize("family", ["mlp", "cnn", "autoencoder", "gan"])
+def test_picking_a_family_gives_the_same_config_as_the_cli_default(window, family: str) -> None:
+    """A run started from the window with untouched knobs is the run `vision-lab train --model F` makes."""
+    pick_family(window, family)
+    window.data_panel.set_limit(None)
+    cfg = window.current_config()
+    expected = default_config(family)
+    assert getattr(cfg, family) == getattr(expected, family)
+    assert cfg.optim == expected.optim and cfg.train == expected.train

@@ -348,6 +348,14 @@ class ModelPanel(QWidget):
                         getattr(child, signal).connect(self._knob_changed)
                         break
         self.load(default_config("cnn"))
+        # Each family's form starts from that family's own defaults (the GAN's label smoothing, say),
+        # not from the CNN experiment's copy of them.
+        self._loading = True
+        try:
+            for family, form in self.forms.items():
+                form.load(getattr(default_config(family), family))
+        finally:
+            self._loading = False
 
     @property
     def family(self) -> str:
