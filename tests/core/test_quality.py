@@ -59,6 +59,7 @@ def test_autoencoder_reconstructs_mnist5k(mnist5k, tmp_path: Path) -> None:
     assert (tmp_path / "ae" / "preview-reconstructions.png").is_file()
 
 
+@pytest.mark.timeout(1800)  # about 6 minutes alone on 2 cores; room for a busy machine
 def test_default_gan_makes_digits_the_judge_recognises(mnist5k, tmp_path: Path) -> None:
     """Default GAN, 20 epochs (about 6 minutes on 2 cores): judge confidence >= 0.8, >= 8 of 10 classes."""
     finished = run_to_end(default_config("gan"), dataset=mnist5k, run_dir=tmp_path / "gan")
