@@ -51,7 +51,7 @@ def shoot(app, window, family: str) -> Path:
     loop = QEventLoop()
     QTimer.singleShot(300, loop.quit)
     loop.exec()
-    window.refresh()
+    window.refresh(force=True)
     path = OUT / f"train-{family}.png"
     window.grab().save(str(path))
     window.stop_button.click()
