@@ -6,6 +6,7 @@ A user's mistake prints one sentence to stderr and exits with code 2; no traceba
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import time
@@ -14,8 +15,8 @@ from pathlib import Path
 from typing import TextIO
 
 from vision_lab import __version__
-from vision_lab.core.config import FAMILIES, ExperimentConfig, default_config, with_overrides
-from vision_lab.core.errors import VisionLabError
+from vision_lab.core.config import FAMILIES, ExperimentConfig, apply_overrides, default_config, with_overrides
+from vision_lab.core.errors import ConfigError, VisionLabError
 
 EXIT_USAGE = 2
 
@@ -44,6 +45,32 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", type=Path, help="run folder to create (default: a new folder in the user's runs folder)")
     t.add_argument("--download", action="store_true", help="download the dataset if it is not on this machine")
     t.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    t.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any config setting, e.g. --set optim.lr=0.01 --set mlp.hidden=[64,32] (values are JSON, else text)",
+    )
+    t.add_argument(
+        "--resume",
+        type=Path,
+        metavar="RUN_DIR",
+        help="continue a stopped or finished run in its folder (--epochs, --max-steps and --device may change)",
+    )
+    t.add_argument(
+        "--fork",
+        metavar="RUN_DIR[@EPOCH]",
+        help="a new run from a run's latest checkpoint, or its weights at the end of EPOCH, with the settings "
+        "given here changed; it is saved beside the parent unless --out says otherwise",
+    )
+
+    x = sub.add_parser(
+        "export", help="export a run's model (ONNX, TorchScript, a plain-PyTorch script, weights) or metrics"
+    )
+    x.add_argument("run_dir", type=Path)
+    x.add_argument("--format", required=True, help="onnx, torchscript, script, safetensors or csv")
+    x.add_argument("--out", type=Path, required=True, help="the file to write (or a folder to write it in)")
 
     s = sub.add_parser("sample", help="generate images with a trained GAN")
     s.add_argument("run_dir", type=Path)
@@ -75,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_train(args)
         if args.command == "sample":
             return cmd_sample(args)
+        if args.command == "export":
+            return cmd_export(args)
         if args.command == "datasets":
             return cmd_datasets(args)
         if args.command == "bench":
@@ -89,39 +118,91 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_USAGE
 
 
+# train's flags and the config keys they set
+FLAG_KEYS = {
+    "dataset": "data.name",
+    "limit": "data.limit",
+    "epochs": "train.epochs",
+    "batch_size": "train.batch_size",
+    "seed": "train.seed",
+    "device": "train.device",
+    "max_steps": "train.max_steps",
+    "lr": "optim.lr",
+}
+RESUME_FLAGS = ("epochs", "max_steps", "device")
+
+
+def flag_overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The train flags that were given, as dotted config keys."""
+    return {key: getattr(args, flag) for flag, key in FLAG_KEYS.items() if getattr(args, flag) is not None}
+
+
+def set_overrides(items: Sequence[str]) -> dict[str, object]:
+    """``--set key=value`` pairs; a value is read as JSON (numbers, true, null, lists) and else kept as text."""
+    out: dict[str, object] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set takes KEY=VALUE, e.g. --set optim.lr=0.01; got {item!r}.")
+        try:
+            out[key.strip()] = json.loads(raw)
+        except ValueError:
+            out[key.strip()] = raw
+    return out
+
+
 def config_from_args(args: argparse.Namespace) -> ExperimentConfig:
     cfg = ExperimentConfig.load(args.config) if args.config else default_config(args.model or "cnn")
     if args.config and args.model and args.model != cfg.model:
         cfg = default_config(args.model, data=cfg.data, train=cfg.train)
-    cfg = with_overrides(
-        cfg,
-        **{
-            "data.name": args.dataset,
-            "data.limit": args.limit,
-            "train.epochs": args.epochs,
-            "train.batch_size": args.batch_size,
-            "train.seed": args.seed,
-            "train.device": args.device,
-            "train.max_steps": args.max_steps,
-            "optim.lr": args.lr,
-        },
-    )
-    return cfg.validate()
+    cfg = with_overrides(cfg, **flag_overrides(args))
+    return apply_overrides(cfg.validate(), set_overrides(args.set))
+
+
+def parse_fork(text: str) -> tuple[Path, int | None]:
+    """``RUN_DIR`` or ``RUN_DIR@EPOCH`` (``@latest`` too); a folder whose name has an @ needs no escaping."""
+    head, sep, tail = text.rpartition("@")
+    if sep and (tail.isdigit() or tail == "latest"):
+        return Path(head).expanduser(), None if tail == "latest" else int(tail)
+    return Path(text).expanduser(), None
+
+
+def make_trainer(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The Trainer that ``train`` asks for: a new run, a resumed one, or a fork."""
+    from vision_lab.core.lineage import fork_run, resume_run
+    from vision_lab.core.paths import runs_dir
+    from vision_lab.core.trainer import Trainer
+
+    load_kwargs = {"download": args.download, "progress": _download_bar(sys.stderr)} if args.download else None
+    out = args.out.expanduser() if args.out else None
+    if args.resume and args.fork:
+        raise ConfigError("--resume and --fork cannot be used together.")
+    if args.resume:
+        fixed = ("config", "model", "out", *(f for f in FLAG_KEYS if f not in RESUME_FLAGS))
+        bad = ["--" + flag.replace("_", "-") for flag in fixed if getattr(args, flag) is not None]
+        if bad:
+            raise ConfigError(
+                f"{bad[0]} cannot be used with --resume: a resumed run keeps its settings; use --fork to change them."
+            )
+        overrides = {**flag_overrides(args), **set_overrides(args.set)}
+        return resume_run(args.resume, overrides, load_kwargs=load_kwargs)
+    if args.fork:
+        if args.config or args.model:
+            raise ConfigError(
+                f"{'--config' if args.config else '--model'} cannot be used with --fork: a fork starts from its "
+                "parent's config; change settings with --set or the other flags."
+            )
+        parent, epoch = parse_fork(args.fork)
+        overrides = {**flag_overrides(args), **set_overrides(args.set)}
+        return fork_run(parent, overrides, epoch=epoch, run_dir=out, load_kwargs=load_kwargs)
+    return Trainer(config_from_args(args), run_dir=out, runs_root=None if out else runs_dir(), load_kwargs=load_kwargs)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     from vision_lab.core.events import Finished, Metrics, Started
-    from vision_lab.core.paths import runs_dir
-    from vision_lab.core.trainer import Trainer
 
-    cfg = config_from_args(args)
-    out = args.out.expanduser() if args.out else None
-    trainer = Trainer(
-        cfg,
-        run_dir=out,
-        runs_root=None if out else runs_dir(),
-        load_kwargs={"download": args.download, "progress": _download_bar(sys.stderr)} if args.download else None,
-    )
+    trainer = make_trainer(args)
+    cfg = trainer.cfg
     bar = _ProgressBar(sys.stderr, enabled=not args.quiet)
     events = trainer.events()
     try:
@@ -129,10 +210,11 @@ def cmd_train(args: argparse.Namespace) -> int:
             if isinstance(event, Started):
                 d = event.dataset
                 params = sum(event.parameters.values())
+                start = f" from step {event.start_step}" if event.start_step else ""
                 print(
                     f"Training {cfg.model} on {d.name} ({d.train_size} train / {d.val_size} val, "
                     f"{d.image_shape[0]}×{d.image_shape[1]}×{d.image_shape[2]}), {params:,} parameters, "
-                    f"{event.total_steps} steps on {event.device}.",
+                    f"{event.total_steps} steps{start} on {event.device}.",
                     file=sys.stderr,
                 )
             elif isinstance(event, Metrics):
@@ -236,6 +318,16 @@ def cmd_sample(args: argparse.Namespace) -> int:
     except OSError as err:
         raise RunError(f"Cannot write '{args.out}': {err.strerror or err}.") from None
     print(f"Wrote {len(images)} images of {images.shape[1]}×{images.shape[2]}×{images.shape[3]} to {args.out}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from vision_lab.core.export import export_run
+
+    result = export_run(args.run_dir, args.format, args.out)
+    print(result.describe(), file=sys.stderr)
+    for path in result.files:
+        print(path)
     return 0
 
 

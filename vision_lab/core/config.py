@@ -12,6 +12,7 @@ import json
 import math
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar, Union
@@ -330,6 +331,34 @@ def with_overrides(cfg: ExperimentConfig, **dotted: Any) -> ExperimentConfig:
         else:
             cfg = replace(cfg, **{head: replace(getattr(cfg, head), **{attr: value})})
     return cfg
+
+
+def apply_overrides(cfg: ExperimentConfig, overrides: Mapping[str, Any] | None) -> ExperimentConfig:
+    """``apply_overrides(cfg, {"optim.lr": 0.01, "mlp.hidden": [64]})``: dotted keys, checked as strictly as a
+    config file (types, ranges; an unknown key raises :class:`ConfigError` naming it). Unlike
+    :func:`with_overrides`, None is a value here (``{"train.max_steps": None}`` removes the cap)."""
+    data = cfg.to_dict()
+    for key, value in (overrides or {}).items():
+        node: Any = data
+        *path, last = key.split(".")
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or last not in node:
+            raise ConfigError(f"Unknown setting {key!r}; settings look like train.epochs or optim.lr.")
+        node[last] = _to_jsonable(value)
+    return ExperimentConfig.from_dict(data)
+
+
+def config_changes(old: ExperimentConfig, new: ExperimentConfig) -> list[str]:
+    """The dotted keys whose values differ, e.g. ``["optim.lr", "train.epochs"]`` (a list compares whole)."""
+
+    def flat(value: Any, prefix: str) -> dict[str, Any]:
+        if isinstance(value, dict):
+            return {k: v for key, item in value.items() for k, v in flat(item, f"{prefix}{key}.").items()}
+        return {prefix[:-1]: value}
+
+    a, b = flat(old.to_dict(), ""), flat(new.to_dict(), "")
+    return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
 
 
 # --- validation helpers -------------------------------------------------------------------------

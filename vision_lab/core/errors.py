@@ -27,3 +27,7 @@ class DownloadCancelled(DownloadError):
 
 class RunError(VisionLabError):
     """A run folder is missing, incomplete or cannot be written."""
+
+
+class ExportError(VisionLabError):
+    """An export cannot be made: an unknown format, a missing optional package, or a check that failed."""

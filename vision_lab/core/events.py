@@ -1,4 +1,4 @@
-"""What the training loop yields. Plain data: numbers, strings and uint8 numpy arrays, never tensors."""
+"""What the training loop yields. Plain data: numbers, strings and numpy arrays, never tensors."""
 
 from __future__ import annotations
 
@@ -51,6 +51,9 @@ class Metrics:
     epoch_end: bool = False
     confusion: np.ndarray | None = None
     """Classifiers at epoch end: rows true class, columns predicted class, counts."""
+    class_counts: np.ndarray | None = None
+    """GAN at epoch end: how many of the ``gan.judge_samples`` samples the judge put in each class (int64,
+    one entry per class). A flat histogram is a healthy GAN; one or two tall bars are mode collapse."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,13 @@ class Preview:
     predictions: np.ndarray | None = None
     probabilities: np.ndarray | None = None
     class_names: tuple[str, ...] = ()
+    weights: dict[str, dict[str, np.ndarray]] | None = None
+    """CPU numpy copies of every module's ``state_dict`` (buffers included) when the preview was made, keyed by
+    the task's module names (``model``, or ``generator``, ``discriminator``, ``generator_ema``): what
+    :meth:`vision_lab.core.inspect.Inspector.load` takes, so inspection sees exactly the model of this preview."""
+    health: dict[str, Any] | None = None
+    """:meth:`vision_lab.core.health.HealthTracker.measure`'s figures at this step: per-layer gradient and weight
+    norms, update ratios, dead-ReLU fractions."""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@
       metrics.csv          a row every ``log_every`` steps and one per epoch end
       weights.safetensors  model weights (never pickle)
       checkpoint.pt        optimizer state, RNG state and counters (loaded with weights_only=True)
+      checkpoints/         epoch-0003.safetensors: weights only, one per epoch end (cheap; what a fork starts from)
+      parent.json          a fork's parent: {"run": path, "epoch": e, "step": s} (summary.json repeats it)
       preview-*.png        grids of the last previews
       summary.json         final figures; written LAST, so its presence marks a complete run
 
@@ -28,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 from vision_lab.core.atomic import atomic_save, atomic_write_bytes, atomic_write_text
@@ -42,6 +45,9 @@ WEIGHTS = "weights.safetensors"
 CHECKPOINT = "checkpoint.pt"
 SUMMARY = "summary.json"
 DATASET = "dataset.json"
+PARENT = "parent.json"
+CHECKPOINTS = "checkpoints"
+MAX_EPOCH_SNAPSHOTS = 12
 TIMING_COLUMNS = ("samples_per_s", "elapsed_s")
 
 
@@ -58,33 +64,93 @@ def new_run_dir(root: Path, cfg: ExperimentConfig) -> Path:
 
 
 class RunWriter:
-    """Writes one run folder as training goes."""
+    """Writes one run folder as training goes.
 
-    def __init__(self, path: Path, cfg: ExperimentConfig, columns: list[str], dataset: Any) -> None:
+    ``append``: continue an existing run in place (resume): config.json is rewritten (its length may have
+    changed), summary.json removed until the run ends again, and metrics.csv cut back to its header plus
+    ``keep_rows`` rows (the rows its checkpoint accounts for; None keeps them all) so that rows written
+    after the last checkpoint, by a run that was killed, are not there twice. ``parent``: a fork's parent.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        cfg: ExperimentConfig,
+        columns: list[str],
+        dataset: Any,
+        *,
+        append: bool = False,
+        keep_rows: int | None = None,
+        parent: dict[str, Any] | None = None,
+    ) -> None:
         self.path = Path(path)
+        self.columns = columns
+        self.rows = 0
+        """Data rows in metrics.csv; a checkpoint records it."""
+        if append:
+            self._reopen(cfg, keep_rows)
+            return
         if self.path.exists() and (not self.path.is_dir() or any(self.path.iterdir())):
             raise RunError(f"Run folder '{self.path}' already exists and is not empty; choose a new folder.")
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             atomic_write_text(self.path / CONFIG, cfg.to_json())
             atomic_write_text(self.path / DATASET, json.dumps(dataclasses.asdict(dataset), indent=2) + "\n")
+            if parent is not None:
+                atomic_write_text(self.path / PARENT, json.dumps(parent, indent=2) + "\n")
         except OSError as err:
             raise RunError(f"Cannot write the run folder '{self.path}': {err.strerror or err}.") from None
-        self.columns = columns
         self._csv = open(self.path / METRICS, "w", newline="", encoding="utf-8")  # noqa: SIM115 - kept open for the run
         self._writer = csv.writer(self._csv)
         self._writer.writerow(columns)
         self._csv.flush()
 
+    def _reopen(self, cfg: ExperimentConfig, keep_rows: int | None) -> None:
+        metrics = self.path / METRICS
+        try:
+            lines = metrics.read_text(encoding="utf-8").splitlines(keepends=True)
+        except FileNotFoundError:
+            raise RunError(f"The run in '{self.path}' has no {METRICS} to continue.") from None
+        except (OSError, UnicodeDecodeError) as err:
+            raise RunError(f"Cannot read '{metrics}' ({err.__class__.__name__}).") from None
+        if not lines or next(csv.reader(lines[:1])) != self.columns:
+            raise RunError(f"'{metrics}' does not have the columns this run writes; it cannot be continued.")
+        rows = [line for line in lines[1:] if line.endswith("\n")]  # a row cut off by a crash is dropped
+        if keep_rows is not None:
+            rows = rows[:keep_rows]
+        try:
+            atomic_write_text(metrics, "".join([lines[0], *rows]))
+            atomic_write_text(self.path / CONFIG, cfg.to_json())
+            (self.path / SUMMARY).unlink(missing_ok=True)
+            self._csv = open(metrics, "a", newline="", encoding="utf-8")  # noqa: SIM115 - kept open for the run
+        except OSError as err:
+            raise RunError(f"Cannot write the run folder '{self.path}': {err.strerror or err}.") from None
+        self.rows = len(rows)
+        self._writer = csv.writer(self._csv)
+
     def log(self, row: dict[str, float | int | None]) -> None:
         self._writer.writerow([_fmt(row.get(c)) for c in self.columns])
         self._csv.flush()
+        self.rows += 1
 
     def save_checkpoint(self, modules: dict[str, torch.nn.Module], extra: dict[str, Any]) -> None:
-        save_weights(self.path / WEIGHTS, modules)
+        # The step in the weights' metadata lets a resume tell a pair cut apart by a crash between the two writes.
+        save_weights(self.path / WEIGHTS, modules, {"step": str(extra["step"])} if "step" in extra else None)
         buf = io.BytesIO()
         torch.save(extra, buf)
         atomic_write_bytes(self.path / CHECKPOINT, buf.getvalue())
+
+    def save_epoch_weights(self, modules: dict[str, torch.nn.Module], epoch: int, step: int) -> None:
+        """Weights at an epoch end, for forks: ``checkpoints/epoch-0003.safetensors`` (its metadata: epoch, step)."""
+        path = epoch_weights_path(self.path, epoch)
+        path.parent.mkdir(exist_ok=True)
+        save_weights(path, modules, {"epoch": str(epoch), "step": str(step)})
+        # A default GAN's snapshot is ~20 MB: keep at most MAX_EPOCH_SNAPSHOTS, spread over the run (the first
+        # and the latest always), dropping the one whose neighbours are closest each time.
+        epochs = checkpoint_epochs(self.path)
+        while len(epochs) > MAX_EPOCH_SNAPSHOTS:
+            i = min(range(1, len(epochs) - 1), key=lambda j: (epochs[j + 1] - epochs[j - 1], epochs[j]))
+            epoch_weights_path(self.path, epochs.pop(i)).unlink(missing_ok=True)
 
     def save_preview(self, preview: Preview) -> None:
         save_preview_png(preview, self.path / f"preview-{preview.kind}.png")
@@ -114,13 +180,39 @@ def _json_default(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-def save_weights(path: Path, modules: dict[str, torch.nn.Module]) -> None:
+def save_weights(path: Path, modules: dict[str, torch.nn.Module], metadata: dict[str, str] | None = None) -> None:
     tensors = {
         f"{name}.{key}": t.detach().cpu().contiguous()
         for name, module in modules.items()
         for key, t in module.state_dict().items()
     }
-    atomic_save(path, lambda tmp: save_file(tensors, str(tmp), metadata={"format": "vision-lab/1"}))
+    meta = {"format": "vision-lab/1", **(metadata or {})}
+    atomic_save(path, lambda tmp: save_file(tensors, str(tmp), metadata=meta))
+
+
+def epoch_weights_path(run: Path, epoch: int) -> Path:
+    return Path(run) / CHECKPOINTS / f"epoch-{epoch:04d}.safetensors"
+
+
+def checkpoint_epochs(run: str | Path) -> list[int]:
+    """Epochs with a weights snapshot in ``run`` (0 is the starting weights), ascending: what a fork can start from."""
+    epochs = []
+    for path in (Path(run) / CHECKPOINTS).glob("epoch-*.safetensors"):
+        suffix = path.stem.removeprefix("epoch-")
+        if suffix.isdigit():
+            epochs.append(int(suffix))
+    return sorted(epochs)
+
+
+def weights_metadata(path: Path) -> dict[str, str]:
+    """The metadata of a safetensors file (``{}`` when it has none)."""
+    try:
+        with safe_open(str(path), framework="pt") as fh:
+            return dict(fh.metadata() or {})
+    except FileNotFoundError:
+        raise RunError(f"The run has no weights file '{path}'.") from None
+    except Exception as err:  # safetensors raises its own error types for corrupt files
+        raise RunError(f"The weights file '{path}' is corrupt or not a safetensors file ({err}).") from None
 
 
 def load_weights(path: Path, modules: dict[str, torch.nn.Module]) -> None:
@@ -156,6 +248,8 @@ class RunRecord:
     config: ExperimentConfig
     summary: dict[str, Any] | None
     """None while the run is still being written or was cut off."""
+    parent: dict[str, Any] | None = None
+    """A fork's parent: ``{"run": path, "epoch": e, "step": s}``; None for a run of its own."""
 
     @property
     def complete(self) -> bool:
@@ -175,13 +269,15 @@ def open_run(path: str | Path) -> RunRecord:
         cfg = ExperimentConfig.load(path / CONFIG)
     except ConfigError as err:
         raise RunError(f"The run in '{path}' has an unusable config: {err}") from None
-    summary = None
-    if (path / SUMMARY).is_file():
-        try:
-            summary = json.loads((path / SUMMARY).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            summary = None
-    return RunRecord(path, cfg, summary)
+    return RunRecord(path, cfg, _read_json(path / SUMMARY), _read_json(path / PARENT))
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def read_metrics(path: Path) -> list[dict[str, float | None]]:
@@ -205,3 +301,93 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
         raise RunError(f"The run in '{path}' has no checkpoint to resume from.") from None
     except Exception as err:
         raise RunError(f"The checkpoint in '{path}' is corrupt ({err.__class__.__name__}).") from None
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One line of a runs browser, read cheaply (no weights, no checkpoint): see :func:`list_runs`."""
+
+    path: Path
+    name: str
+    """The config's name, or the folder's."""
+    model: str
+    dataset: str
+    status: str
+    """``completed``, ``stopped``, ``diverged`` (from summary.json), or ``incomplete``: running now or cut off."""
+    epochs: int
+    """What the config asks for."""
+    epochs_done: float | None
+    step: int | None
+    summary: dict[str, Any] | None
+    parent: dict[str, Any] | None
+    snapshot_epochs: tuple[int, ...]
+    """Epoch ends a fork can start from (:func:`checkpoint_epochs`)."""
+    resumable: bool
+    """Has a checkpoint and did not diverge."""
+    modified: float
+    """When metrics.csv or summary.json last changed (seconds since the epoch): newest first, "is it running?"."""
+
+
+def run_info(path: str | Path) -> RunInfo:
+    record = open_run(path)
+    summary, cfg, p = record.summary, record.config, record.path
+    last = _last_metrics_row(p / METRICS)
+    if summary is not None:
+        status = str(summary.get("status", "completed"))
+        epochs_done, step = summary.get("epochs"), summary.get("steps")
+    else:
+        status = "incomplete"
+        epochs_done = last.get("epoch") if last else None
+        step = last.get("step") if last else None
+    times = [f.stat().st_mtime for f in (p / METRICS, p / SUMMARY, p / CONFIG) if f.is_file()]
+    return RunInfo(
+        path=p,
+        name=cfg.name or p.name,
+        model=cfg.model,
+        dataset=cfg.data.name,
+        status=status,
+        epochs=cfg.train.epochs,
+        epochs_done=None if epochs_done is None else float(epochs_done),
+        step=None if step is None else int(step),
+        summary=summary,
+        parent=record.parent,
+        snapshot_epochs=tuple(checkpoint_epochs(p)),
+        resumable=(p / CHECKPOINT).is_file() and status != "diverged",
+        modified=max(times, default=0.0),
+    )
+
+
+def list_runs(root: str | Path) -> list[RunInfo]:
+    """Every run folder directly under ``root``, newest first; folders that are not runs are left out."""
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        return []
+    infos = []
+    for child in root.iterdir():
+        if child.is_dir() and (child / CONFIG).is_file():
+            try:
+                infos.append(run_info(child))
+            except RunError:
+                continue  # a half-written or foreign folder is not a run to list
+    return sorted(infos, key=lambda i: i.modified, reverse=True)
+
+
+def _last_metrics_row(path: Path) -> dict[str, float | None] | None:
+    """The last complete row of metrics.csv, reading only the file's first line and its tail."""
+    try:
+        with open(path, "rb") as fh:
+            header = fh.readline().decode("utf-8")
+            size = fh.seek(0, io.SEEK_END)
+            fh.seek(max(len(header), size - 4096))
+            tail = fh.read().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    lines = [line for line in tail.split("\n")[:-1] if line.strip()]  # the last element is unterminated
+    if not header.strip() or not lines:
+        return None
+    names = next(csv.reader([header]))
+    values = next(csv.reader([lines[-1]]))
+    try:
+        return {k: (float(v) if v else None) for k, v in zip(names, values, strict=False)}
+    except ValueError:
+        return None

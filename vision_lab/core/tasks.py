@@ -53,6 +53,8 @@ class Task:
     eval_names: tuple[str, ...] = ()
     #: Pixel range the models see; images are scaled into it once, up front.
     value_range: tuple[float, float] = (0.0, 1.0)
+    #: GAN: the judge's samples per class from the last :meth:`evaluate` (None elsewhere, or without a judge).
+    class_counts: np.ndarray | None = None
 
     def __init__(
         self,
@@ -112,6 +114,13 @@ class Task:
 
     def finite(self) -> bool:
         return all(torch.isfinite(p).all() for m in self.modules.values() for p in m.parameters())
+
+    def extra_state(self) -> dict[str, torch.Tensor]:
+        """State beyond weights and optimizers that the next step depends on (checkpoints keep it)."""
+        return {}
+
+    def load_extra_state(self, state: dict[str, torch.Tensor]) -> None:
+        pass
 
 
 class ClassifierTask(Task):
@@ -269,6 +278,14 @@ class GANTask(Task):
     def lr(self) -> float:
         return float(self.optimizers["generator"].param_groups[0]["lr"])
 
+    def extra_state(self) -> dict[str, torch.Tensor]:
+        # With d_steps > 1 the steps between generator updates report the last generator loss.
+        return {"last_g_loss": self._last_g_loss.detach().cpu()}
+
+    def load_extra_state(self, state: dict[str, torch.Tensor]) -> None:
+        if "last_g_loss" in state:
+            self._last_g_loss = state["last_g_loss"].to(self.device)
+
     def train_step(self, x: torch.Tensor, y: torch.Tensor, step: int) -> torch.Tensor:
         g, d = self.modules["generator"], self.modules["discriminator"]
         opt_g, opt_d = self.optimizers["generator"], self.optimizers["discriminator"]
@@ -327,6 +344,7 @@ class GANTask(Task):
         gen = torch.Generator().manual_seed(self.cfg.train.seed + 104729)
         z = torch.randn(self.cfg.gan.judge_samples, self.cfg.gan.latent_dim, generator=gen).to(self.device)
         verdict = self.judge.score((self.generate(z) + 1) / 2)
+        self.class_counts = verdict.histogram.astype(np.int64)
         return {"judge_confidence": verdict.confidence, "judge_coverage": float(verdict.coverage)}, None
 
     def preview(self, step: int, epoch: int) -> Preview:

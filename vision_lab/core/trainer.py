@@ -9,6 +9,7 @@ on its config alone, not on how often anyone looked.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import time
 from collections.abc import Iterator
@@ -24,7 +25,19 @@ from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.data import ImageDataset, load_dataset
 from vision_lab.core.errors import ConfigError, RunError
 from vision_lab.core.events import DatasetSummary, Event, Finished, Metrics, Preview, Started
-from vision_lab.core.runs import TIMING_COLUMNS, RunWriter, load_checkpoint, load_weights, new_run_dir
+from vision_lab.core.health import HealthTracker, preview_probe
+from vision_lab.core.runs import (
+    TIMING_COLUMNS,
+    WEIGHTS,
+    RunWriter,
+    checkpoint_epochs,
+    epoch_weights_path,
+    load_checkpoint,
+    load_weights,
+    new_run_dir,
+    open_run,
+    weights_metadata,
+)
 from vision_lab.core.tasks import GANTask, Task, make_task
 
 PREVIEW_CLASSIFIER = 32
@@ -47,6 +60,8 @@ class TrainerControl:
     preview_now: bool = False
     new_lr: float | None = None
     report_every_step: bool = False
+    stream_weights: bool = False
+    """Attach the weights to each Preview (the GUI's inspection views need them; the CLI does not)."""
 
     def request_stop(self) -> None:
         self.stop = True
@@ -151,6 +166,26 @@ class _Progress:
 
 
 @dataclass
+class _Carry:
+    """What a checkpoint keeps beyond weights, optimizers, counters and RNG: a continued run matches an unbroken one."""
+
+    base_lr: float
+    """The cosine schedule's base rate (changed when the user sets the rate live)."""
+    losses: torch.Tensor | None = None
+    """A mid-epoch checkpoint's per-step losses of that epoch so far: epoch means and pending rows need them."""
+    log_from: int = 0
+    """First batch of the epoch not yet in a metrics.csv row."""
+    metrics_rows: int | None = None
+    """Rows of metrics.csv the checkpoint accounts for; a resume cuts the file back to them."""
+    elapsed_s: float = 0.0
+    """Training seconds before this session, so metrics.csv's elapsed_s carries on."""
+    append: bool = False
+    """Resume: keep writing the same run folder."""
+    parent: dict[str, Any] | None = None
+    """Fork: ``{"run", "epoch", "step"}`` it started from."""
+
+
+@dataclass
 class _Clock:
     """Training time without the time the consumer spent between our yields (pauses, painting)."""
 
@@ -166,8 +201,13 @@ class Trainer:
     then iterate :meth:`events`.
 
     ``run_dir``: write the run there (must be new or empty). ``runs_root``: create a fresh folder under
-    it. Neither: nothing is written (tests, the judge, benchmarks). ``resume``: a run folder to
-    continue from its last checkpoint (its config is used, with ``cfg`` allowed to change epochs).
+    it. Neither: nothing is written (tests, the judge, benchmarks).
+
+    ``resume_from``: a run folder to continue in place from its checkpoint (optimizer, RNG, counters, the
+    epoch's losses so far), appending to its metrics.csv; ``cfg`` should be its config, with only its length
+    changed (:func:`vision_lab.core.lineage.resume_run` checks that). ``fork_from`` (+ ``fork_epoch``): start a new
+    run from another run's latest checkpoint or its weights at the end of ``fork_epoch``
+    (:func:`vision_lab.core.lineage.fork_run` documents what carries over).
     """
 
     def __init__(
@@ -179,6 +219,8 @@ class Trainer:
         runs_root: Path | None = None,
         control: TrainerControl | None = None,
         resume_from: Path | None = None,
+        fork_from: Path | None = None,
+        fork_epoch: int | None = None,
         load_kwargs: dict[str, Any] | None = None,
     ) -> None:
         self.cfg = cfg.validate()
@@ -214,8 +256,17 @@ class Trainer:
         self._pad = F.pad(self.train_x, (s, s, s, s)) if s and cfg.is_classifier else None
         self.progress = _Progress()
         self._rng_state: torch.Tensor | None = None
+        self._carry = _Carry(base_lr=self.task.lr)
+        self._losses: torch.Tensor | None = None
+        self._log_from = 0
+        self._epoch_end_logged = False
+        self._status = "running"
+        self._clock: _Clock | None = None
         if resume_from is not None:
-            self._restore(Path(resume_from))
+            run_dir = Path(resume_from)
+            self._restore(run_dir)
+        elif fork_from is not None:
+            self._restore(Path(fork_from), epoch=fork_epoch, fork=True)
         self.columns = [
             "step",
             "epoch",
@@ -229,24 +280,122 @@ class Trainer:
         self.last_eval: dict[str, float] = {}
         self.last_previews: dict[str, Preview] = {}
         self._preview_cost = 0.0
+        self.health = HealthTracker(self.task)
 
     # --- checkpoints ---------------------------------------------------------------------------------
-    def _restore(self, path: Path) -> None:
-        load_weights(path / "weights.safetensors", self.task.modules)
+    def _restore(self, path: Path, *, epoch: int | None = None, fork: bool = False) -> None:
+        """Continue from ``path``'s checkpoint, or (a fork with ``epoch``) from its weights at that epoch's end."""
+        task, spe, carry, seed = self.task, self.steps_per_epoch, self._carry, self.cfg.train.seed
+        if epoch is not None:
+            snapshot = epoch_weights_path(path, epoch)
+            if not snapshot.is_file():
+                have = ", ".join(map(str, checkpoint_epochs(path))) or "none"
+                raise RunError(f"The run in '{path}' kept no weights for the end of epoch {epoch} (it has: {have}).")
+            load_weights(snapshot, task.modules)
+            self.progress = _Progress(epoch * spe, epoch, 0)
+            # A snapshot keeps no RNG state: seed from the config and the epoch, so the fork is repeatable.
+            self._rng_state = torch.Generator().manual_seed((seed + 1_000_003 * (epoch + 1)) % 2**63).get_state()
+            step = int(weights_metadata(snapshot).get("step", epoch * spe))
+            carry.parent = {"run": str(path), "epoch": epoch, "step": step}
+            self._check_work_left(path)
+            return
         state = load_checkpoint(path)
-        for name, opt in self.task.optimizers.items():
-            opt.load_state_dict(state["optimizers"][name])
-        self.progress = _Progress(int(state["step"]), int(state["epoch"]), int(state["batch"]))
+        if not fork and state.get("status") == "diverged":
+            raise RunError(
+                f"The run in '{path}' diverged; resuming would only repeat that, so fork it from an earlier epoch "
+                "with a lower learning rate."
+            )
+        load_weights(path / WEIGHTS, task.modules)
+        step, ep, batch = int(state["step"]), int(state["epoch"]), int(state["batch"])
+        saved_step = weights_metadata(path / WEIGHTS).get("step")
+        if saved_step is not None and int(saved_step) != step:
+            raise RunError(
+                f"The weights (step {saved_step}) and checkpoint (step {step}) in '{path}' do not match; "
+                "the run was cut off while saving."
+            )
+        parent = open_run(path).config if fork else self.cfg
+        same_optim = parent.optim == self.cfg.optim and parent.gan.d_lr == self.cfg.gan.d_lr
+        for name, opt in task.optimizers.items():
+            saved = state["optimizers"][name]
+            mine = [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups]
+            # Moments carry over unless the optimizer kind changed (its groups would hold other settings).
+            if same_optim or [set(g) for g in mine] == [set(g) - {"params"} for g in saved["param_groups"]]:
+                opt.load_state_dict(saved)
+            if not same_optim:  # the fork's rates and betas are its config's
+                for group, settings in zip(opt.param_groups, mine, strict=True):
+                    group.update(settings)
+        if int(state.get("steps_per_epoch", spe)) == spe:
+            self.progress = _Progress(step, ep, batch)
+            if batch and "losses" in state:
+                carry.losses, carry.log_from = state["losses"].to(self.device), int(state["log_from"])
+        else:  # the batches changed size: start the epoch over
+            self.progress = _Progress(ep * spe, ep, 0)
         self._rng_state = state["rng"]
+        task.load_extra_state(state.get("task", {}))
+        carry.elapsed_s = float(state.get("elapsed_s", 0.0))
+        if fork:
+            carry.parent = {"run": str(path), "epoch": ep, "step": step}
+        else:
+            carry.append = True
+            carry.metrics_rows = state.get("metrics_rows")
+        if same_optim:  # the parent's rate carries on, a rate set by hand while it trained included
+            if "base_lr" in state:
+                carry.base_lr = float(state["base_lr"])
+            else:  # a checkpoint from before base_lr was kept
+                carry.base_lr = task.lr / max(self._lr_factor(step), 1e-12)
+        self._check_work_left(path)
+
+    def _check_work_left(self, path: Path) -> None:
+        prog, train = self.progress, self.cfg.train
+        if prog.step < self.total_steps and prog.epoch < train.epochs:
+            return
+        cap = f" and train.max_steps is {train.max_steps}" if train.max_steps else ""
+        raise RunError(
+            f"Nothing left to train from '{path}': it is at epoch {prog.epoch} (step {prog.step}), train.epochs "
+            f"is {train.epochs}{cap}; set train.epochs (--epochs) higher."
+        )
 
     def _checkpoint_state(self) -> dict[str, Any]:
-        return {
+        prog, carry = self.progress, self._carry
+        epoch, batch = prog.epoch, prog.batch
+        if batch >= self.steps_per_epoch and self._epoch_end_logged:
+            epoch, batch = epoch + 1, 0  # the epoch's end is on disk already: a resume starts the next one
+        state: dict[str, Any] = {
+            "format": 2,
             "optimizers": {k: o.state_dict() for k, o in self.task.optimizers.items()},
-            "step": self.progress.step,
-            "epoch": self.progress.epoch,
-            "batch": self.progress.batch,
+            "step": prog.step,
+            "epoch": epoch,
+            "batch": batch,
+            "steps_per_epoch": self.steps_per_epoch,
             "rng": torch.get_rng_state(),
+            "base_lr": carry.base_lr,
+            "metrics_rows": self.writer.rows if self.writer is not None else 0,
+            "elapsed_s": carry.elapsed_s + (self._clock.now() if self._clock is not None else 0.0),
+            "status": self._status,
+            "task": self.task.extra_state(),
         }
+        if batch:
+            if self._losses is not None:
+                state["losses"], state["log_from"] = self._losses[:batch].cpu(), self._log_from
+            elif carry.losses is not None:  # stopped before the resumed epoch began again
+                state["losses"], state["log_from"] = carry.losses.cpu(), carry.log_from
+        return state
+
+    def _epoch_buffer(self, n_losses: int) -> tuple[torch.Tensor, int, int]:
+        """This epoch's per-step loss buffer, where its next metrics.csv row starts, and its first filled batch.
+
+        After a mid-epoch resume the buffer comes back from the checkpoint, so the epoch's means and rows are
+        those of an unbroken run.
+        """
+        prog, carry = self.progress, self._carry
+        losses = torch.zeros(self.steps_per_epoch, n_losses, device=self.device)
+        first = log_from = prog.batch
+        if carry.losses is not None:
+            losses[: len(carry.losses)] = carry.losses
+            first, log_from = 0, carry.log_from
+            carry.losses = None
+        self._losses, self._log_from, self._epoch_end_logged = losses, log_from, False
+        return losses, log_from, first
 
     def _lr_factor(self, step: int) -> float:
         """Cosine decay from the base rate to zero over the run."""
@@ -281,12 +430,23 @@ class Trainer:
     def events(self) -> Iterator[Event]:
         cfg, ctl, task, prog = self.cfg, self.control, self.task, self.progress
         if self._path_needed():
-            self.writer = RunWriter(self._run_path, cfg, self.columns, summarize_dataset(self.dataset))  # type: ignore[arg-type]
-        if self._rng_state is not None:
-            torch.set_rng_state(self._rng_state)
+            carry = self._carry
+            self.writer = RunWriter(
+                self._run_path,  # type: ignore[arg-type]
+                cfg,
+                self.columns,
+                summarize_dataset(self.dataset),
+                append=carry.append,
+                keep_rows=carry.metrics_rows,
+                parent=carry.parent,
+            )
+            if not carry.append and prog.batch == 0:  # the starting weights: a fork can start there too
+                self.writer.save_epoch_weights(task.modules, prog.epoch, prog.step)
         if isinstance(task, GANTask) and task.judge is None:
             task.judge = self._load_judge()
-        clock = _Clock()
+        if self._rng_state is not None:  # after the judge: building its network draws from the RNG
+            torch.set_rng_state(self._rng_state)
+        clock = self._clock = _Clock()
         self._last_log = (0.0, self.progress.step)
         yield from self._emit(
             clock,
@@ -314,13 +474,13 @@ class Trainer:
         status, message = "completed", ""
         task.train(True)
         cosine = cfg.train.lr_schedule == "cosine"
-        base_lr = task.lr / self._lr_factor(prog.step) if cosine else task.lr
+        # Kept, not derived from the current rate: a resumed run must set exactly the rates an unbroken one does.
+        base_lr = self._carry.base_lr if cosine else task.lr
         try:
             while prog.step < self.total_steps and prog.epoch < cfg.train.epochs and status == "completed":
                 order = self._epoch_order(prog.epoch)
-                losses = torch.zeros(spe, n_losses, device=self.device)
-                report_from = log_from = prog.batch
-                epoch_start_batch = prog.batch
+                losses, log_from, epoch_start_batch = self._epoch_buffer(n_losses)
+                report_from = prog.batch
                 while prog.batch < spe and prog.step < self.total_steps:
                     i = prog.batch
                     idx = order[i * bs : (i + 1) * bs]
@@ -332,14 +492,14 @@ class Trainer:
                     prog.batch += 1
                     if prog.step % self.log_every == 0 and self.writer is not None:
                         self._log_row(losses[log_from : i + 1], clock, None)
-                        log_from = i + 1
+                        log_from = self._log_from = i + 1
                     now = clock.now()
                     if ctl.interrupt or ctl.report_every_step or now - last_report_t >= report_s:
                         ctl.interrupt = False
                         if ctl.new_lr is not None:
                             task.set_lr(ctl.new_lr)
                             # The schedule carries on from the user's rate.
-                            base_lr = ctl.new_lr / max(self._lr_factor(prog.step), 1e-12)
+                            base_lr = self._carry.base_lr = ctl.new_lr / max(self._lr_factor(prog.step), 1e-12)
                             ctl.new_lr = None
                         mean = losses[report_from : i + 1].mean(0).tolist()
                         if not all(map(math.isfinite, mean)):
@@ -374,13 +534,23 @@ class Trainer:
                 if self.writer is not None:
                     row_losses = losses[log_from : prog.batch]
                     self._log_row(row_losses, clock, values)
+                self._log_from, self._epoch_end_logged = prog.batch, True
                 now = clock.now()
                 if prog.step > report_step:
                     rate = (prog.step - report_step) * bs / max(now - last_report_t, 1e-9)
                 named = dict(zip(task.loss_names, epoch_losses, strict=True))
                 yield from self._emit(
                     clock,
-                    self._metrics(list(named.values()), rate, clock, start_step, values, confusion, epoch_end=True),
+                    self._metrics(
+                        list(named.values()),
+                        rate,
+                        clock,
+                        start_step,
+                        values,
+                        confusion,
+                        epoch_end=True,
+                        class_counts=task.class_counts,
+                    ),
                 )
                 report_from, report_step, last_report_t = prog.batch, prog.step, clock.now()
                 yield from self._emit(clock, self._preview())
@@ -390,6 +560,10 @@ class Trainer:
                     prog.batch = 0
                 if self.writer is not None:
                     self._save_checkpoint()
+                if ctl.stop and prog.step < self.total_steps and prog.epoch < cfg.train.epochs:
+                    # Asked during the epoch-end reports: stop at the boundary, not one step into the next epoch.
+                    status, message = "stopped", f"Stopped by the user at step {prog.step}."
+                    break
         except GeneratorExit:
             # The consumer closed us (window closed): keep what was trained, then go.
             self._finish("stopped", "Training was interrupted.", clock, start_step)
@@ -416,6 +590,7 @@ class Trainer:
         values: dict[str, float] | None = None,
         confusion: np.ndarray | None = None,
         epoch_end: bool = False,
+        class_counts: np.ndarray | None = None,
     ) -> Metrics:
         prog = self.progress
         elapsed = clock.now()
@@ -435,6 +610,7 @@ class Trainer:
             lr=self.task.lr,
             epoch_end=epoch_end,
             confusion=confusion,
+            class_counts=class_counts,
         )
 
     def _log_row(self, losses: torch.Tensor, clock: _Clock, values: dict[str, float] | None) -> None:
@@ -452,7 +628,7 @@ class Trainer:
                 if prog.step > last_step
                 else None
             ),
-            "elapsed_s": round(now, 3),
+            "elapsed_s": round(now + self._carry.elapsed_s, 3),
         }
         if len(losses):
             row.update(zip(self.task.loss_names, losses.mean(0).tolist(), strict=True))
@@ -468,7 +644,21 @@ class Trainer:
 
     def _preview(self) -> Preview:
         t = time.perf_counter()
-        preview = self.task.preview(self.progress.step, self.progress.epoch)
+        task, step = self.task, self.progress.step
+        # The preview's own forward pass counts the dead ReLUs, so health adds only a few norms.
+        with preview_probe(task) as probe:
+            preview = task.preview(step, self.progress.epoch)
+        health = self.health.measure(task, step, dead_relu=probe.fractions())
+        weights = None
+        if self.control.stream_weights:
+            # Weights as they are now, so an inspector shows exactly this preview's model. The GAN's raw
+            # generator stays home when its average makes the samples: a third less to copy and pickle.
+            weights = {
+                name: {k: v.detach().to("cpu", copy=True).numpy() for k, v in module.state_dict().items()}
+                for name, module in task.modules.items()
+                if not (name == "generator" and "generator_ema" in task.modules)
+            }
+        preview = dataclasses.replace(preview, weights=weights, health=health)
         self._preview_cost = time.perf_counter() - t
         if self.writer is not None:
             self.writer.save_preview(preview)
@@ -485,10 +675,15 @@ class Trainer:
 
     def _save_checkpoint(self) -> None:
         assert self.writer is not None
-        self.writer.save_checkpoint(self.task.modules, self._checkpoint_state())
+        state = self._checkpoint_state()
+        self.writer.save_checkpoint(self.task.modules, state)
+        epoch = state["epoch"]
+        if state["batch"] == 0 and not epoch_weights_path(self.writer.path, epoch).exists():
+            self.writer.save_epoch_weights(self.task.modules, epoch, state["step"])
 
     def _finish(self, status: str, message: str, clock: _Clock, start_step: int) -> Finished:
         prog = self.progress
+        self._status = status
         if getattr(self, "last_eval_step", None) != prog.step or status == "diverged":
             self._evaluate()
         seconds = clock.now()
@@ -503,6 +698,8 @@ class Trainer:
             model=self.cfg.model,
             dataset=self.dataset.name,
         )
+        if self._carry.parent is not None:
+            summary["parent"] = self._carry.parent
         if not message:
             message = f"Finished {summary['epochs']:g} epochs ({prog.step} steps) in {seconds:.1f} s."
         warnings: list[str] = []

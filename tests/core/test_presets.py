@@ -1,0 +1,87 @@
+"""Lesson presets: every shipped one loads and trains; a broken file is one clear ConfigError."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from vision_lab.core.config import FAMILIES, with_overrides
+from vision_lab.core.errors import ConfigError
+from vision_lab.core.events import Finished
+from vision_lab.core.presets import HIDEABLE, Preset, list_presets, load_preset, presets_dir
+from vision_lab.core.trainer import Trainer
+
+
+def test_every_shipped_preset_loads() -> None:
+    presets = list_presets()
+    assert len(presets) >= 6
+    assert [p.title for p in presets] == sorted(p.title for p in presets)
+    assert {p.key for p in presets} == {path.stem for path in presets_dir().glob("*.json")}
+    assert {p.config.model for p in presets} == set(FAMILIES)
+    for p in presets:
+        assert isinstance(p, Preset)
+        assert set(p.hide) <= set(HIDEABLE), p.key
+        assert p.config.data.name == "mnist-5k" and p.config.name == p.title
+        sentences = len(re.findall(r"[.!?](\s|$)", p.lesson))
+        assert 2 <= sentences <= 4, (p.key, sentences)
+        assert p.config.validate() is p.config
+
+
+def test_overrides_reach_the_config() -> None:
+    by_key = {p.key: p for p in list_presets()}
+    assert by_key["autoencoder-2d-map"].config.autoencoder.latent_dim == 2
+    assert by_key["autoencoder-2d-map"].config.autoencoder.hidden == (256, 64)  # a JSON list becomes a tuple
+    cnn = by_key["cnn-beats-mlp"].config.cnn
+    assert [b.channels for b in cnn.blocks] == [16, 32, 32] and all(b.batch_norm for b in cnn.blocks)
+    assert by_key["lr-too-high"].config.optim.lr == 1.0
+    # Untouched knobs keep the family's defaults (the GAN's Adam betas, not the generic ones).
+    assert by_key["gan-digits"].config.optim.beta1 == 0.5
+
+
+def test_a_preset_trains(mnist5k) -> None:
+    preset = load_preset(presets_dir() / "first-mlp.json")
+    cfg = with_overrides(preset.config, **{"train.max_steps": 5, "data.limit": 200})
+    finished = list(Trainer(cfg, dataset=mnist5k).events())[-1]
+    assert isinstance(finished, Finished) and finished.status == "completed"
+
+
+GOOD = {"version": 1, "title": "T", "lesson": "One. Two.", "model": "mlp", "overrides": {"optim.lr": 0.01}}
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "must hold a JSON object"),
+        ({**GOOD, "colour": "red"}, "unknown key 'colour'"),
+        ({k: v for k, v in GOOD.items() if k != "lesson"}, "lacks the key 'lesson'"),
+        ({**GOOD, "model": "transformer"}, "model 'transformer'"),
+        ({**GOOD, "hide": ["learningRate", "everything"]}, "cannot hide 'everything'"),
+        ({**GOOD, "overrides": {"optim.lr": -1}}, "bad override: optim.lr"),
+        ({**GOOD, "overrides": {"optim.lrr": 0.1}}, "unknown setting 'optim.lrr'"),
+        ({**GOOD, "overrides": {"optim": {"lr": 0.1}}}, "whole section 'optim'"),
+        ({**GOOD, "overrides": {"mlp.hidden": "wide"}}, "bad override: mlp.hidden must be a list"),
+        ({**GOOD, "version": 2}, "format 2"),
+        ({**GOOD, "title": ""}, "non-empty text 'title'"),
+    ],
+)
+def test_broken_presets_are_one_clear_error(content, problem: str, tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text(content if isinstance(content, str) else json.dumps(content), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_preset(path)
+    message = str(err.value)
+    assert problem in message and "broken.json" in message
+    assert "\n" not in message
+
+
+def test_a_good_preset_from_anywhere(tmp_path: Path) -> None:
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(GOOD), encoding="utf-8")
+    preset = load_preset(path)
+    assert preset.key == "mine" and preset.hide == () and preset.config.optim.lr == 0.01
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_preset(tmp_path / "missing.json")

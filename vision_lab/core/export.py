@@ -1,0 +1,535 @@
+"""Take a trained model out of Vision Lab: weights, TorchScript, ONNX, a plain-PyTorch script, or the metrics.
+
+What is exported, per family (always in eval mode: dropout off, batch norm on its running statistics):
+
+- classifier (mlp, cnn): the model. Input float32 N×C×H×W images scaled to [0, 1] (uint8 pixels / 255);
+  output N×classes logits (softmax gives probabilities; the class names are in the metadata).
+- autoencoder: the whole autoencoder, N×C×H×W in [0, 1] -> its reconstruction, same shape and range. Its
+  halves are ``encoder`` (images -> N×latent code) and ``decoder`` (code -> images): the TorchScript file has
+  them as ``encode`` and ``decode`` methods, the script as ``model.encode`` / ``model.decode``, the weights under
+  ``encoder.*`` / ``decoder.*``; the ONNX graph is the whole autoencoder only.
+- GAN: the generator, its moving average when the run kept one (what previews and samples use). Input
+  N×latent standard normal noise; output N×C×H×W images in [-1, 1] (tanh: ``(x + 1) / 2`` gives [0, 1]).
+
+Every format that runs (TorchScript, ONNX, script) is checked right after it is written: its outputs on a
+batch of the run's validation images (noise for a GAN; random images in the input range when the dataset
+cannot be loaded here) are compared with PyTorch's, and an export off by more than ``tolerance`` is deleted
+and reported. The batch differs in size from the one traced, so a batch size baked into the graph is caught.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.machinery
+import importlib.util
+import inspect
+import json
+import re
+import shutil
+import sys
+import textwrap
+import uuid
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from vision_lab.core.atomic import atomic_path
+from vision_lab.core.errors import ExportError, RunError, VisionLabError
+from vision_lab.core.inference import LoadedRun, load_run_models
+from vision_lab.core.models import Autoencoder, Generator
+from vision_lab.core.runs import METRICS, open_run
+from vision_lab.core.tasks import GANTask
+
+FORMATS = ("onnx", "torchscript", "script", "safetensors", "csv")
+SUFFIXES = {"onnx": ".onnx", "torchscript": ".pt", "script": ".py", "safetensors": ".safetensors", "csv": ".csv"}
+TITLES = {"onnx": "ONNX", "torchscript": "TorchScript", "script": "script", "safetensors": "weights", "csv": "metrics"}
+TOLERANCE = 1e-5
+ONNX_OPSET = 17
+CHECK_BATCH = 8
+TRACE_BATCH = 2
+ONNX_MISSING = "ONNX export needs the onnx extra: pip install 'vision-lab[onnx]'."
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    format: str
+    path: Path
+    files: tuple[Path, ...]
+    """Everything written: the script's weights file besides the script."""
+    module: str
+    """Which of the run's modules: ``model``, ``generator`` or ``generator_ema``; empty for csv."""
+    max_abs_diff: float | None
+    """Largest difference from PyTorch's outputs; None where nothing runs (safetensors, csv)."""
+    checked_on: str
+    """What the check ran on, e.g. ``8 validation images``."""
+
+    def describe(self) -> str:
+        """One line for a status bar or the CLI."""
+        text = f"Wrote the {TITLES[self.format]} export to {self.path}"
+        if self.max_abs_diff is not None:
+            text += f"; checked on {self.checked_on}: max abs difference from PyTorch {self.max_abs_diff:.2g}"
+        return text + "."
+
+
+def export_run(run_dir: str | Path, fmt: str, out: str | Path, *, tolerance: float = TOLERANCE) -> ExportResult:
+    """Export the run in ``run_dir`` as ``fmt`` (one of :data:`FORMATS`) to ``out``.
+
+    ``out`` is a file name (its suffix may be left off) or an existing folder (the file is named after the
+    run). ``script`` also writes the weights beside the script (same name, ``.safetensors``). Mistakes and a
+    failed check raise :class:`~vision_lab.core.errors.VisionLabError` subclasses with one sentence.
+    """
+    if fmt not in FORMATS:
+        raise ExportError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+    record = open_run(run_dir)
+    path = _out_path(Path(out).expanduser(), fmt, record.path.name)
+    if fmt == "csv":
+        source = record.path / METRICS
+        if not source.is_file():
+            raise RunError(f"The run in '{record.path}' has no {METRICS} to export.")
+        with _writing(path) as tmp:
+            shutil.copyfile(source, tmp)
+        return ExportResult(fmt, path, (path,), "", None, "")
+    if fmt == "onnx":
+        _require_onnx()
+    loaded = load_run_models(record.path)
+    name, module = exported_module(loaded)
+    inputs, checked_on = check_inputs(loaded)
+    exporter = {"onnx": _onnx, "torchscript": _torchscript, "script": _script, "safetensors": _safetensors}[fmt]
+    files, diff = exporter(loaded, module, inputs, path)
+    if diff is not None and not diff <= tolerance:  # NaN fails too
+        for f in files:
+            f.unlink(missing_ok=True)
+        raise ExportError(
+            f"The {TITLES[fmt]} export differs from PyTorch by up to {diff:.2g} (more than {tolerance:g}) on "
+            f"{checked_on}, so it was not kept."
+        )
+    return ExportResult(fmt, path, files, name, diff, checked_on if diff is not None else "")
+
+
+def exported_module(loaded: LoadedRun) -> tuple[str, nn.Module]:
+    """The module a run exports (see the module docstring), in eval mode."""
+    task = loaded.task
+    if isinstance(task, GANTask):
+        name = "generator_ema" if "generator_ema" in task.modules else "generator"
+    else:
+        name = "model"
+    return name, task.modules[name].eval()
+
+
+def check_inputs(loaded: LoadedRun, n: int = CHECK_BATCH) -> tuple[torch.Tensor, str]:
+    """A batch to compare outputs on: validation images (noise for a GAN), as the exported model takes them."""
+    task, cfg = loaded.task, loaded.config
+    gen = torch.Generator().manual_seed(0)
+    if isinstance(task, GANTask):
+        return torch.randn(n, cfg.gan.latent_dim, generator=gen), f"{n} noise vectors"
+    from vision_lab.core.trainer import prepare_dataset, to_tensor
+
+    with contextlib.suppress(VisionLabError, OSError):
+        ds = prepare_dataset(cfg)  # offline only: an export never downloads
+        if len(ds.val_images) and ds.image_shape == loaded.dataset.image_shape:
+            x = to_tensor(ds.val_images[:n], task.value_range, torch.device("cpu"))
+            return x, f"{len(x)} validation images"
+    h, w, c = loaded.dataset.image_shape
+    lo, hi = task.value_range
+    return lo + (hi - lo) * torch.rand(n, c, h, w, generator=gen), f"{n} random images (the dataset is not here)"
+
+
+# --- the formats: each writes its file(s), checks them, and returns (files, max abs difference) ---------
+Written = tuple[tuple[Path, ...], float | None]
+
+
+def _safetensors(loaded: LoadedRun, module: nn.Module, inputs: torch.Tensor, path: Path) -> Written:
+    tensors = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
+    with _writing(path) as tmp:
+        save_file(tensors, str(tmp), metadata=_metadata(loaded))
+        back = load_file(str(tmp))
+        if back.keys() != tensors.keys() or not all(torch.equal(back[k], v) for k, v in tensors.items()):
+            raise ExportError(f"The weights written to '{path}' did not read back the same; the disk may be full.")
+    return (path,), None
+
+
+def _torchscript(loaded: LoadedRun, module: nn.Module, inputs: torch.Tensor, path: Path) -> Written:
+    example = inputs[:TRACE_BATCH]
+    with torch.no_grad(), _quiet():
+        if isinstance(module, Autoencoder):  # the halves too, as methods
+            z = module.encode(example)
+            traced = torch.jit.trace_module(module, {"forward": example, "encode": example, "decode": z})
+        else:
+            traced = torch.jit.trace(module, example)
+    with _writing(path) as tmp:
+        with _quiet():
+            torch.jit.save(traced, str(tmp))
+            back = torch.jit.load(str(tmp))
+        with torch.no_grad():
+            diff = _max_diff(back(inputs), module(inputs))
+            if isinstance(module, Autoencoder):
+                z = module.encode(inputs)
+                diff = max(diff, _max_diff(back.encode(inputs), z), _max_diff(back.decode(z), module.decode(z)))
+    return (path,), diff
+
+
+def _require_onnx() -> None:
+    try:
+        import onnx  # noqa: F401 - the exporter needs it
+        import onnxruntime  # noqa: F401 - the check needs it
+    except ImportError:
+        raise ExportError(ONNX_MISSING) from None
+
+
+def _onnx(loaded: LoadedRun, module: nn.Module, inputs: torch.Tensor, path: Path) -> Written:
+    import onnx
+    import onnxruntime
+
+    in_name, out_name = _io_names(loaded)
+    with _writing(path) as tmp:
+        with torch.no_grad(), _quiet():
+            # The TorchScript-based exporter: it needs only onnx (the dynamo one also needs onnxscript) and
+            # gives a graph with a free batch dimension from dynamic_axes.
+            torch.onnx.export(
+                module,
+                (inputs[:TRACE_BATCH],),
+                str(tmp),
+                input_names=[in_name],
+                output_names=[out_name],
+                opset_version=ONNX_OPSET,
+                dynamic_axes={in_name: {0: "batch"}, out_name: {0: "batch"}},
+                **({"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}),
+            )
+        proto = onnx.load(str(tmp))
+        for key, value in _metadata(loaded).items():
+            proto.metadata_props.add(key=key, value=value)
+        onnx.save(proto, str(tmp))
+        session = onnxruntime.InferenceSession(str(tmp), providers=["CPUExecutionProvider"])
+        (got,) = session.run([out_name], {in_name: inputs.numpy()})
+        with torch.no_grad():
+            diff = _max_diff(torch.from_numpy(got), module(inputs))
+    return (path,), diff
+
+
+def _script(loaded: LoadedRun, module: nn.Module, inputs: torch.Tensor, path: Path) -> Written:
+    weights = path.with_suffix(".safetensors")
+    _safetensors(loaded, module, inputs, weights)
+    try:
+        with _writing(path) as tmp:
+            tmp.write_text(script_source(loaded, module, weights.name), encoding="utf-8")
+            standalone = _import_file(tmp)
+            rebuilt = standalone.load_model(weights)
+            with torch.no_grad():
+                diff = _max_diff(rebuilt(inputs), module(inputs))
+    except BaseException:
+        weights.unlink(missing_ok=True)
+        raise
+    return (path, weights), diff
+
+
+# --- the standalone script ----------------------------------------------------------------------------------------
+def _layer_code(module: nn.Module, indent: str) -> str:
+    """``module`` as the constructor call that rebuilds it, with arguments PyTorch has taken for years (the
+    script may meet an older PyTorch than the one that wrote it)."""
+    m, kind = module, type(module).__name__
+    if isinstance(m, nn.Sequential):
+        inner = indent + "    "
+        children = "".join(f"{inner}{_layer_code(child, inner)},\n" for child in m)
+        return f"nn.Sequential(\n{children}{indent})"
+    if isinstance(m, nn.Linear):
+        return f"nn.Linear({m.in_features}, {m.out_features}, bias={m.bias is not None})"
+    if isinstance(m, nn.Conv2d | nn.ConvTranspose2d) and m.groups == 1 and set(m.dilation) == {1}:
+        extra = f", output_padding={_pair(m.output_padding)}" if isinstance(m, nn.ConvTranspose2d) else ""
+        return (
+            f"nn.{kind}({m.in_channels}, {m.out_channels}, kernel_size={_pair(m.kernel_size)}, "
+            f"stride={_pair(m.stride)}, padding={_pair(m.padding)}{extra}, bias={m.bias is not None})"
+        )
+    if isinstance(m, nn.BatchNorm1d | nn.BatchNorm2d) and m.affine and m.track_running_stats:
+        return f"nn.{kind}({m.num_features}, eps={m.eps!r}, momentum={m.momentum!r})"
+    if isinstance(m, nn.MaxPool2d) and m.dilation == 1 and not m.ceil_mode:
+        return f"nn.MaxPool2d({m.kernel_size!r}, stride={m.stride!r}, padding={m.padding!r})"
+    if isinstance(m, nn.Dropout | nn.Dropout2d):
+        return f"nn.{kind}(p={m.p!r})"
+    if isinstance(m, nn.Flatten):
+        return f"nn.Flatten({m.start_dim}, {m.end_dim})"
+    if isinstance(m, nn.Unflatten):
+        return f"nn.Unflatten({m.dim}, {tuple(m.unflattened_size)!r})"
+    if isinstance(m, nn.LeakyReLU):
+        return f"nn.LeakyReLU({m.negative_slope!r})"
+    if isinstance(m, nn.GELU):
+        return f"nn.GELU(approximate={m.approximate!r})"
+    if type(m) in (nn.ReLU, nn.Tanh, nn.Sigmoid):
+        return f"nn.{kind}()"
+    raise ExportError(f"A {kind} layer cannot be written as a standalone script yet.")
+
+
+def _pair(value: Any) -> str:
+    """``(3, 3)`` as ``3``: shorter lines in the script."""
+    return repr(value[0]) if isinstance(value, tuple) and len(set(value)) == 1 else repr(value)
+
+
+def script_source(loaded: LoadedRun, module: nn.Module, weights_name: str) -> str:
+    """The text of a standalone Python file that rebuilds ``module`` in plain PyTorch and runs it."""
+    cfg, ds = loaded.config, loaded.dataset
+    h, w, c = ds.image_shape
+    lo, hi = loaded.task.value_range
+    head = {
+        "IMAGE_SHAPE": (c, h, w),
+        "VALUE_RANGE": (lo, hi),
+        "CLASS_NAMES": list(ds.class_names),
+    }
+    if isinstance(module, Generator):
+        kind, body = (
+            "gan",
+            _GENERATOR.format(
+                project=_layer_code(module.project, "        "), upsample=_layer_code(module.upsample, "        ")
+            ),
+        )
+        head["LATENT_DIM"] = module.latent_dim
+        doc = (
+            f"Input: N×{module.latent_dim} standard normal noise. Output: N×{c}×{h}×{w} images in [-1, 1] "
+            "((x + 1) / 2 gives [0, 1])."
+        )
+    elif isinstance(module, Autoencoder):
+        kind, body = (
+            "autoencoder",
+            _AUTOENCODER.format(
+                encoder=_layer_code(module.encoder, "        "), decoder=_layer_code(module.decoder, "        ")
+            ),
+        )
+        head["LATENT_DIM"] = module.latent_dim
+        doc = (
+            f"Input: N×{c}×{h}×{w} images in [0, 1] (uint8 / 255). Output: their reconstructions, same shape and "
+            f"range. model.encode(x) gives the N×{module.latent_dim} code, model.decode(z) an image from a code."
+        )
+    else:
+        kind, body = "classifier", f"def build_model() -> nn.Module:\n    return {_layer_code(module, '    ')}\n"
+        doc = (
+            f"Input: N×{c}×{h}×{w} images in [0, 1] (uint8 / 255). Output: N×{len(ds.class_names)} logits; "
+            "softmax gives the probabilities of CLASS_NAMES."
+        )
+    constants = "".join(f"{k} = {v!r}\n" for k, v in head.items())
+    run_name = re.sub(r'[\\"]', "_", loaded.record.path.name)  # it goes into a docstring
+    title = f"The {cfg.model} of the Vision Lab run '{run_name}', rebuilt in plain PyTorch"
+    return _TEMPLATE.format(
+        title=title,
+        doc=textwrap.fill(doc, 110),
+        weights=weights_name,
+        constants=constants,
+        body=body,
+        run=_RUNNERS[kind],
+        script=weights_name.rsplit(".", 1)[0] + ".py",
+    )
+
+
+_TEMPLATE = '''"""{title}.
+
+{doc}
+Weights: {weights} beside this file. Needs torch, numpy and safetensors; not Vision Lab.
+
+    python {script}                                # a demo on a seeded random batch
+    python {script} --input x.npy --output y.npy   # x: inputs as above (float32), or uint8 N×H×W×C images
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file
+from torch import nn
+
+{constants}WEIGHTS = Path(__file__).with_name({weights!r})
+
+
+{body}
+
+def load_model(weights: str | Path = WEIGHTS) -> nn.Module:
+    model = build_model()
+    model.load_state_dict(load_file(str(weights)))
+    return model.eval()
+
+
+def to_input(array: np.ndarray) -> torch.Tensor:
+    """float inputs as they are; uint8 N×H×W×C images scaled to VALUE_RANGE as N×C×H×W."""
+    x = torch.from_numpy(np.ascontiguousarray(array))
+    if x.dtype == torch.uint8:
+        lo, hi = VALUE_RANGE
+        x = x.permute(0, 3, 1, 2).float() * ((hi - lo) / 255.0) + lo
+    return x.float()
+
+{run}
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--input", type=Path, help="a .npy batch; default: a seeded random demo batch")
+    parser.add_argument("--output", type=Path, help="save the raw outputs as .npy")
+    parser.add_argument("--weights", type=Path, default=WEIGHTS)
+    parser.add_argument("-n", type=int, default=8, help="demo batch size")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    model = load_model(args.weights)
+    x = to_input(np.load(args.input)) if args.input else demo_batch(args.n, args.seed)
+    with torch.no_grad():
+        y = run(model, x)
+    if args.output:
+        np.save(args.output, y.numpy())
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+_GENERATOR = """class Generator(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.project = {project}
+        self.upsample = {upsample}
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.upsample(self.project(z))
+
+
+def build_model() -> nn.Module:
+    return Generator()
+"""
+
+_AUTOENCODER = """class Autoencoder(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoder = {encoder}
+        self.decoder = {decoder}
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(x))
+
+
+def build_model() -> nn.Module:
+    return Autoencoder()
+"""
+
+_IMAGES_DEMO = """
+def demo_batch(n: int, seed: int) -> torch.Tensor:
+    lo, hi = VALUE_RANGE
+    return lo + (hi - lo) * torch.rand(n, *IMAGE_SHAPE, generator=torch.Generator().manual_seed(seed))
+"""
+
+_RUNNERS = {
+    "classifier": _IMAGES_DEMO
+    + """
+
+def run(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    logits = model(x)
+    probs = torch.softmax(logits, 1)
+    for i, (p, k) in enumerate(zip(*probs.max(1))):
+        print(f"image {i}: {CLASS_NAMES[int(k)]} ({float(p):.0%})")
+    return logits
+""",
+    "autoencoder": _IMAGES_DEMO
+    + """
+
+def run(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    out = model(x)
+    print(f"reconstructed {len(x)} images; mean squared error {float(((out - x) ** 2).mean()):.4g}")
+    return out
+""",
+    "gan": """
+def demo_batch(n: int, seed: int) -> torch.Tensor:
+    return torch.randn(n, LATENT_DIM, generator=torch.Generator().manual_seed(seed))
+
+
+def run(model: nn.Module, z: torch.Tensor) -> torch.Tensor:
+    out = model(z)
+    print(f"generated {len(out)} images of {tuple(out.shape[1:])} in [-1, 1]")
+    return out
+""",
+}
+
+
+# --- helpers ----------------------------------------------------------------------------------------------------
+def _out_path(out: Path, fmt: str, run_name: str) -> Path:
+    suffix = SUFFIXES[fmt]
+    if out.is_dir():
+        return out / f"{run_name}{suffix}"
+    allowed = (suffix, ".pth") if fmt == "torchscript" else (suffix,)
+    if not out.suffix:
+        out = out.with_suffix(suffix)
+    elif out.suffix not in allowed:
+        raise ExportError(f"The {TITLES[fmt]} export's file name must end in {suffix}, got '{out.name}'.")
+    return out
+
+
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[Path]:
+    """A temp file beside ``path`` that replaces it only if the block succeeds; folder errors in one sentence."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp:
+            yield tmp
+    except OSError as err:
+        raise ExportError(f"Cannot write '{path}': {err.strerror or err}.") from None
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """TorchScript and the TorchScript-based ONNX exporter announce their deprecation on every call."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        yield
+
+
+def _max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
+    if a.shape != b.shape:
+        return float("inf")
+    return float((a.detach().double() - b.detach().double()).abs().max())
+
+
+def _metadata(loaded: LoadedRun) -> dict[str, str]:
+    h, w, c = loaded.dataset.image_shape
+    return {
+        "format": "vision-lab-export/1",
+        "family": loaded.config.model,
+        "image_shape": json.dumps([c, h, w]),
+        "value_range": json.dumps(list(loaded.task.value_range)),
+        "class_names": json.dumps(list(loaded.dataset.class_names)),
+        "run": loaded.record.path.name,
+    }
+
+
+def _io_names(loaded: LoadedRun) -> tuple[str, str]:
+    return {
+        "gan": ("noise", "images"),
+        "autoencoder": ("images", "reconstructions"),
+    }.get(loaded.config.model, ("images", "logits"))
+
+
+def _import_file(path: Path) -> Any:
+    """Import a generated script from its (temp) file, as a module of its own."""
+    name = f"_vision_lab_export_{uuid.uuid4().hex}"
+    # An explicit source loader: the temp file's name does not end in .py.
+    spec = importlib.util.spec_from_file_location(
+        name, path, loader=importlib.machinery.SourceFileLoader(name, str(path))
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and the like look their module up
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(name, None)
+    return module
+
+
+__all__ = ["FORMATS", "ONNX_MISSING", "TOLERANCE", "ExportResult", "check_inputs", "export_run", "exported_module"]
