@@ -92,7 +92,7 @@ class _Driver:
         from vision_lab.core.trainer import TrainerControl
 
         self.conn = conn
-        self.control = TrainerControl()
+        self.control = TrainerControl(stream_weights=True)  # the inspection views load each preview's weights
         self._cond = threading.Condition()
         self._paused = start_paused
         self._step_target: int | None = None

@@ -1,4 +1,5 @@
-"""The main window: panels on the left, the live plot and preview in the centre, runs at the bottom.
+"""The main window: panels on the left, the live plot and preview in the centre, the inspection views on
+the right, runs at the bottom.
 
 Wiring only: panels turn widgets into an ExperimentConfig, the worker runs the core's generator, and a
 coalescing timer paints what arrived (never more than ~25 times a second, whatever the event rate).
@@ -6,16 +7,22 @@ coalescing timer paints what arrived (never more than ~25 times a second, whatev
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import time
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QFont, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
+    QFileDialog,
+    QFormLayout,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -23,6 +30,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QSlider,
     QSplitter,
     QStyle,
     QTabWidget,
@@ -35,10 +43,11 @@ from PySide6.QtWidgets import (
 
 from vision_lab.core.config import FAMILY_TITLES, ExperimentConfig, default_config
 from vision_lab.core.data import ImageDataset
-from vision_lab.core.errors import ConfigError
+from vision_lab.core.errors import ConfigError, VisionLabError
 from vision_lab.core.events import Finished, Metrics, Preview, Started
 from vision_lab.core.paths import runs_dir
 from vision_lab.gui.panels.data import DataPanel
+from vision_lab.gui.panels.inspect import InspectPanel
 from vision_lab.gui.panels.model import ModelPanel
 from vision_lab.gui.panels.training import TrainingPanel, device_available
 from vision_lab.gui.widgets.fields import ERROR_COLOR
@@ -57,6 +66,9 @@ PREVIEW_TITLES = {
     "reconstructions": "Reconstructions of fixed validation images: each input above its output",
     "samples": "Generated from a fixed batch of noise vectors <i>z</i>: the same <i>z</i> every time",
 }
+HISTORY_KEEP = 400  # previews kept for rewinding; beyond that every other one is dropped (the span stays)
+GIF_FRAMES = 120
+STAGE_FONT_SCALE = 1.5
 FINAL_METRIC = (("val_accuracy", "accuracy", True), ("val_mse", "MSE", False), ("judge_confidence", "judge", True))
 
 
@@ -98,6 +110,12 @@ class MainWindow(QMainWindow):
         self._plot_dirty = False  # the plot repaints at most every PLOT_REFRESH_S while a run trains
         self._last_plot_refresh = 0.0
         self._run_items: dict[int, QTreeWidgetItem] = {}
+        # Rewind: the previews of this run (weights stripped) and the confusion matrix current at each.
+        self.history: list[Preview] = []
+        self.history_confusion: list[np.ndarray | None] = []
+        self._confusion: np.ndarray | None = None
+        self._stage_font: QFont | None = None
+        self.preset_hidden: tuple[str, ...] = ()
         self._closing = False
         self.last_message: QMessageBox | None = None
 
@@ -109,7 +127,9 @@ class MainWindow(QMainWindow):
         self._build_settings_dock()
         self._build_toolbar()
         self._build_runs_dock()
+        self._build_inspect_dock()
         self._build_status_bar()
+        self._build_menus()
 
         self.data_panel.changed.connect(self.revalidate)
         self.data_panel.dataset_loaded.connect(self._dataset_loaded)
@@ -135,12 +155,33 @@ class MainWindow(QMainWindow):
         self.preview_title.setFont(font)
         self.preview = ImageGrid("Press Start: the model's view of a fixed batch of images appears here.")
         self.preview.setObjectName("previewView")
+        self.rewind_slider = QSlider(Qt.Orientation.Horizontal)
+        self.rewind_slider.setObjectName("rewindSlider")
+        self.rewind_slider.setRange(0, 0)
+        self.rewind_slider.setToolTip("Replay this run's previews (and confusion matrix) at any past step")
+        self.rewind_slider.valueChanged.connect(self._rewound)
+        self.rewind_label = QLabel("History")
+        self.rewind_label.setObjectName("rewindLabel")
+        self.live_button = QPushButton("Live")
+        self.live_button.setObjectName("liveButton")
+        self.live_button.setToolTip("Follow the run again")
+        self.live_button.clicked.connect(self.follow_live)
+        self.gif_button = QPushButton("Export GIF…")
+        self.gif_button.setObjectName("exportGifButton")
+        self.gif_button.setToolTip("Save the history of previews as an animated GIF")
+        self.gif_button.clicked.connect(self.export_gif_dialog)
+        rewind = QHBoxLayout()
+        rewind.addWidget(self.rewind_label)
+        rewind.addWidget(self.rewind_slider, 1)
+        rewind.addWidget(self.live_button)
+        rewind.addWidget(self.gif_button)
         preview_box = QWidget()
         lay = QVBoxLayout(preview_box)
         lay.setContentsMargins(4, 4, 4, 0)
         lay.setSpacing(4)
         lay.addWidget(self.preview_title)
         lay.addWidget(self.preview, 1)
+        lay.addLayout(rewind)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("centreSplitter")
         self.splitter.addWidget(self.loss_plot)
@@ -148,9 +189,17 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 5)
         self.splitter.setStretchFactor(1, 4)
         self.splitter.setChildrenCollapsible(False)
+        self.health_banner = QLabel()
+        self.health_banner.setObjectName("healthBanner")
+        self.health_banner.setWordWrap(True)
+        self.health_banner.setStyleSheet(
+            f"QLabel {{ background: {ERROR_COLOR.name()}; color: white; padding: 6px; border-radius: 4px; }}"
+        )
+        self.health_banner.hide()
         centre = QWidget()
         clay = QVBoxLayout(centre)
         clay.setContentsMargins(8, 8, 8, 4)
+        clay.addWidget(self.health_banner)
         clay.addWidget(self.splitter)
         self.setCentralWidget(centre)
 
@@ -171,7 +220,7 @@ class MainWindow(QMainWindow):
             QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
         )
         dock.setWidget(self.tabs)
-        dock.setMinimumWidth(340)
+        dock.setMinimumWidth(320)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.settings_dock = dock
@@ -247,6 +296,194 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         self.resizeDocks([dock], [100], Qt.Orientation.Vertical)
         self.runs_dock = dock
+
+    def _build_inspect_dock(self) -> None:
+        self.inspect_panel = InspectPanel()
+        self.inspect_panel.warnings_changed.connect(self._show_warnings)
+        dock = QDockWidget("Inspect", self)
+        dock.setObjectName("inspectDock")
+        dock.setWidget(self.inspect_panel)
+        dock.setMinimumWidth(300)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.resizeDocks([dock], [400], Qt.Orientation.Horizontal)
+        self.inspect_dock = dock
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        quit_action = file_menu.addAction("&Quit")
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        view = bar.addMenu("&View")
+        self.stage_action = QAction("&Stage mode", self, checkable=True)
+        self.stage_action.setObjectName("stageModeAction")
+        self.stage_action.setShortcut(QKeySequence("F"))
+        self.stage_action.setToolTip("Full screen and large fonts, for a room")
+        self.stage_action.toggled.connect(self.set_stage_mode)
+        view.addAction(self.stage_action)
+        for dock in (self.settings_dock, self.inspect_dock, self.runs_dock):
+            view.addAction(dock.toggleViewAction())
+        self.lessons_menu = bar.addMenu("&Lessons")
+        self.lessons_menu.setObjectName("lessonsMenu")
+        self.lessons_menu.aboutToShow.connect(self._fill_lessons)
+        self._fill_lessons()
+        # Single keys for a presenter; a focused text field keeps its letters (Qt's ShortcutOverride).
+        for key, slot in (("Space", self.start_or_pause), ("S", self.step), ("R", self.reset)):
+            QShortcut(QKeySequence(key), self, activated=slot)
+
+    def _fill_lessons(self) -> None:
+        from vision_lab.core.presets import list_presets
+
+        self.lessons_menu.clear()
+        try:
+            presets = list_presets()
+        except VisionLabError as err:
+            self.lessons_menu.addAction(str(err)).setEnabled(False)
+            return
+        for preset in presets:
+            action = self.lessons_menu.addAction(preset.title)
+            action.setToolTip(preset.lesson)
+            action.setData(preset.key)
+            action.triggered.connect(lambda _checked=False, p=preset: self.apply_preset(p))
+        self.lessons_menu.addSeparator()
+        show_all = self.lessons_menu.addAction("Show all controls")
+        show_all.setObjectName("showAllControlsAction")
+        show_all.triggered.connect(lambda: self._hide_controls(()))
+
+    def apply_preset(self, preset: object) -> None:
+        """Load a lesson: its data, model and knobs into the panels, its lesson text, its hidden controls."""
+        if self.worker is not None:
+            self.statusBar().showMessage("Stop the run before opening a lesson.", 5000)
+            return
+        cfg: ExperimentConfig = preset.config  # type: ignore[attr-defined]
+        self.data_panel.select(cfg.data.name)
+        self.data_panel.load_config(cfg.data)
+        self.model_panel.load(cfg)
+        self.training_panel.load(cfg)
+        self._hide_controls(preset.hide)  # type: ignore[attr-defined]
+        self.revalidate()
+        self._message(QMessageBox.Icon.Information, preset.title, preset.lesson)  # type: ignore[attr-defined]
+        self.status_label.setText(f"Lesson: {preset.title}. Press Start (Space).")  # type: ignore[attr-defined]
+
+    def _hide_controls(self, names: tuple[str, ...] | list[str]) -> None:
+        self.preset_hidden = tuple(names)
+        tp, mp = self.training_panel, self.model_panel
+        controls: dict[str, QWidget] = {
+            "model": mp.combo,
+            "optimizer": tp.optimizer,
+            "learningRate": tp.lr_field,
+            "batchSize": tp.batch,
+            "epochs": tp.epochs,
+            "seed": tp.seed,
+            "device": tp.device,
+            "modelKnobs": mp.stack,
+        }
+        for name, widget in controls.items():
+            _set_row_visible(widget, name not in self.preset_hidden)
+        self.tabs.setTabVisible(0, "dataset" not in self.preset_hidden)
+
+    def start_or_pause(self) -> None:
+        if self.worker is None:
+            self.start()
+        else:
+            self.toggle_pause()
+
+    def set_stage_mode(self, on: bool) -> None:
+        """Full screen, fonts x1.5 and the runs list out of the way; off restores all three."""
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        if on:
+            self._stage_font = app.font()
+            big = QFont(self._stage_font)
+            big.setPointSizeF(big.pointSizeF() * STAGE_FONT_SCALE)
+            app.setFont(big)
+            self.runs_dock.hide()
+            self.showFullScreen()
+        else:
+            if self._stage_font is not None:
+                app.setFont(self._stage_font)
+                self._stage_font = None
+            self.runs_dock.show()
+            self.showNormal()
+
+    def _show_warnings(self, warnings: list[str]) -> None:
+        self.health_banner.setText("  ".join(f"⚠ {w}" for w in warnings))
+        self.health_banner.setVisible(bool(warnings))
+
+    # --- rewind ----------------------------------------------------------------------------------------------
+    @property
+    def rewinding(self) -> bool:
+        return bool(self.history) and self.rewind_slider.value() < len(self.history) - 1
+
+    def _record(self, p: Preview) -> None:
+        follow = not self.rewinding
+        self.history.append(dataclasses.replace(p, weights=None, health=None))
+        self.history_confusion.append(self._confusion)
+        if len(self.history) > HISTORY_KEEP:
+            keep = [*range(0, len(self.history) - 1, 2), len(self.history) - 1]
+            self.history = [self.history[i] for i in keep]
+            self.history_confusion = [self.history_confusion[i] for i in keep]
+        self.rewind_slider.blockSignals(True)
+        self.rewind_slider.setMaximum(len(self.history) - 1)
+        if follow:
+            self.rewind_slider.setValue(len(self.history) - 1)
+        self.rewind_slider.blockSignals(False)
+        self._update_rewind_label()
+
+    def _update_rewind_label(self) -> None:
+        if not self.history:
+            self.rewind_label.setText("History")
+            return
+        p = self.history[self.rewind_slider.value()]
+        self.rewind_label.setText(f"step {p.step:,}" + (" (rewound)" if self.rewinding else ""))
+        self.live_button.setEnabled(self.rewinding)
+
+    def _rewound(self, index: int) -> None:
+        if not self.history:
+            return
+        self._update_rewind_label()
+        self.show_preview(self.history[index])
+        confusion = self.history_confusion[index]
+        if confusion is not None:
+            self.inspect_panel.show_confusion(confusion)
+
+    def follow_live(self) -> None:
+        if self.history:
+            self.rewind_slider.setValue(len(self.history) - 1)
+        if self._confusion is not None:
+            self.inspect_panel.show_confusion(self._confusion)
+
+    def export_gif_dialog(self) -> None:
+        if not self.history:
+            self.statusBar().showMessage("No previews yet: train first.", 4000)
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export the previews as a GIF", "vision-lab.gif", "GIF (*.gif)")
+        if path:
+            self.export_gif(Path(path))
+
+    def export_gif(self, path: Path) -> Path:
+        """Render every kept preview (at most ``GIF_FRAMES``, evenly spaced) as one frame of an animated GIF."""
+        from vision_lab.core.images import save_gif
+
+        picks = np.unique(np.linspace(0, len(self.history) - 1, min(GIF_FRAMES, len(self.history))).astype(int))
+        grid = ImageGrid()
+        grid.resize(640, 360)
+        grid.setPalette(self.preview.palette())
+        frames = []
+        for i in picks:
+            _fill_grid(grid, self.history[int(i)])
+            image = grid.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+            w, h, stride = image.width(), image.height(), image.bytesPerLine()
+            rows = np.frombuffer(image.constBits(), np.uint8, count=stride * h).reshape(h, stride)
+            frames.append(rows[:, : w * 3].reshape(h, w, 3).copy())
+        try:
+            out = save_gif(frames, path)
+        except OSError as err:
+            self._message(QMessageBox.Icon.Warning, "Vision Lab", f"Could not write '{path}': {err.strerror}.")
+            return path
+        self.statusBar().showMessage(f"Saved {len(frames)} frames to {out}.", 6000)
+        return out
 
     def _build_status_bar(self) -> None:
         self.status_label = QLabel()
@@ -324,6 +561,7 @@ class MainWindow(QMainWindow):
         """A new family brings its own training defaults (the GAN trains with Adam 2e-4, β₁ 0.5, batch 64)."""
         seed, device = self.training_panel.seed.value(), self.training_panel.device.currentData()
         self.training_panel.load(default_config(family))
+        self.inspect_panel.set_family(family)
         self.training_panel.seed.setValue(seed)
         self.training_panel.device.setCurrentIndex(max(0, self.training_panel.device.findData(device)))
 
@@ -430,6 +668,11 @@ class MainWindow(QMainWindow):
         if not self._is_current():
             return
         self._started = e
+        self.inspect_panel.start_run(e, self.data_panel.dataset)
+        self.history, self.history_confusion, self._confusion = [], [], None
+        self.rewind_slider.setRange(0, 0)
+        self._update_rewind_label()
+        self._show_warnings([])
         self.progress.setRange(0, max(1, e.total_steps))
         self.progress.setValue(e.start_step)
         self.device_label.setText(f"device: {e.device}")
@@ -459,12 +702,20 @@ class MainWindow(QMainWindow):
         if not self._is_current():
             return
         self.loss_plot.add_metrics(m)
+        self.inspect_panel.on_metrics(m)
+        if m.confusion is not None:
+            self._confusion = m.confusion
         self._last_metrics = m
         self._metrics_dirty = True
         self._plot_dirty = True
 
     def _on_preview(self, p: Preview) -> None:
-        if self._is_current():
+        if not self._is_current():
+            return
+        self.inspect_panel.on_preview(p)
+        rewinding = self.rewinding
+        self._record(p)
+        if not rewinding:
             self._pending_preview = p
 
     def _on_paused(self, paused: bool) -> None:
@@ -495,6 +746,8 @@ class MainWindow(QMainWindow):
         if f.warnings:
             text += " " + " ".join(f.warnings)
         self.status_label.setText(text)
+        if f.status == "diverged":
+            self._show_warnings([*self.inspect_panel.warnings, f.message])
         if f.status == "diverged" or f.warnings:
             self._message(
                 QMessageBox.Icon.Warning, "Training stopped" if f.status == "diverged" else "Vision Lab", text
@@ -578,23 +831,7 @@ class MainWindow(QMainWindow):
 
     def show_preview(self, p: Preview) -> None:
         title = PREVIEW_TITLES.get(p.kind, p.kind).format(err=ERROR_COLOR.name())
-        names = p.class_names
-        if p.kind == "predictions" and p.predictions is not None and p.labels is not None:
-            wrong = [int(a) != int(b) for a, b in zip(p.predictions, p.labels, strict=True)]
-            captions = [
-                f"{_name(names, a)} ({_name(names, b)})" if w else _name(names, a)
-                for a, b, w in zip(p.predictions, p.labels, wrong, strict=True)
-            ]
-            right = len(wrong) - sum(wrong)
-            self.preview.set_images(p.images, captions, wrong)
-            title += f" — {right} of {len(wrong)} right"
-        elif p.kind == "reconstructions" and p.outputs is not None:
-            self.preview.set_images(p.images, outputs=p.outputs)
-        else:
-            self.preview.set_images(p.images)
-            if p.predictions is not None and len(p.predictions):
-                classes = len(set(int(x) for x in p.predictions))
-                title += f" — the judge sees {classes} of {len(names) or classes} classes"
+        title += _fill_grid(self.preview, p)
         self.preview_title.setText(f"{title} <span style='font-weight:normal'>· step {p.step:,}</span>")
 
     def _open_run_folder(self, item: QTreeWidgetItem) -> None:
@@ -633,3 +870,42 @@ def worker_class() -> type[TrainingWorker] | type[ProcessWorker]:
 def _name(names: tuple[str, ...], index: object) -> str:
     i = int(index)  # type: ignore[call-overload]
     return names[i] if 0 <= i < len(names) else str(i)
+
+
+def _fill_grid(grid: ImageGrid, p: Preview) -> str:
+    """Show a preview in ``grid``; returns what to add to its title (e.g. " — 31 of 32 right")."""
+    names = p.class_names
+    if p.kind == "predictions" and p.predictions is not None and p.labels is not None:
+        wrong = [int(a) != int(b) for a, b in zip(p.predictions, p.labels, strict=True)]
+        captions = [
+            f"{_name(names, a)} ({_name(names, b)})" if w else _name(names, a)
+            for a, b, w in zip(p.predictions, p.labels, wrong, strict=True)
+        ]
+        grid.set_images(p.images, captions, wrong)
+        return f" — {len(wrong) - sum(wrong)} of {len(wrong)} right"
+    if p.kind == "reconstructions" and p.outputs is not None:
+        grid.set_images(p.images, outputs=p.outputs)
+        return ""
+    grid.set_images(p.images)
+    if p.predictions is not None and len(p.predictions):
+        classes = len(set(int(x) for x in p.predictions))
+        return f" — the judge sees {classes} of {len(names) or classes} classes"
+    return ""
+
+
+def _set_row_visible(widget: QWidget, visible: bool) -> None:
+    """Hide a control with its form label when it sits in a QFormLayout (a lesson hides some knobs)."""
+    parent = widget.parentWidget()
+    layouts = [parent.layout()] if parent is not None and parent.layout() is not None else []
+    while layouts:
+        layout = layouts.pop()
+        if isinstance(layout, QFormLayout):
+            row, _role = layout.getWidgetPosition(widget)
+            if row >= 0:
+                layout.setRowVisible(row, visible)
+                return
+        for i in range(layout.count()):
+            child = layout.itemAt(i).layout()
+            if child is not None:
+                layouts.append(child)
+    widget.setVisible(visible)

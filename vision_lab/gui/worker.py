@@ -75,7 +75,7 @@ class TrainingWorker(QThread):
         self.cfg = cfg
         self.dataset = dataset
         self.runs_root = runs_root
-        self.control = TrainerControl()
+        self.control = TrainerControl(stream_weights=True)  # the inspection views load each preview's weights
         self.trainer: Trainer | None = None
         self._cond = threading.Condition()
         self._paused = start_paused

@@ -1,0 +1,717 @@
+"""The "see inside" views: draw and predict, confusion matrix, filters and feature maps, latent explorer,
+the GAN's latent space and judge, and training health.
+
+Every view is computed from the core's data — the weights each Preview carries, the confusion matrix
+and judge histogram each epoch's Metrics carry, the health figures the trainer measures — by a
+:class:`vision_lab.core.inspect.Inspector` in this process. Nothing trains here. To keep the GUI thread
+cheap only the visible tab is recomputed, at most every ``UPDATE_S`` seconds, and only when new
+weights or input arrived.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vision_lab.core.data import ImageDataset
+from vision_lab.core.events import Metrics, Preview, Started
+from vision_lab.gui.widgets.charts import BarChart, SeriesPlot
+from vision_lab.gui.widgets.confusion import ConfusionMatrixView
+from vision_lab.gui.widgets.draw_canvas import DrawCanvas
+from vision_lab.gui.widgets.feature_grid import FeatureGrid
+from vision_lab.gui.widgets.fields import ERROR_COLOR
+from vision_lab.gui.widgets.image_grid import ImageGrid
+from vision_lab.gui.widgets.latent_map import LatentMapView
+
+UPDATE_S = 0.5
+LATENT_POINTS = 1000  # validation images placed on the latent map
+SLIDER_DIMS = 4  # GAN latent dimensions with a slider
+HEALTH_KEEP = 600  # health measurements kept for the plots
+
+
+def _label(text: str = "", *, wrap: bool = True, name: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(wrap)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    if name:
+        label.setObjectName(name)
+    return label
+
+
+def _to_uint8(gray01: np.ndarray) -> np.ndarray:
+    return (np.clip(gray01, 0.0, 1.0) * 255 + 0.5).astype(np.uint8)
+
+
+class _Tab(QWidget):
+    """A view: ``families`` it serves, and ``update_view`` run when it is visible and something changed."""
+
+    families: tuple[str, ...] = ()
+    title = ""
+    min_interval_s = UPDATE_S
+
+    def __init__(self, panel: InspectPanel) -> None:
+        super().__init__()
+        self.panel = panel
+
+    def reset(self) -> None:
+        """A new run (or none): forget what was shown."""
+
+    def update_view(self) -> None:
+        raise NotImplementedError
+
+
+class DrawTab(_Tab):
+    families = ("mlp", "cnn", "autoencoder")
+    title = "Draw"
+    min_interval_s = 0.05  # follows the pen
+
+    def __init__(self, panel: InspectPanel) -> None:
+        super().__init__(panel)
+        self.canvas = DrawCanvas()
+        self.canvas.changed.connect(lambda: self.panel.mark_dirty("Draw", "Filters"))
+        self.brush = QDoubleSpinBox()
+        self.brush.setObjectName("brushSizeSpin")
+        self.brush.setRange(0.5, 6.0)
+        self.brush.setSingleStep(0.25)
+        self.brush.setValue(self.canvas.brush_size)
+        self.brush.setToolTip("Brush radius in image pixels")
+        self.brush.valueChanged.connect(self.canvas.set_brush_size)
+        clear = QPushButton("Clear")
+        clear.setObjectName("clearCanvasButton")
+        clear.clicked.connect(self.canvas.clear)
+        example = QPushButton("Example")
+        example.setObjectName("exampleButton")
+        example.setToolTip("Put a random validation image on the canvas")
+        example.clicked.connect(self.load_example)
+        self.saliency = QCheckBox("Saliency")
+        self.saliency.setObjectName("saliencyCheck")
+        self.saliency.setToolTip(
+            "Overlay |∂ score / ∂ pixel|: the pixels whose change would move the predicted class's score most"
+        )
+        self.saliency.toggled.connect(lambda _on: self.panel.mark_dirty("Draw"))
+        tools = QHBoxLayout()
+        tools.addWidget(QLabel("Brush"))
+        tools.addWidget(self.brush)
+        tools.addWidget(clear)
+        tools.addWidget(example)
+        tools.addStretch(1)
+        tools.addWidget(self.saliency)
+        self.bars = BarChart()
+        self.bars.setObjectName("probabilityChart")
+        self.bars.setMinimumHeight(150)
+        self.verdict = _label(name="drawVerdict")
+        lay = QVBoxLayout(self)
+        lay.addLayout(tools)
+        lay.addWidget(self.canvas, 3)
+        lay.addWidget(self.verdict)
+        lay.addWidget(self.bars, 2)
+        self._rng = np.random.default_rng(0)
+        self.probabilities: np.ndarray | None = None
+        self.reconstruction: np.ndarray | None = None
+
+    def reset(self) -> None:
+        ae = self.panel.family == "autoencoder"
+        self.bars.setVisible(not ae)
+        self.saliency.setVisible(not ae)
+        self.canvas.set_secondary(np.zeros_like(self.canvas.image()) if ae else None, "reconstruction")
+        self.probabilities = None
+        self.verdict.setText("Draw a digit with the mouse (right button erases).")
+
+    def load_example(self) -> None:
+        ds = self.panel.dataset
+        if ds is None or not len(ds.val_images):
+            return
+        i = int(self._rng.integers(len(ds.val_images)))
+        img = ds.val_images[i].astype(np.float32).mean(-1) / 255.0
+        self.canvas.set_image(self._fit(img, self.canvas.image().shape))
+
+    @staticmethod
+    def _fit(img: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        if img.shape == shape:
+            return img
+        from PIL import Image
+
+        return np.asarray(Image.fromarray(img.astype(np.float32), mode="F").resize(shape[::-1]), dtype=np.float32)
+
+    def model_input(self) -> np.ndarray:
+        """The drawing as the model sees it: MNIST-style centred, at the dataset's size and channels."""
+        insp = self.panel.inspector
+        assert insp is not None
+        h, w, c = insp.image_shape  # H×W×C, as the dataset reports it
+        img = self.canvas.mnist_image() if self.canvas.image().shape == (28, 28) else self.canvas.image()
+        img = self._fit(img, (h, w))
+        return np.repeat(img[:, :, None], c, axis=2)[None].astype(np.float32)
+
+    def update_view(self) -> None:
+        insp = self.panel.inspector
+        if insp is None:
+            return
+        if self.canvas.is_empty():
+            self.canvas.set_overlay(None)
+            self.bars.set_values([0.0] * len(self.panel.class_names), self.panel.class_names, maximum=1.0)
+            if self.panel.family == "autoencoder":
+                self.canvas.set_secondary(np.zeros_like(self.canvas.image()), "reconstruction")
+            self.probabilities = None
+            return
+        x = self.model_input()
+        if self.panel.family == "autoencoder":
+            recon = insp.reconstruct(x)[0].astype(np.float32).mean(-1) / 255.0
+            self.reconstruction = recon
+            self.canvas.set_secondary(self._fit(recon, self.canvas.image().shape), "reconstruction")
+            self.verdict.setText("Your drawing through the autoencoder's bottleneck: what the code keeps.")
+            return
+        p = insp.probabilities(x)[0]
+        self.probabilities = p
+        best = int(p.argmax())
+        names = self.panel.class_names
+        self.bars.set_values(list(map(float, p)), names, highlight=best, maximum=1.0)
+        self.verdict.setText(f"The model says <b>{names[best] if best < len(names) else best}</b> ({p[best]:.0%}).")
+        if self.saliency.isChecked():
+            heat = insp.saliency(x[0], best)
+            self.canvas.set_overlay(self._fit(heat, self.canvas.image().shape))
+        else:
+            self.canvas.set_overlay(None)
+
+
+class ConfusionTab(_Tab):
+    families = ("mlp", "cnn")
+    title = "Confusion"
+
+    def __init__(self, panel: InspectPanel) -> None:
+        super().__init__(panel)
+        self.matrix = ConfusionMatrixView()
+        self.matrix.setObjectName("confusionMatrix")
+        self.matrix.cellClicked.connect(self.select)
+        self.cell_title = _label(name="confusionCellTitle")
+        self.cell_images = ImageGrid("Click a cell to see its validation images.")
+        self.cell_images.setObjectName("confusionImages")
+        self.gallery_title = _label("<b>Most confused</b>", name="mostConfusedTitle")
+        self.gallery = ImageGrid("The most-confused pairs appear after the first epoch.")
+        self.gallery.setObjectName("mostConfusedGallery")
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.matrix, 4)
+        lay.addWidget(self.cell_title)
+        lay.addWidget(self.cell_images, 2)
+        lay.addWidget(self.gallery_title)
+        lay.addWidget(self.gallery, 2)
+        self.selected: tuple[int, int] | None = None
+        self._predictions: np.ndarray | None = None
+
+    def reset(self) -> None:
+        self.selected = None
+        self._predictions = None
+        self.cell_title.setText("")
+        self.cell_images.clear()
+        self.gallery.clear()
+
+    def select(self, true: int, pred: int) -> None:
+        self.selected = (true, pred)
+        self.matrix.set_selected(true, pred)
+        self._show_cell()
+
+    def _val_predictions(self) -> np.ndarray | None:
+        insp, ds = self.panel.inspector, self.panel.dataset
+        if insp is None or ds is None:
+            return None
+        if self._predictions is None:
+            self._predictions = insp.probabilities(ds.val_images).argmax(1)
+        return self._predictions
+
+    def _show_cell(self) -> None:
+        preds, ds = self._val_predictions(), self.panel.dataset
+        if preds is None or ds is None or self.selected is None:
+            return
+        t, p = self.selected
+        names = self.panel.class_names
+        idx = np.flatnonzero((ds.val_labels == t) & (preds == p))[:48]
+        what = "right" if t == p else f"taken for {_n(names, p)}"
+        self.cell_title.setText(f"<b>{_n(names, t)}</b> {what}: {len(idx)} shown (current weights)")
+        if len(idx):
+            self.cell_images.set_images(ds.val_images[idx])
+        else:
+            self.cell_images.clear("No such images.")
+
+    def update_view(self) -> None:
+        confusion = self.panel.confusion
+        if confusion is None:
+            return
+        from vision_lab.core.inspect import most_confused
+
+        names = self.panel.class_names
+        self.matrix.set_matrix(confusion, names)
+        self._predictions = None  # new weights: predictions are recomputed on demand
+        pairs = most_confused(confusion, 4)
+        ds = self.panel.dataset
+        preds = self._val_predictions()
+        if pairs and ds is not None and preds is not None:
+            images, captions = [], []
+            for t, p, _count in pairs:
+                idx = np.flatnonzero((ds.val_labels == t) & (preds == p))[:6]
+                images.extend(ds.val_images[idx])
+                captions.extend([f"{_n(names, t)}→{_n(names, p)}"] * len(idx))
+            text = ", ".join(f"{_n(names, t)} as {_n(names, p)} ({c})" for t, p, c in pairs)
+            self.gallery_title.setText(f"<b>Most confused</b>: {text}")
+            if images:
+                self.gallery.set_images(np.stack(images), captions, [True] * len(images))
+        if self.selected is None and pairs:
+            self.selected = (pairs[0][0], pairs[0][1])
+            self.matrix.set_selected(*self.selected)
+        self._show_cell()
+
+
+class FiltersTab(_Tab):
+    families = ("cnn", "gan")
+    title = "Filters"
+
+    def __init__(self, panel: InspectPanel) -> None:
+        super().__init__(panel)
+        self.index = QSpinBox()
+        self.index.setObjectName("featureImageSpin")
+        self.index.setRange(0, 0)
+        self.index.setToolTip("Which validation image to show the feature maps of")
+        self.index.valueChanged.connect(lambda _v: self.panel.mark_dirty("Filters"))
+        self.use_drawing = QCheckBox("Use the drawing")
+        self.use_drawing.setObjectName("useDrawingCheck")
+        self.use_drawing.toggled.connect(lambda _on: self.panel.mark_dirty("Filters"))
+        self.image_view = ImageGrid()
+        self.image_view.setFixedSize(72, 72)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Image"))
+        row.addWidget(self.index)
+        row.addWidget(self.use_drawing)
+        row.addStretch(1)
+        row.addWidget(self.image_view)
+        self.note = _label(name="filtersNote")
+        self.grid = FeatureGrid()
+        self.grid.setObjectName("featureGrid")
+        lay = QVBoxLayout(self)
+        lay.addLayout(row)
+        lay.addWidget(self.note)
+        lay.addWidget(self.grid, 1)
+
+    def reset(self) -> None:
+        ds = self.panel.dataset
+        self.index.setMaximum(max(0, len(ds.val_images) - 1) if ds is not None else 0)
+        gan = self.panel.family == "gan"
+        self.use_drawing.setVisible(not gan)
+        self.note.setText(
+            "The discriminator's first-layer filters, and what each conv layer sees in a real image."
+            if gan
+            else "First-layer filters (light = positive weight), then each conv layer's feature maps."
+        )
+
+    def update_view(self) -> None:
+        insp, ds = self.panel.inspector, self.panel.dataset
+        if insp is None or ds is None:
+            return
+        module = "discriminator" if self.panel.family == "gan" else "model"
+        if self.use_drawing.isChecked() and not self.panel.draw_tab.canvas.is_empty():
+            x = self.panel.draw_tab.model_input()[0]
+            shown = _to_uint8(x)
+        else:
+            shown = ds.val_images[self.index.value()]
+            x = shown
+        self.image_view.set_images(shown[None])
+        groups: list[tuple[str, np.ndarray]] = [("first-layer filters", insp.conv_filters(module))]
+        groups += insp.feature_maps(x, module)
+        self.grid.set_maps(groups)
+
+
+class LatentTab(_Tab):
+    families = ("autoencoder",)
+    title = "Latent"
+
+    def __init__(self, panel: InspectPanel) -> None:
+        super().__init__(panel)
+        self.map = LatentMapView()
+        self.map.setObjectName("latentMap")
+        self.map.clicked.connect(self.decode_at)
+        self.note = _label(name="latentNote")
+        self.decoded = ImageGrid("Click the map to decode that point.")
+        self.decoded.setObjectName("decodedView")
+        self.decoded.setFixedHeight(96)
+        self.a = QSpinBox()
+        self.a.setObjectName("interpolateFromSpin")
+        self.b = QSpinBox()
+        self.b.setObjectName("interpolateToSpin")
+        for s in (self.a, self.b):
+            s.valueChanged.connect(self.interpolate)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Interpolate image"))
+        row.addWidget(self.a)
+        row.addWidget(QLabel("to"))
+        row.addWidget(self.b)
+        row.addStretch(1)
+        self.strip = ImageGrid()
+        self.strip.setObjectName("interpolationStrip")
+        self.strip.setFixedHeight(80)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.note)
+        lay.addWidget(self.map, 1)
+        lay.addWidget(self.decoded)
+        lay.addLayout(row)
+        lay.addWidget(self.strip)
+        self.projection: Any = None
+        self.last_click: tuple[float, float] | None = None
+
+    def reset(self) -> None:
+        ds = self.panel.dataset
+        n = max(0, min(len(ds.val_images), LATENT_POINTS) - 1) if ds is not None else 0
+        for s in (self.a, self.b):
+            s.blockSignals(True)
+            s.setRange(0, n)
+            s.blockSignals(False)
+        self.b.blockSignals(True)
+        self.b.setValue(min(1, n))
+        self.b.blockSignals(False)
+        self.projection = None
+        self.decoded.clear()
+        self.strip.clear()
+
+    def update_view(self) -> None:
+        insp, ds = self.panel.inspector, self.panel.dataset
+        if insp is None or ds is None:
+            return
+        from vision_lab.core.inspect import LatentProjection
+
+        images, labels = ds.val_images[:LATENT_POINTS], ds.val_labels[:LATENT_POINTS]
+        codes = insp.latent_codes(images)
+        self.projection = LatentProjection().fit(codes)
+        xy = self.projection.project(codes)
+        self.map.set_points(xy, labels, self.panel.class_names, images)
+        dim = codes.shape[1]
+        self.note.setText(
+            f"Validation codes (latent size {dim}), coloured by class."
+            if dim == 2
+            else f"Validation codes projected from {dim} dimensions to 2 by PCA "
+            f"({self.projection.explained:.0%} of their variance). Click anywhere to decode that point."
+        )
+        if self.last_click is not None:
+            self.decode_at(*self.last_click)
+        self.interpolate()
+
+    def decode_at(self, x: float, y: float) -> None:
+        insp = self.panel.inspector
+        if insp is None or self.projection is None:
+            return
+        self.last_click = (x, y)
+        image = insp.decode(self.projection.unproject(np.array([[x, y]], dtype=np.float32)))
+        self.decoded.set_images(image, [f"({x:.2f}, {y:.2f})"])
+
+    def interpolate(self) -> None:
+        insp, ds = self.panel.inspector, self.panel.dataset
+        if insp is None or ds is None:
+            return
+        a, b = ds.val_images[self.a.value()], ds.val_images[self.b.value()]
+        self.strip.set_images(insp.interpolate_images(a, b, 8))
+
+
+class GanTab(_Tab):
+    families = ("gan",)
+    title = "GAN"
+
+    def __init__(self, panel: InspectPanel) -> None:
+        super().__init__(panel)
+        self.seed = 1
+        new = QPushButton("New endpoints")
+        new.setObjectName("newEndpointsButton")
+        new.clicked.connect(self.new_endpoints)
+        self.strip = ImageGrid()
+        self.strip.setObjectName("ganInterpolation")
+        self.strip.setFixedHeight(84)
+        self.sliders: list[QSlider] = []
+        grid = QGridLayout()
+        for d in range(SLIDER_DIMS):
+            s = QSlider(Qt.Orientation.Horizontal)
+            s.setObjectName(f"latentSlider{d}")
+            s.setRange(-30, 30)
+            s.valueChanged.connect(lambda _v: self.panel.mark_dirty("GAN"))
+            grid.addWidget(QLabel(f"z[{d}]"), d, 0)
+            grid.addWidget(s, d, 1)
+            self.sliders.append(s)
+        self.sample = ImageGrid()
+        self.sample.setObjectName("ganSliderSample")
+        self.sample.setFixedSize(120, 120)
+        self.sample.max_scale = 8.0
+        sliders = QHBoxLayout()
+        sliders.addLayout(grid, 1)
+        sliders.addWidget(self.sample)
+        self.judge_text = _label(name="judgeText")
+        self.collapse = _label(name="modeCollapseWarning")
+        self.collapse.setStyleSheet(f"color: {ERROR_COLOR.name()}; font-weight: bold;")
+        self.histogram = BarChart()
+        self.histogram.setObjectName("coverageChart")
+        self.histogram.setMinimumHeight(130)
+        head = QHBoxLayout()
+        head.addWidget(_label("<b>Between two noise vectors</b>"))
+        head.addStretch(1)
+        head.addWidget(new)
+        lay = QVBoxLayout(self)
+        lay.addLayout(head)
+        lay.addWidget(self.strip)
+        lay.addWidget(_label(f"<b>Move {SLIDER_DIMS} of the latent dimensions</b>"))
+        lay.addLayout(sliders)
+        lay.addWidget(_label("<b>The judge's view of the samples</b>"))
+        lay.addWidget(self.judge_text)
+        lay.addWidget(self.histogram, 1)
+        lay.addWidget(self.collapse)
+        self.base: np.ndarray | None = None
+        self.ends: np.ndarray | None = None
+
+    def new_endpoints(self) -> None:
+        self.seed += 1
+        self.ends = None
+        self.panel.mark_dirty("GAN")
+
+    def reset(self) -> None:
+        self.base = self.ends = None
+        self.collapse.setText("")
+        self.judge_text.setText("The judge scores samples at the end of each epoch.")
+        self.strip.clear()
+        self.sample.clear()
+
+    def update_view(self) -> None:
+        insp = self.panel.inspector
+        if insp is None:
+            return
+        dim = insp.latent_dim
+        if self.ends is None:
+            self.ends = np.random.default_rng(self.seed).standard_normal((2, dim)).astype(np.float32)
+        if self.base is None:
+            self.base = np.random.default_rng(0).standard_normal((1, dim)).astype(np.float32)
+        self.strip.set_images(insp.interpolate_noise(self.ends[0], self.ends[1], 8))
+        z = self.base.copy()
+        for d, s in enumerate(self.sliders[:dim]):
+            z[0, d] = s.value() / 10.0
+        self.sample.set_images(insp.generate(z))
+        counts = self.panel.class_counts
+        names = self.panel.class_names
+        if counts is not None and counts.sum() > 0:
+            share = counts / counts.sum()
+            self.histogram.set_values(list(map(float, share)), names, maximum=max(0.3, float(share.max())))
+        values = self.panel.last_values
+        if "judge_confidence" in values:
+            self.judge_text.setText(
+                f"Confidence {values['judge_confidence']:.0%} · coverage "
+                f"{values.get('judge_coverage', 0):.0f} of {len(names)} classes (samples per class below)"
+            )
+        warn = [w for w in self.panel.warnings if w.startswith("Mode collapse")]
+        self.collapse.setText(warn[0] if warn else "")
+
+
+class HealthTab(_Tab):
+    families = ("mlp", "cnn", "autoencoder", "gan")
+    title = "Health"
+
+    def __init__(self, panel: InspectPanel) -> None:
+        super().__init__(panel)
+        self.warnings = _label(name="healthWarnings")
+        self.warnings.setStyleSheet(f"color: {ERROR_COLOR.name()};")
+        self.grad = SeriesPlot()
+        self.grad.setObjectName("gradNormPlot")
+        self.grad.set_log_y(True)
+        self.ratio = SeriesPlot()
+        self.ratio.setObjectName("updateRatioPlot")
+        self.ratio.set_log_y(True)
+        self.dead = BarChart()
+        self.dead.setObjectName("deadReluChart")
+        self.dead.setMinimumHeight(90)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.warnings)
+        lay.addWidget(_label("<b>Gradient norm per layer</b>"))
+        lay.addWidget(self.grad, 1)
+        lay.addWidget(_label("<b>Update / weight per step</b> (healthy: about 1e-3)"))
+        lay.addWidget(self.ratio, 1)
+        lay.addWidget(_label("<b>Dead ReLUs</b> (units silent for a whole batch)"))
+        lay.addWidget(self.dead)
+
+    def reset(self) -> None:
+        self.grad.clear()
+        self.ratio.clear()
+        self.dead.set_values([], [])
+        self.warnings.setText("")
+
+    def update_view(self) -> None:
+        history = self.panel.health
+        warnings = self.panel.warnings
+        self.warnings.setText("<br>".join(f"⚠ {w}" for w in warnings) if warnings else "No warnings.")
+        if not history:
+            return
+        series: dict[str, tuple[list[float], list[float], list[float]]] = {}
+        for h in history:
+            for layer in h.get("layers", ()):
+                xs, gs, rs = series.setdefault(layer["name"], ([], [], []))
+                xs.append(float(h["step"]))
+                gs.append(layer["grad_norm"])
+                rs.append(layer["update_ratio"])
+        for name, (xs, gs, rs) in series.items():
+            x = np.asarray(xs)
+            g, r = np.asarray(gs, dtype=float), np.asarray(rs, dtype=float)
+            ok_g, ok_r = np.isfinite(g) & (g > 0), np.isfinite(r) & (r > 0)
+            self.grad.set_series(name, x[ok_g], g[ok_g])
+            self.ratio.set_series(name, x[ok_r], r[ok_r])
+        dead = history[-1].get("dead_relu", {})
+        self.dead.set_values(list(dead.values()), list(dead.keys()), maximum=1.0)
+
+
+class InspectPanel(QTabWidget):
+    """Tabs of live views over the current run; the main window feeds it the run's events."""
+
+    warnings_changed = Signal(list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("inspectTabs")
+        self.setDocumentMode(True)
+        self.inspector: Any = None  # vision_lab.core.inspect.Inspector for the current run
+        self.family = ""
+        self.class_names: tuple[str, ...] = ()
+        self.dataset: ImageDataset | None = None
+        self.confusion: np.ndarray | None = None
+        self.class_counts: np.ndarray | None = None
+        self.last_values: dict[str, float] = {}
+        self.values_history: list[dict[str, float]] = []
+        self.health: list[dict] = []
+        self.warnings: list[str] = []
+        self._dirty: set[str] = set()
+        self._loaded = False  # weights arrived: the model views have something to show
+        self._last_update: dict[str, float] = {}
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.refresh)
+        self.draw_tab = DrawTab(self)
+        self.views: list[_Tab] = [
+            self.draw_tab,
+            ConfusionTab(self),
+            FiltersTab(self),
+            LatentTab(self),
+            GanTab(self),
+            HealthTab(self),
+        ]
+        for view in self.views:
+            view.setObjectName(f"inspect{view.title}Tab")
+            self.addTab(view, view.title)
+        self.currentChanged.connect(lambda _i: self.refresh(force=True))
+        self.set_family("cnn")
+
+    # --- what the window tells us -------------------------------------------------------------------
+    def set_family(self, family: str) -> None:
+        """Enable the views that make sense for ``family`` (before a run, too)."""
+        self.family = family
+        for i, view in enumerate(self.views):
+            self.setTabEnabled(i, family in view.families)
+            self.setTabToolTip(i, "" if family in view.families else "Not available for this model family.")
+        if not self.isTabEnabled(self.currentIndex()):
+            for i in range(self.count()):
+                if self.isTabEnabled(i):
+                    self.setCurrentIndex(i)
+                    break
+
+    def start_run(self, started: Started, dataset: ImageDataset | None) -> None:
+        from vision_lab.core.inspect import Inspector
+
+        cfg = started.config
+        self.inspector = Inspector(cfg, started.dataset.image_shape, started.dataset.class_names)
+        self.class_names = started.dataset.class_names
+        self.dataset = dataset
+        self.confusion = self.class_counts = None
+        self.last_values, self.values_history, self.health, self.warnings = {}, [], [], []
+        self._loaded = False
+        self._last_update.clear()
+        self.set_family(cfg.model)
+        for view in self.views:
+            view.reset()
+        self._dirty = {v.title for v in self.views}
+
+    def show_confusion(self, confusion: np.ndarray) -> None:
+        """Show a past confusion matrix (rewind) without changing the live one."""
+        tab = self.views[1]
+        assert isinstance(tab, ConfusionTab)
+        tab.matrix.set_matrix(confusion, self.class_names)
+
+    def on_metrics(self, m: Metrics) -> None:
+        self.last_values = {**self.last_values, **m.values}
+        self.values_history.append(dict(m.values))
+        del self.values_history[:-50]
+        if m.confusion is not None:
+            self.confusion = m.confusion
+            self.mark_dirty("Confusion")
+        if m.class_counts is not None:
+            self.class_counts = m.class_counts
+            self.mark_dirty("GAN")
+        self._update_warnings()
+
+    def on_preview(self, p: Preview) -> None:
+        if self.inspector is None:
+            return
+        if p.weights is not None:
+            self.inspector.load(p.weights)
+            self._loaded = True
+            self.mark_dirty()
+        if p.health is not None:
+            self.health.append(p.health)
+            del self.health[:-HEALTH_KEEP]
+            self.mark_dirty("Health")
+            self._update_warnings()
+
+    def _update_warnings(self) -> None:
+        from vision_lab.core.health import health_warnings
+
+        warnings = health_warnings(
+            self.values_history, self.health[-1] if self.health else None, self.family, len(self.class_names)
+        )
+        if warnings != self.warnings:
+            self.warnings = warnings
+            self.warnings_changed.emit(warnings)
+            self.mark_dirty("Health")
+            self.mark_dirty("GAN")
+
+    # --- updating -------------------------------------------------------------------------------------
+    def mark_dirty(self, *titles: object) -> None:
+        """Something a view shows changed (no argument: every view)."""
+        names = [t for t in titles if isinstance(t, str)]
+        self._dirty |= set(names) if names else {v.title for v in self.views}
+        view = self.currentWidget()
+        if isinstance(view, _Tab) and view.title in self._dirty and not self._timer.isActive():
+            self._timer.start(self._wait_for(view))
+
+    def _wait_for(self, view: _Tab) -> int:
+        last = self._last_update.get(view.title)
+        if last is None:
+            return 0
+        return max(0, int((view.min_interval_s - (time.monotonic() - last)) * 1000))
+
+    def refresh(self, *, force: bool = False) -> None:
+        """Recompute the visible view if it is out of date, at most every ``min_interval_s`` of that view."""
+        view = self.currentWidget()
+        if not isinstance(view, _Tab) or view.title not in self._dirty or self.inspector is None:
+            return
+        if not self._loaded and view.title != "Health":
+            return
+        wait = 0 if force else self._wait_for(view)
+        if wait > 0:
+            self._timer.start(wait)
+            return
+        self._last_update[view.title] = time.monotonic()
+        self._dirty.discard(view.title)
+        view.update_view()
+
+
+def _n(names: tuple[str, ...], i: int) -> str:
+    return names[i] if 0 <= i < len(names) else str(i)
