@@ -15,7 +15,16 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from vision_lab.core.events import Metrics
 
@@ -106,6 +115,10 @@ class LossPlot(QWidget):
         self.readout = QLabel()
         self.readout.setObjectName("plotReadout")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
+        # Wraps instead of widening the window: with both docks open at 1280 px the centre is narrow.
+        self.readout.setWordWrap(True)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.readout.setMinimumWidth(40)
         self.log_check = QCheckBox("Log scale")
         self.log_check.setObjectName("logScaleCheck")
         self.log_check.toggled.connect(self.set_log)
