@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QFont, QImage, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -35,20 +35,19 @@ from PySide6.QtWidgets import (
     QStyle,
     QTabWidget,
     QToolBar,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from vision_lab.core.config import FAMILY_TITLES, ExperimentConfig, default_config
 from vision_lab.core.data import ImageDataset
-from vision_lab.core.errors import ConfigError, VisionLabError
+from vision_lab.core.errors import ConfigError, RunError, VisionLabError
 from vision_lab.core.events import Finished, Metrics, Preview, Started
 from vision_lab.core.paths import runs_dir
 from vision_lab.gui.panels.data import DataPanel
 from vision_lab.gui.panels.inspect import InspectPanel
 from vision_lab.gui.panels.model import ModelPanel
+from vision_lab.gui.panels.runs import COL_STATUS, RunsPanel, final_metric_cell, metrics_from_row
 from vision_lab.gui.panels.training import TrainingPanel, device_available
 from vision_lab.gui.widgets.fields import ERROR_COLOR
 from vision_lab.gui.widgets.image_grid import ImageGrid
@@ -69,7 +68,8 @@ PREVIEW_TITLES = {
 HISTORY_KEEP = 400  # previews kept for rewinding; beyond that every other one is dropped (the span stays)
 GIF_FRAMES = 120
 STAGE_FONT_SCALE = 1.5
-FINAL_METRIC = (("val_accuracy", "accuracy", True), ("val_mse", "MSE", False), ("judge_confidence", "judge", True))
+MAX_RECENT = 8
+SETTINGS_ORG, SETTINGS_APP = "Vision Lab", "vision-lab"
 
 
 def format_duration(seconds: float) -> str:
@@ -82,11 +82,12 @@ def format_duration(seconds: float) -> str:
 
 
 def final_metric(summary: dict) -> str:
-    for key, title, percent in FINAL_METRIC:
-        value = summary.get(key)
-        if isinstance(value, int | float) and math.isfinite(value):
-            return f"{title} {value:.1%}" if percent else f"{title} {value:.4f}"
-    return "–"
+    return final_metric_cell(summary)[0]
+
+
+def app_settings() -> QSettings:
+    """The user's settings: an ini file in the per-user config folder (``QSettings.setPath`` moves it)."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, SETTINGS_ORG, SETTINGS_APP)
 
 
 class MainWindow(QMainWindow):
@@ -94,7 +95,7 @@ class MainWindow(QMainWindow):
     run_ended = Signal(object)  # Finished, once the window is idle again
     run_failed = Signal(str)  # the message shown to the user
 
-    def __init__(self, runs_root: Path | None = None) -> None:
+    def __init__(self, runs_root: Path | None = None, *, settings: QSettings | None = None) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("Vision Lab")
@@ -109,7 +110,11 @@ class MainWindow(QMainWindow):
         self._metrics_dirty = False
         self._plot_dirty = False  # the plot repaints at most every PLOT_REFRESH_S while a run trains
         self._last_plot_refresh = 0.0
-        self._run_items: dict[int, QTreeWidgetItem] = {}
+        self._run_paths: dict[int, Path | None] = {}  # worker id -> its run folder, for the runs browser
+        # A window on a chosen runs folder (tests, bench) keeps no settings unless it is given some.
+        self.settings = settings if settings is not None else (app_settings() if runs_root is None else None)
+        self._recent: list[str] = []  # recent runs when there are no settings to keep them in
+        self._opened_data: str | None = None  # an opened run's dataset, while it loads
         # Rewind: the previews of this run (weights stripped) and the confusion matrix current at each.
         self.history: list[Preview] = []
         self.history_confusion: list[np.ndarray | None] = []
@@ -143,6 +148,7 @@ class MainWindow(QMainWindow):
         self._refresh_timer.timeout.connect(self.refresh)
         self.resize(1280, 800)
         self.revalidate()
+        self.restore_settings()
 
     # --- layout ------------------------------------------------------------------------------------------
     def _build_centre(self) -> None:
@@ -279,23 +285,16 @@ class MainWindow(QMainWindow):
             QShortcut(QKeySequence(key), self, activated=slot)
 
     def _build_runs_dock(self) -> None:
-        self.runs_list = QTreeWidget()
-        self.runs_list.setObjectName("runsList")
-        self.runs_list.setHeaderLabels(["Run", "Model", "Data", "Status", "Result"])
-        self.runs_list.setRootIsDecorated(False)
-        self.runs_list.setAlternatingRowColors(True)
-        self.runs_list.setToolTip("This session's runs; double-click one to open its folder")
-        self.runs_list.itemDoubleClicked.connect(self._open_run_folder)
-        header = self.runs_list.header()
-        header.setStretchLastSection(True)
-        for i, w in enumerate((90, 130, 110, 90)):
-            header.resizeSection(i, w)
+        self.runs_panel = RunsPanel(self.runs_root if self.runs_root is not None else runs_dir())
+        self.runs_panel.open_requested.connect(self.open_run)
+        self.runs_list = self.runs_panel.table
         dock = QDockWidget("Runs", self)
         dock.setObjectName("runsDock")
-        dock.setWidget(self.runs_list)
+        dock.setWidget(self.runs_panel)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-        self.resizeDocks([dock], [100], Qt.Orientation.Vertical)
+        self.resizeDocks([dock], [160], Qt.Orientation.Vertical)
         self.runs_dock = dock
+        self.runs_panel.refresh()
 
     def _build_inspect_dock(self) -> None:
         self.inspect_panel = InspectPanel()
@@ -312,6 +311,14 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        open_action = file_menu.addAction("&Open run…")
+        open_action.setObjectName("openRunAction")
+        open_action.setShortcut(QKeySequence.StandardKey.Open)
+        open_action.triggered.connect(self.open_run_dialog)
+        self.recent_menu = file_menu.addMenu("&Recent runs")
+        self.recent_menu.setObjectName("recentRunsMenu")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -567,6 +574,9 @@ class MainWindow(QMainWindow):
 
     def _dataset_loaded(self, ds: ImageDataset) -> None:
         self.model_panel.set_data_shape(ds.image_shape, max(1, ds.num_classes))
+        if self._opened_data is not None and self._opened_data == self.data_panel.current_key:
+            self.inspect_panel.dataset = ds  # the opened run's data, for its Example and Confusion views
+            self._opened_data = None
 
     # --- commands ----------------------------------------------------------------------------------------------
     def start(self, *, paused: bool = False) -> bool:
@@ -633,9 +643,9 @@ class MainWindow(QMainWindow):
     def reset(self) -> None:
         """Discard the (paused) model and clear the plot: the next Start begins from fresh weights."""
         if self.worker is not None:
-            item = self._run_items.get(id(self.worker))
-            if item is not None:
-                item.setText(3, "discarded")
+            path = self._run_paths.get(id(self.worker))
+            if path is not None:
+                self.runs_panel.set_status(path, "discarded")
             self.worker.abort()  # the core still saves what was trained; no more events reach us
             self._detach(self.worker)
         self._started = None
@@ -677,19 +687,9 @@ class MainWindow(QMainWindow):
         self.progress.setValue(e.start_step)
         self.device_label.setText(f"device: {e.device}")
         total = sum(e.parameters.values())
-        item = QTreeWidgetItem(
-            [
-                time.strftime("%H:%M:%S"),
-                FAMILY_TITLES[e.config.model],
-                e.dataset.name,
-                "running",
-                "–",
-            ]
-        )
-        item.setToolTip(0, str(e.run_dir or ""))
-        item.setToolTip(1, f"{total:,} parameters")
-        self.runs_list.insertTopLevelItem(0, item)
-        self._run_items[id(self.worker)] = item
+        self._run_paths[id(self.worker)] = e.run_dir
+        self.runs_panel.live_path = e.run_dir
+        self.runs_panel.refresh()
         self.status_label.setText(
             f"Training {FAMILY_TITLES[e.config.model]} on {e.dataset.name}: {e.dataset.train_size:,} images, "
             f"{e.steps_per_epoch} steps per epoch, {total:,} parameters"
@@ -734,11 +734,7 @@ class MainWindow(QMainWindow):
         if worker is not self.worker:
             return
         self.refresh(force=True)
-        item = self._run_items.get(id(worker))
-        if item is not None:
-            item.setText(3, f.status)
-            item.setText(4, final_metric(f.summary))
-            item.setData(0, Qt.ItemDataRole.UserRole, str(f.run_dir) if f.run_dir else "")
+        self._run_ended_in_browser(f)
         self.progress.setRange(0, max(1, self.progress.maximum()))
         self.progress.setValue(self.progress.maximum())
         self._detach(worker)  # type: ignore[arg-type]
@@ -758,9 +754,11 @@ class MainWindow(QMainWindow):
         worker = self.sender()
         if worker is not self.worker:
             return
-        item = self._run_items.get(id(worker))
-        if item is not None:
-            item.setText(3, "failed")
+        self.runs_panel.live_path = None
+        path = self._run_paths.get(id(worker))
+        if path is not None:
+            self.runs_panel.set_status(path, "failed")
+        self.runs_panel.refresh()
         self._detach(worker)  # type: ignore[arg-type]
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
@@ -778,6 +776,9 @@ class MainWindow(QMainWindow):
             self._paused = False
             self._refresh_timer.stop()
             self.revalidate()
+            if self.runs_panel.live_path is not None:  # reset or aborted: no Finished will say it ended
+                self.runs_panel.live_path = None
+                self.runs_panel.refresh()
 
     def _thread_done(self, worker: TrainingWorker | ProcessWorker) -> None:
         if worker is self.worker:  # ended without Finished or a failure (aborted)
@@ -834,16 +835,147 @@ class MainWindow(QMainWindow):
         title += _fill_grid(self.preview, p)
         self.preview_title.setText(f"{title} <span style='font-weight:normal'>· step {p.step:,}</span>")
 
-    def _open_run_folder(self, item: QTreeWidgetItem) -> None:
-        path = item.data(0, Qt.ItemDataRole.UserRole) or item.toolTip(0)
-        if path:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+    # --- runs browser, opening saved runs ----------------------------------------------------------------------
+    def _run_ended_in_browser(self, f: Finished) -> None:
+        self.runs_panel.live_path = None
+        self.runs_panel.refresh()
+        if f.run_dir is None:
+            return
+        item = self.runs_panel.item_for(f.run_dir)
+        if item is None or item.text(COL_STATUS) == "incomplete":
+            # The worker may report before summary.json is on disk: what it said wins until then.
+            self.runs_panel.set_status(f.run_dir, f.status, final_metric(f.summary))
+
+    def open_run_dialog(self) -> None:
+        start = str(self.runs_root if self.runs_root is not None else runs_dir())
+        folder = QFileDialog.getExistingDirectory(self, "Open a run folder", start)
+        if folder:
+            self.open_run(Path(folder))
+
+    def open_run(self, path: Path) -> bool:
+        """Restore a saved run: its settings into the panels, its curves, previews and final weights (Inspect)."""
+        if self.worker is not None:
+            self._message(QMessageBox.Icon.Information, "Vision Lab", "Stop the run before opening another one.")
+            return False
+        from vision_lab.core.inspect import Inspector
+        from vision_lab.core.runs import open_run
+
+        path = Path(path)
+        try:
+            record = open_run(path)
+            inspector = Inspector.from_run(path)
+        except RunError as err:
+            self._message(QMessageBox.Icon.Warning, "Cannot open the run", str(err))
+            return False
+        cfg = record.config
+        if cfg.data.name != self.data_panel.current_key:
+            self.data_panel.select(cfg.data.name)  # loads in the background; Inspect gets it when it arrives
+        self.data_panel.load_config(cfg.data)
+        self.model_panel.load(cfg)  # before the training panel: a family change would reset its knobs
+        self.training_panel.load(cfg)
+        ds = self.data_panel.dataset
+        self._opened_data = cfg.data.name if ds is None else None
+        self.inspect_panel.open_run(inspector, ds if cfg.data.name == self.data_panel.current_key else None)
+        self._started, self._last_metrics, self._pending_preview = None, None, None
+        self.history, self.history_confusion, self._confusion = [], [], None
+        self.rewind_slider.setRange(0, 0)
+        self._update_rewind_label()
+        self.loss_plot.reset(cfg.model, cfg.train.epochs)
+        for row in record.metrics():
+            self.loss_plot.add_metrics(metrics_from_row(row))
+        self.loss_plot.refresh()
+        self._show_saved_previews(path)
+        self._add_recent(path)
+        self.revalidate()
+        result = final_metric(record.summary or {})
+        self.status_label.setText(
+            f"Opened {path.name}: {FAMILY_TITLES[cfg.model]} on {cfg.data.name}"
+            + (f", {result}." if result != "–" else " (incomplete).")
+            + " Its weights are in Inspect; Start trains a new run with these settings."
+        )
+        return True
+
+    def _show_saved_previews(self, path: Path) -> None:
+        images = []
+        for png in sorted(path.glob("preview-*.png")):
+            image = QImage(str(png))
+            if image.isNull():
+                continue
+            image = image.convertToFormat(QImage.Format.Format_RGB888)
+            w, h, stride = image.width(), image.height(), image.bytesPerLine()
+            rows = np.frombuffer(image.constBits(), np.uint8, count=stride * h).reshape(h, stride)
+            images.append(rows[:, : w * 3].reshape(h, w, 3).copy())
+        if not images:
+            self.preview.clear("This run saved no previews.")
+            self.preview_title.setText("")
+            return
+        same = [im for im in images if im.shape == images[0].shape]  # the grid takes one size of image
+        self.preview.set_images(np.stack(same))
+        self.preview_title.setText(f"The last previews saved by {path.name}")
+
+    # --- settings --------------------------------------------------------------------------------------------
+    def recent_runs(self) -> list[str]:
+        if self.settings is None:
+            return list(self._recent)
+        value = self.settings.value("recentRuns", [])
+        runs = [value] if isinstance(value, str) else list(value or [])
+        return [str(r) for r in runs][:MAX_RECENT]
+
+    def _add_recent(self, path: Path) -> None:
+        runs = [str(path), *[r for r in self.recent_runs() if r != str(path)]][:MAX_RECENT]
+        self._recent = runs
+        if self.settings is not None:
+            self.settings.setValue("recentRuns", runs)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        runs = self.recent_runs()
+        if not runs:
+            self.recent_menu.addAction("No recent runs").setEnabled(False)
+        for run in runs:
+            action = self.recent_menu.addAction(Path(run).name)
+            action.setToolTip(run)
+            action.triggered.connect(lambda _checked=False, r=run: self.open_run(Path(r)))
+
+    def restore_settings(self) -> None:
+        """Window geometry and docks, the last dataset and model family (nothing when there are no settings)."""
+        st = self.settings
+        if st is None:
+            return
+        geometry, state = st.value("geometry"), st.value("windowState")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        family = st.value("family")
+        if isinstance(family, str) and family in FAMILY_TITLES and family != self.model_panel.family:
+            combo = self.model_panel.combo
+            combo.setCurrentIndex(combo.findData(family))  # as a pick: the family's training defaults come along
+        dataset = st.value("dataset")
+        if isinstance(dataset, str) and dataset and dataset != self.data_panel.current_key:
+            index = self.data_panel.combo.findData(dataset)
+            if index >= 0:  # only a dataset still in the list; load_initial_data loads it
+                self.data_panel.combo.blockSignals(True)
+                self.data_panel.combo.setCurrentIndex(index)
+                self.data_panel.combo.blockSignals(False)
+
+    def save_settings(self) -> None:
+        st = self.settings
+        if st is None:
+            return
+        if not self.stage_action.isChecked():  # stage mode's full screen and hidden runs are for the room only
+            st.setValue("geometry", self.saveGeometry())
+            st.setValue("windowState", self.saveState())
+        st.setValue("family", self.model_panel.family)
+        st.setValue("dataset", self.data_panel.current_key)
+        st.sync()
 
     # --- closing -----------------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop the run within one batch, let the core save it, and join the thread before closing."""
         self._closing = True
         self._refresh_timer.stop()
+        self.save_settings()
         worker = self.worker
         if worker is not None:
             self.status_label.setText("Saving the run…")

@@ -641,6 +641,21 @@ class InspectPanel(QTabWidget):
             view.reset()
         self._dirty = {v.title for v in self.views}
 
+    def open_run(self, inspector: Any, dataset: ImageDataset | None) -> None:
+        """Show a saved run's final weights (``Inspector.from_run``): the views work without training."""
+        self.inspector = inspector
+        self.class_names = tuple(inspector.class_names)
+        self.dataset = dataset
+        self.confusion = self.class_counts = None
+        self.last_values, self.values_history, self.health, self.warnings = {}, [], [], []
+        self._loaded = True
+        self._last_update.clear()
+        self.set_family(inspector.family)
+        for view in self.views:
+            view.reset()
+        self.warnings_changed.emit([])
+        self.mark_dirty()
+
     def show_confusion(self, confusion: np.ndarray) -> None:
         """Show a past confusion matrix (rewind) without changing the live one."""
         tab = self.views[1]

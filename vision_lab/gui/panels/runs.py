@@ -1,0 +1,306 @@
+"""The runs browser: every run folder under the runs directory in a sortable table, with Open, Compare and Delete.
+
+The table is read from disk (:func:`vision_lab.core.runs.list_runs`), so it shows runs of earlier sessions and of
+the command line too; the window marks this session's live run as running until it ends.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vision_lab.core.config import FAMILY_TITLES
+from vision_lab.core.errors import RunError
+from vision_lab.core.events import Metrics
+from vision_lab.core.runs import METRICS, RunInfo, list_runs, open_run, read_metrics
+
+# (summary key, title, shown as a percentage): the first one a run has is its final metric.
+FINAL_METRIC = (("val_accuracy", "accuracy", True), ("val_mse", "MSE", False), ("judge_confidence", "judge", True))
+COLUMNS = ("Run", "Model", "Data", "Status", "Result", "Settings", "Parent")
+COL_DATE, COL_MODEL, COL_DATA, COL_STATUS, COL_RESULT, COL_SETTINGS, COL_PARENT = range(len(COLUMNS))
+PATH_ROLE = Qt.ItemDataRole.UserRole
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+# Not figures a curve is drawn from.
+_BOOKKEEPING = ("step", "epoch", "lr", "samples_per_s", "elapsed_s")
+COMPARE_COLORS = ("#3d8bfd", "#e8590c", "#2fb344", "#ae3ec9", "#f59f00", "#0ca678", "#d6336c", "#868e96")
+
+
+def final_metric_cell(summary: dict[str, Any] | None) -> tuple[str, float]:
+    """The Result column: its text and a sort key (higher is better; a run without a figure sorts last)."""
+    for key, title, percent in FINAL_METRIC:
+        value = (summary or {}).get(key)
+        if isinstance(value, int | float) and math.isfinite(value):
+            text = f"{title} {value:.1%}" if percent else f"{title} {value:.4f}"
+            return text, float(value) if percent else -float(value)
+    return "–", -math.inf
+
+
+def metrics_from_row(row: dict[str, float | None]) -> Metrics:
+    """A metrics.csv row as the event the trainer emitted for it (epoch-end rows carry the validation figures)."""
+    x = float(row.get("epoch") or 0.0)
+    values = {k: v for k, v in row.items() if k not in _BOOKKEEPING and v is not None and math.isfinite(v)}
+    epoch_end = any(k.startswith(("val_", "judge_")) for k in values)
+    epoch = max(0, math.ceil(x) - 1) if epoch_end else int(x)
+    return Metrics(
+        step=int(row.get("step") or 0),
+        epoch=epoch,
+        epoch_progress=x,
+        values=values,
+        samples_per_s=float(row.get("samples_per_s") or 0.0),
+        elapsed_s=float(row.get("elapsed_s") or 0.0),
+        eta_s=0.0,
+        lr=float(row.get("lr") or 0.0),
+        epoch_end=epoch_end,
+    )
+
+
+class _Item(QTreeWidgetItem):
+    """Sorts by SORT_ROLE (dates, numbers) where a column has one, else by its text."""
+
+    def __lt__(self, other: QTreeWidgetItem) -> bool:
+        tree = self.treeWidget()
+        col = tree.sortColumn() if tree is not None else 0
+        a, b = self.data(col, SORT_ROLE), other.data(col, SORT_ROLE)
+        if a is not None and b is not None:
+            return a < b
+        return self.text(col).lower() < other.text(col).lower()
+
+
+def _settings_text(path: Path) -> tuple[str, float]:
+    try:
+        cfg = open_run(path).config
+    except RunError:
+        return "–", 0.0
+    text = f"lr {cfg.optim.lr:g} · batch {cfg.train.batch_size} · {cfg.train.epochs} ep · {cfg.optim.name}"
+    return text, cfg.optim.lr
+
+
+class RunsPanel(QWidget):
+    """The table plus its buttons and a small plot that overlays the selected runs' loss curves."""
+
+    open_requested = Signal(object)  # Path of the run to open in the window
+
+    def __init__(self, root: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.root = root
+        self.live_path: Path | None = None
+        """This session's run while it trains: listed as running and never deleted."""
+        self.overrides: dict[Path, tuple[str, str]] = {}
+        """Status and result this session knows better than the disk (a run just discarded, one that failed)."""
+        self.compare_curves: dict[str, pg.PlotDataItem] = {}
+
+        self.table = QTreeWidget()
+        self.table.setObjectName("runsList")
+        self.table.setHeaderLabels(list(COLUMNS))
+        self.table.setRootIsDecorated(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(COL_DATE, Qt.SortOrder.DescendingOrder)
+        self.table.setToolTip("Runs in the runs folder; double-click one to open it, select several to compare")
+        self.table.itemDoubleClicked.connect(lambda item, _col: self.open_requested.emit(self.path_of(item)))
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        header = self.table.header()
+        header.setStretchLastSection(True)
+        for i, w in enumerate((130, 110, 90, 80, 110, 230)):
+            header.resizeSection(i, w)
+
+        self.refresh_button = self._button("runsRefreshButton", "Refresh", "Read the runs folder again", self.refresh)
+        self.open_button = self._button(
+            "runsOpenButton", "Open", "Restore the run's settings, curves, previews and weights", self._open_selected
+        )
+        self.compare_button = self._button(
+            "runsCompareButton", "Compare", "Overlay the loss curves of the selected runs", self.compare
+        )
+        self.delete_button = self._button(
+            "runsDeleteButton", "Delete…", "Delete the selected runs' folders from disk", self.delete_selected
+        )
+        self.message = QLabel()
+        self.message.setObjectName("runsMessage")
+        self.message.setWordWrap(True)
+        buttons = QHBoxLayout()
+        for b in (self.refresh_button, self.open_button, self.compare_button, self.delete_button):
+            buttons.addWidget(b)
+        buttons.addWidget(self.message, 1)
+
+        self.plot = pg.PlotWidget()
+        self.plot.setObjectName("runsComparePlot")
+        self.plot.setMinimumWidth(220)
+        self.plot.setLabel("bottom", "epoch")
+        self.plot.setLabel("left", "loss")
+        self.plot.addLegend(offset=(-5, 5))
+        self.plot.hide()  # until something is compared
+
+        left = QWidget()
+        lay = QVBoxLayout(left)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(buttons)
+        lay.addWidget(self.table, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.plot)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        outer.addWidget(self.splitter)
+        self._update_buttons()
+
+    def _button(self, name: str, text: str, tip: str, slot: Any) -> QPushButton:
+        b = QPushButton(text)
+        b.setObjectName(name)
+        b.setToolTip(tip)
+        b.clicked.connect(slot)
+        return b
+
+    # --- the table ------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Read the runs folder again, keeping the selection and the sort order."""
+        selected = set(self.selected_paths())
+        infos = list_runs(self.root)
+        self.table.setSortingEnabled(False)  # sorting while inserting reorders rows under our feet
+        self.table.clear()
+        listed = set()
+        for info in infos:
+            item = self._item(info)
+            self.table.addTopLevelItem(item)
+            item.setSelected(info.path in selected)
+            listed.add(info.path)
+        if self.live_path is not None and self.live_path not in listed:
+            # The live run's folder may not have its config yet: list it anyway.
+            item = _Item(["now", "", "", "running", "–", "", ""])
+            item.setData(COL_DATE, PATH_ROLE, str(self.live_path))
+            item.setData(COL_DATE, SORT_ROLE, time.time())
+            self.table.addTopLevelItem(item)
+        self.table.setSortingEnabled(True)
+        self.message.setText("" if infos else f"No runs in '{self.root}' yet: press Start to make one.")
+        self._update_buttons()
+
+    def _item(self, info: RunInfo) -> _Item:
+        result, result_key = final_metric_cell(info.summary)
+        status = info.status
+        if info.path == self.live_path:
+            status = "running"
+        elif info.path in self.overrides:
+            status, override_result = self.overrides[info.path]
+            if result == "–":
+                result = override_result
+        settings, lr = _settings_text(info.path)
+        parent = ""
+        if info.parent:
+            parent = f"{Path(str(info.parent.get('run', ''))).name} @ epoch {info.parent.get('epoch', '?')}"
+        date = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.modified))
+        item = _Item([date, FAMILY_TITLES.get(info.model, info.model), info.dataset, status, result, settings, parent])
+        item.setData(COL_DATE, PATH_ROLE, str(info.path))
+        item.setData(COL_DATE, SORT_ROLE, info.modified)
+        item.setData(COL_RESULT, SORT_ROLE, result_key)
+        item.setData(COL_SETTINGS, SORT_ROLE, lr)
+        item.setToolTip(COL_DATE, str(info.path))
+        done = f"{info.epochs_done:g}" if info.epochs_done is not None else "?"
+        step = info.step if info.step is not None else "?"
+        item.setToolTip(COL_STATUS, f"{done} of {info.epochs} epochs, step {step}")
+        return item
+
+    @staticmethod
+    def path_of(item: QTreeWidgetItem) -> Path:
+        return Path(str(item.data(COL_DATE, PATH_ROLE)))
+
+    def item_for(self, path: Path) -> QTreeWidgetItem | None:
+        for i in range(self.table.topLevelItemCount()):
+            item = self.table.topLevelItem(i)
+            if self.path_of(item) == Path(path):
+                return item
+        return None
+
+    def selected_paths(self) -> list[Path]:
+        return [self.path_of(item) for item in self.table.selectedItems()]
+
+    def set_status(self, path: Path, status: str, result: str = "–") -> None:
+        """What this session knows about a run (discarded, failed) that its folder does not say."""
+        self.overrides[Path(path)] = (status, result)
+        item = self.item_for(path)
+        if item is not None:
+            item.setText(COL_STATUS, status)
+            if result != "–":
+                item.setText(COL_RESULT, result)
+
+    def _update_buttons(self) -> None:
+        n = len(self.table.selectedItems())
+        self.open_button.setEnabled(n == 1)
+        self.compare_button.setEnabled(n >= 1)
+        self.delete_button.setEnabled(n >= 1)
+
+    def _open_selected(self) -> None:
+        paths = self.selected_paths()
+        if len(paths) == 1:
+            self.open_requested.emit(paths[0])
+
+    # --- compare --------------------------------------------------------------------------------------
+    def compare(self) -> None:
+        """Overlay each selected run's train loss (line) and validation loss (markers) in the dock's plot."""
+        self.plot.clear()
+        self.compare_curves = {}
+        for i, path in enumerate(self.selected_paths()):
+            rows = read_metrics(path / METRICS)
+            color = COMPARE_COLORS[i % len(COMPARE_COLORS)]
+            for key, dashed in (("train_loss", False), ("d_loss", False), ("val_loss", True)):
+                points = [(r["epoch"], r[key]) for r in rows if r.get(key) is not None and r.get("epoch") is not None]
+                if not points:
+                    continue
+                xs, ys = zip(*points, strict=True)
+                pen = pg.mkPen(color, width=2, style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
+                name = f"{path.name[:15]} {key.replace('_', ' ')}"
+                curve = self.plot.plot(
+                    list(xs), list(ys), pen=pen, name=name, symbol="o" if dashed else None, symbolBrush=color
+                )
+                self.compare_curves[f"{path.name}:{key}"] = curve
+        self.plot.setVisible(bool(self.compare_curves))
+        self.message.setText("" if self.compare_curves else "The selected runs have no loss figures to compare yet.")
+
+    # --- delete ---------------------------------------------------------------------------------------
+    def delete_selected(self) -> None:
+        paths = self.selected_paths()
+        if not paths:
+            return
+        if self.live_path is not None and self.live_path in paths:
+            self.message.setText("The run that is training now cannot be deleted; stop it first.")
+            return
+        names = "\n".join(p.name for p in paths)
+        answer = QMessageBox.question(
+            self,
+            "Delete runs",
+            f"Delete {len(paths)} run folder(s) and everything in them?\n\n{names}",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        failed = []
+        for path in paths:
+            try:
+                shutil.rmtree(path)
+            except OSError as err:
+                failed.append(f"'{path.name}' ({err.strerror or err})")
+        self.refresh()
+        if failed:
+            self.message.setText("Could not delete " + ", ".join(failed) + ".")
+        else:
+            self.message.setText(f"Deleted {len(paths)} run(s).")
