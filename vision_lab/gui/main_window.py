@@ -156,6 +156,10 @@ class MainWindow(QMainWindow):
         self.preview_title = QLabel()
         self.preview_title.setObjectName("previewTitle")
         self.preview_title.setTextFormat(Qt.TextFormat.RichText)
+        # Wraps rather than widening the window past 1280 px when the title grows during a run.
+        self.preview_title.setWordWrap(True)
+        self.preview_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.preview_title.setMinimumWidth(40)
         font = self.preview_title.font()
         font.setBold(True)
         self.preview_title.setFont(font)

@@ -524,7 +524,6 @@ class HealthTab(_Tab):
     def __init__(self, panel: InspectPanel) -> None:
         super().__init__(panel)
         self.warnings = _label(name="healthWarnings")
-        self.warnings.setStyleSheet(f"color: {ERROR_COLOR.name()};")
         self.grad = SeriesPlot()
         self.grad.setObjectName("gradNormPlot")
         self.grad.set_log_y(True)
@@ -553,6 +552,7 @@ class HealthTab(_Tab):
         history = self.panel.health
         warnings = self.panel.warnings
         self.warnings.setText("<br>".join(f"⚠ {w}" for w in warnings) if warnings else "No warnings.")
+        self.warnings.setStyleSheet(f"color: {ERROR_COLOR.name()};" if warnings else "")
         if not history:
             return
         series: dict[str, tuple[list[float], list[float], list[float]]] = {}
