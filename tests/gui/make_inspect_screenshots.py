@@ -66,8 +66,9 @@ def show(app, window, title: str) -> None:
 
 
 def shot(window, name: str) -> Path:
+    window.resize(1280, 800)  # the size the README promises to be readable at
     window.inspect_panel.refresh(force=True)
-    settle(200)
+    settle(300)
     path = OUT / f"inspect-{name}.png"
     window.grab().save(str(path))
     print(path, flush=True)
@@ -95,7 +96,6 @@ def main(argv: list[str]) -> int:
     window.load_initial_data()
     wait(app, lambda: window.data_panel.dataset is not None, 60)
     freeze_heap()
-    window.resizeDocks([window.inspect_dock], [440], Qt.Orientation.Horizontal)
     if wanted & {"draw", "confusion", "filters", "health"}:
         train(app, window, "cnn", 5)
         if "draw" in wanted:
@@ -128,7 +128,9 @@ def main(argv: list[str]) -> int:
         window.stage_action.setChecked(True)
         window.showNormal()  # offscreen has no screen to fill: keep 1280×800 and the large fonts
         window.resize(1280, 800)
+        wait(app, window.start_button.isEnabled, 120)  # the lesson's dataset may be loading
         window.start_button.click()
+        wait(app, lambda: window._started is not None, 120)
         wait(app, lambda: window._last_metrics is not None and window._last_metrics.epoch_progress >= 1.2, 600)
         window.refresh(force=True)
         show(app, window, "Draw")

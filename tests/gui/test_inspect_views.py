@@ -57,6 +57,16 @@ def test_views_follow_the_family(window) -> None:
         assert panel.isTabEnabled(panel.currentIndex())
 
 
+def test_a_view_waits_for_a_run_of_its_own_family(qtbot, window) -> None:
+    w = window
+    train(qtbot, w, "gan")
+    make_tiny(w, "cnn")  # the GAN's weights are still loaded: the Draw tab must not feed them a drawing
+    tab = show_tab(w, "Draw")
+    stroke(qtbot, tab.canvas, [(0.5, 0.2), (0.5, 0.8)])
+    w.inspect_panel.refresh(force=True)
+    assert tab.probabilities is None and not tab.canvas.is_empty()
+
+
 def test_draw_and_predict_follows_the_pen_and_the_training(qtbot, window) -> None:
     w = window
     tab = show_tab(w, "Draw")

@@ -719,6 +719,8 @@ class InspectPanel(QTabWidget):
         view = self.currentWidget()
         if not isinstance(view, _Tab) or view.title not in self._dirty or self.inspector is None:
             return
+        if self.inspector.family not in view.families:
+            return  # the family was changed after the run: this view waits for a run of its own kind
         if not self._loaded and view.title != "Health":
             return
         wait = 0 if force else self._wait_for(view)
