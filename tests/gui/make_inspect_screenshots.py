@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -20,6 +19,7 @@ os.environ.setdefault("VISION_LAB_HOME", tempfile.mkdtemp(prefix="vision-lab-sho
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from make_screenshots import wait  # noqa: E402 - the same polling helper as the training screenshots
 from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
@@ -27,15 +27,6 @@ from vision_lab.gui.app import create_app, freeze_heap  # noqa: E402
 
 OUT = REPO / "resources" / "screenshots"
 GAN_EPOCHS = 10
-
-
-def wait(app, condition, timeout: float) -> None:
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise TimeoutError("the window did not get there in time")
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-        time.sleep(0.01)
 
 
 def settle(ms: int = 400) -> None:
