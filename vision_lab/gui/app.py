@@ -116,8 +116,7 @@ def main(argv: Sequence[str] = ()) -> int:
     window.load_initial_data()
     freeze_heap()
     # Start the training process now (torch takes seconds to import) so the first Start reports at once.
-    from vision_lab.gui.main_window import worker_class
-    from vision_lab.gui.worker import ProcessWorker, prewarm_engine
+    from vision_lab.gui.worker import ProcessWorker, prewarm_engine, worker_class
 
     if worker_class() is ProcessWorker:
         prewarm_engine()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import time
 from pathlib import Path
 
@@ -52,7 +51,7 @@ from vision_lab.gui.panels.training import TrainingPanel, device_available
 from vision_lab.gui.widgets.fields import ERROR_COLOR
 from vision_lab.gui.widgets.image_grid import ImageGrid
 from vision_lab.gui.widgets.loss_plot import LossPlot
-from vision_lab.gui.worker import ProcessWorker, TrainingWorker
+from vision_lab.gui.worker import ProcessWorker, TrainingWorker, worker_class
 
 REFRESH_MS = 40
 # The plot is the costly paint (pyqtgraph axes, grid and curves, ~10 ms a frame on a 2-core laptop CPU):
@@ -992,15 +991,6 @@ class MainWindow(QMainWindow):
                 child.wait()
         self.data_panel.shutdown()
         super().closeEvent(event)
-
-
-def worker_class() -> type[TrainingWorker] | type[ProcessWorker]:
-    """Training runs in a child process (``VISION_LAB_ENGINE=thread`` keeps it in a thread of this one).
-
-    Measured with ``vision-lab bench --gui``: in a thread the GIL makes the GUI and the training take
-    turns, which costs small, Python-bound models (MLP, autoencoder) a third of their speed.
-    """
-    return TrainingWorker if os.environ.get("VISION_LAB_ENGINE") == "thread" else ProcessWorker
 
 
 def _name(names: tuple[str, ...], index: object) -> str:

@@ -389,3 +389,12 @@ class ProcessWorker(TrainingWorker):
             self.failed.emit(
                 f"The training process stopped unexpectedly ({why}); what it saved is in the runs folder.", ""
             )
+
+
+def worker_class() -> type[TrainingWorker] | type[ProcessWorker]:
+    """Training runs in a child process (``VISION_LAB_ENGINE=thread`` keeps it in a thread of this one).
+
+    Measured with ``vision-lab bench --gui``: in a thread the GIL makes the GUI and the training take
+    turns, which costs small, Python-bound models (MLP, autoencoder) a third of their speed.
+    """
+    return TrainingWorker if os.environ.get("VISION_LAB_ENGINE") == "thread" else ProcessWorker
