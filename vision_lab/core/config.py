@@ -349,15 +349,20 @@ def apply_overrides(cfg: ExperimentConfig, overrides: Mapping[str, Any] | None) 
     return ExperimentConfig.from_dict(data)
 
 
-def config_changes(old: ExperimentConfig, new: ExperimentConfig) -> list[str]:
-    """The dotted keys whose values differ, e.g. ``["optim.lr", "train.epochs"]`` (a list compares whole)."""
+def flat_config(cfg: ExperimentConfig) -> dict[str, Any]:
+    """Every setting under its dotted key, as in a config file: ``{"optim.lr": 0.001, "mlp.hidden": [64], ...}``."""
 
     def flat(value: Any, prefix: str) -> dict[str, Any]:
         if isinstance(value, dict):
             return {k: v for key, item in value.items() for k, v in flat(item, f"{prefix}{key}.").items()}
         return {prefix[:-1]: value}
 
-    a, b = flat(old.to_dict(), ""), flat(new.to_dict(), "")
+    return flat(cfg.to_dict(), "")
+
+
+def config_changes(old: ExperimentConfig, new: ExperimentConfig) -> list[str]:
+    """The dotted keys whose values differ, e.g. ``["optim.lr", "train.epochs"]`` (a list compares whole)."""
+    a, b = flat_config(old), flat_config(new)
     return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
 
 

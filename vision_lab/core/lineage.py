@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vision_lab.core.config import apply_overrides, config_changes
+from vision_lab.core.config import ExperimentConfig, apply_overrides, config_changes, flat_config
 from vision_lab.core.data import ImageDataset
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.runs import open_run
@@ -115,4 +116,58 @@ def fork_dir(root: Path, parent_name: str, epoch: int | None) -> Path:
     return path
 
 
-__all__ = ["RESUMABLE", "fork_dir", "fork_run", "resume_run"]
+@dataclass(frozen=True)
+class Launch:
+    """What a front end asks to train: a new run of ``config``, a resume of ``resume``, or a fork of ``fork``.
+
+    Plain data (it crosses to the GUI's training process by pickle); :meth:`build` makes the Trainer where
+    the training happens. For a resume or a fork, ``overrides`` are the dotted settings that differ from the
+    source run's; :meth:`fork_of` and :meth:`resume_of` work them out from the config the user sees.
+    """
+
+    config: ExperimentConfig
+    resume: Path | None = None
+    fork: Path | None = None
+    fork_epoch: int | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def fork_of(cls, parent: str | Path, config: ExperimentConfig, epoch: int | None = None) -> Launch:
+        """A fork of ``parent`` (from its latest checkpoint, or its weights at the end of ``epoch``) as ``config``."""
+        parent_cfg = open_run(parent).config
+        return cls(config, fork=Path(parent), fork_epoch=epoch, overrides=_differences(parent_cfg, config))
+
+    @classmethod
+    def resume_of(cls, run: str | Path, config: ExperimentConfig | None = None) -> Launch:
+        """A resume of ``run``; ``config`` may differ from the run's only in :data:`RESUMABLE` settings."""
+        run_cfg = open_run(run).config
+        config = config or run_cfg
+        return cls(config, resume=Path(run), overrides=_differences(run_cfg, config))
+
+    @property
+    def kind(self) -> str:
+        return "resume" if self.resume is not None else "fork" if self.fork is not None else "new"
+
+    def build(
+        self,
+        *,
+        dataset: ImageDataset | None = None,
+        runs_root: str | Path | None = None,
+        control: TrainerControl | None = None,
+    ) -> Trainer:
+        if self.resume is not None:
+            return resume_run(self.resume, self.overrides, dataset=dataset, control=control)
+        if self.fork is not None:
+            return fork_run(
+                self.fork, self.overrides, epoch=self.fork_epoch, runs_root=runs_root, dataset=dataset, control=control
+            )
+        root = Path(runs_root) if runs_root is not None else None
+        return Trainer(self.config, dataset=dataset, runs_root=root, control=control)
+
+
+def _differences(old: ExperimentConfig, new: ExperimentConfig) -> dict[str, Any]:
+    values = flat_config(new)
+    return {key: values.get(key) for key in config_changes(old, new)}
+
+
+__all__ = ["RESUMABLE", "Launch", "fork_dir", "fork_run", "resume_run"]

@@ -5,7 +5,7 @@ small, Python-driven steps of an MLP, and the GUI waits for the training thread 
 A child process trains exactly as ``vision-lab train`` does, and a crash or an out-of-memory kill
 there leaves the window standing. Qt-free: it is imported by ``multiprocessing``'s spawn.
 
-Protocol over one duplex pipe. Parent -> child: ``("run", cfg_json, dataset, runs_root, start_paused)``
+Protocol over one duplex pipe. Parent -> child: ``("run", launch, dataset, runs_root, start_paused, threads)``
 once, then commands ``("pause",)``, ``("resume",)``, ``("step",)``, ``("lr", value)``, ``("stop",)``,
 ``("abort",)``. Child -> parent: ``("ready",)`` once imported, ``("event", event)``, ``("paused", bool)``,
 ``("failed", message, details)``.
@@ -27,11 +27,10 @@ def engine_main(conn: Connection) -> None:
     """Child entry point: import the heavy stack first (so a spare process is ready), then serve one run."""
     with contextlib.suppress(OSError, AttributeError):
         os.nice(CHILD_NICE)  # the GUI process wins the CPU when it wakes to paint
-    import torch._dynamo  # noqa: F401 - built by the first optimizer; import it while we wait
+    import torch
+    import torch._dynamo  # built by the first optimizer; import it while we wait
 
-    from vision_lab.core.config import ExperimentConfig
     from vision_lab.core.errors import VisionLabError
-    from vision_lab.core.trainer import Trainer
 
     conn.send(("ready",))
     try:
@@ -40,12 +39,12 @@ def engine_main(conn: Connection) -> None:
         return
     if message[0] != "run":
         return
-    _, cfg_json, dataset, runs_root, start_paused = message
+    _, launch, dataset, runs_root, start_paused, threads = message
+    if threads:
+        torch.set_num_threads(threads)
     driver = _Driver(conn, start_paused)
     try:
-        trainer = Trainer(
-            ExperimentConfig.from_json(cfg_json), dataset=dataset, runs_root=runs_root, control=driver.control
-        )
+        trainer = launch.build(dataset=dataset, runs_root=runs_root, control=driver.control)
     except VisionLabError as err:
         conn.send(("failed", str(err), ""))
         return

@@ -25,6 +25,7 @@ from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.data import ImageDataset
 from vision_lab.core.errors import VisionLabError
 from vision_lab.core.events import Finished, Metrics, Preview, Started
+from vision_lab.core.lineage import Launch
 from vision_lab.core.trainer import Trainer, TrainerControl
 from vision_lab.gui.app import training_threads
 
@@ -53,7 +54,11 @@ def _yield_to_the_gui() -> None:
 
 
 class TrainingWorker(QThread):
-    """One run: builds the Trainer in this thread (data loading can take a while), then drains its events."""
+    """One run: builds the Trainer in this thread (data loading can take a while), then drains its events.
+
+    ``launch`` makes it a resume or a fork (``cfg`` is then ``launch.config``); ``threads`` caps the
+    training's CPU threads (twin runs share the cores), else it takes them all.
+    """
 
     run_started = Signal(object)  # Started
     metrics = Signal(object)  # Metrics
@@ -69,10 +74,14 @@ class TrainingWorker(QThread):
         dataset: ImageDataset | None = None,
         runs_root: Path | None = None,
         start_paused: bool = False,
+        launch: Launch | None = None,
+        threads: int | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.cfg = cfg
+        self.launch = launch if launch is not None else Launch(cfg)
+        self.cfg = self.launch.config
+        self.threads = threads
         self.dataset = dataset
         self.runs_root = runs_root
         self.control = TrainerControl(stream_weights=True)  # the inspection views load each preview's weights
@@ -138,9 +147,10 @@ class TrainingWorker(QThread):
     # --- the thread --------------------------------------------------------------------------------
     def run(self) -> None:
         _yield_to_the_gui()
-        torch.set_num_threads(training_threads())  # per thread under OpenMP: see keep_torch_off_the_gui_thread
+        # Per thread under OpenMP: see keep_torch_off_the_gui_thread.
+        torch.set_num_threads(self.threads or training_threads())
         try:
-            self.trainer = Trainer(self.cfg, dataset=self.dataset, runs_root=self.runs_root, control=self.control)
+            self.trainer = self.launch.build(dataset=self.dataset, runs_root=self.runs_root, control=self.control)
         except VisionLabError as err:
             self.failed.emit(str(err), "")
             return
@@ -337,15 +347,7 @@ class ProcessWorker(TrainingWorker):
         proc, conn = _take_engine()
         self.pid = proc.pid
         try:
-            conn.send(
-                (
-                    "run",
-                    self.cfg.to_json(),
-                    self.dataset,
-                    self.runs_root,
-                    self._paused,
-                )
-            )
+            conn.send(("run", self.launch, self.dataset, self.runs_root, self._paused, self.threads))
         except OSError as err:
             self.failed.emit(f"The training process could not be started ({err}).", "")
             return
