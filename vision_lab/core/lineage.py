@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vision_lab.core.config import ExperimentConfig, apply_overrides, config_changes, flat_config
+from vision_lab.core.config import ExperimentConfig, apply_overrides, config_changes
 from vision_lab.core.data import ImageDataset
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.runs import open_run
@@ -121,8 +121,8 @@ class Launch:
     """What a front end asks to train: a new run of ``config``, a resume of ``resume``, or a fork of ``fork``.
 
     Plain data (it crosses to the GUI's training process by pickle); :meth:`build` makes the Trainer where
-    the training happens. For a resume or a fork, ``overrides`` are the dotted settings that differ from the
-    source run's; :meth:`fork_of` and :meth:`resume_of` work them out from the config the user sees.
+    the training happens. For a resume or a fork, ``overrides`` are the dotted settings changed from the source
+    run's (``config`` is the source's config with them applied: what the run will train with).
     """
 
     config: ExperimentConfig
@@ -130,19 +130,6 @@ class Launch:
     fork: Path | None = None
     fork_epoch: int | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def fork_of(cls, parent: str | Path, config: ExperimentConfig, epoch: int | None = None) -> Launch:
-        """A fork of ``parent`` (from its latest checkpoint, or its weights at the end of ``epoch``) as ``config``."""
-        parent_cfg = open_run(parent).config
-        return cls(config, fork=Path(parent), fork_epoch=epoch, overrides=_differences(parent_cfg, config))
-
-    @classmethod
-    def resume_of(cls, run: str | Path, config: ExperimentConfig | None = None) -> Launch:
-        """A resume of ``run``; ``config`` may differ from the run's only in :data:`RESUMABLE` settings."""
-        run_cfg = open_run(run).config
-        config = config or run_cfg
-        return cls(config, resume=Path(run), overrides=_differences(run_cfg, config))
 
     @property
     def kind(self) -> str:
@@ -163,11 +150,6 @@ class Launch:
             )
         root = Path(runs_root) if runs_root is not None else None
         return Trainer(self.config, dataset=dataset, runs_root=root, control=control)
-
-
-def _differences(old: ExperimentConfig, new: ExperimentConfig) -> dict[str, Any]:
-    values = flat_config(new)
-    return {key: values.get(key) for key in config_changes(old, new)}
 
 
 __all__ = ["RESUMABLE", "Launch", "fork_dir", "fork_run", "resume_run"]
