@@ -42,6 +42,7 @@ from vision_lab.core.config import FAMILY_TITLES, ExperimentConfig, default_conf
 from vision_lab.core.data import ImageDataset
 from vision_lab.core.errors import ConfigError, RunError, VisionLabError
 from vision_lab.core.events import Finished, Metrics, Preview, Started
+from vision_lab.core.lineage import Launch
 from vision_lab.core.paths import runs_dir
 from vision_lab.gui.panels.data import DataPanel
 from vision_lab.gui.panels.inspect import InspectPanel
@@ -114,6 +115,11 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else (app_settings() if runs_root is None else None)
         self._recent: list[str] = []  # recent runs when there are no settings to keep them in
         self._opened_data: str | None = None  # an opened run's dataset, while it loads
+        self.opened_run: Path | None = None
+        """The run the window shows: opened, watched, or last trained here (what Resume, Fork and Export act on)."""
+        self._launch: Launch | None = None  # how the live run began: new, resumed or forked
+        self.panel_baseline: ExperimentConfig | None = None
+        """What the panels read when ``opened_run`` was shown: later differences are the user's changes (a fork's)."""
         # Rewind: the previews of this run (weights stripped) and the confusion matrix current at each.
         self.history: list[Preview] = []
         self.history_confusion: list[np.ndarray | None] = []
@@ -133,6 +139,9 @@ class MainWindow(QMainWindow):
         self._build_runs_dock()
         self._build_inspect_dock()
         self._build_status_bar()
+        from vision_lab.gui.run_actions import RunActions
+
+        self.actions = RunActions(self)
         self._build_menus()
 
         self.data_panel.changed.connect(self.revalidate)
@@ -321,10 +330,12 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("&Recent runs")
         self.recent_menu.setObjectName("recentRunsMenu")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.actions.add_file_actions(file_menu)
         file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
+        self.actions.add_run_actions(bar.addMenu("&Run"))
         view = bar.addMenu("&View")
         self.stage_action = QAction("&Stage mode", self, checkable=True)
         self.stage_action.setObjectName("stageModeAction")
@@ -582,17 +593,21 @@ class MainWindow(QMainWindow):
             self._opened_data = None
 
     # --- commands ----------------------------------------------------------------------------------------------
-    def start(self, *, paused: bool = False) -> bool:
+    def start(self, *, paused: bool = False, launch: Launch | None = None) -> bool:
+        """Train the panels' settings; ``launch`` resumes or forks a saved run instead (Run menu)."""
         if self.worker is not None or not self._valid:
             return False
-        cfg = self.current_config()
+        self.actions.stop_watching()
+        cfg = launch.config if launch is not None else self.current_config()
         worker = worker_class()(
             cfg,
             dataset=self.data_panel.dataset,
             runs_root=self.runs_root if self.runs_root is not None else runs_dir(),
             start_paused=paused,
+            launch=launch,
             parent=self,
         )
+        self._launch = launch
         worker.run_started.connect(self._on_started)
         worker.metrics.connect(self._on_metrics)
         worker.preview.connect(self._on_preview)
@@ -609,7 +624,8 @@ class MainWindow(QMainWindow):
         self.preview.clear("Preparing the data and the model…")
         self.preview_title.setText("")
         self.progress.setRange(0, 0)  # busy until Started says how many steps
-        self.status_label.setText(f"Starting: {FAMILY_TITLES[cfg.model]} on {cfg.data.name}…")
+        verb = {"resume": "Resuming", "fork": "Forking"}.get(launch.kind if launch else "", "Starting")
+        self.status_label.setText(f"{verb}: {FAMILY_TITLES[cfg.model]} on {cfg.data.name}…")
         self._update_controls()
         worker.start()
         self._refresh_timer.start()
@@ -691,6 +707,10 @@ class MainWindow(QMainWindow):
         self.device_label.setText(f"device: {e.device}")
         total = sum(e.parameters.values())
         self._run_paths[id(self.worker)] = e.run_dir
+        if e.run_dir is not None:
+            self.opened_run = e.run_dir
+            self.panel_baseline = self.current_config()
+            self._plot_lineage(e.run_dir)
         self.runs_panel.live_path = e.run_dir
         self.runs_panel.refresh()
         self.status_label.setText(
@@ -700,6 +720,25 @@ class MainWindow(QMainWindow):
         if self._paused:
             self.status_label.setText("Paused before the first step: press Step or Resume.")
         self.run_started.emit(e)
+
+    def _plot_lineage(self, run_dir: Path) -> None:
+        """A resumed run's earlier rows, or a fork's parent up to the fork, so its curves go on without a gap."""
+        from vision_lab.core.runs import METRICS, open_run, read_metrics
+
+        launch = self._launch
+        if launch is None or launch.kind == "new":
+            return
+        if launch.kind == "resume":
+            rows = read_metrics(run_dir / METRICS)  # already cut back to what the checkpoint accounts for
+        else:
+            parent = open_run(run_dir).parent or {}
+            step = float(parent.get("step") or 0)
+            rows = [r for r in read_metrics(Path(str(parent.get("run", ""))) / METRICS) if (r.get("step") or 0) <= step]
+            if rows:
+                self.loss_plot.mark(float(rows[-1].get("epoch") or 0.0), "fork")
+        for row in rows:
+            self.loss_plot.add_metrics(metrics_from_row(row))
+        self._plot_dirty = True
 
     def _on_metrics(self, m: Metrics) -> None:
         if not self._is_current():
@@ -870,24 +909,16 @@ class MainWindow(QMainWindow):
         except RunError as err:
             self._message(QMessageBox.Icon.Warning, "Cannot open the run", str(err))
             return False
+        self.actions.stop_watching()
         cfg = record.config
-        if cfg.data.name != self.data_panel.current_key:
-            self.data_panel.select(cfg.data.name)  # loads in the background; Inspect gets it when it arrives
-        self.data_panel.load_config(cfg.data)
-        self.model_panel.load(cfg)  # before the training panel: a family change would reset its knobs
-        self.training_panel.load(cfg)
+        self.show_config(cfg)
         ds = self.data_panel.dataset
-        self._opened_data = cfg.data.name if ds is None else None
         self.inspect_panel.open_run(inspector, ds if cfg.data.name == self.data_panel.current_key else None)
-        self._started, self._last_metrics, self._pending_preview = None, None, None
-        self.history, self.history_confusion, self._confusion = [], [], None
-        self.rewind_slider.setRange(0, 0)
-        self._update_rewind_label()
-        self.loss_plot.reset(cfg.model, cfg.train.epochs)
         for row in record.metrics():
             self.loss_plot.add_metrics(metrics_from_row(row))
         self.loss_plot.refresh()
         self._show_saved_previews(path)
+        self.opened_run = path
         self._add_recent(path)
         self.revalidate()
         result = final_metric(record.summary or {})
@@ -897,6 +928,22 @@ class MainWindow(QMainWindow):
             + " Its weights are in Inspect; Start trains a new run with these settings."
         )
         return True
+
+    def show_config(self, cfg: ExperimentConfig) -> None:
+        """A saved run's settings into the panels, and an empty plot, rewind and status for it."""
+        if cfg.data.name != self.data_panel.current_key:
+            self.data_panel.select(cfg.data.name)  # loads in the background; Inspect gets it when it arrives
+        self.data_panel.load_config(cfg.data)
+        self.model_panel.load(cfg)  # before the training panel: a family change would reset its knobs
+        self.training_panel.load(cfg)
+        self._opened_data = cfg.data.name if self.data_panel.dataset is None else None
+        self._started, self._last_metrics, self._pending_preview = None, None, None
+        self.history, self.history_confusion, self._confusion = [], [], None
+        self.rewind_slider.setRange(0, 0)
+        self._update_rewind_label()
+        self.loss_plot.reset(cfg.model, cfg.train.epochs)
+        # Settings the panels do not show (a validation limit, a step cap) stay the run's own: see RunActions.
+        self.panel_baseline = self.current_config()
 
     def _show_saved_previews(self, path: Path) -> None:
         images = []
@@ -978,6 +1025,7 @@ class MainWindow(QMainWindow):
         """Stop the run within one batch, let the core save it, and join the thread before closing."""
         self._closing = True
         self._refresh_timer.stop()
+        self.actions.shutdown()
         self.save_settings()
         worker = self.worker
         if worker is not None:

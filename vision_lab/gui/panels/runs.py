@@ -97,6 +97,8 @@ class RunsPanel(QWidget):
     """The table plus its buttons and a small plot that overlays the selected runs' loss curves."""
 
     open_requested = Signal(object)  # Path of the run to open in the window
+    resume_requested = Signal(object)  # Path of the run to continue
+    fork_requested = Signal(object)  # Path of the run to fork
 
     def __init__(self, root: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -127,6 +129,18 @@ class RunsPanel(QWidget):
         self.open_button = self._button(
             "runsOpenButton", "Open", "Restore the run's settings, curves, previews and weights", self._open_selected
         )
+        self.resume_button = self._button(
+            "runsResumeButton",
+            "Resume",
+            "Continue the run where it stopped: same optimizer state, step, RNG and data order",
+            lambda: self._emit_single(self.resume_requested),
+        )
+        self.fork_button = self._button(
+            "runsForkButton",
+            "Fork…",
+            "A new run from this one's latest or an earlier epoch's weights, with the settings in the panels",
+            lambda: self._emit_single(self.fork_requested),
+        )
         self.compare_button = self._button(
             "runsCompareButton", "Compare", "Overlay the loss curves of the selected runs", self.compare
         )
@@ -137,7 +151,14 @@ class RunsPanel(QWidget):
         self.message.setObjectName("runsMessage")
         self.message.setWordWrap(True)
         buttons = QHBoxLayout()
-        for b in (self.refresh_button, self.open_button, self.compare_button, self.delete_button):
+        for b in (
+            self.refresh_button,
+            self.open_button,
+            self.resume_button,
+            self.fork_button,
+            self.compare_button,
+            self.delete_button,
+        ):
             buttons.addWidget(b)
         buttons.addWidget(self.message, 1)
 
@@ -244,14 +265,18 @@ class RunsPanel(QWidget):
 
     def _update_buttons(self) -> None:
         n = len(self.table.selectedItems())
-        self.open_button.setEnabled(n == 1)
+        for b in (self.open_button, self.resume_button, self.fork_button):
+            b.setEnabled(n == 1)
         self.compare_button.setEnabled(n >= 1)
         self.delete_button.setEnabled(n >= 1)
 
     def _open_selected(self) -> None:
+        self._emit_single(self.open_requested)
+
+    def _emit_single(self, signal: Any) -> None:
         paths = self.selected_paths()
         if len(paths) == 1:
-            self.open_requested.emit(paths[0])
+            signal.emit(paths[0])
 
     # --- compare --------------------------------------------------------------------------------------
     def compare(self) -> None:

@@ -140,6 +140,7 @@ class LossPlot(QWidget):
         lay.addWidget(self.plot_widget, 1)
 
         self.series: dict[str, _Series] = {}
+        self.markers: list[pg.InfiniteLine] = []
         self.total_epochs = 1.0
         self._follow = True
         self._x_max = 1.0
@@ -155,6 +156,9 @@ class LossPlot(QWidget):
         for s in self.series.values():
             (self.right_view if s.style.right else self.plot_item).removeItem(s.item)
         self.series = {}
+        for line in self.markers:
+            self.plot_item.removeItem(line)
+        self.markers = []
         for key in SERIES_BY_FAMILY[family]:
             style = STYLES[key]
             pen = pg.mkPen(style.color, width=2.5 if not style.epoch_only else 2)
@@ -187,6 +191,19 @@ class LossPlot(QWidget):
         self.readout.setText(self.legend_text())
         self.view.setXRange(0.0, self._x_max, padding=0.02)
         self._apply_y_range()
+
+    def mark(self, x: float, text: str) -> None:
+        """A labelled vertical line, e.g. where a fork left its parent's curves (removed by :meth:`reset`)."""
+        line = pg.InfiniteLine(
+            pos=x,
+            angle=90,
+            movable=False,
+            pen=pg.mkPen((128, 128, 128), width=1, style=Qt.PenStyle.DashLine),
+            label=text,
+            labelOpts={"position": 0.95, "color": (128, 128, 128)},
+        )
+        self.plot_item.addItem(line, ignoreBounds=True)
+        self.markers.append(line)
 
     def add_metrics(self, m: Metrics) -> None:
         x = float(m.epoch_progress)
