@@ -251,3 +251,13 @@ def test_epoch_snapshots_are_thinned_but_keep_the_start_and_the_end(mnist5k, tmp
     assert kept[0] == 0 and kept[-1] == epochs
     gaps = [b - a for a, b in itertools.pairwise(kept)]
     assert max(gaps) <= 3  # spread over the run, not the first dozen
+
+
+def test_runs_started_in_the_same_second_get_their_own_folders(tmp_path: Path) -> None:
+    """Twin runs start together: the folder is created when named, so the second one cannot take it too."""
+    from vision_lab.core.config import default_config
+    from vision_lab.core.runs import new_run_dir
+
+    cfg = default_config("mlp")
+    folders = [new_run_dir(tmp_path, cfg) for _ in range(3)]
+    assert len(set(folders)) == 3 and all(f.is_dir() for f in folders)

@@ -232,3 +232,31 @@ def test_export_menu_writes_checked_models_plots_and_previews(
     assert not w.actions.export("plot-png", tmp_path / "no-such-folder" / "loss.png")
     text = close_message(w)
     assert "Could not write" in text and "Traceback" not in text
+
+
+def test_twin_run_from_the_run_menu(qtbot, window) -> None:
+    from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton
+
+    w = window
+    make_tiny(w, "mlp")
+    w.training_panel.lr.setValue(0.001)
+    run_menu_action(w, "twinRunAction").trigger()
+    dialog = w.actions.twin_dialog
+    assert dialog is not None and dialog.isVisible()
+    combo = dialog.findChild(QComboBox, "twinKnobCombo")
+    combo.setCurrentIndex(combo.findData("optim.lr"))
+    edit = dialog.findChild(QLineEdit, "twinValueEdit")
+    edit.selectAll()
+    qtbot.keyClicks(edit, "0.05")
+    click(qtbot, dialog.findChild(QPushButton, "twinOkButton"))
+    qtbot.waitUntil(lambda: w.actions.twin_window is not None, timeout=5000)
+    twin = w.actions.twin_window
+    qtbot.waitUntil(
+        lambda: twin.finished_events[0] is not None and twin.finished_events[1] is not None, timeout=RUN_TIMEOUT
+    )
+    a, b = twin.configs
+    assert [k for k in config_changes(a, b) if k != "name"] == ["optim.lr"]
+    assert b.optim.lr == pytest.approx(0.05) and a.train.seed == b.train.seed
+    assert all(r is not None and r["status"] == "completed" for r in twin.results)
+    assert len(rows(w)) == 2  # the runs browser lists both
+    twin.close()

@@ -52,15 +52,22 @@ TIMING_COLUMNS = ("samples_per_s", "elapsed_s")
 
 
 def new_run_dir(root: Path, cfg: ExperimentConfig) -> Path:
-    """A fresh folder name under ``root``: ``YYYYmmdd-HHMMSS-<model>-<dataset>``."""
+    """A fresh, empty folder under ``root``: ``YYYYmmdd-HHMMSS-<model>-<dataset>`` (then -2, -3...).
+
+    Created here, exclusively, not just named: two runs started in the same second (twin runs, a CLI run
+    beside the GUI's) would otherwise both pick the same name and write into one folder.
+    """
     dataset = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(cfg.data.name).name or "data")[:40]
     stem = f"{time.strftime('%Y%m%d-%H%M%S')}-{cfg.model}-{dataset}"
-    path = root / stem
-    n = 2
-    while path.exists():
-        path = root / f"{stem}-{n}"
-        n += 1
-    return path
+    path, n = root / stem, 2
+    while True:
+        try:
+            path.mkdir(parents=True)
+            return path
+        except FileExistsError:
+            path, n = root / f"{stem}-{n}", n + 1
+        except OSError as err:
+            raise RunError(f"Cannot create a run folder in '{root}': {err.strerror or err}.") from None
 
 
 class RunWriter:

@@ -50,7 +50,7 @@ from vision_lab.gui.panels.model import ModelPanel
 from vision_lab.gui.panels.runs import COL_STATUS, RunsPanel, final_metric_cell, metrics_from_row
 from vision_lab.gui.panels.training import TrainingPanel, device_available
 from vision_lab.gui.widgets.fields import ERROR_COLOR
-from vision_lab.gui.widgets.image_grid import ImageGrid
+from vision_lab.gui.widgets.image_grid import ImageGrid, fill_grid
 from vision_lab.gui.widgets.loss_plot import LossPlot
 from vision_lab.gui.worker import ProcessWorker, TrainingWorker, worker_class
 
@@ -493,7 +493,7 @@ class MainWindow(QMainWindow):
         grid.setPalette(self.preview.palette())
         frames = []
         for i in picks:
-            _fill_grid(grid, self.history[int(i)])
+            fill_grid(grid, self.history[int(i)])
             image = grid.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
             w, h, stride = image.width(), image.height(), image.bytesPerLine()
             rows = np.frombuffer(image.constBits(), np.uint8, count=stride * h).reshape(h, stride)
@@ -874,7 +874,7 @@ class MainWindow(QMainWindow):
 
     def show_preview(self, p: Preview) -> None:
         title = PREVIEW_TITLES.get(p.kind, p.kind).format(err=ERROR_COLOR.name())
-        title += _fill_grid(self.preview, p)
+        title += fill_grid(self.preview, p)
         self.preview_title.setText(f"{title} <span style='font-weight:normal'>· step {p.step:,}</span>")
 
     # --- runs browser, opening saved runs ----------------------------------------------------------------------
@@ -1039,32 +1039,6 @@ class MainWindow(QMainWindow):
                 child.wait()
         self.data_panel.shutdown()
         super().closeEvent(event)
-
-
-def _name(names: tuple[str, ...], index: object) -> str:
-    i = int(index)  # type: ignore[call-overload]
-    return names[i] if 0 <= i < len(names) else str(i)
-
-
-def _fill_grid(grid: ImageGrid, p: Preview) -> str:
-    """Show a preview in ``grid``; returns what to add to its title (e.g. " — 31 of 32 right")."""
-    names = p.class_names
-    if p.kind == "predictions" and p.predictions is not None and p.labels is not None:
-        wrong = [int(a) != int(b) for a, b in zip(p.predictions, p.labels, strict=True)]
-        captions = [
-            f"{_name(names, a)} ({_name(names, b)})" if w else _name(names, a)
-            for a, b, w in zip(p.predictions, p.labels, wrong, strict=True)
-        ]
-        grid.set_images(p.images, captions, wrong)
-        return f" — {len(wrong) - sum(wrong)} of {len(wrong)} right"
-    if p.kind == "reconstructions" and p.outputs is not None:
-        grid.set_images(p.images, outputs=p.outputs)
-        return ""
-    grid.set_images(p.images)
-    if p.predictions is not None and len(p.predictions):
-        classes = len(set(int(x) for x in p.predictions))
-        return f" — the judge sees {classes} of {len(names) or classes} classes"
-    return ""
 
 
 def _set_row_visible(widget: QWidget, visible: bool) -> None:

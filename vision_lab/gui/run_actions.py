@@ -117,8 +117,10 @@ class RunActions(QObject):
         super().__init__(window)
         self.window = window
         self.follower: RunFollower | None = None
+        self._weights_seen: tuple[int, int] | None = None  # (mtime_ns, size) of the watched run's weights
         self.twin_window: TwinWindow | None = None
         self.fork_dialog: ForkDialog | None = None
+        self.twin_dialog: QDialog | None = None
         self._exports: list[FunctionWorker] = []
         self.watch_timer = QTimer(self)
         self.watch_timer.setInterval(WATCH_MS)
@@ -268,6 +270,7 @@ class RunActions(QObject):
         dialog.accepted.connect(lambda: self.start_twins(dialog.twin_config()))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
+        self.twin_dialog = dialog
         return dialog
 
     def start_twins(self, cfg_b: ExperimentConfig) -> TwinWindow:
@@ -276,7 +279,8 @@ class RunActions(QObject):
 
         w = self.window
         if self.twin_window is not None:
-            self.twin_window.close()
+            self.twin_window.close()  # stops and joins its runs
+            self.twin_window.deleteLater()
         twin = TwinWindow(
             w.current_config(),
             cfg_b,
@@ -307,7 +311,10 @@ class RunActions(QObject):
             return self._say("Stop the run that is training before watching another one.")
         self.stop_watching()
         self.follower = RunFollower(path)
+        self._weights_seen = None
         w.opened_run = Path(path)
+        w.progress.setRange(0, 1)
+        w.progress.setValue(0)
         w.loss_plot.reset(w.model_panel.family, w.training_panel.epochs.value())
         w.preview.clear("Waiting for the run's first preview…")
         w.preview_title.setText("")
@@ -336,6 +343,8 @@ class RunActions(QObject):
         path = follower.path
         if update.config is not None:
             w.show_config(update.config)
+            w.progress.setRange(0, 1000)
+            w.runs_panel.refresh()
         if update.restarted:
             cfg = follower.config
             w.loss_plot.reset(cfg.model if cfg else w.model_panel.family, cfg.train.epochs if cfg else 1)
@@ -345,12 +354,15 @@ class RunActions(QObject):
             w.loss_plot.refresh()
         if update.previews:
             w._show_saved_previews(path)
+        if update.rows and follower.config is not None:
+            epoch = update.rows[-1].get("epoch") or 0.0
+            w.progress.setValue(min(1000, round(1000 * epoch / max(1, follower.config.train.epochs))))
+        self._reload_weights_if_new(path)
         if follower.waiting:
             w.status_label.setText(f"Watching '{path}': waiting for a run to start writing there…")
         elif update.summary is not None:
             self.watch_timer.stop()
             self.stop_watch_action.setEnabled(False)
-            self._load_weights(path)
             result = final_metric_cell(update.summary)[0]
             status = update.summary.get("status", "completed")
             w.status_label.setText(
@@ -369,9 +381,19 @@ class RunActions(QObject):
         if not update.empty:
             self.watch_updated.emit()
 
-    def _load_weights(self, path: Path) -> None:
+    def _reload_weights_if_new(self, path: Path) -> None:
+        """The Inspect views follow the watched run's checkpoints (written at each epoch end and at its end)."""
         from vision_lab.core.inspect import Inspector
+        from vision_lab.core.runs import WEIGHTS
 
+        try:
+            st = (path / WEIGHTS).stat()
+        except OSError:
+            return
+        seen = (st.st_mtime_ns, st.st_size)
+        if seen == self._weights_seen:
+            return
+        self._weights_seen = seen
         w = self.window
         try:
             inspector = Inspector.from_run(path)

@@ -14,6 +14,7 @@ from PySide6.QtCore import QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from vision_lab.core.events import Preview
 from vision_lab.gui.widgets.fields import ERROR_COLOR
 
 GAP = 6
@@ -146,3 +147,29 @@ class ImageGrid(QWidget):
                     text,
                 )
         p.end()
+
+
+def _name(names: tuple[str, ...], index: object) -> str:
+    i = int(index)  # type: ignore[call-overload]
+    return names[i] if 0 <= i < len(names) else str(i)
+
+
+def fill_grid(grid: ImageGrid, p: Preview) -> str:
+    """Show a preview in ``grid``; returns what to add to its title (e.g. " — 31 of 32 right")."""
+    names = p.class_names
+    if p.kind == "predictions" and p.predictions is not None and p.labels is not None:
+        wrong = [int(a) != int(b) for a, b in zip(p.predictions, p.labels, strict=True)]
+        captions = [
+            f"{_name(names, a)} ({_name(names, b)})" if w else _name(names, a)
+            for a, b, w in zip(p.predictions, p.labels, wrong, strict=True)
+        ]
+        grid.set_images(p.images, captions, wrong)
+        return f" — {len(wrong) - sum(wrong)} of {len(wrong)} right"
+    if p.kind == "reconstructions" and p.outputs is not None:
+        grid.set_images(p.images, outputs=p.outputs)
+        return ""
+    grid.set_images(p.images)
+    if p.predictions is not None and len(p.predictions):
+        classes = len(set(int(x) for x in p.predictions))
+        return f" — the judge sees {classes} of {len(names) or classes} classes"
+    return ""
