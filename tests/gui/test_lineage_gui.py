@@ -17,6 +17,7 @@ from vision_lab.core.config import config_changes
 from vision_lab.core.events import Finished
 from vision_lab.core.runs import METRICS, open_run, read_metrics
 from vision_lab.core.trainer import Trainer
+from vision_lab.gui.app import training_threads
 
 RUN_TIMEOUT = 60000
 
@@ -75,20 +76,26 @@ def test_resume_in_the_window_matches_an_unbroken_run(qtbot, window, mnist5k) ->
     rows_after = read_metrics(run / METRICS)
     steps = [int(r["step"]) for r in rows_after if r.get("val_loss") is None]
     assert steps == sorted(set(steps)), "rows repeated or out of order"
-    # The same experiment unbroken, in this process (the window's run trained in its own process).
+    # The same experiment unbroken, in this process, with the thread count the window's training process had:
+    # with another count a matrix product sums in another order (1e-7 apart after a few steps).
     cfg = open_run(run).config
-    unbroken = list(Trainer(cfg, dataset=mnist5k, runs_root=w.runs_root / "unbroken").events())[-1]
+    gui_threads = torch.get_num_threads()
+    torch.set_num_threads(training_threads())
+    try:
+        unbroken = list(Trainer(cfg, dataset=mnist5k, runs_root=w.runs_root / "unbroken").events())[-1]
+    finally:
+        torch.set_num_threads(gui_threads)
     a = load_file(str(run / "weights.safetensors"))
     b = load_file(str(unbroken.run_dir / "weights.safetensors"))
     assert a.keys() == b.keys()
     for key in a:
-        assert torch.allclose(a[key], b[key], rtol=0, atol=1e-6), key
+        assert torch.equal(a[key], b[key]), (key, (a[key] - b[key]).abs().max())  # bit for bit
     ref = read_metrics(unbroken.run_dir / METRICS)
     assert len(ref) == len(rows_after)
     for mine, theirs in zip(rows_after, ref, strict=True):
         for key in ("step", "train_loss", "val_loss", "val_accuracy"):
             if theirs.get(key) is not None:
-                assert mine[key] == pytest.approx(theirs[key], abs=1e-6), key
+                assert mine[key] == theirs[key], key
 
 
 def test_resume_refuses_what_it_cannot_do_in_one_sentence(qtbot, window, mnist5k) -> None:
