@@ -80,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("bench", help="time the engine against a bare PyTorch loop (and the GUI with --gui)")
     b.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
-    b.add_argument("--seconds", type=float, default=3.0, help="length of each timed segment")
+    b.add_argument("--seconds", type=float, default=2.0, help="length of each timed segment")
+    b.add_argument("--rounds", type=int, default=4, help="alternating engine/bare segments per model and batch size")
     b.add_argument("--models", default=",".join(FAMILIES), help="comma-separated families")
     b.add_argument("--batch-sizes", default="32,128", help="comma-separated batch sizes")
     b.add_argument("--gui", action="store_true", help="measure GUI responsiveness and in-GUI throughput instead")
@@ -348,13 +349,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise ConfigError(f"--batch-sizes must be between 1 and 4096, got {args.batch_sizes!r}.")
     if not 0.1 <= args.seconds <= 600:
         raise ConfigError(f"--seconds must be between 0.1 and 600, got {args.seconds}.")
+    if not 1 <= args.rounds <= 100:
+        raise ConfigError(f"--rounds must be between 1 and 100, got {args.rounds}.")
     if args.gui:
         from vision_lab.gui.bench import main as gui_bench
 
         return gui_bench(models=models, seconds=args.seconds, as_json=args.json)
     from vision_lab.bench.core import main as core_bench
 
-    return core_bench(models=models, batch_sizes=sizes, seconds=args.seconds, as_json=args.json)
+    return core_bench(models=models, batch_sizes=sizes, seconds=args.seconds, as_json=args.json, rounds=args.rounds)
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:

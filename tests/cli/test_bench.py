@@ -8,7 +8,9 @@ from test_cli import cli  # same folder: pytest puts it on sys.path
 
 
 def test_bench_json_shape() -> None:
-    result = cli("bench", "--json", "--models", "mlp,autoencoder", "--batch-sizes", "16", "--seconds", "0.2")
+    result = cli(
+        "bench", "--json", "--models", "mlp,autoencoder", "--batch-sizes", "16", "--seconds", "0.2", "--rounds", "1"
+    )
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
     assert [(r["model"], r["batch_size"]) for r in rows] == [("mlp", 16), ("autoencoder", 16)]
@@ -22,6 +24,7 @@ def test_bench_json_shape() -> None:
 
 
 def test_bench_rejects_bad_arguments() -> None:
-    for args in (["--models", "rnn"], ["--batch-sizes", "0"], ["--batch-sizes", "x"], ["--seconds", "-1"]):
+    bad = (["--models", "rnn"], ["--batch-sizes", "0"], ["--batch-sizes", "x"], ["--seconds", "-1"], ["--rounds", "0"])
+    for args in bad:
         result = cli("bench", *args)
         assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr

@@ -249,8 +249,8 @@ def _layer_code(module: nn.Module, indent: str) -> str:
         return f"nn.{kind}({m.num_features}, eps={m.eps!r}, momentum={m.momentum!r})"
     if isinstance(m, nn.MaxPool2d) and m.dilation == 1 and not m.ceil_mode:
         return f"nn.MaxPool2d({m.kernel_size!r}, stride={m.stride!r}, padding={m.padding!r})"
-    if isinstance(m, nn.Dropout | nn.Dropout2d):
-        return f"nn.{kind}(p={m.p!r})"
+    if isinstance(m, nn.Dropout | nn.Dropout2d):  # our faster training Dropout is nn.Dropout at inference
+        return f"nn.{'Dropout2d' if isinstance(m, nn.Dropout2d) else 'Dropout'}(p={m.p!r})"
     if isinstance(m, nn.Flatten):
         return f"nn.Flatten({m.start_dim}, {m.end_dim})"
     if isinstance(m, nn.Unflatten):

@@ -486,8 +486,9 @@ class Trainer:
                     idx = order[i * bs : (i + 1) * bs]
                     if cosine:
                         task.set_lr(base_lr * self._lr_factor(prog.step))
-                    xb = self._shifted(idx) if self._pad is not None else self.train_x[idx]
-                    losses[i] = task.train_step(xb, self.train_y[idx], prog.step)
+                    # index_select, not x[idx]: the same gather, 5× faster at batch 128 (PERFORMANCE.md, section 5).
+                    xb = self._shifted(idx) if self._pad is not None else self.train_x.index_select(0, idx)
+                    losses[i] = task.train_step(xb, self.train_y.index_select(0, idx), prog.step)
                     prog.step += 1
                     prog.batch += 1
                     if prog.step % self.log_every == 0 and self.writer is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from torch import nn
 
 from vision_lab.core.config import CNNConfig
-from vision_lab.core.models.common import activation
+from vision_lab.core.models.common import Dropout, activation
 
 
 def build_cnn(cfg: CNNConfig, image_shape: tuple[int, int, int], num_classes: int) -> nn.Sequential:
@@ -30,11 +30,11 @@ def build_cnn(cfg: CNNConfig, image_shape: tuple[int, int, int], num_classes: in
     width = channels * h * w
     for hidden in cfg.dense:
         if cfg.dropout > 0:
-            layers.append(nn.Dropout(cfg.dropout))
+            layers.append(Dropout(cfg.dropout))
         layers.append(nn.Linear(width, hidden))
         layers.append(activation(cfg.activation))
         width = hidden
     if cfg.dropout > 0:
-        layers.append(nn.Dropout(cfg.dropout))
+        layers.append(Dropout(cfg.dropout))
     layers.append(nn.Linear(width, num_classes))
     return nn.Sequential(*layers)

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from vision_lab.core.config import GANConfig
+from vision_lab.core.models.common import Dropout
 
 
 class Generator(nn.Module):
@@ -50,10 +51,10 @@ class Discriminator(nn.Module):
         self.features = nn.Sequential(
             nn.Conv2d(c, d, 5, stride=2, padding=2),
             nn.LeakyReLU(0.2),
-            nn.Dropout(cfg.d_dropout),
+            Dropout(cfg.d_dropout),
             nn.Conv2d(d, 2 * d, 5, stride=2, padding=2),
             nn.LeakyReLU(0.2),
-            nn.Dropout(cfg.d_dropout),
+            Dropout(cfg.d_dropout),
             nn.Flatten(),
         )
         self.head = nn.Linear(2 * d * ((h + 3) // 4) * ((w + 3) // 4), 1)

@@ -7,7 +7,7 @@ import math
 from torch import nn
 
 from vision_lab.core.config import MLPConfig
-from vision_lab.core.models.common import activation
+from vision_lab.core.models.common import Dropout, activation
 
 
 def build_mlp(cfg: MLPConfig, image_shape: tuple[int, int, int], num_classes: int) -> nn.Sequential:
@@ -20,7 +20,7 @@ def build_mlp(cfg: MLPConfig, image_shape: tuple[int, int, int], num_classes: in
             layers.append(nn.BatchNorm1d(hidden))
         layers.append(activation(cfg.activation))
         if cfg.dropout > 0:
-            layers.append(nn.Dropout(cfg.dropout))
+            layers.append(Dropout(cfg.dropout))
         width = hidden
     layers.append(nn.Linear(width, num_classes))
     return nn.Sequential(*layers)
