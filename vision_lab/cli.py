@@ -84,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--rounds", type=int, default=4, help="alternating engine/bare segments per model and batch size")
     b.add_argument("--models", default=",".join(FAMILIES), help="comma-separated families")
     b.add_argument("--batch-sizes", default="32,128", help="comma-separated batch sizes")
+    b.add_argument(
+        "--keras",
+        metavar="PYTHON",
+        help="also time the article's Keras code, alternated, with this Python (one that has tensorflow)",
+    )
     b.add_argument("--gui", action="store_true", help="measure GUI responsiveness and in-GUI throughput instead")
 
     d = sub.add_parser("datasets", help="list datasets and whether they are available offline")
@@ -357,7 +362,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return gui_bench(models=models, seconds=args.seconds, as_json=args.json)
     from vision_lab.bench.core import main as core_bench
 
-    return core_bench(models=models, batch_sizes=sizes, seconds=args.seconds, as_json=args.json, rounds=args.rounds)
+    return core_bench(
+        models=models, batch_sizes=sizes, seconds=args.seconds, as_json=args.json, rounds=args.rounds, keras=args.keras
+    )
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:

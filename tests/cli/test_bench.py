@@ -28,3 +28,12 @@ def test_bench_rejects_bad_arguments() -> None:
     for args in bad:
         result = cli("bench", *args)
         assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+
+
+def test_bench_keras_reference_that_cannot_run_is_one_sentence(tmp_path) -> None:
+    """--keras needs a Python with tensorflow; this environment has none (TensorFlow is no dependency)."""
+    import sys
+
+    for python, expected in ((str(tmp_path / "no-python"), "cannot run"), (sys.executable, "Keras reference")):
+        result = cli("bench", "--keras", python, "--models", "mlp", "--seconds", "0.2", "--rounds", "1")
+        assert result.returncode == 2 and expected in result.stderr and "Traceback" not in result.stderr

@@ -19,6 +19,7 @@ import argparse
 import gzip
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -108,49 +109,80 @@ def discriminator() -> keras.Model:
     )
 
 
-def time_fit(name: str, x: np.ndarray, y: np.ndarray, bs: int, seconds: float) -> float:
-    model = {"mlp": mlp, "cnn": cnn, "autoencoder": autoencoder}[name]()
-    if name == "autoencoder":
-        model.compile(keras.optimizers.Adam(1e-3), "mse")
-        target = x
-    else:
-        model.compile(keras.optimizers.Adam(1e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-        target = y
-    model.fit(x, target, batch_size=bs, epochs=1, verbose=0)  # tracing, allocator warm-up
-    epochs, t0 = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - t0) < seconds:
-        model.fit(x, target, batch_size=bs, epochs=1, verbose=0)
-        epochs += 1
-    return epochs * len(x) / elapsed
+class FitLoop:
+    """One classifier or autoencoder, compiled and warmed up; ``run`` trains whole epochs with ``model.fit``."""
+
+    def __init__(self, name: str, x: np.ndarray, y: np.ndarray, bs: int) -> None:
+        self.model = {"mlp": mlp, "cnn": cnn, "autoencoder": autoencoder}[name]()
+        if name == "autoencoder":
+            self.model.compile(keras.optimizers.Adam(1e-3), "mse")
+            self.target = x
+        else:
+            loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+            self.model.compile(keras.optimizers.Adam(1e-3), loss)
+            self.target = y
+        self.x, self.bs = x, bs
+        self.model.fit(x, self.target, batch_size=bs, epochs=1, verbose=0)  # tracing, allocator warm-up
+
+    def run(self, seconds: float) -> float:
+        epochs, t0 = 0, time.perf_counter()
+        while (elapsed := time.perf_counter() - t0) < seconds:
+            self.model.fit(self.x, self.target, batch_size=self.bs, epochs=1, verbose=0)
+            epochs += 1
+        return epochs * len(self.x) / elapsed
 
 
-def time_gan(x: np.ndarray, bs: int, seconds: float) -> float:
-    g, d = generator(), discriminator()
-    g_opt, d_opt = keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5)
-    bce = keras.losses.BinaryCrossentropy(from_logits=True)
-    images = tf.constant(x * 2.0 - 1.0)
+class GANLoop:
+    """The TensorFlow DCGAN tutorial's train step; ``run`` trains batches for ``seconds``."""
 
-    @tf.function
-    def train_step(real: tf.Tensor) -> None:
-        noise = tf.random.normal([tf.shape(real)[0], 100])
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = g(noise, training=True)
-            real_out, fake_out = d(real, training=True), d(fake, training=True)
-            g_loss = bce(tf.ones_like(fake_out), fake_out)
-            d_loss = bce(tf.ones_like(real_out), real_out) + bce(tf.zeros_like(fake_out), fake_out)
-        g_opt.apply_gradients(zip(g_tape.gradient(g_loss, g.trainable_variables), g.trainable_variables, strict=True))
-        d_opt.apply_gradients(zip(d_tape.gradient(d_loss, d.trainable_variables), d.trainable_variables, strict=True))
+    def __init__(self, x: np.ndarray, bs: int) -> None:
+        g, d = generator(), discriminator()
+        g_opt, d_opt = keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5)
+        bce = keras.losses.BinaryCrossentropy(from_logits=True)
 
-    dataset = tf.data.Dataset.from_tensor_slices(images).shuffle(len(x)).batch(bs, drop_remainder=True)
-    for batch in dataset.take(3):  # tracing
-        train_step(batch)
-    steps, t0 = 0, time.perf_counter()
-    while True:
-        for batch in dataset:
+        @tf.function
+        def train_step(real: tf.Tensor) -> None:
+            noise = tf.random.normal([tf.shape(real)[0], 100])
+            with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+                fake = g(noise, training=True)
+                real_out, fake_out = d(real, training=True), d(fake, training=True)
+                g_loss = bce(tf.ones_like(fake_out), fake_out)
+                d_loss = bce(tf.ones_like(real_out), real_out) + bce(tf.zeros_like(fake_out), fake_out)
+            g_grads = g_tape.gradient(g_loss, g.trainable_variables)
+            d_grads = d_tape.gradient(d_loss, d.trainable_variables)
+            g_opt.apply_gradients(zip(g_grads, g.trainable_variables, strict=True))
+            d_opt.apply_gradients(zip(d_grads, d.trainable_variables, strict=True))
+
+        self.step, self.bs = train_step, bs
+        images = tf.constant(x * 2.0 - 1.0)
+        self.dataset = tf.data.Dataset.from_tensor_slices(images).shuffle(len(x)).batch(bs, drop_remainder=True)
+        for batch in self.dataset.take(3):  # tracing
             train_step(batch)
-            steps += 1
-            if (elapsed := time.perf_counter() - t0) >= seconds:
-                return steps * bs / elapsed
+
+    def run(self, seconds: float) -> float:
+        steps, t0 = 0, time.perf_counter()
+        while True:
+            for batch in self.dataset:
+                self.step(batch)
+                steps += 1
+                if (elapsed := time.perf_counter() - t0) >= seconds:
+                    return steps * self.bs / elapsed
+
+
+def serve(x: np.ndarray, y: np.ndarray) -> None:
+    """For ``vision-lab bench --keras PYTHON``: one JSON request per line on stdin, one answer per line.
+
+    ``{"model": "cnn", "batch_size": 32, "seconds": 2}`` -> ``{"samples_per_s": 5321.0}``; models stay built and
+    warm between requests, so the bench can alternate Keras segments with its own in one run.
+    """
+    loops: dict[tuple[str, int], FitLoop | GANLoop] = {}
+    print(json.dumps({"ready": True, "tensorflow": tf.__version__, "keras": keras.__version__}), flush=True)
+    for line in sys.stdin:
+        req = json.loads(line)
+        key = (str(req["model"]), int(req["batch_size"]))
+        if key not in loops:
+            loops[key] = GANLoop(x, key[1]) if key[0] == "gan" else FitLoop(key[0], x, y, key[1])
+        print(json.dumps({"samples_per_s": round(loops[key].run(float(req["seconds"])), 1)}), flush=True)
 
 
 def main() -> None:
@@ -159,12 +191,17 @@ def main() -> None:
     p.add_argument("--batch-sizes", default="32,128")
     p.add_argument("--models", default="mlp,cnn,autoencoder,gan")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     x, y = load()
+    if args.serve:
+        serve(x, y)
+        return
     rows = []
     for name in args.models.split(","):
         for bs in (int(b) for b in args.batch_sizes.split(",")):
-            rate = time_gan(x, bs, args.seconds) if name == "gan" else time_fit(name, x, y, bs, args.seconds)
+            loop = GANLoop(x, bs) if name == "gan" else FitLoop(name, x, y, bs)
+            rate = loop.run(args.seconds)
             rows.append({"model": name, "batch_size": bs, "keras_samples_per_s": round(rate, 1)})
             if not args.json:
                 print(f"{name:<12} {bs:>5} {rate:>10,.0f}", flush=True)
