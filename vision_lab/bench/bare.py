@@ -47,11 +47,18 @@ def discriminator() -> nn.Module:
 
 
 class BareLoop:
-    """``run(steps)`` trains that many batches; batches cycle through a fresh permutation each epoch."""
+    """``run(steps)`` trains that many batches; batches cycle through a fresh permutation each epoch.
 
-    def __init__(self, model: str, x01: torch.Tensor, y: torch.Tensor, batch_size: int) -> None:
+    The GAN steps as the article's code does (simultaneous updates) unless ``gan_update="alternating"``:
+    D first, then G against the updated D, as PyTorch's DCGAN example does.
+    """
+
+    def __init__(
+        self, model: str, x01: torch.Tensor, y: torch.Tensor, batch_size: int, gan_update: str = "simultaneous"
+    ) -> None:
         torch.manual_seed(0)
         self.model_name = model
+        self.simultaneous = gan_update == "simultaneous"
         self.x = x01 * 2 - 1 if model == "gan" else x01
         self.y = y
         self.bs = batch_size
@@ -77,7 +84,21 @@ class BareLoop:
         loss = torch.zeros(())
         for _ in range(steps):
             x, y = self._batch()
-            if self.model_name == "gan":
+            if self.model_name == "gan" and self.simultaneous:
+                # The TensorFlow tutorial's step: one pass over the fakes, each loss differentiated for its model.
+                fake = self.g(torch.randn(len(x), 100))
+                d_fake = self.d(fake)
+                d_loss = F.binary_cross_entropy_with_logits(
+                    self.d(x), torch.ones(len(x))
+                ) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros(len(x)))
+                loss = F.binary_cross_entropy_with_logits(d_fake, torch.ones(len(x)))
+                d_grads = torch.autograd.grad(d_loss, list(self.d.parameters()), retain_graph=True)
+                g_grads = torch.autograd.grad(loss, list(self.g.parameters()))
+                for p, grad in zip([*self.d.parameters(), *self.g.parameters()], [*d_grads, *g_grads], strict=True):
+                    p.grad = grad
+                self.opt_d.step()
+                self.opt_g.step()
+            elif self.model_name == "gan":
                 z = torch.randn(len(x), 100)
                 fake = self.g(z)
                 d_loss = F.binary_cross_entropy_with_logits(

@@ -125,7 +125,7 @@ def bench(
             first = next(e for e in events if isinstance(e, Metrics))
             first_metric_s = time.perf_counter() - t
             del first
-            loop = BareLoop(model, x01, y, bs)
+            loop = BareLoop(model, x01, y, bs, gan_update=cfg.gan.update)
             loop.run(3)  # warm-up: allocator, oneDNN primitives
             bare, engine, ker = [], [], []
             for _ in range(rounds):

@@ -206,12 +206,23 @@ class Inspector:
         root = self._module(module)
         leaves = [m for m in root.modules() if not list(m.children())]
         taps: list[nn.Module] = []
+        # A block that pools before it activates (models/cnn.py) shows its activation at full size: the tap is
+        # the layer before the pool, with the activation applied to what it saw.
+        after: dict[int, nn.Module] = {}
         for i, m in enumerate(leaves):
             if isinstance(m, nn.Conv2d):
                 j = i + 1
                 while j < len(leaves) and isinstance(leaves[j], NORMS):
                     j += 1
-                taps.append(leaves[j] if j < len(leaves) and isinstance(leaves[j], ACTIVATIONS) else m)
+                if (
+                    j + 1 < len(leaves)
+                    and isinstance(leaves[j], nn.MaxPool2d)
+                    and isinstance(leaves[j + 1], ACTIVATIONS)
+                ):
+                    taps.append(leaves[j - 1])
+                    after[id(leaves[j - 1])] = leaves[j + 1]
+                else:
+                    taps.append(leaves[j] if j < len(leaves) and isinstance(leaves[j], ACTIVATIONS) else m)
         if not taps:
             raise ValueError("This model has no convolution layers.")
         x = self._single(image)
@@ -219,7 +230,8 @@ class Inspector:
         shapes: dict[int, tuple[int, ...]] = {}
 
         def hook(mod: nn.Module, _inp: object, out: torch.Tensor) -> None:
-            outputs.setdefault(id(mod), out[0, :max_maps].clone())
+            act = after.get(id(mod))
+            outputs.setdefault(id(mod), (act(out[0, :max_maps]) if act is not None else out[0, :max_maps]).clone())
             shapes.setdefault(id(mod), tuple(out.shape[1:]))
 
         hooks = [m.register_forward_hook(hook) for m in taps]

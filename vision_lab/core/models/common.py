@@ -7,6 +7,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+#: Non-decreasing activations: max-pooling commutes with them (GELU dips below zero, so it does not).
+MONOTONE = ("relu", "leaky_relu", "tanh", "sigmoid")
+
 
 def activation(name: str) -> nn.Module:
     return {
