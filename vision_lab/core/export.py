@@ -372,7 +372,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     model = load_model(args.weights)
-    x = to_input(np.load(args.input)) if args.input else demo_batch(args.n, args.seed)
+    x = to_input(np.load(args.input, allow_pickle=False)) if args.input else demo_batch(args.n, args.seed)
     with torch.no_grad():
         y = run(model, x)
     if args.output:

@@ -3,6 +3,8 @@
 Every file is streamed into a temporary file beside its destination and moved into place with
 ``os.replace`` only after its md5 matched, so a cut-off, corrupt or cancelled download never leaves a
 file that looks complete. A call either completes the whole set or leaves the cache as it found it.
+A process killed mid-download (SIGKILL, power cut) cannot clean up: its temp file carries its process id,
+and the next download into that folder removes the temp files of processes that no longer exist.
 """
 
 from __future__ import annotations
@@ -129,7 +131,7 @@ class _MirrorFailed(Exception):
 def _fetch_one(url: str, dest: Path, md5: str, progress: _Progress, index: int) -> None:
     """Stream ``url`` into a temp file beside ``dest``; move it into place only if complete and md5-correct."""
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.{os.getpid()}.", suffix=".part", dir=dest.parent)
     except OSError as err:
         raise DownloadError(f"Cannot write into the download folder '{dest.parent}' ({err.strerror or err}).") from None
     tmp = Path(tmp_name)
@@ -143,7 +145,8 @@ def _fetch_one(url: str, dest: Path, md5: str, progress: _Progress, index: int) 
                 progress.sizes[index] = length
             progress.report()
             digest, got = hashlib.md5(), 0
-            while chunk := resp.read(_CHUNK):
+            # read1: whatever has arrived, so a slow server cannot hold off a cancel (window closing) for long.
+            while chunk := resp.read1(_CHUNK):
                 out.write(chunk)
                 digest.update(chunk)
                 got += len(chunk)
@@ -192,6 +195,7 @@ def fetch(
     if not bases:
         raise DownloadError(f"No download location is known for {label}.")
     created_dirs = _make_dirs(dest_dir)
+    sweep_dead_parts(dest_dir)
     written: list[Path] = []
     todo = [(i, f) for i, f in enumerate(source.files) if not _is_good(dest_dir / f.name, f.md5)]
     sizes: list[int | None] = [f.size for f in source.files]
@@ -222,6 +226,33 @@ def fetch(
                 folder.rmdir()
         raise
     return [dest_dir / f.name for f in source.files]
+
+
+def sweep_dead_parts(folder: Path) -> list[Path]:
+    """Remove ``.NAME.PID.XXXX.part`` files whose process is gone (killed mid-download); returns them.
+
+    A part whose process still runs is another download in progress (a CLI beside the GUI): left alone.
+    """
+    swept = []
+    for part in folder.glob(".*.part"):
+        pid = part.name.split(".")[-3]  # .NAME.PID.XXXX.part; NAME may hold dots, XXXX holds none
+        if pid.isdigit() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                part.unlink()
+                swept.append(part)
+    return swept
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process: it exists
+    return True
 
 
 def _is_good(path: Path, md5: str) -> bool:

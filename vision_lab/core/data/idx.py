@@ -84,6 +84,8 @@ def _open(path: Path) -> tuple[BinaryIO, bool]:
         raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
     except FileNotFoundError:
         raise DataError(f"IDX file '{path}' does not exist.") from None
+    except IsADirectoryError:
+        raise DataError(f"IDX file '{path}' is a folder, not a file.") from None
     except OSError as err:
         raise DataError(f"IDX file '{path}' cannot be read ({err.strerror or err}).") from None
     if gz:

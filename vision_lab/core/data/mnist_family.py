@@ -68,7 +68,9 @@ class IdxFiles:
 def find_idx_files(folder: Path) -> IdxFiles | None:
     """Recognise ``{train,t10k,test}-{images,labels}...`` files (gz or raw) in ``folder``; None if no train pair."""
     try:
-        names = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+        # Folders with IDX names count too: reading one then says what is wrong instead of the folder
+        # being taken for an image folder with a class called "train-images-idx3-ubyte".
+        names = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
     except OSError:
         return None
     slots: dict[tuple[str, str], Path] = {}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QPalette, QValidator
+from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 
 # Readable on light and dark backgrounds alike; palettes have no "error" role.
 ERROR_COLOR = QColor("#e5534b")
@@ -40,6 +40,8 @@ class Field(QWidget):
         lay.setSpacing(2)
         lay.addWidget(control)
         lay.addWidget(self.error)
+        if isinstance(control, CheckedSpinBox | LogSpinBox):
+            control.problem_changed.connect(self.set_error)
 
     def set_error(self, message: str | None) -> None:
         set_error(self.error, message)
@@ -89,11 +91,86 @@ class IntListEdit(QLineEdit):
         return tuple(values), None
 
 
-class LogSpinBox(QDoubleSpinBox):
+class _Explains:
+    """Mixin for spin boxes: say why typed text was refused, instead of Qt's silent drop or revert.
+
+    A spin box drops keys it cannot accept ("abc", a digit past the maximum, "-" above a minimum of 0) and,
+    when editing ends on text that is not a value ("0" below a minimum of 1, an empty box), goes back to its
+    last value. Both happen without a word, so "1000000000" quietly becomes 10000. :attr:`problem_changed`
+    carries one sentence for a :class:`Field` to show under the box (None clears it): at once while typing,
+    and again when editing ends, naming the value the box kept.
+    """
+
+    problem_changed = Signal(object)  # str | None
+    what = "This value"
+    kind = "number"
+
+    def _explain_init(self) -> None:
+        self._problem: str | None = None
+        self._refused: str | None = None  # the first refused text since editing last ended
+        self.editingFinished.connect(self._editing_finished)  # type: ignore[attr-defined]
+
+    def _explain_validate(self, text: str, state: QValidator.State) -> None:
+        if state == QValidator.State.Invalid:
+            self._refuse(text)
+            self._set_problem(f"{self._takes()}; '{text.strip()}' is not one.")
+
+    def _refuse(self, text: str) -> None:
+        if self._refused is None:
+            self._refused = text.strip()
+
+    def _takes(self) -> str:
+        lo, hi = self.minimum(), self.maximum()  # type: ignore[attr-defined]
+        return f"{self.what} takes a {self.kind} from {lo:g} to {hi:g}"
+
+    def _editing_finished(self) -> None:
+        refused, self._refused = self._refused, None
+        if refused is None:
+            self._set_problem(None)
+            return
+        shown = f"'{refused}' was refused" if refused else "an empty box was refused"
+        self._set_problem(f"{self._takes()}; {shown}, so it is {self.text()}.")  # type: ignore[attr-defined]
+
+    def _set_problem(self, message: str | None) -> None:
+        if message != self._problem:
+            self._problem = message
+            self.problem_changed.emit(message)
+
+    @property
+    def problem(self) -> str | None:
+        return self._problem
+
+
+class CheckedSpinBox(_Explains, QSpinBox):
+    """A QSpinBox that explains refused input (see :class:`_Explains`); ``what`` names it in the message."""
+
+    kind = "whole number"
+
+    def __init__(self, lo: int, hi: int, what: str = "This value", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.what = what
+        self.setRange(lo, hi)
+        self._explain_init()
+
+    def validate(self, text: str, pos: int) -> object:
+        result = super().validate(text, pos)
+        self._explain_validate(text, result[0] if isinstance(result, tuple) else result)
+        return result
+
+    def fixup(self, text: str) -> object:
+        # Called when editing ends on text that is not a value; Qt then restores the last value.
+        self._refuse(text)
+        return super().fixup(text)
+
+
+class LogSpinBox(_Explains, QDoubleSpinBox):
     """A learning-rate spin box: arrows step along 1, 2, 5, 10, ... and the text shows no trailing zeros."""
+
+    what = "The learning rate"
 
     def __init__(self, lo: float = 1e-6, hi: float = 10.0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._explain_init()
         self.setDecimals(7)
         self.setRange(lo, hi)
         self.setKeyboardTracking(False)
@@ -101,6 +178,15 @@ class LogSpinBox(QDoubleSpinBox):
 
     def textFromValue(self, value: float) -> str:
         return f"{value:.7f}".rstrip("0").rstrip(".") if value >= 1e-4 else f"{value:.7f}"
+
+    def validate(self, text: str, pos: int) -> object:
+        result = super().validate(text, pos)
+        self._explain_validate(text, result[0] if isinstance(result, tuple) else result)
+        return result
+
+    def fixup(self, text: str) -> object:
+        self._refuse(text)
+        return super().fixup(text)
 
     def stepBy(self, steps: int) -> None:
         value = self.value()
