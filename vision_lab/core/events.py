@@ -86,7 +86,9 @@ class Preview:
 
 @dataclass(frozen=True)
 class Finished:
-    """The last event of every run. ``status`` is ``completed``, ``stopped`` or ``diverged``."""
+    """The last event of every run. ``status`` is ``completed``, ``stopped``, ``diverged``, or ``unsaved``: the run
+    folder could not be written (disk full, folder gone or read-only), so the run stopped there and ``weights``
+    holds its model, for the front end to save elsewhere."""
 
     status: str
     message: str
@@ -94,6 +96,8 @@ class Finished:
     summary: dict[str, Any] = field(default_factory=dict)
     run_dir: Path | None = None
     warnings: tuple[str, ...] = ()
+    weights: dict[str, dict[str, np.ndarray]] | None = None
+    """``unsaved`` only: CPU numpy copies of every module's ``state_dict``, as in :attr:`Preview.weights`."""
 
 
 Event = Started | Metrics | Preview | Finished

@@ -8,29 +8,37 @@
       metrics.csv          a row every ``log_every`` steps and one per epoch end
       weights.safetensors  model weights (never pickle)
       checkpoint.pt        optimizer state, RNG state and counters (loaded with weights_only=True)
+      .weights.previous.safetensors  the weights of the checkpoint before (crash recovery, see save_checkpoint)
       checkpoints/         epoch-0003.safetensors: weights only, one per epoch end (cheap; what a fork starts from)
       parent.json          a fork's parent: {"run": path, "epoch": e, "step": s} (summary.json repeats it)
       preview-*.png        grids of the last previews
       summary.json         final figures; written LAST, so its presence marks a complete run
 
-Every file is written atomically (temp file + rename): a crash leaves the previous version.
+Every file is written atomically (temp file + rename): a crash leaves the previous version, and the temp files
+a killed process left behind are swept when the run is continued. A write that fails (disk full, folder gone or
+read-only) does not raise out of the training loop: the writer records one sentence in ``RunWriter.error``, calls
+``on_error`` (the trainer stops) and writes nothing more, so the trained model in memory survives.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import io
 import json
+import os
 import re
+import shutil
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from vision_lab.core.atomic import atomic_save, atomic_write_bytes, atomic_write_text
@@ -42,6 +50,7 @@ from vision_lab.core.images import make_grid, save_png
 CONFIG = "config.json"
 METRICS = "metrics.csv"
 WEIGHTS = "weights.safetensors"
+PREVIOUS_WEIGHTS = ".weights.previous.safetensors"
 CHECKPOINT = "checkpoint.pt"
 SUMMARY = "summary.json"
 DATASET = "dataset.json"
@@ -94,6 +103,10 @@ class RunWriter:
         self.columns = columns
         self.rows = 0
         """Data rows in metrics.csv; a checkpoint records it."""
+        self.error: str | None = None
+        """Set by the first write that failed (one sentence); every write after it is skipped."""
+        self.on_error: Callable[[], None] | None = None
+        """Called once, on that first failure (the trainer stops the run there)."""
         if append:
             self._reopen(cfg, keep_rows)
             return
@@ -105,12 +118,12 @@ class RunWriter:
             atomic_write_text(self.path / DATASET, json.dumps(dataclasses.asdict(dataset), indent=2) + "\n")
             if parent is not None:
                 atomic_write_text(self.path / PARENT, json.dumps(parent, indent=2) + "\n")
+            self._csv = open(self.path / METRICS, "w", newline="", encoding="utf-8")  # noqa: SIM115 - kept open
+            self._writer = csv.writer(self._csv)
+            self._writer.writerow(columns)
+            self._csv.flush()
         except OSError as err:
             raise RunError(f"Cannot write the run folder '{self.path}': {err.strerror or err}.") from None
-        self._csv = open(self.path / METRICS, "w", newline="", encoding="utf-8")  # noqa: SIM115 - kept open for the run
-        self._writer = csv.writer(self._csv)
-        self._writer.writerow(columns)
-        self._csv.flush()
 
     def _reopen(self, cfg: ExperimentConfig, keep_rows: int | None) -> None:
         metrics = self.path / METRICS
@@ -125,7 +138,9 @@ class RunWriter:
         rows = [line for line in lines[1:] if line.endswith("\n")]  # a row cut off by a crash is dropped
         if keep_rows is not None:
             rows = rows[:keep_rows]
+        sweep_temp_files(self.path)
         try:
+            self._repair_weights()
             atomic_write_text(metrics, "".join([lines[0], *rows]))
             atomic_write_text(self.path / CONFIG, cfg.to_json())
             (self.path / SUMMARY).unlink(missing_ok=True)
@@ -135,20 +150,60 @@ class RunWriter:
         self.rows = len(rows)
         self._writer = csv.writer(self._csv)
 
+    def _repair_weights(self) -> None:
+        """After a kill between the weights' write and the checkpoint's, put the checkpoint's own weights back in
+        place: the next save links weights.safetensors to PREVIOUS_WEIGHTS, which must then be the checkpoint's."""
+        try:
+            step = int(load_checkpoint(self.path)["step"])
+        except (RunError, KeyError, TypeError, ValueError):
+            return  # nothing to pair with (a fresh folder, or no checkpoint yet)
+        if checkpoint_weights_path(self.path, step).name == PREVIOUS_WEIGHTS:
+            os.replace(self.path / PREVIOUS_WEIGHTS, self.path / WEIGHTS)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[bool]:
+        """``with self._writing() as ok: if ok: ...``: a failed write becomes :attr:`error`, once, not an exception."""
+        if self.error is not None:
+            yield False
+            return
+        try:
+            yield True
+        except OSError as err:
+            self.error = f"Cannot write the run folder '{self.path}' ({err.strerror or err})."
+            with contextlib.suppress(OSError):
+                self._csv.close()
+            if self.on_error is not None:
+                self.on_error()
+
     def log(self, row: dict[str, float | int | None]) -> None:
-        self._writer.writerow([_fmt(row.get(c)) for c in self.columns])
-        self._csv.flush()
-        self.rows += 1
+        with self._writing() as ok:
+            if ok:
+                self._writer.writerow([_fmt(row.get(c)) for c in self.columns])
+                self._csv.flush()
+                self.rows += 1
 
     def save_checkpoint(self, modules: dict[str, torch.nn.Module], extra: dict[str, Any]) -> None:
-        # The step in the weights' metadata lets a resume tell a pair cut apart by a crash between the two writes.
-        save_weights(self.path / WEIGHTS, modules, {"step": str(extra["step"])} if "step" in extra else None)
-        buf = io.BytesIO()
-        torch.save(extra, buf)
-        atomic_write_bytes(self.path / CHECKPOINT, buf.getvalue())
+        with self._writing() as ok:
+            if ok:
+                weights = self.path / WEIGHTS
+                # A kill between the two writes below leaves new weights beside the old checkpoint: the old weights
+                # stay under PREVIOUS_WEIGHTS (a hard link: no copy) until the new checkpoint is in place, and
+                # :func:`checkpoint_weights_path` picks the file whose step matches the checkpoint's.
+                if weights.is_file():
+                    _link_or_copy(weights, self.path / PREVIOUS_WEIGHTS)
+                # The step in the weights' metadata is what tells the two apart.
+                save_weights(weights, modules, {"step": str(extra["step"])} if "step" in extra else None)
+                buf = io.BytesIO()
+                torch.save(extra, buf)
+                atomic_write_bytes(self.path / CHECKPOINT, buf.getvalue())
 
     def save_epoch_weights(self, modules: dict[str, torch.nn.Module], epoch: int, step: int) -> None:
         """Weights at an epoch end, for forks: ``checkpoints/epoch-0003.safetensors`` (its metadata: epoch, step)."""
+        with self._writing() as ok:
+            if ok:
+                self._save_epoch_weights(modules, epoch, step)
+
+    def _save_epoch_weights(self, modules: dict[str, torch.nn.Module], epoch: int, step: int) -> None:
         path = epoch_weights_path(self.path, epoch)
         path.parent.mkdir(exist_ok=True)
         save_weights(path, modules, {"epoch": str(epoch), "step": str(step)})
@@ -160,15 +215,83 @@ class RunWriter:
             epoch_weights_path(self.path, epochs.pop(i)).unlink(missing_ok=True)
 
     def save_preview(self, preview: Preview) -> None:
-        save_preview_png(preview, self.path / f"preview-{preview.kind}.png")
+        with self._writing() as ok:
+            if ok:
+                save_preview_png(preview, self.path / f"preview-{preview.kind}.png")
 
     def finish(self, summary: dict[str, Any]) -> None:
-        self.close()
-        atomic_write_text(self.path / SUMMARY, json.dumps(summary, indent=2, default=_json_default) + "\n")
+        with self._writing() as ok:
+            if ok:
+                self._csv.close()
+                atomic_write_text(self.path / SUMMARY, json.dumps(summary, indent=2, default=_json_default) + "\n")
 
     def close(self) -> None:
-        if not self._csv.closed:
-            self._csv.close()
+        with contextlib.suppress(OSError):  # a full disk fails the last flush too; error already says so
+            if not self._csv.closed:
+                self._csv.close()
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    """``dst`` becomes ``src``'s content, atomically (a link where the file system has them, else a copy)."""
+    tmp = dst.with_name(f"{dst.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(src, tmp)
+    except OSError:
+        shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+
+
+def sweep_temp_files(run: Path) -> list[Path]:
+    """Remove the temp files (``.name.XXXX.tmp``) that writes cut off by a kill left in ``run``; returns them.
+
+    Only for a run this process is about to write: nobody else writes a run folder at the same time.
+    """
+    swept = []
+    for folder in (run, run / CHECKPOINTS):
+        for path in folder.glob(".*.tmp") if folder.is_dir() else ():
+            with contextlib.suppress(OSError):
+                path.unlink()
+                swept.append(path)
+    return swept
+
+
+def checkpoint_weights_path(run: Path, step: int) -> Path:
+    """The weights that go with the checkpoint at ``step``: weights.safetensors, unless a kill between the weights'
+    write and the checkpoint's left newer weights there and the checkpoint's own are the previous ones."""
+    current = Path(run) / WEIGHTS
+    previous = Path(run) / PREVIOUS_WEIGHTS
+    saved = weights_metadata(current).get("step") if current.is_file() else None
+    if saved is not None and int(saved) != step and previous.is_file():
+        with contextlib.suppress(RunError, ValueError):
+            if int(weights_metadata(previous).get("step", -1)) == step:
+                return previous
+    return current
+
+
+def save_model(
+    folder: Path, cfg: ExperimentConfig, dataset: Any, weights: dict[str, dict[str, np.ndarray]], step: int
+) -> Path:
+    """Write a model held in memory (``Finished.weights``) as a minimal run folder: config.json, dataset.json and
+    weights.safetensors, which :func:`vision_lab.core.inference.load_run_models`, export and Open run read.
+
+    For a run whose own folder could not be written. Raises RunError in one sentence if this one cannot be either.
+    """
+    folder = Path(folder).expanduser()
+    tensors = {
+        f"{name}.{key}": torch.tensor(value)  # a copy, 0-d kept 0-d (np.ascontiguousarray would make it 1-d)
+        for name, state in weights.items()
+        for key, value in state.items()
+    }
+    meta = {"format": "vision-lab/1", "step": str(step)}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(folder / CONFIG, cfg.to_json())
+        atomic_write_text(folder / DATASET, json.dumps(dataclasses.asdict(dataset), indent=2) + "\n")
+        atomic_save(folder / WEIGHTS, lambda tmp: save_safetensors(tensors, tmp, meta))
+    except OSError as err:
+        raise RunError(f"Cannot save the model in '{folder}': {err.strerror or err}.") from None
+    return folder
 
 
 def _fmt(value: float | int | None) -> str:
@@ -194,7 +317,19 @@ def save_weights(path: Path, modules: dict[str, torch.nn.Module], metadata: dict
         for key, t in module.state_dict().items()
     }
     meta = {"format": "vision-lab/1", **(metadata or {})}
-    atomic_save(path, lambda tmp: save_file(tensors, str(tmp), metadata=meta))
+    atomic_save(path, lambda tmp: save_safetensors(tensors, tmp, meta))
+
+
+def save_safetensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
+    """safetensors' save_file, whose I/O failures (disk full, file too large) become the OSError they are."""
+    try:
+        save_file(tensors, str(path), metadata=metadata)
+    except SafetensorError as err:
+        found = re.search(r"os error (\d+)", str(err))
+        if found is None:
+            raise
+        code = int(found.group(1))
+        raise OSError(code, os.strerror(code), str(path)) from None
 
 
 def epoch_weights_path(run: Path, epoch: int) -> Path:
@@ -268,6 +403,8 @@ class RunRecord:
 
 def open_run(path: str | Path) -> RunRecord:
     path = Path(path).expanduser()
+    if path.exists() and not path.is_dir():
+        raise RunError(f"'{path}' is a file, not a run folder.")
     if not path.is_dir():
         raise RunError(f"Run folder '{path}' does not exist.")
     if not (path / CONFIG).is_file():

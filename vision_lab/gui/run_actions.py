@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QRectF, QSize, QTimer, Signal
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QPainter
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from vision_lab.core.config import FAMILY_TITLES, ExperimentConfig, apply_overrides, config_changes, flat_config
 from vision_lab.core.errors import VisionLabError
+from vision_lab.core.events import Finished, Started
 from vision_lab.core.lineage import RESUMABLE, Launch
 from vision_lab.core.runs import CHECKPOINT, checkpoint_epochs, open_run, run_info
 from vision_lab.gui.panels.runs import final_metric_cell, metrics_from_row
@@ -122,6 +123,8 @@ class RunActions(QObject):
         self.fork_dialog: ForkDialog | None = None
         self.twin_dialog: QDialog | None = None
         self._exports: list[FunctionWorker] = []
+        self.unsaved: tuple[Finished, Started] | None = None
+        """A run whose folder could not be written: its model (``Finished.weights``) waits here to be saved."""
         self.watch_timer = QTimer(self)
         self.watch_timer.setInterval(WATCH_MS)
         self.watch_timer.timeout.connect(self.poll)
@@ -134,6 +137,9 @@ class RunActions(QObject):
         self.watch_action = self._action("watchRunAction", "&Watch a run folder…", self.watch_dialog)
         self.stop_watch_action = self._action("stopWatchAction", "Stop &watching", self.stop_watching)
         self.stop_watch_action.setEnabled(False)
+        self.save_weights_action = self._action("saveWeightsAction", "Save &weights to…", self.save_weights_dialog)
+        self.save_weights_action.setToolTip("Save the model of a run whose folder could not be written")
+        self.save_weights_action.setEnabled(False)
         self.export_actions = {
             fmt: self._action(f"export-{fmt}", text, lambda _c=False, f=fmt: self.export_dialog(f))
             for fmt, text, _filter in EXPORTS
@@ -149,6 +155,7 @@ class RunActions(QObject):
         return action
 
     def add_file_actions(self, menu: QMenu) -> None:
+        menu.addAction(self.save_weights_action)
         menu.addAction(self.watch_action)
         menu.addAction(self.stop_watch_action)
         export = menu.addMenu("&Export")
@@ -454,6 +461,55 @@ class RunActions(QObject):
             return False
         self._exported(out)
         return True
+
+    # --- a run whose folder could not be written -----------------------------------------------------------------
+    def keep_unsaved(self, finished: Finished, started: Started | None) -> None:
+        """Hold the model of a run that could not write its folder and offer, in the dialog, to save it elsewhere."""
+        w = self.window
+        if finished.weights is None or started is None:
+            return
+        self.unsaved = (finished, started)
+        self.save_weights_action.setEnabled(True)
+        if w._closing:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Run not saved", finished.message, QMessageBox.StandardButton.Close, w
+        )
+        box.setObjectName("errorDialog")
+        box.setInformativeText("The trained model is still here: save its weights to another folder.")
+        save = box.addButton("Save weights to…", QMessageBox.ButtonRole.AcceptRole)
+        save.setObjectName("saveWeightsButton")
+        save.clicked.connect(lambda _checked=False: self.save_weights_dialog())
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        w.last_message = box
+
+    def save_weights_dialog(self) -> None:
+        if self.unsaved is None:
+            self._say("There is no unsaved model: every run so far was saved in its run folder.")
+            return
+        folder = QFileDialog.getExistingDirectory(self.window, "Save the model's weights in a folder", str(Path.home()))
+        if folder:
+            self.save_weights(Path(folder))
+
+    def save_weights(self, folder: Path) -> Path | None:
+        """Write the unsaved model as weights.safetensors + config.json + dataset.json (Open run and Export read it)."""
+        from vision_lab.core.runs import save_model
+
+        w = self.window
+        if self.unsaved is None:
+            return None
+        finished, started = self.unsaved
+        assert finished.weights is not None
+        try:
+            path = save_model(folder, started.config, started.dataset, finished.weights, finished.step)
+        except VisionLabError as err:
+            w._message(QMessageBox.Icon.Warning, "Could not save the weights", str(err))
+            return None
+        self.unsaved = None
+        self.save_weights_action.setEnabled(False)
+        self._exported(f"the model (step {finished.step}) to {path}")
+        return path
 
     def _exported(self, result: object) -> None:
         text = result.describe() if hasattr(result, "describe") else f"Wrote {result}."
