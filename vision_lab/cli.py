@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import TextIO
 
 from vision_lab import __version__
-from vision_lab.core.config import FAMILIES, ExperimentConfig, apply_overrides, default_config, with_overrides
+from vision_lab.core.config import (
+    FAMILIES,
+    PRECISIONS,
+    ExperimentConfig,
+    apply_overrides,
+    default_config,
+    with_overrides,
+)
 from vision_lab.core.errors import ConfigError, VisionLabError
 
 EXIT_USAGE = 2
@@ -26,13 +33,20 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"vision-lab: error: {message}.\n" if not message.endswith(".") else message)
 
 
+def _path(text: str) -> Path:
+    # Path("") is ".", the current folder: an empty --config or RUN_DIR would be read as that, not refused.
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the path is empty")
+    return Path(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="vision-lab", description="A desktop playground for computer vision with PyTorch.")
     p.add_argument("--version", action="version", version=f"vision-lab {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     t = sub.add_parser("train", help="train a model headless and save a run folder")
-    t.add_argument("--config", type=Path, help="experiment JSON (a run's config.json re-runs it)")
+    t.add_argument("--config", type=_path, help="experiment JSON (a run's config.json re-runs it)")
     t.add_argument("--model", choices=FAMILIES, help="model family")
     t.add_argument("--dataset", help="dataset name (see 'vision-lab datasets') or a path")
     t.add_argument("--epochs", type=int)
@@ -40,9 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--lr", type=float, help="learning rate")
     t.add_argument("--seed", type=int)
     t.add_argument("--device", help="auto, cpu, cuda or mps")
+    t.add_argument("--precision", choices=PRECISIONS, help="fp32, or bf16/fp16 mixed precision on a CUDA GPU")
     t.add_argument("--max-steps", type=int, help="stop after this many steps")
     t.add_argument("--limit", type=int, help="train on only this many images")
-    t.add_argument("--out", type=Path, help="run folder to create (default: a new folder in the user's runs folder)")
+    t.add_argument("--out", type=_path, help="run folder to create (default: a new folder in the user's runs folder)")
     t.add_argument("--download", action="store_true", help="download the dataset if it is not on this machine")
     t.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     t.add_argument(
@@ -54,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument(
         "--resume",
-        type=Path,
+        type=_path,
         metavar="RUN_DIR",
         help="continue a stopped or finished run in its folder (--epochs, --max-steps and --device may change)",
     )
@@ -68,14 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     x = sub.add_parser(
         "export", help="export a run's model (ONNX, TorchScript, a plain-PyTorch script, weights) or metrics"
     )
-    x.add_argument("run_dir", type=Path)
+    x.add_argument("run_dir", type=_path)
     x.add_argument("--format", required=True, help="onnx, torchscript, script, safetensors or csv")
-    x.add_argument("--out", type=Path, required=True, help="the file to write (or a folder to write it in)")
+    x.add_argument("--out", type=_path, required=True, help="the file to write (or a folder to write it in)")
 
     s = sub.add_parser("sample", help="generate images with a trained GAN")
-    s.add_argument("run_dir", type=Path)
+    s.add_argument("run_dir", type=_path)
     s.add_argument("-n", type=int, default=64, help="how many images")
-    s.add_argument("--out", type=Path, required=True, help="output .npz (array 'images', uint8 N×H×W×C)")
+    s.add_argument("--out", type=_path, required=True, help="output .npz (array 'images', uint8 N×H×W×C)")
     s.add_argument("--seed", type=int, default=0)
 
     b = sub.add_parser("bench", help="time the engine against a bare PyTorch loop (and the GUI with --gui)")
@@ -115,7 +130,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "bench":
             return cmd_bench(args)
     except VisionLabError as err:
-        print(f"vision-lab: error: {err}", file=sys.stderr)
+        from vision_lab.core.distributed import is_main
+
+        # Under torchrun every process fails together and rank 0 names the cause: one sentence, not N.
+        if is_main():
+            print(f"vision-lab: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("\nvision-lab: interrupted.", file=sys.stderr)
@@ -132,6 +151,7 @@ FLAG_KEYS = {
     "batch_size": "train.batch_size",
     "seed": "train.seed",
     "device": "train.device",
+    "precision": "train.precision",
     "max_steps": "train.max_steps",
     "lr": "optim.lr",
 }
@@ -205,10 +225,25 @@ def make_trainer(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    """Train; under ``torchrun`` each process runs this, rank 0 alone prints and writes (see core/distributed.py)."""
+    from vision_lab.core import distributed
+
+    try:
+        return _train(args)
+    finally:
+        distributed.teardown()
+
+
+def _train(args: argparse.Namespace) -> int:
     from vision_lab.core.events import Finished, Metrics, Started
 
     trainer = make_trainer(args)
     cfg = trainer.cfg
+    main = trainer.world.is_main
+    if not main:
+        for _ in trainer.events():  # the other ranks train their share in silence
+            pass
+        return 0
     bar = _ProgressBar(sys.stderr, enabled=not args.quiet)
     events = trainer.events()
     try:
@@ -217,10 +252,13 @@ def cmd_train(args: argparse.Namespace) -> int:
                 d = event.dataset
                 params = sum(event.parameters.values())
                 start = f" from step {event.start_step}" if event.start_step else ""
+                world = trainer.world.world_size
+                where = f"{world} processes ({event.device} on rank 0)" if world > 1 else event.device
+                precision = f" in {cfg.train.precision}" if cfg.train.precision != "fp32" else ""
                 print(
                     f"Training {cfg.model} on {d.name} ({d.train_size} train / {d.val_size} val, "
                     f"{d.image_shape[0]}×{d.image_shape[1]}×{d.image_shape[2]}), {params:,} parameters, "
-                    f"{event.total_steps} steps{start} on {event.device}.",
+                    f"{event.total_steps} steps{start} on {where}{precision}.",
                     file=sys.stderr,
                 )
             elif isinstance(event, Metrics):
@@ -229,6 +267,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                 bar.close()
                 for w in event.warnings:
                     print(f"vision-lab: warning: {w}", file=sys.stderr)
+                if event.status == "unsaved":  # the run folder could not be written: one sentence, as for a mistake
+                    print(f"vision-lab: error: {event.message}", file=sys.stderr)
+                    return EXIT_USAGE
                 figures = ", ".join(
                     f"{k} {v:.4g}" for k, v in event.summary.items() if isinstance(v, float) and k != "seconds"
                 )

@@ -26,8 +26,10 @@ FAMILY_TITLES = {"mlp": "MLP classifier", "cnn": "CNN classifier", "autoencoder"
 ACTIVATIONS = ("relu", "leaky_relu", "gelu", "tanh", "sigmoid")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("fp32", "bf16", "fp16")
 AE_VARIANTS = ("dense", "conv")
 LR_SCHEDULES = ("constant", "cosine")
+GAN_UPDATES = ("alternating", "simultaneous")
 
 # Guards against values that would only ever be typos (batch 10^9, a 10^6-wide layer).
 MAX_WIDTH = 16384
@@ -154,6 +156,10 @@ class GANConfig:
     judge_samples: int = 300
     ema: float = 0.995
     """Decay of the moving average of generator weights that samples come from; 0 turns it off."""
+    update: str = "alternating"
+    """How a step updates the pair. ``alternating``: D steps first, then G trains against the updated D
+    (PyTorch's DCGAN example; three D passes). ``simultaneous``: both gradients come from one pass through D
+    on the same fakes, then both step (the TensorFlow DCGAN tutorial the article follows; two D passes)."""
 
     def validate(self) -> None:
         _check_range("gan.latent_dim", self.latent_dim, 1, 4096)
@@ -168,6 +174,7 @@ class GANConfig:
         _check_range("gan.label_smoothing", self.label_smoothing, 0.0, 0.5)
         _check_range("gan.judge_samples", self.judge_samples, 10, 100000)
         _check_range("gan.ema", self.ema, 0.0, 0.9999)
+        _check_choice("gan.update", self.update, GAN_UPDATES)
 
 
 @dataclass(frozen=True)
@@ -207,12 +214,15 @@ class TrainConfig:
     """Classifiers: move each training image by up to this many pixels (0: off)."""
     log_every: int = 0
     """A metrics.csv row every N steps; 0 picks about 50 rows per epoch. Step-based so the file is reproducible."""
+    precision: str = "fp32"
+    """``bf16`` or ``fp16``: mixed precision (autocast; fp16 with a loss scaler) on a CUDA GPU; fp32 elsewhere."""
 
     def validate(self) -> None:
         _check_range("train.epochs", self.epochs, 1, MAX_EPOCHS)
         _check_range("train.batch_size", self.batch_size, 1, MAX_BATCH)
         _check_range("train.seed", self.seed, 0, 2**63 - 1)
         _check_choice("train.device", self.device, DEVICES)
+        _check_choice("train.precision", self.precision, PRECISIONS)
         if self.max_steps is not None:
             _check_range("train.max_steps", self.max_steps, 1, 10**12)
         _check_range("train.report_seconds", self.report_seconds, 0.0, 3600.0)
@@ -283,6 +293,8 @@ class ExperimentConfig:
             raise ConfigError(
                 f"{source} is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})."
             ) from None
+        except ValueError:  # Python refuses to parse integers of more than 4300 digits
+            raise ConfigError(f"{source} holds a number too long to be a setting.") from None
         return cls.from_dict(data)
 
     @classmethod
@@ -294,8 +306,12 @@ class ExperimentConfig:
             raise ConfigError(f"Config file '{path}' does not exist.") from None
         except IsADirectoryError:
             raise ConfigError(f"Config path '{path}' is a folder, not a JSON file.") from None
-        except (OSError, UnicodeDecodeError) as err:
-            raise ConfigError(f"Config file '{path}' cannot be read ({err.__class__.__name__}).") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"Config file '{path}' is not UTF-8 text, so it is not a JSON config.") from None
+        except OSError as err:
+            raise ConfigError(
+                f"Config file '{path}' cannot be read ({err.strerror or err.__class__.__name__})."
+            ) from None
         return cls.from_json(text, source=f"Config file '{path}'")
 
     def replace(self, **changes: Any) -> ExperimentConfig:
@@ -378,7 +394,15 @@ def _check_range(name: str, value: float, lo: float, hi: float) -> None:
     if isinstance(value, float) and not math.isfinite(value):
         raise ConfigError(f"{name} must be a finite number, got {value}.")
     if not lo <= value <= hi:
-        raise ConfigError(f"{name} must be between {lo:g} and {hi:g}, got {value:g}.")
+        raise ConfigError(f"{name} must be between {_num(lo)} and {_num(hi)}, got {_num(value)}.")
+
+
+def _num(value: float) -> str:
+    # Whole numbers in full: "got 1000000000", not "got 1e+09", which reads like a float setting.
+    if not isinstance(value, int):
+        return f"{value:g}"
+    text = str(value)
+    return text if len(text) <= 21 else f"{text[:4]}… (a {len(text.lstrip('-'))}-digit number)"
 
 
 def _check_lr(name: str, value: float) -> None:
@@ -421,8 +445,9 @@ def _from_jsonable(tp: Any, data: Any, where: str) -> Any:
         known = {f.name for f in fields(tp)}
         for key in data:
             if key not in known:
+                shown = key if key.isidentifier() else repr(key)  # a key with a newline must not break the sentence
                 raise ConfigError(
-                    f"Unknown config key {where + '.' if where else ''}{key!s} (known: {', '.join(sorted(known))})."
+                    f"Unknown config key {where + '.' if where else ''}{shown} (known: {', '.join(sorted(known))})."
                 )
         kwargs = {
             key: _from_jsonable(hints[key], value, f"{where}.{key}" if where else key) for key, value in data.items()
@@ -452,7 +477,12 @@ def _from_jsonable(tp: Any, data: Any, where: str) -> Any:
     if tp is float:
         if isinstance(data, bool) or not isinstance(data, int | float):
             raise ConfigError(f"{label} must be a number, got {data!r}.")
-        return float(data)
+        try:
+            return float(data)
+        except OverflowError:  # an integer beyond any float: 10**400
+            raise ConfigError(
+                f"{label} must be a number of sensible size, got a {len(str(abs(data)))}-digit one."
+            ) from None
     if tp is str:
         if not isinstance(data, str):
             raise ConfigError(f"{label} must be text, got {data!r}.")
@@ -464,7 +494,8 @@ def article_config(model: str, **changes: Any) -> ExperimentConfig:
     """The reference article's models at their exact shapes (and Keras' habits: batch 32, constant lr).
 
     MLP 784-64-10; CNN conv32 3×3 (valid) -> maxpool 2 -> dense 64 -> 10; autoencoder 784-64-784;
-    DCGAN as in :class:`GANConfig`, without the weight averaging the article does not have.
+    DCGAN as in :class:`GANConfig`, with the article's simultaneous updates and without the weight averaging
+    it does not have.
     """
     cfg = default_config(model)
     train = replace(cfg.train, batch_size=32, lr_schedule="constant", augment_shift=0)
@@ -473,7 +504,7 @@ def article_config(model: str, **changes: Any) -> ExperimentConfig:
         mlp=MLPConfig(hidden=(64,), dropout=0.0, batch_norm=False),
         cnn=CNNConfig(blocks=(ConvBlock(32, kernel=3, padding="valid"),), dense=(64,), dropout=0.0),
         autoencoder=AutoencoderConfig(variant="dense", hidden=(), latent_dim=64),
-        gan=replace(cfg.gan, ema=0.0),
+        gan=replace(cfg.gan, ema=0.0, update="simultaneous"),
         optim=replace(cfg.optim, lr=1e-3) if model != "gan" else cfg.optim,
         train=train,
     )

@@ -6,6 +6,7 @@ and the maths. Inputs arrive as float NCHW tensors already on the device.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 from typing import Any
@@ -56,6 +57,10 @@ class Task:
     value_range: tuple[float, float] = (0.0, 1.0)
     #: GAN: the judge's samples per class from the last :meth:`evaluate` (None elsewhere, or without a judge).
     class_counts: np.ndarray | None = None
+    #: Mixed precision (set by the trainer): the step's forward passes run under autocast, its backward and
+    #: optimizer steps outside it, through ``scaler`` for fp16.
+    amp: bool = False
+    scaler: torch.amp.GradScaler | None = None
 
     def __init__(
         self,
@@ -78,6 +83,21 @@ class Task:
 
     def _make_optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"model": make_optimizer(self.modules["model"].parameters(), self.cfg.optim)}
+
+    def _update(self, loss: torch.Tensor, opt: torch.optim.Optimizer) -> None:
+        """zero_grad, backward, step; under mixed precision outside autocast and through the fp16 loss scaler."""
+        opt.zero_grad(set_to_none=True)
+        if not self.amp:
+            loss.backward()
+            opt.step()
+            return
+        with torch.autocast(self.device.type, enabled=False):
+            if self.scaler is None:
+                loss.backward()
+                opt.step()
+            else:
+                self.scaler.scale(loss).backward()
+                self.scaler.step(opt)
 
     # --- learning rate ---------------------------------------------------------------------------------
     @property
@@ -131,9 +151,7 @@ class ClassifierTask(Task):
     def train_step(self, x: torch.Tensor, y: torch.Tensor, step: int) -> torch.Tensor:
         model, opt = self.modules["model"], self.optimizers["model"]
         loss = F.cross_entropy(model(x), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        self._update(loss, opt)
         return loss.detach().reshape(1)
 
     @torch.inference_mode()
@@ -193,9 +211,7 @@ class AutoencoderTask(Task):
     def train_step(self, x: torch.Tensor, y: torch.Tensor, step: int) -> torch.Tensor:
         opt = self.optimizers["model"]
         loss = F.mse_loss(self.model(x), x)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        self._update(loss, opt)
         return loss.detach().reshape(1)
 
     @torch.inference_mode()
@@ -239,7 +255,8 @@ class GANTask(Task):
     """The standard (non-saturating) DCGAN losses.
 
     D: BCE(D(x), 1 - smoothing) + BCE(D(G(z)), 0).  G: BCE(D(G(z)), 1).
-    The fake batch is generated once per step and used for both updates, as DCGAN does.
+    The fake batch is generated once per step and used for both updates, as DCGAN does; ``gan.update`` says
+    whether G trains against D after D's step (alternating) or both step from one pass (simultaneous).
     """
 
     loss_names = ("d_loss", "g_loss")
@@ -295,20 +312,50 @@ class GANTask(Task):
         fake = g(z)
         real_target = torch.full((n,), 1.0 - self.cfg.gan.label_smoothing, device=self.device)
         zeros = torch.zeros(n, device=self.device)
-        d_loss = F.binary_cross_entropy_with_logits(d(x), real_target) + F.binary_cross_entropy_with_logits(
-            d(fake.detach()), zeros
-        )
-        opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        opt_d.step()
-        if step % self.cfg.gan.d_steps == 0:
-            g_loss = F.binary_cross_entropy_with_logits(d(fake), torch.ones(n, device=self.device))
-            opt_g.zero_grad(set_to_none=True)
-            g_loss.backward()
-            opt_g.step()
+        train_g = step % self.cfg.gan.d_steps == 0
+        if self.cfg.gan.update == "simultaneous" and train_g:
+            # One pass through D on the fakes serves both losses; each backward reaches only its own model's
+            # weights, and both step from the same state of the pair.
+            d_fake = d(fake)
+            d_loss = F.binary_cross_entropy_with_logits(d(x), real_target) + F.binary_cross_entropy_with_logits(
+                d_fake, zeros
+            )
+            g_loss = F.binary_cross_entropy_with_logits(d_fake, torch.ones(n, device=self.device))
+            self._update_both(d_loss, d, opt_d, g_loss, g, opt_g)
+        else:
+            d_loss = F.binary_cross_entropy_with_logits(d(x), real_target) + F.binary_cross_entropy_with_logits(
+                d(fake.detach()), zeros
+            )
+            self._update(d_loss, opt_d)
+            if train_g:
+                g_loss = F.binary_cross_entropy_with_logits(d(fake), torch.ones(n, device=self.device))
+                self._update(g_loss, opt_g)
+        if train_g:
             self._last_g_loss = g_loss.detach()
             self._update_ema(step // self.cfg.gan.d_steps + 1)
         return torch.stack((d_loss.detach(), self._last_g_loss))
+
+    def _update_both(
+        self,
+        d_loss: torch.Tensor,
+        d: nn.Module,
+        opt_d: torch.optim.Optimizer,
+        g_loss: torch.Tensor,
+        g: nn.Module,
+        opt_g: torch.optim.Optimizer,
+    ) -> None:
+        """The simultaneous update: D's gradient from ``d_loss`` only, G's from ``g_loss`` only, then both step."""
+        opt_d.zero_grad(set_to_none=True)
+        opt_g.zero_grad(set_to_none=True)
+        scale = self.scaler.scale if self.amp and self.scaler is not None else (lambda t: t)
+        with torch.autocast(self.device.type, enabled=False) if self.amp else contextlib.nullcontext():
+            scale(d_loss).backward(inputs=list(d.parameters()), retain_graph=True)
+            scale(g_loss).backward(inputs=list(g.parameters()))
+            for opt in (opt_d, opt_g):
+                if self.amp and self.scaler is not None:
+                    self.scaler.step(opt)
+                else:
+                    opt.step()
 
     @torch.no_grad()
     def _update_ema(self, updates: int) -> None:

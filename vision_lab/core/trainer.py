@@ -8,6 +8,7 @@ on its config alone, not on how often anyone looked.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import math
@@ -21,16 +22,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from vision_lab.core import distributed
 from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.data import ImageDataset, load_dataset
-from vision_lab.core.errors import ConfigError, RunError
+from vision_lab.core.errors import ConfigError, RunError, VisionLabError
 from vision_lab.core.events import DatasetSummary, Event, Finished, Metrics, Preview, Started
 from vision_lab.core.health import HealthTracker, preview_probe
 from vision_lab.core.runs import (
     TIMING_COLUMNS,
-    WEIGHTS,
     RunWriter,
     checkpoint_epochs,
+    checkpoint_weights_path,
     epoch_weights_path,
     load_checkpoint,
     load_weights,
@@ -44,6 +46,8 @@ PREVIEW_CLASSIFIER = 32
 PREVIEW_AUTOENCODER = 16
 SNAPSHOT_SECONDS = 3.0  # how stale the "last good weights" kept on divergence may be
 PREVIEW_BUDGET = 50  # a preview costing c seconds comes at most every 50·c seconds
+AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+"""train.precision -> the autocast type of the training step's forward passes (fp32: no autocast)."""
 
 
 @dataclass
@@ -90,6 +94,24 @@ def resolve_device(name: str) -> torch.device:
     if name == "mps" and not (getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()):
         raise ConfigError("Device 'mps' is not available here (it needs Apple silicon and a PyTorch built for it).")
     return torch.device(name)
+
+
+def check_precision(precision: str, device: torch.device) -> None:
+    """Mixed precision is for CUDA GPUs; elsewhere a non-fp32 choice is refused in one sentence.
+
+    Refused rather than quietly run in fp32 (the config would then claim a precision the run did not use) or run
+    with CPU autocast (bf16 matmuls are slower than fp32 on CPUs without AMX/AVX512-BF16, and fp16 there has no
+    loss scaler): the choice means "faster on the GPU", which only a GPU can give.
+    """
+    if precision == "fp32":
+        return
+    if device.type != "cuda":
+        raise ConfigError(
+            f"train.precision {precision!r} (mixed precision) needs a CUDA GPU, but this run is on {device.type}; "
+            "use fp32 there."
+        )
+    if precision == "bf16" and not torch.cuda.is_bf16_supported():
+        raise ConfigError("This GPU has no bfloat16 support; set train.precision to fp16 or fp32.")
 
 
 def summarize_dataset(ds: ImageDataset) -> DatasetSummary:
@@ -225,7 +247,49 @@ class Trainer:
     ) -> None:
         self.cfg = cfg.validate()
         self.control = control or TrainerControl()
-        self.device = resolve_device(cfg.train.device)
+        self.world = distributed.world()
+        device = resolve_device(cfg.train.device)
+        check_precision(cfg.train.precision, device)
+        self.device = distributed.setup(self.world, device)
+        error: VisionLabError | None = None
+        try:
+            self._build(cfg, dataset, run_dir, runs_root, resume_from, fork_from, fork_epoch, load_kwargs)
+        except VisionLabError as err:
+            error = err
+        except (RuntimeError, MemoryError) as err:
+            error = out_of_memory_error(err, cfg)
+        # Under torchrun: if any process could not start, all stop here rather than wait for it forever.
+        distributed.check_peers(self.world, error)
+        self._train_modules: dict[str, torch.nn.Module] | None = None
+        """DDP-wrapped modules the training step runs through (None: one process, the plain modules)."""
+        if self.world.enabled:
+            self._train_modules = distributed.wrap(self.task.modules, self.device)
+        self._amp_dtype = AMP_DTYPES.get(cfg.train.precision)
+        if self._amp_dtype is not None:
+            self.task.amp = True
+            if self._amp_dtype == torch.float16:
+                # fp16's narrow range would flush small gradients to zero: scale the losses (bf16 needs none).
+                scaler = getattr(torch.amp, "GradScaler", None)  # PyTorch < 2.3 has only the CUDA one
+                self.task.scaler = scaler(self.device.type) if scaler else torch.cuda.amp.GradScaler()
+        self.writer: RunWriter | None = None
+        self.last_eval: dict[str, float] = {}
+        self.last_previews: dict[str, Preview] = {}
+        self._preview_cost = 0.0
+        self._warnings: list[str] = []
+        self.health = HealthTracker(self.task)
+
+    def _build(
+        self,
+        cfg: ExperimentConfig,
+        dataset: ImageDataset | None,
+        run_dir: Path | None,
+        runs_root: Path | None,
+        resume_from: Path | None,
+        fork_from: Path | None,
+        fork_epoch: int | None,
+        load_kwargs: dict[str, Any] | None,
+    ) -> None:
+        """Data, task, counters, checkpoint and run folder: everything that may fail on a user's mistake."""
         self.dataset = prepare_dataset(cfg, dataset, **(load_kwargs or {}))
         shape = self.dataset.image_shape
         if cfg.model == "gan" and (shape[0] != shape[1] or shape[0] % 4):
@@ -241,7 +305,19 @@ class Trainer:
         self.val_x = to_tensor(self.dataset.val_images, vr, self.device)
         self.val_y = torch.from_numpy(self.dataset.val_labels.astype(np.int64)).to(self.device)
         n = len(self.train_x)
-        self.batch_size = min(cfg.train.batch_size, n)
+        w = self.world.world_size
+        if w > 1 and cfg.train.batch_size % w:
+            b = cfg.train.batch_size
+            raise ConfigError(
+                f"train.batch_size ({b}) is the global batch, split evenly over the {w} processes, so it must be "
+                f"a multiple of {w}; try {b - b % w or w}."
+            )
+        if n < w:
+            raise ConfigError(f"The {n} training images cannot be shared by {w} processes.")
+        self.batch_size = min(cfg.train.batch_size, n - n % w)
+        # This rank's contiguous share of every global batch (all of it with one process): the sampler.
+        share = self.batch_size // w
+        self._shard = (self.world.rank * share, (self.world.rank + 1) * share)
         # Whole batches only: a last batch of one sample breaks batch norm and skews GAN statistics.
         self.steps_per_epoch = max(1, n // self.batch_size)
         total = cfg.train.epochs * self.steps_per_epoch
@@ -275,12 +351,9 @@ class Trainer:
             "lr",
             *TIMING_COLUMNS,
         ]
+        if not self.world.is_main:
+            run_dir = runs_root = None  # rank 0 alone writes the run folder
         self._run_path = run_dir if run_dir is not None else (new_run_dir(runs_root, cfg) if runs_root else None)
-        self.writer: RunWriter | None = None
-        self.last_eval: dict[str, float] = {}
-        self.last_previews: dict[str, Preview] = {}
-        self._preview_cost = 0.0
-        self.health = HealthTracker(self.task)
 
     # --- checkpoints ---------------------------------------------------------------------------------
     def _restore(self, path: Path, *, epoch: int | None = None, fork: bool = False) -> None:
@@ -305,9 +378,10 @@ class Trainer:
                 f"The run in '{path}' diverged; resuming would only repeat that, so fork it from an earlier epoch "
                 "with a lower learning rate."
             )
-        load_weights(path / WEIGHTS, task.modules)
         step, ep, batch = int(state["step"]), int(state["epoch"]), int(state["batch"])
-        saved_step = weights_metadata(path / WEIGHTS).get("step")
+        weights = checkpoint_weights_path(path, step)  # a kill between the two writes left the previous pair
+        load_weights(weights, task.modules)
+        saved_step = weights_metadata(weights).get("step")
         if saved_step is not None and int(saved_step) != step:
             raise RunError(
                 f"The weights (step {saved_step}) and checkpoint (step {step}) in '{path}' do not match; "
@@ -429,23 +503,20 @@ class Trainer:
     # --- the loop --------------------------------------------------------------------------------------
     def events(self) -> Iterator[Event]:
         cfg, ctl, task, prog = self.cfg, self.control, self.task, self.progress
-        if self._path_needed():
-            carry = self._carry
-            self.writer = RunWriter(
-                self._run_path,  # type: ignore[arg-type]
-                cfg,
-                self.columns,
-                summarize_dataset(self.dataset),
-                append=carry.append,
-                keep_rows=carry.metrics_rows,
-                parent=carry.parent,
-            )
-            if not carry.append and prog.batch == 0:  # the starting weights: a fork can start there too
-                self.writer.save_epoch_weights(task.modules, prog.epoch, prog.step)
-        if isinstance(task, GANTask) and task.judge is None:
-            task.judge = self._load_judge()
+        error: VisionLabError | None = None
+        try:
+            if self.writer is None and self._path_needed():
+                self._open_writer()
+            # The judge scores evaluations and previews, which rank 0 alone makes.
+            if isinstance(task, GANTask) and task.judge is None and self.world.is_main:
+                task.judge = self._load_judge()
+        except VisionLabError as err:
+            error = err
+        distributed.check_peers(self.world, error)
         if self._rng_state is not None:  # after the judge: building its network draws from the RNG
             torch.set_rng_state(self._rng_state)
+        if self.world.rank > 0:
+            torch.manual_seed(distributed.rank_seed(cfg.train.seed, self.world.rank, prog.step))
         clock = self._clock = _Clock()
         self._last_log = (0.0, self.progress.step)
         yield from self._emit(
@@ -476,6 +547,13 @@ class Trainer:
         cosine = cfg.train.lr_schedule == "cosine"
         # Kept, not derived from the current rate: a resumed run must set exactly the rates an unbroken one does.
         base_lr = self._carry.base_lr if cosine else task.lr
+        # Under DDP every process must take the same decisions at the same step (a report averages the losses,
+        # a collective), so reports come at the metrics rows, not on a timer; previews stay timed: rank 0 alone
+        # makes them and they involve no other process.
+        shared = self.world.enabled
+        main = self.world.is_main
+        lo, hi = self._shard
+        special = shared or self._amp_dtype is not None
         try:
             while prog.step < self.total_steps and prog.epoch < cfg.train.epochs and status == "completed":
                 order = self._epoch_order(prog.epoch)
@@ -483,19 +561,24 @@ class Trainer:
                 report_from = prog.batch
                 while prog.batch < spe and prog.step < self.total_steps:
                     i = prog.batch
-                    idx = order[i * bs : (i + 1) * bs]
+                    idx = order[i * bs + lo : i * bs + hi]  # this process's share of the global batch
                     if cosine:
                         task.set_lr(base_lr * self._lr_factor(prog.step))
                     # index_select, not x[idx]: the same gather, 5× faster at batch 128 (PERFORMANCE.md, section 5).
                     xb = self._shifted(idx) if self._pad is not None else self.train_x.index_select(0, idx)
-                    losses[i] = task.train_step(xb, self.train_y.index_select(0, idx), prog.step)
+                    yb = self.train_y.index_select(0, idx)
+                    losses[i] = self._step_special(xb, yb, prog.step) if special else task.train_step(xb, yb, prog.step)
                     prog.step += 1
                     prog.batch += 1
-                    if prog.step % self.log_every == 0 and self.writer is not None:
-                        self._log_row(losses[log_from : i + 1], clock, None)
+                    row_due = prog.step % self.log_every == 0
+                    if row_due:
+                        if shared:
+                            distributed.mean_(losses[log_from : i + 1])
+                        if self.writer is not None:
+                            self._log_row(losses[log_from : i + 1], clock, None)
                         log_from = self._log_from = i + 1
                     now = clock.now()
-                    if ctl.interrupt or ctl.report_every_step or now - last_report_t >= report_s:
+                    if row_due if shared else ctl.interrupt or ctl.report_every_step or now - last_report_t >= report_s:
                         ctl.interrupt = False
                         if ctl.new_lr is not None:
                             task.set_lr(ctl.new_lr)
@@ -514,7 +597,7 @@ class Trainer:
                         report_from, report_step, last_report_t = i + 1, prog.step, clock.now()
                         # Previews get at most ~2% of the time, however slow the model is to sample.
                         gap = max(preview_s, PREVIEW_BUDGET * self._preview_cost)
-                        if ctl.preview_now or clock.now() - last_preview_t >= gap:
+                        if main and (ctl.preview_now or clock.now() - last_preview_t >= gap):
                             ctl.preview_now = False
                             yield from self._emit(clock, self._preview())
                             last_preview_t = clock.now()
@@ -525,6 +608,10 @@ class Trainer:
                     break
                 # Epoch end (or max_steps reached mid-epoch).
                 epoch_done = prog.batch >= spe
+                if shared:
+                    distributed.mean_(losses[log_from : prog.batch])
+                    with torch.no_grad():
+                        distributed.mean_buffers_(task.modules)  # before evaluating: everyone's statistics
                 tail = losses[max(report_from, epoch_start_batch) : prog.batch]
                 mean = tail.mean(0).tolist() if len(tail) else []
                 if mean and not all(map(math.isfinite, mean)):
@@ -554,7 +641,8 @@ class Trainer:
                     ),
                 )
                 report_from, report_step, last_report_t = prog.batch, prog.step, clock.now()
-                yield from self._emit(clock, self._preview())
+                if main:
+                    yield from self._emit(clock, self._preview())
                 last_preview_t = clock.now()
                 if epoch_done:
                     prog.epoch += 1
@@ -569,11 +657,70 @@ class Trainer:
             # The consumer closed us (window closed): keep what was trained, then go.
             self._finish("stopped", "Training was interrupted.", clock, start_step)
             raise
+        except (RuntimeError, MemoryError) as err:
+            if self.writer is not None:  # the last checkpoint stays what a resume starts from
+                self.writer.close()
+            raise out_of_memory_error(err, cfg, prog.step) from None
+        if shared and status == "completed" and not distributed.in_sync(self.task.modules):
+            # Every rank reaches this point together (stops and divergence are decided on averaged losses).
+            self._warnings.append(
+                "The training processes ended with different weights (a bug: some step bypassed DDP); "
+                "the run holds rank 0's."
+            )
         yield from self._emit(clock, self._finish(status, message, clock, start_step))
 
     # --- helpers ---------------------------------------------------------------------------------------
     def _path_needed(self) -> bool:
         return self._run_path is not None
+
+    def _open_writer(self) -> None:
+        carry, prog = self._carry, self.progress
+        self.writer = RunWriter(
+            self._run_path,  # type: ignore[arg-type]
+            self.cfg,
+            self.columns,
+            summarize_dataset(self.dataset),
+            append=carry.append,
+            keep_rows=carry.metrics_rows,
+            parent=carry.parent,
+        )
+        # A write that fails (disk full, folder gone) stops the run within a step; _finish says so.
+        self.writer.on_error = self.control.request_stop
+        if not carry.append and prog.batch == 0:  # the starting weights: a fork can start there too
+            self.writer.save_epoch_weights(self.task.modules, prog.epoch, prog.step)
+
+    def _step_special(self, x: torch.Tensor, y: torch.Tensor, step: int) -> torch.Tensor:
+        """A training step through the DDP wrappers and/or under autocast (the plain path calls the task directly).
+
+        The task's step reads ``task.modules``, so for the step's duration those are the DDP-wrapped modules
+        (same parameters, plus DDP's gradient averaging); everything else (evaluation, previews, checkpoints,
+        exports) sees the plain modules, so nothing ever carries DDP's ``module.`` prefix or runs a collective.
+
+        The GAN under DDP: generator and discriminator are wrapped apart. The discriminator's two forward passes
+        (real, fake) before its one backward are fine for DDP (each parameter's gradient hook fires once per
+        backward; no ``find_unused_parameters``, which would trip on them). The alternating generator update runs
+        D again through its wrapper, so D's (then discarded) gradients are averaged once more: a little traffic for
+        keeping tasks.py unaware of DDP (the simultaneous update's backward passes are restricted to each model's
+        weights, so each wrapper averages only its own). With ``gan.d_steps > 1`` the generator's forward without a
+        backward is harmless: DDP only insists on a finished reduction once some gradient of it was produced.
+        """
+        task = self.task
+        plain = task.modules
+        if self._train_modules is not None:
+            task.modules = self._train_modules
+        try:
+            amp = (
+                torch.autocast(self.device.type, dtype=self._amp_dtype)
+                if self._amp_dtype is not None
+                else contextlib.nullcontext()
+            )
+            with amp:
+                out = task.train_step(x, y, step)
+        finally:
+            task.modules = plain
+        if task.scaler is not None:
+            task.scaler.update()  # once per step, after every optimizer stepped (AMP's rule for several)
+        return out
 
     def _emit(self, clock: _Clock, event: Event) -> Iterator[Event]:
         t = time.perf_counter()
@@ -638,6 +785,9 @@ class Trainer:
         self.writer.log(row)
 
     def _evaluate(self) -> tuple[dict[str, float], np.ndarray | None]:
+        if not self.world.is_main:  # rank 0 evaluates for everyone; the others only train
+            self.last_eval_step = self.progress.step
+            return {}, None
         values, confusion = self.task.evaluate(self.val_x, self.val_y)
         self.last_eval = values
         self.last_eval_step = self.progress.step
@@ -703,7 +853,7 @@ class Trainer:
             summary["parent"] = self._carry.parent
         if not message:
             message = f"Finished {summary['epochs']:g} epochs ({prog.step} steps) in {seconds:.1f} s."
-        warnings: list[str] = []
+        warnings: list[str] = list(self._warnings)
         if self.writer is not None:
             try:
                 if status != "diverged":
@@ -713,6 +863,15 @@ class Trainer:
                 self.writer.finish(summary)
             except OSError as err:
                 warnings.append(f"Could not save the run to '{self._run_path}': {err.strerror or err}.")
+        weights = None
+        if self.writer is not None and self.writer.error is not None:
+            # Nothing reaches the disk any more: the model goes to the front end, which can save it elsewhere.
+            status = summary["status"] = "unsaved"
+            message = f"{self.writer.error.rstrip('.')}, so the run stopped at step {prog.step}."
+            weights = {
+                name: {k: v.detach().to("cpu", copy=True).numpy() for k, v in module.state_dict().items()}
+                for name, module in self.task.modules.items()
+            }
         return Finished(
             status=status,
             message=message,
@@ -720,12 +879,32 @@ class Trainer:
             summary=summary,
             run_dir=self._run_path,
             warnings=tuple(warnings),
+            weights=weights,
         )
 
     def _load_judge(self) -> Any:
         from vision_lab.core.judge import get_judge
 
-        return get_judge(self.dataset, self.device)
+        # A judge trained here is a run of its own: one process, even under torchrun.
+        with distributed.single_process():
+            return get_judge(self.dataset, self.device)
+
+
+def out_of_memory_error(err: BaseException, cfg: ExperimentConfig, step: int | None = None) -> VisionLabError:
+    """An allocation that failed, as one sentence (re-raises anything else: a bug keeps its traceback)."""
+    text = str(err)
+    oom = (
+        isinstance(err, MemoryError | torch.OutOfMemoryError)
+        or "can't allocate memory" in text
+        or "out of memory" in text.lower()
+    )
+    if not oom:
+        raise err
+    where = "to build the model and its data" if step is None else f"at step {step}"
+    return VisionLabError(
+        f"Out of memory {where} ({cfg.model}, batch size {cfg.train.batch_size}): lower the batch size or the "
+        "model's size."
+    )
 
 
 def fit(cfg: ExperimentConfig, **kwargs: Any) -> Iterator[Event]:

@@ -704,7 +704,8 @@ class MainWindow(QMainWindow):
         self._show_warnings([])
         self.progress.setRange(0, max(1, e.total_steps))
         self.progress.setValue(e.start_step)
-        self.device_label.setText(f"device: {e.device}")
+        precision = e.config.train.precision
+        self.device_label.setText(f"device: {e.device}" + (f" ({precision})" if precision != "fp32" else ""))
         total = sum(e.parameters.values())
         self._run_paths[id(self.worker)] = e.run_dir
         if e.run_dir is not None:
@@ -786,7 +787,9 @@ class MainWindow(QMainWindow):
         self.status_label.setText(text)
         if f.status == "diverged":
             self._show_warnings([*self.inspect_panel.warnings, f.message])
-        if f.status == "diverged" or f.warnings:
+        if f.status == "unsaved":  # the folder could not be written: the dialog offers to save the model elsewhere
+            self.actions.keep_unsaved(f, self._started)
+        elif f.status == "diverged" or f.warnings:
             self._message(
                 QMessageBox.Icon.Warning, "Training stopped" if f.status == "diverged" else "Vision Lab", text
             )

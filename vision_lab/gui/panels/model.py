@@ -27,6 +27,7 @@ from vision_lab.core.config import (
     AE_VARIANTS,
     FAMILIES,
     FAMILY_TITLES,
+    GAN_UPDATES,
     AutoencoderConfig,
     CNNConfig,
     ConvBlock,
@@ -37,7 +38,7 @@ from vision_lab.core.config import (
 )
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.models import build_models, count_parameters, layer_table
-from vision_lab.gui.widgets.fields import Field, IntListEdit, LogSpinBox, error_label, set_error
+from vision_lab.gui.widgets.fields import CheckedSpinBox, Field, IntListEdit, LogSpinBox, error_label, set_error
 
 # The losses as the reference article writes them (Qt rich text: HTML sub/sup and Unicode maths).
 _MATH = "font-family:'DejaVu Serif','Cambria Math','Times New Roman',serif; font-size:15pt"
@@ -80,8 +81,7 @@ def _set_combo(combo: QComboBox, value: object) -> None:
 
 
 def _spin(lo: int, hi: int, step: int = 1) -> QSpinBox:
-    spin = QSpinBox()
-    spin.setRange(lo, hi)
+    spin = CheckedSpinBox(lo, hi)  # says why typed text was refused; _Form.add names it and shows the message
     spin.setSingleStep(step)
     spin.setKeyboardTracking(False)
     return spin
@@ -111,6 +111,9 @@ class _Form(QWidget):
             field = Field(widget)
             self.lists.append((widget, field))
             self.form.addRow(label, field)
+        elif isinstance(widget, CheckedSpinBox | LogSpinBox):
+            widget.what = label
+            self.form.addRow(label, Field(widget))
         else:
             self.form.addRow(label, widget)
         return widget
@@ -249,6 +252,13 @@ class GANForm(_Form):
         self.d_lr.setSpecialValueText("same as G")
         self.d_lr.setToolTip("The discriminator's learning rate; 'same as G' uses the optimizer's rate")
         self.d_steps = self.add("D steps", _spin(1, 100), "Discriminator updates per generator update")
+        self.update_mode = self.add(
+            "Updates",
+            _combo(GAN_UPDATES),
+            "alternating: G learns against the D that just stepped (PyTorch's DCGAN); "
+            "simultaneous: both step from one pass over the fakes (the TensorFlow tutorial; faster)",
+        )
+        self.update_mode.setObjectName("ganUpdateCombo")
         self.smoothing = self.add("Label smoothing", QDoubleSpinBox(), "Real images labelled 1 − this for D")
         self.smoothing.setRange(0.0, 0.5)
         self.smoothing.setSingleStep(0.05)
@@ -261,6 +271,7 @@ class GANForm(_Form):
         self.d_lr.setValue(c.d_lr or 0.0)
         self.d_steps.setValue(c.d_steps)
         self.smoothing.setValue(c.label_smoothing)
+        _set_combo(self.update_mode, c.update)
 
     def value(self, c: GANConfig) -> GANConfig:
         return dataclasses.replace(
@@ -271,6 +282,7 @@ class GANForm(_Form):
             d_lr=self.d_lr.value() or None,
             d_steps=self.d_steps.value(),
             label_smoothing=self.smoothing.value(),
+            update=self.update_mode.currentData(),
         )
 
 

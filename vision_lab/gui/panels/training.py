@@ -1,4 +1,4 @@
-"""Training panel: optimizer, learning rate, batch size, epochs, seed, device."""
+"""Training panel: optimizer, learning rate, batch size, epochs, seed, device, precision."""
 
 from __future__ import annotations
 
@@ -8,10 +8,19 @@ import torch
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QSpinBox, QVBoxLayout, QWidget
 
-from vision_lab.core.config import DEVICES, LR_SCHEDULES, MAX_BATCH, MAX_EPOCHS, OPTIMIZERS, ExperimentConfig
-from vision_lab.gui.widgets.fields import Field, LogSpinBox, error_label, set_error
+from vision_lab.core.config import (
+    DEVICES,
+    LR_SCHEDULES,
+    MAX_BATCH,
+    MAX_EPOCHS,
+    OPTIMIZERS,
+    PRECISIONS,
+    ExperimentConfig,
+)
+from vision_lab.gui.widgets.fields import CheckedSpinBox, Field, LogSpinBox, error_label, set_error
 
 OPTIMIZER_TITLES = {"sgd": "SGD (momentum)", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop"}
+PRECISION_TITLES = {"fp32": "fp32", "bf16": "bf16 (mixed)", "fp16": "fp16 (mixed)"}
 
 
 def device_available(name: str) -> bool:
@@ -41,12 +50,10 @@ class TrainingPanel(QWidget):
         self.lr = LogSpinBox()
         self.lr.setObjectName("learningRateSpin")
         self.lr.setToolTip("Arrows step 1, 2, 5, 10…; may be changed while training runs (applies from the next step)")
-        self.batch = QSpinBox()
+        self.batch = CheckedSpinBox(1, MAX_BATCH, "Batch size")  # says why typed text was refused
         self.batch.setObjectName("batchSizeSpin")
-        self.batch.setRange(1, MAX_BATCH)
-        self.epochs = QSpinBox()
+        self.epochs = CheckedSpinBox(1, MAX_EPOCHS, "Epochs")
         self.epochs.setObjectName("epochsSpin")
-        self.epochs.setRange(1, MAX_EPOCHS)
         self.seed = QSpinBox()
         self.seed.setObjectName("seedSpin")
         self.seed.setRange(0, 2**31 - 1)
@@ -64,9 +71,18 @@ class TrainingPanel(QWidget):
                 item = self.device.model().item(self.device.count() - 1)  # type: ignore[attr-defined]
                 item.setEnabled(False)
                 item.setToolTip(f"{name} is not available on this computer")
+        self.precision = QComboBox()
+        self.precision.setObjectName("precisionCombo")
+        for name in PRECISIONS:
+            self.precision.addItem(PRECISION_TITLES[name], name)
+        self.precision.setToolTip("Mixed precision runs on a CUDA GPU only")
         for spin in (self.batch, self.epochs, self.seed):
             spin.setKeyboardTracking(False)
         self.lr_field = Field(self.lr)
+        # Rows of their own (not Fields): a lesson hides the batch and epochs rows by their spin boxes.
+        self.batch_error, self.epochs_error = error_label(), error_label()
+        self.batch.problem_changed.connect(lambda message: set_error(self.batch_error, message))
+        self.epochs.problem_changed.connect(lambda message: set_error(self.epochs_error, message))
         self.error = error_label()
         self.error.setObjectName("trainingError")
 
@@ -76,17 +92,23 @@ class TrainingPanel(QWidget):
         form.addRow("Learning rate", self.lr_field)
         form.addRow("LR schedule", self.schedule)
         form.addRow("Batch size", self.batch)
+        form.addRow("", self.batch_error)
         form.addRow("Epochs", self.epochs)
+        form.addRow("", self.epochs_error)
         form.addRow("Seed", self.seed)
         form.addRow("Device", self.device)
+        form.addRow("Precision", self.precision)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 8, 8, 8)
         lay.addLayout(form)
         lay.addWidget(self.error)
 
         self._loading = False
-        for w in (self.optimizer, self.schedule, self.device):
+        for w in (self.optimizer, self.schedule, self.device, self.precision):
             w.currentIndexChanged.connect(self._changed)
+        self.device.currentIndexChanged.connect(self._update_precision)
+        self._running = False
+        self._update_precision()
         for w in (self.batch, self.epochs, self.seed):
             w.valueChanged.connect(self._changed)
         self.lr.valueChanged.connect(self._lr_changed)
@@ -101,6 +123,8 @@ class TrainingPanel(QWidget):
             self.epochs.setValue(cfg.train.epochs)
             self.seed.setValue(min(cfg.train.seed, self.seed.maximum()))
             self.device.setCurrentIndex(max(0, self.device.findData(cfg.train.device)))
+            self.precision.setCurrentIndex(max(0, self.precision.findData(cfg.train.precision)))
+            self._update_precision()
         finally:
             self._loading = False
         self.changed.emit()
@@ -113,6 +137,7 @@ class TrainingPanel(QWidget):
             epochs=self.epochs.value(),
             seed=self.seed.value(),
             device=self.device.currentData(),
+            precision=self.precision.currentData() if self._cuda_chosen() else "fp32",
             lr_schedule=self.schedule.currentData(),
         )
         return dataclasses.replace(cfg, optim=optim, train=train)
@@ -124,6 +149,19 @@ class TrainingPanel(QWidget):
         """While a run goes only the learning rate stays editable (it applies from the next step)."""
         for w in (self.optimizer, self.schedule, self.batch, self.epochs, self.seed, self.device):
             w.setEnabled(not running)
+        self._running = running
+        self._update_precision()
+
+    def _cuda_chosen(self) -> bool:
+        name = self.device.currentData()
+        return name == "cuda" or (name == "auto" and auto_device() == "cuda")
+
+    def _update_precision(self) -> None:
+        # Mixed precision is a CUDA feature: elsewhere the combo is off and shows (and the config says) fp32.
+        cuda = self._cuda_chosen()
+        if not cuda:
+            self.precision.setCurrentIndex(self.precision.findData("fp32"))
+        self.precision.setEnabled(cuda and not self._running)
 
     def _changed(self) -> None:
         if not self._loading:
