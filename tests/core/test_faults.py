@@ -13,10 +13,9 @@ import random
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -326,46 +325,6 @@ def test_out_of_memory_is_one_sentence_and_the_cli_trains_again(tmp_path: Path) 
 
 
 # --- 4. A download cut off, or killed, half-way --------------------------------------------------------------
-
-
-class SlowFiles(BaseHTTPRequestHandler):
-    """Serves ``server.files`` 16 KB at a time with a pause between: slow enough to kill or close mid-way."""
-
-    def do_GET(self) -> None:
-        body = self.server.files.get(self.path)  # type: ignore[attr-defined]
-        if body is None:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        delay = self.server.delay  # type: ignore[attr-defined]
-        try:
-            for i in range(0, len(body), 16384):
-                self.wfile.write(body[i : i + 16384])
-                self.wfile.flush()
-                if delay:
-                    time.sleep(delay)  # the server's pace, not the test waiting for something
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def slow_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThreadingHTTPServer]:
-    monkeypatch.setenv("no_proxy", "*")
-    monkeypatch.setenv("NO_PROXY", "*")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowFiles)
-    server.files = {}  # type: ignore[attr-defined]
-    server.delay = 0.02  # type: ignore[attr-defined]
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 FETCH = (

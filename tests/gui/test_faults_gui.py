@@ -7,10 +7,9 @@ import dataclasses
 import hashlib
 import os
 import resource
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -44,17 +43,22 @@ def train_once(qtbot, window) -> Finished:
 # --- a run folder that cannot be written ---------------------------------------------------------------------
 
 
+def start_long_run(qtbot, w, family: str, epochs: int) -> Path | None:  # type: ignore[no-untyped-def]
+    """Click Start on a tiny model with many epochs (a run to interrupt); its run folder."""
+    make_tiny(w, family)
+    w.training_panel.epochs.setValue(epochs)
+    with qtbot.waitSignal(w.run_started, timeout=60000) as started:
+        click(qtbot, w.start_button)
+    return started.args[0].run_dir
+
+
 def test_unwritable_run_folder_keeps_the_model_and_offers_save_weights(
     qtbot, window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from vision_lab.core.inference import load_run_models
 
     w = window
-    make_tiny(w, "mlp")
-    w.training_panel.epochs.setValue(200)
-    with qtbot.waitSignal(w.run_started, timeout=60000) as started:
-        click(qtbot, w.start_button)
-    run = started.args[0].run_dir
+    run = start_long_run(qtbot, w, "mlp", 200)
     assert run is not None and run.is_dir()
     assert not w.actions.save_weights_action.isEnabled()
     # The folder vanishes under the running process (a disk pulled, a share gone): a file stands in its place.
@@ -175,11 +179,7 @@ def test_out_of_memory_is_one_sentence_and_the_next_run_works(qtbot, window) -> 
 
 def test_closing_during_training_is_prompt_and_leaves_a_resumable_run(qtbot, window) -> None:
     w = window
-    make_tiny(w, "cnn")
-    w.training_panel.epochs.setValue(100)
-    with qtbot.waitSignal(w.run_started, timeout=60000) as started:
-        click(qtbot, w.start_button)
-    run = started.args[0].run_dir
+    run = start_long_run(qtbot, w, "cnn", 100)
     qtbot.waitUntil(lambda: w._last_metrics is not None and w._last_metrics.step > 3, timeout=30000)
     worker = w.worker
     t = time.monotonic()
@@ -198,43 +198,17 @@ def test_closing_during_training_is_prompt_and_leaves_a_resumable_run(qtbot, win
     assert events[-1].status == "completed"
 
 
-class SlowFiles(BaseHTTPRequestHandler):
-    """16 KB every 20 ms: a download that takes seconds, long enough to close the window in the middle."""
-
-    def do_GET(self) -> None:
-        body = self.server.files.get(self.path)  # type: ignore[attr-defined]
-        if body is None:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        try:
-            for i in range(0, len(body), 16384):
-                self.wfile.write(body[i : i + 16384])
-                self.wfile.flush()
-                time.sleep(self.server.delay)  # type: ignore[attr-defined]  # the server's pace
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
-def slow_kmnist(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[tuple[ThreadingHTTPServer, Path]]:
+def slow_kmnist(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, slow_server: ThreadingHTTPServer
+) -> Iterator[tuple[ThreadingHTTPServer, Path]]:
     """KMNIST's four files (random bytes with their md5) served slowly from 127.0.0.1, into a cache of this test."""
     from vision_lab.core.data import download, mnist_family
 
-    monkeypatch.setenv("no_proxy", "*")
-    monkeypatch.setenv("NO_PROXY", "*")
     cache = tmp_path / "cache"
     monkeypatch.setenv("VISION_LAB_CACHE", str(cache))
     monkeypatch.setattr(mnist_family, "SYSTEM_DIRS", ())
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowFiles)
-    server.daemon_threads = True
-    server.delay = 0.02  # type: ignore[attr-defined]
-    server.files = {}  # type: ignore[attr-defined]
+    server = slow_server
     remote = []
     for f in download.REMOTE_SOURCES["kmnist"].files:
         body = os.urandom(1_000_000)
@@ -242,11 +216,7 @@ def slow_kmnist(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[tup
         remote.append(download.RemoteFile(f.name, hashlib.md5(body).hexdigest()))
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     monkeypatch.setitem(download.REMOTE_SOURCES, "kmnist", download.RemoteSource(tuple(remote), (url,)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     yield server, cache
-    server.shutdown()
-    server.server_close()
 
 
 def test_closing_during_a_download_is_prompt_and_leaves_no_cache_entry(qtbot, slow_kmnist, window) -> None:

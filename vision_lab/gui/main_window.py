@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vision_lab.core.atomic import atomic_write_text
 from vision_lab.core.config import FAMILY_TITLES, ExperimentConfig, default_config
 from vision_lab.core.data import ImageDataset
 from vision_lab.core.errors import ConfigError, RunError, VisionLabError
@@ -327,6 +328,10 @@ class MainWindow(QMainWindow):
         open_action.setObjectName("openRunAction")
         open_action.setShortcut(QKeySequence.StandardKey.Open)
         open_action.triggered.connect(self.open_run_dialog)
+        save_exp = file_menu.addAction("Save e&xperiment as…")
+        save_exp.setObjectName("saveExperimentAction")
+        save_exp.setToolTip("The panels' settings as a JSON file: vision-lab train --config FILE runs it anywhere")
+        save_exp.triggered.connect(self.save_experiment_dialog)
         self.recent_menu = file_menu.addMenu("&Recent runs")
         self.recent_menu.setObjectName("recentRunsMenu")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
@@ -521,6 +526,26 @@ class MainWindow(QMainWindow):
         self.data_panel.load(self.data_panel.current_key)
 
     # --- config and validation -----------------------------------------------------------------------------
+    def save_experiment_dialog(self) -> None:
+        start = str(Path.home() / f"{self.model_panel.family}-experiment.json")
+        path, _ = QFileDialog.getSaveFileName(self, "Save the experiment", start, "Experiment (*.json)")
+        if path:
+            self.save_experiment(Path(path))
+
+    def save_experiment(self, path: Path) -> bool:
+        """Write the panels' experiment as JSON (to train on a server: ``vision-lab train --config`` or torchrun)."""
+        try:
+            text = self.current_config().validate().to_json()
+            atomic_write_text(path, text)
+        except ConfigError as err:
+            self._message(QMessageBox.Icon.Warning, "Save experiment", f"The settings are not valid yet: {err}")
+            return False
+        except OSError as err:
+            self._message(QMessageBox.Icon.Warning, "Save experiment", f"Cannot write '{path}': {err.strerror or err}.")
+            return False
+        self.statusBar().showMessage(f"Saved the experiment to {path} (vision-lab train --config {path.name})", 10000)
+        return True
+
     def current_config(self) -> ExperimentConfig:
         cfg = default_config(self.model_panel.family)
         cfg = self.data_panel.apply(cfg)

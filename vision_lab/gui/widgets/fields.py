@@ -110,10 +110,18 @@ class _Explains:
         self._refused: str | None = None  # the first refused text since editing last ended
         self.editingFinished.connect(self._editing_finished)  # type: ignore[attr-defined]
 
-    def _explain_validate(self, text: str, state: QValidator.State) -> None:
+    def validate(self, text: str, pos: int) -> object:
+        result = super().validate(text, pos)  # type: ignore[misc]  # the spin box's, next in the MRO
+        state = result[0] if isinstance(result, tuple) else result
         if state == QValidator.State.Invalid:
             self._refuse(text)
             self._set_problem(f"{self._takes()}; '{text.strip()}' is not one.")
+        return result
+
+    def fixup(self, text: str) -> object:
+        # Called when editing ends on text that is not a value; Qt then restores the last value.
+        self._refuse(text)
+        return super().fixup(text)  # type: ignore[misc]
 
     def _refuse(self, text: str) -> None:
         if self._refused is None:
@@ -152,16 +160,6 @@ class CheckedSpinBox(_Explains, QSpinBox):
         self.setRange(lo, hi)
         self._explain_init()
 
-    def validate(self, text: str, pos: int) -> object:
-        result = super().validate(text, pos)
-        self._explain_validate(text, result[0] if isinstance(result, tuple) else result)
-        return result
-
-    def fixup(self, text: str) -> object:
-        # Called when editing ends on text that is not a value; Qt then restores the last value.
-        self._refuse(text)
-        return super().fixup(text)
-
 
 class LogSpinBox(_Explains, QDoubleSpinBox):
     """A learning-rate spin box: arrows step along 1, 2, 5, 10, ... and the text shows no trailing zeros."""
@@ -178,15 +176,6 @@ class LogSpinBox(_Explains, QDoubleSpinBox):
 
     def textFromValue(self, value: float) -> str:
         return f"{value:.7f}".rstrip("0").rstrip(".") if value >= 1e-4 else f"{value:.7f}"
-
-    def validate(self, text: str, pos: int) -> object:
-        result = super().validate(text, pos)
-        self._explain_validate(text, result[0] if isinstance(result, tuple) else result)
-        return result
-
-    def fixup(self, text: str) -> object:
-        self._refuse(text)
-        return super().fixup(text)
 
     def stepBy(self, steps: int) -> None:
         value = self.value()
