@@ -148,3 +148,26 @@ def test_picking_a_family_gives_the_same_config_as_the_cli_default(window, famil
     expected = default_config(family)
     assert getattr(cfg, family) == getattr(expected, family)
     assert cfg.optim == expected.optim and cfg.train == expected.train
+
+
+def test_last_runs_garbage_is_collected_on_the_gui_thread(qtbot, window, monkeypatch) -> None:
+    """Garbage can hold Qt widgets, whose destructors must run on the GUI thread: a collection on the worker's
+    thread once deadlocked in ~QObject. So the thread engine collects in start(), before its thread runs."""
+    import threading
+
+    monkeypatch.setenv("VISION_LAB_ENGINE", "thread")
+    where: list[str] = []
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self  # only the cyclic collector frees it
+
+        def __del__(self) -> None:
+            where.append(threading.current_thread().name)
+
+    Cycle()
+    make_tiny(window, "mlp")
+    window.training_panel.epochs.setValue(1)
+    with qtbot.waitSignal(window.run_ended, timeout=60000):
+        click(qtbot, window.start_button)
+    assert where == [threading.main_thread().name]

@@ -145,6 +145,14 @@ class TrainingWorker(QThread):
             self._cond.notify_all()
 
     # --- the thread --------------------------------------------------------------------------------
+    def start(self, *args: object) -> None:
+        """Collect last run's garbage here, on the GUI thread, then start. Garbage can hold Qt widgets (a closed
+        dialog, a window in a reference cycle); collected on this worker's thread, their C++ destructors ran on
+        the wrong thread and deadlocked on the GIL (seen in a test run: the worker hung in ``~QObject``)."""
+        gc.unfreeze()
+        gc.collect()
+        super().start(*args)  # type: ignore[arg-type]
+
     def run(self) -> None:
         _yield_to_the_gui()
         # Per thread under OpenMP: see keep_torch_off_the_gui_thread.
@@ -157,10 +165,8 @@ class TrainingWorker(QThread):
         except Exception as err:
             self.failed.emit(*_report_bug(err))
             return
-        # The new models and tensors live for the whole run: collect last run's garbage once, then keep
-        # the collector off them (see vision_lab.gui.app).
-        gc.unfreeze()
-        gc.collect()
+        # The new models and tensors live for the whole run: keep the collector off them (see vision_lab.gui.app);
+        # last run's garbage was collected by start(), on the GUI thread.
         gc.freeze()
         events = self.trainer.events()
         try:
