@@ -278,17 +278,13 @@ def save_model(
     For a run whose own folder could not be written. Raises RunError in one sentence if this one cannot be either.
     """
     folder = Path(folder).expanduser()
-    tensors = {
-        f"{name}.{key}": torch.tensor(value)  # a copy, 0-d kept 0-d (np.ascontiguousarray would make it 1-d)
-        for name, state in weights.items()
-        for key, value in state.items()
-    }
-    meta = {"format": "vision-lab/1", "step": str(step)}
+    # torch.tensor copies, and keeps 0-d 0-d (np.ascontiguousarray would make it 1-d).
+    states = {name: {key: torch.tensor(value) for key, value in state.items()} for name, state in weights.items()}
     try:
         folder.mkdir(parents=True, exist_ok=True)
         atomic_write_text(folder / CONFIG, cfg.to_json())
         atomic_write_text(folder / DATASET, json.dumps(dataclasses.asdict(dataset), indent=2) + "\n")
-        atomic_save(folder / WEIGHTS, lambda tmp: save_safetensors(tensors, tmp, meta))
+        _save_states(folder / WEIGHTS, states, {"step": str(step)})
     except OSError as err:
         raise RunError(f"Cannot save the model in '{folder}': {err.strerror or err}.") from None
     return folder
@@ -311,11 +307,16 @@ def _json_default(value: Any) -> Any:
 
 
 def save_weights(path: Path, modules: dict[str, torch.nn.Module], metadata: dict[str, str] | None = None) -> None:
-    tensors = {
-        f"{name}.{key}": t.detach().cpu().contiguous()
+    states = {
+        name: {key: t.detach().cpu().contiguous() for key, t in module.state_dict().items()}
         for name, module in modules.items()
-        for key, t in module.state_dict().items()
     }
+    _save_states(path, states, metadata)
+
+
+def _save_states(path: Path, states: dict[str, dict[str, torch.Tensor]], metadata: dict[str, str] | None) -> None:
+    """One safetensors file of every module's state, keys ``module.key``: the format all weights files share."""
+    tensors = {f"{name}.{key}": t for name, state in states.items() for key, t in state.items()}
     meta = {"format": "vision-lab/1", **(metadata or {})}
     atomic_save(path, lambda tmp: save_safetensors(tensors, tmp, meta))
 
