@@ -240,7 +240,10 @@ def _layer_code(module: nn.Module, indent: str) -> str:
     if isinstance(m, nn.Linear):
         return f"nn.Linear({m.in_features}, {m.out_features}, bias={m.bias is not None})"
     if isinstance(m, nn.Conv2d | nn.ConvTranspose2d) and m.groups == 1 and set(m.dilation) == {1}:
-        extra = f", output_padding={_pair(m.output_padding)}" if isinstance(m, nn.ConvTranspose2d) else ""
+        transposed = isinstance(m, nn.ConvTranspose2d)
+        extra = f", output_padding={_pair(m.output_padding)}" if transposed else ""
+        # PyTorch's own class: our spectral subclass computes the same layer (models/spectral.py).
+        kind = "ConvTranspose2d" if transposed else "Conv2d"
         return (
             f"nn.{kind}({m.in_channels}, {m.out_channels}, kernel_size={_pair(m.kernel_size)}, "
             f"stride={_pair(m.stride)}, padding={_pair(m.padding)}{extra}, bias={m.bias is not None})"

@@ -12,6 +12,7 @@ from torch import nn
 
 from vision_lab.core.config import GANConfig
 from vision_lab.core.models.common import Dropout
+from vision_lab.core.models.spectral import SpectralConvTranspose2d
 
 
 class Generator(nn.Module):
@@ -29,7 +30,8 @@ class Generator(nn.Module):
             nn.Unflatten(1, (g, s, s)),
         )
         self.upsample = nn.Sequential(
-            nn.ConvTranspose2d(g, g // 2, 5, stride=1, padding=2, bias=False),
+            # Stride 1 on s×s maps: on the CPU a product of spectra, a third of the arithmetic (spectral.py).
+            SpectralConvTranspose2d(g, g // 2, 5, stride=1, padding=2, bias=False),
             nn.BatchNorm2d(g // 2),
             nn.LeakyReLU(0.2),
             nn.ConvTranspose2d(g // 2, g // 4, 5, stride=2, padding=2, output_padding=1, bias=False),
