@@ -82,6 +82,32 @@ class TrainerControl:
         self.interrupt = True
 
 
+_ALLOCATOR_TUNED = False
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc to keep freed blocks of up to 32 MB for reuse instead of handing them back to the kernel.
+
+    By default a freed block above its adaptive threshold is unmapped (or trimmed off the heap) and the next
+    step maps it anew, zero-filled a page at a time: measured ~8,000 page faults per DCGAN step at batch 128,
+    about 2% of the step (vision_lab/bench/PERFORMANCE.md, section 7). Both settings are needed: fixing the trim
+    threshold alone switches the adaptive mmap threshold off at 128 KB. The peak footprint does not change; a
+    process keeps up to 256 MB of free heap for the next run. Once per process; glibc only (elsewhere: False).
+    """
+    global _ALLOCATOR_TUNED
+    if _ALLOCATOR_TUNED:
+        return True
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL(None).mallopt  # AttributeError off glibc (macOS, Windows, musl has no effect)
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        _ALLOCATOR_TUNED = bool(mallopt(m_mmap_threshold, 32 << 20)) and bool(mallopt(m_trim_threshold, 256 << 20))
+    except (OSError, AttributeError, TypeError):
+        return False
+    return _ALLOCATOR_TUNED
+
+
 def resolve_device(name: str) -> torch.device:
     if name == "auto":
         if torch.cuda.is_available():
@@ -246,6 +272,7 @@ class Trainer:
         load_kwargs: dict[str, Any] | None = None,
     ) -> None:
         self.cfg = cfg.validate()
+        keep_freed_memory()
         self.control = control or TrainerControl()
         self.world = distributed.world()
         device = resolve_device(cfg.train.device)
