@@ -74,8 +74,12 @@ def _parse_header(f: BinaryIO, path: Path) -> IdxHeader:
     dims = _read_exact(f, 4 * ndim)
     if len(dims) < 4 * ndim:
         raise DataError(f"IDX file '{path}' is truncated inside its header.")
-    shape = struct.unpack(f">{ndim}I", dims)
-    return IdxHeader(IDX_DTYPES[head[2]], tuple(int(s) for s in shape), 4 + 4 * ndim)
+    shape = tuple(int(s) for s in struct.unpack(f">{ndim}I", dims))
+    # A zero dimension makes the data empty whatever the others say, but numpy still refuses a shape whose other
+    # dimensions multiply past its index range (found by hypothesis: 0 × 2²¹ × 2²¹ × 2²¹).
+    if math.prod(d for d in shape if d) * IDX_DTYPES[head[2]].itemsize > 1 << 40:
+        raise DataError(f"IDX file '{path}' declares an impossible shape {shape} (over a terabyte).")
+    return IdxHeader(IDX_DTYPES[head[2]], shape, 4 + 4 * ndim)
 
 
 def _open(path: Path) -> tuple[BinaryIO, bool]:
