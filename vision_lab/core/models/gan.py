@@ -13,6 +13,7 @@ from torch import nn
 from vision_lab.core.config import GANConfig
 from vision_lab.core.models.common import Dropout
 from vision_lab.core.models.spectral import SpectralConvTranspose2d
+from vision_lab.core.models.thin import ThinConv2d, ThinConvTranspose2d
 
 
 class Generator(nn.Module):
@@ -37,7 +38,8 @@ class Generator(nn.Module):
             nn.ConvTranspose2d(g // 2, g // 4, 5, stride=2, padding=2, output_padding=1, bias=False),
             nn.BatchNorm2d(g // 4),
             nn.LeakyReLU(0.2),
-            nn.ConvTranspose2d(g // 4, c, 5, stride=2, padding=2, output_padding=1),
+            # To one channel (grey-scale): one matrix product and a fold on the CPU (thin.py).
+            ThinConvTranspose2d(g // 4, c, 5, stride=2, padding=2, output_padding=1),
             nn.Tanh(),
         )
 
@@ -51,7 +53,7 @@ class Discriminator(nn.Module):
         h, w, c = image_shape
         d = cfg.d_width
         self.features = nn.Sequential(
-            nn.Conv2d(c, d, 5, stride=2, padding=2),
+            ThinConv2d(c, d, 5, stride=2, padding=2),  # from one channel: unfold and a product (thin.py)
             nn.LeakyReLU(0.2),
             Dropout(cfg.d_dropout),
             nn.Conv2d(d, 2 * d, 5, stride=2, padding=2),
