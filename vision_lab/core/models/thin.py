@@ -4,7 +4,7 @@ Why: a 5×5 convolution from or to one channel does little arithmetic, and oneDN
 from the cores' ~96: the DCGAN's last transposed convolution (64 -> 1 channel, 14 -> 28 px) took 8.6 ms and the
 discriminator's first convolution's three backward passes 12.7 ms of a 341 ms step at batch 128, ~6% of the step
 between them. Written as im2col/col2im around one matrix product (``F.unfold`` / ``F.fold``, whose backward
-passes PyTorch has), the same layers take a third of that (vision_lab/bench/PERFORMANCE.md, section 7).
+passes PyTorch has), the same layers take a third to a half of that (vision_lab/bench/PERFORMANCE.md, section 7).
 
 Same parameters as the PyTorch classes they extend; PyTorch's kernel runs everywhere else: CUDA, other dtypes,
 grouped or dilated convolutions, tracing for TorchScript/ONNX, and the discriminator's pass over real images,
