@@ -14,6 +14,8 @@ from torch import nn
 from vision_lab.core.config import CNNConfig, ConvBlock, GANConfig, default_config
 from vision_lab.core.inspect import ACTIVATIONS, Inspector, _normalise
 from vision_lab.core.models.cnn import build_cnn
+from vision_lab.core.models.spectral import SpectralConvTranspose2d
+from vision_lab.core.models.thin import ThinConv2d, ThinConvTranspose2d
 from vision_lab.core.tasks import make_task
 
 
@@ -144,3 +146,28 @@ def test_cnn_maps_are_channels_last_and_its_weights_save_and_load(tmp_path) -> N
     fresh = build_cnn(cfg, (32, 32, 3), 10)
     fresh.load_state_dict({k.removeprefix("model."): v for k, v in load_file(tmp_path / "w.safetensors").items()})
     torch.testing.assert_close(fresh.eval()(x), net.eval()(x), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize(
+    ("make", "shape", "own_op"),
+    [
+        (lambda: SpectralConvTranspose2d(16, 8, 5, 1, 2), (2, 16, 7, 7), "aten::bmm"),
+        (lambda: ThinConvTranspose2d(8, 1, 5, 2, 2, 1), (2, 8, 14, 14), "col2im"),
+        (lambda: ThinConv2d(1, 8, 5, 2, 2), (2, 1, 28, 28), "im2col"),
+    ],
+    ids=["spectral", "thin-transposed", "thin"],
+)
+def test_tracing_records_pytorchs_convolution_for_torchscript_and_onnx(make, shape, own_op: str) -> None:
+    """Exports trace the model: they must record PyTorch's convolution, not our formulation of it."""
+    torch.manual_seed(0)
+    layer = make()
+    plain = (nn.ConvTranspose2d if isinstance(layer, nn.ConvTranspose2d) else nn.Conv2d)(
+        layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride, layer.padding,
+        *((layer.output_padding,) if isinstance(layer, nn.ConvTranspose2d) else ()),
+    )  # fmt: skip
+    plain.load_state_dict(layer.state_dict())
+    x = torch.randn(*shape, requires_grad=True)  # an input gradient: the case ThinConv2d takes over
+    traced = torch.jit.trace(layer, x)
+    graph = str(traced.graph)
+    assert "aten::_convolution" in graph and own_op not in graph
+    torch.testing.assert_close(traced(x), plain(x))

@@ -82,15 +82,6 @@ def test_other_cases_run_pytorchs_own_kernel(why: str, kwargs: dict, x: torch.Te
     assert torch.equal(layer(x), plain(x)), why
 
 
-def test_tracing_records_the_plain_convolution_for_torchscript_and_onnx() -> None:
-    layer, plain = _pair(16, 8, 5, 2, True)
-    x = torch.randn(2, 16, 7, 7)
-    traced = torch.jit.trace(layer, x)
-    graph = str(traced.graph)
-    assert "aten::_convolution" in graph and "aten::bmm" not in graph
-    torch.testing.assert_close(traced(x), plain(x))
-
-
 def test_the_transform_grid_is_the_smallest_without_aliasing() -> None:
     """N = H + k - 1 - pad: 9 for the DCGAN's 7×7 maps, so 9×5 frequencies."""
     assert _plan((7, 7), (5, 5), (2, 2)).freqs == 9 * 5

@@ -75,15 +75,6 @@ def test_the_real_images_pass_and_colour_images_take_pytorchs_kernel() -> None:
     assert torch.equal(up(z), plain_up(z))
 
 
-def test_tracing_records_pytorchs_convolution() -> None:
-    layer, plain = _twins(ThinConvTranspose2d, nn.ConvTranspose2d, 8, 1, 5, 2, 2, 1)
-    x = torch.randn(2, 8, 14, 14)
-    traced = torch.jit.trace(layer, x)
-    graph = str(traced.graph)
-    assert "aten::_convolution" in graph and "col2im" not in graph
-    torch.testing.assert_close(traced(x), plain(x))
-
-
 def test_the_dcgan_uses_them_for_grey_scale() -> None:
     cfg = GANConfig(g_width=32, d_width=8)
     assert type(Generator(cfg, (28, 28, 1)).upsample[6]) is ThinConvTranspose2d
