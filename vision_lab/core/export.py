@@ -242,7 +242,7 @@ def _layer_code(module: nn.Module, indent: str) -> str:
     if isinstance(m, nn.Conv2d | nn.ConvTranspose2d) and m.groups == 1 and set(m.dilation) == {1}:
         transposed = isinstance(m, nn.ConvTranspose2d)
         extra = f", output_padding={_pair(m.output_padding)}" if transposed else ""
-        # PyTorch's own class: our spectral subclass computes the same layer (models/spectral.py).
+        # PyTorch's own class: our subclasses compute the same layer (models/spectral.py, models/thin.py).
         kind = "ConvTranspose2d" if transposed else "Conv2d"
         return (
             f"nn.{kind}({m.in_channels}, {m.out_channels}, kernel_size={_pair(m.kernel_size)}, "

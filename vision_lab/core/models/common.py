@@ -44,6 +44,22 @@ class Dropout(nn.Dropout):
         return x * keep.to(x.dtype).mul_(65536 / (65536 - drop))
 
 
+def pytorch_kernel_only(layer: nn.Conv2d | nn.ConvTranspose2d, x: torch.Tensor) -> bool:
+    """Whether ``layer`` on ``x`` must run PyTorch's own convolution rather than one of our CPU formulations
+    (spectral.py, thin.py): under tracing (TorchScript and ONNX exports record PyTorch's kernel, and no shape test
+    gets traced), off the CPU, outside float32, for grouped or dilated layers, or string padding."""
+    return (
+        torch.jit.is_tracing()
+        or torch.jit.is_scripting()
+        or x.dim() != 4
+        or x.device.type != "cpu"
+        or not (x.dtype == torch.float32 == layer.weight.dtype)
+        or layer.groups != 1
+        or layer.dilation != (1, 1)
+        or not isinstance(layer.padding, tuple)
+    )
+
+
 def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 

@@ -31,7 +31,7 @@ class Generator(nn.Module):
             nn.Unflatten(1, (g, s, s)),
         )
         self.upsample = nn.Sequential(
-            # Stride 1 on s×s maps: on the CPU a product of spectra, a third of the arithmetic (spectral.py).
+            # Stride 1 on s×s maps: on the CPU a product of spectra, a sixth of the arithmetic (spectral.py).
             SpectralConvTranspose2d(g, g // 2, 5, stride=1, padding=2, bias=False),
             nn.BatchNorm2d(g // 2),
             nn.LeakyReLU(0.2),

@@ -26,6 +26,8 @@ import torch
 from torch import nn
 from torch.autograd.function import once_differentiable
 
+from vision_lab.core.models.common import pytorch_kernel_only
+
 MAX_MAP_PIXELS = 256
 """Dense DFT matrices grow with the square of a map's pixel count: beyond 16×16 an FFT would be needed."""
 
@@ -134,18 +136,9 @@ class SpectralConvTranspose2d(nn.ConvTranspose2d):
 
     def _spectral_plan(self, x: torch.Tensor) -> _Plan | None:
         k, pad = self.kernel_size, self.padding
-        # Tracing first: TorchScript and ONNX exports record PyTorch's kernel, and no shape test gets traced.
-        if torch.jit.is_tracing() or torch.jit.is_scripting():
-            return None
-        if not (
-            x.dim() == 4
-            and x.device.type == "cpu"
-            and x.dtype == torch.float32 == self.weight.dtype
-            and self.stride == (1, 1)
-            and self.dilation == (1, 1)
-            and self.groups == 1
+        if pytorch_kernel_only(self, x) or not (
+            self.stride == (1, 1)
             and self.output_padding == (0, 0)
-            and isinstance(pad, tuple)
             and all(0 <= p < kk for p, kk in zip(pad, k, strict=True))
             and x.shape[-2] * x.shape[-1] <= MAX_MAP_PIXELS
         ):

@@ -17,21 +17,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from vision_lab.core.models.common import pytorch_kernel_only
+
 MAX_THIN_CHANNELS = 1
 """The measured case: one channel (MNIST and the other grey-scale sets); colour images keep PyTorch's kernel."""
-
-
-def _plain(layer: nn.Conv2d | nn.ConvTranspose2d, x: torch.Tensor) -> bool:
-    return (
-        torch.jit.is_tracing()
-        or torch.jit.is_scripting()
-        or x.dim() != 4
-        or x.device.type != "cpu"
-        or not (x.dtype == torch.float32 == layer.weight.dtype)
-        or layer.groups != 1
-        or layer.dilation != (1, 1)
-        or not isinstance(layer.padding, tuple)
-    )
 
 
 class ThinConv2d(nn.Conv2d):
@@ -39,7 +28,7 @@ class ThinConv2d(nn.Conv2d):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if (
-            _plain(self, x)
+            pytorch_kernel_only(self, x)
             or self.in_channels > MAX_THIN_CHANNELS
             or self.padding_mode != "zeros"
             or not (x.requires_grad and torch.is_grad_enabled())
@@ -61,7 +50,7 @@ class ThinConvTranspose2d(nn.ConvTranspose2d):
     """``nn.ConvTranspose2d`` to few output channels: one product makes every tap's contribution, fold adds them."""
 
     def forward(self, x: torch.Tensor, output_size: list[int] | None = None) -> torch.Tensor:
-        if _plain(self, x) or self.out_channels > MAX_THIN_CHANNELS or output_size is not None:
+        if pytorch_kernel_only(self, x) or self.out_channels > MAX_THIN_CHANNELS or output_size is not None:
             return super().forward(x, output_size)
         b, c, h, w = x.shape
         (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
