@@ -36,6 +36,7 @@ def _faults(mode: str) -> int:
 @pytest.mark.skipif(not sys.platform.startswith("linux") or not keep_freed_memory(), reason="glibc's mallopt only")
 def test_freed_tensor_memory_is_reused_without_page_faults() -> None:
     default, kept = _faults("default"), _faults("keep")
-    # 100 MB a round is ~24,000 pages; kept memory faults a few hundred pages at most.
-    assert default > 20_000, f"the default allocator was expected to fault every round (got {default})"
+    # How much the default faults depends on glibc's adaptive thresholds: 9,766 to 97,500 over five rounds of
+    # 100 MB in repeated runs here. Kept memory faulted 0 pages in every run.
+    assert default > 2_000, f"the default allocator was expected to fault again and again (got {default})"
     assert kept < default / 20, (kept, default)
