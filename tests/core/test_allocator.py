@@ -21,7 +21,7 @@ def rounds(n):
     for _ in range(n):
         held = [torch.ones(5_000_000) for _ in range(5)]
         del held
-rounds(2)  # warm-up: the first round faults in any case
+rounds(3)  # warm-up: the first rounds fault in any case
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 rounds(5)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
@@ -33,10 +33,13 @@ def _faults(mode: str) -> int:
     return int(out.stdout.split()[-1])
 
 
+ROUND_PAGES = 5 * 5_000_000 * 4 // 4096  # one round's 100 MB in 4 KB pages
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux") or not keep_freed_memory(), reason="glibc's mallopt only")
 def test_freed_tensor_memory_is_reused_without_page_faults() -> None:
-    default, kept = _faults("default"), _faults("keep")
-    # How much the default faults depends on glibc's adaptive thresholds: 9,766 to 97,500 over five rounds of
-    # 100 MB in repeated runs here. Kept memory faulted 0 pages in every run.
-    assert default > 2_000, f"the default allocator was expected to fault again and again (got {default})"
-    assert kept < default / 20, (kept, default)
+    # Kept memory: 0 faults in six runs here, once 9,766 in CI (the heap growing once by two tensors). The default
+    # varies with glibc's adaptive thresholds (9,766 to 97,500 in repeated runs): when it faults round after round
+    # the first bound fails without keep_freed_memory, and it does so in most runs here.
+    kept = _faults("keep")
+    assert kept < ROUND_PAGES, f"freed memory was faulted in again: {kept} pages over five rounds"
