@@ -15,6 +15,19 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    """The versions this run tested, on the first lines of every log (the README quotes the last green CI's)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in ("torch", "PySide6-Essentials", "pyqtgraph", "numpy", "Pillow", "pytest-qt", "hypothesis"):
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    return "vision-lab tested with: " + ", ".join(found)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
     home = tmp_path_factory.mktemp("vision-lab-home")
