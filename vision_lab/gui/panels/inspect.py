@@ -17,7 +17,6 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -35,7 +34,7 @@ from vision_lab.gui.widgets.charts import BarChart, SeriesPlot
 from vision_lab.gui.widgets.confusion import ConfusionMatrixView
 from vision_lab.gui.widgets.draw_canvas import DrawCanvas
 from vision_lab.gui.widgets.feature_grid import FeatureGrid
-from vision_lab.gui.widgets.fields import ERROR_COLOR
+from vision_lab.gui.widgets.fields import ERROR_COLOR, NumberSpinBox
 from vision_lab.gui.widgets.image_grid import ImageGrid
 from vision_lab.gui.widgets.latent_map import LatentMapView
 
@@ -85,9 +84,8 @@ class DrawTab(_Tab):
         super().__init__(panel)
         self.canvas = DrawCanvas()
         self.canvas.changed.connect(lambda: self.panel.mark_dirty("Draw", "Filters"))
-        self.brush = QDoubleSpinBox()
+        self.brush = NumberSpinBox(0.5, 6.0, "The brush")
         self.brush.setObjectName("brushSizeSpin")
-        self.brush.setRange(0.5, 6.0)
         self.brush.setSingleStep(0.25)
         self.brush.setValue(self.canvas.brush_size)
         self.brush.setToolTip("Brush radius in image pixels")

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHeaderView,
     QLabel,
@@ -38,7 +37,15 @@ from vision_lab.core.config import (
 )
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.models import build_models, count_parameters, layer_table
-from vision_lab.gui.widgets.fields import CheckedSpinBox, Field, IntListEdit, LogSpinBox, error_label, set_error
+from vision_lab.gui.widgets.fields import (
+    CheckedSpinBox,
+    Field,
+    IntListEdit,
+    LogSpinBox,
+    NumberSpinBox,
+    error_label,
+    set_error,
+)
 
 # The losses as the reference article writes them (Qt rich text: HTML sub/sup and Unicode maths).
 _MATH = "font-family:'DejaVu Serif','Cambria Math','Times New Roman',serif; font-size:15pt"
@@ -87,9 +94,8 @@ def _spin(lo: int, hi: int, step: int = 1) -> QSpinBox:
     return spin
 
 
-def _fraction() -> QDoubleSpinBox:
-    spin = QDoubleSpinBox()
-    spin.setRange(0.0, 0.95)
+def _fraction(hi: float = 0.95) -> NumberSpinBox:
+    spin = NumberSpinBox(0.0, hi)  # reads .3 and 3e-1, explains a refusal; _Form.add names it
     spin.setSingleStep(0.05)
     spin.setDecimals(2)
     spin.setKeyboardTracking(False)
@@ -111,7 +117,7 @@ class _Form(QWidget):
             field = Field(widget)
             self.lists.append((widget, field))
             self.form.addRow(label, field)
-        elif isinstance(widget, CheckedSpinBox | LogSpinBox):
+        elif isinstance(widget, CheckedSpinBox | NumberSpinBox):
             widget.what = label
             self.form.addRow(label, Field(widget))
         else:
@@ -259,10 +265,7 @@ class GANForm(_Form):
             "simultaneous: both step from one pass over the fakes (the TensorFlow tutorial; faster)",
         )
         self.update_mode.setObjectName("ganUpdateCombo")
-        self.smoothing = self.add("Label smoothing", QDoubleSpinBox(), "Real images labelled 1 − this for D")
-        self.smoothing.setRange(0.0, 0.5)
-        self.smoothing.setSingleStep(0.05)
-        self.smoothing.setDecimals(2)
+        self.smoothing = self.add("Label smoothing", _fraction(0.5), "Real images labelled 1 − this for D")
 
     def load(self, c: GANConfig) -> None:
         self.latent.setValue(c.latent_dim)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtGui import QColor, QPalette, QValidator
 from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 
@@ -40,7 +41,7 @@ class Field(QWidget):
         lay.setSpacing(2)
         lay.addWidget(control)
         lay.addWidget(self.error)
-        if isinstance(control, CheckedSpinBox | LogSpinBox):
+        if isinstance(control, CheckedSpinBox | NumberSpinBox):
             control.problem_changed.connect(self.set_error)
 
     def set_error(self, message: str | None) -> None:
@@ -129,7 +130,7 @@ class _Explains:
 
     def _takes(self) -> str:
         lo, hi = self.minimum(), self.maximum()  # type: ignore[attr-defined]
-        return f"{self.what} takes a {self.kind} from {lo:g} to {hi:g}"
+        return f"{self.what} takes a {self.kind} from {plain_number(lo)} to {plain_number(hi)}"
 
     def _editing_finished(self) -> None:
         refused, self._refused = self._refused, None
@@ -161,21 +162,95 @@ class CheckedSpinBox(_Explains, QSpinBox):
         self._explain_init()
 
 
-class LogSpinBox(_Explains, QDoubleSpinBox):
+def plain_number(value: float) -> str:
+    """A number as people write it: 0.000001 rather than 1e-06, 10 rather than 10.0."""
+    if float(value).is_integer():
+        return str(int(value))
+    text = f"{value:.12f}".rstrip("0").rstrip(".")
+    return text if text not in ("0", "-0") else f"{value:g}"
+
+
+# A decimal number as typed: 1e-4, 1E-4, .001, 3., -2.5e+3 (the decimal point is normalised to "." first).
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+# What may still become one as more keys come: "", "-", ".", "1e", "1e-".
+_PARTIAL = re.compile(r"[+-]?(\d*\.?\d*)([eE][+-]?)?")
+
+
+class NumberSpinBox(_Explains, QDoubleSpinBox):
+    """A decimal spin box that reads numbers as people type them and explains what it refused.
+
+    Qt's QDoubleSpinBox drops the "e" of ``1e-4`` (so the box ends at 1, a learning rate 10,000 times too large)
+    and knows no ``.001``. Here ``1e-4``, ``1E-4``, ``.001`` and, where the locale writes decimals with a comma,
+    ``0,001`` are values; text that can still become one (``1e-``) is let through while typing; a value outside
+    the range or text that is no number is refused when editing ends, the box keeps its previous value, and the
+    sentence under it says so (:class:`_Explains`).
+    """
+
+    kind = "number"
+
+    def __init__(self, lo: float, hi: float, what: str = "This value", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.what = what
+        self.setRange(lo, hi)
+        self._explain_init()
+
+    def _normalised(self, text: str) -> str:
+        text = text.strip()
+        for affix in (self.prefix(), self.suffix()):
+            if affix:
+                text = text.replace(affix.strip(), "")
+        text = text.strip().replace(" ", "")
+        if self.locale().decimalPoint() == ",":
+            text = text.replace(",", ".")
+        return text
+
+    def parse(self, text: str) -> float | None:
+        """The value ``text`` stands for, or None."""
+        text = self._normalised(text)
+        if not _NUMBER.fullmatch(text):
+            return None
+        value = float(text)
+        return value if math.isfinite(value) else None
+
+    def validate(self, text: str, pos: int) -> object:
+        value = self.parse(text)
+        if value is not None and self.minimum() <= value <= self.maximum():
+            return QValidator.State.Acceptable, text, pos
+        # Never drop a key (Qt's Invalid): "0,5" in an English locale would become 5 without its comma. The text
+        # stays as typed and, if it is no value when editing ends, is refused whole and the box keeps its value.
+        if value is None and not _PARTIAL.fullmatch(self._normalised(text)):
+            self._set_problem(
+                QCoreApplication.translate("Fields", "{takes}; '{text}' is not one.").format(
+                    takes=self._takes(), text=text.strip()
+                )
+            )
+        return QValidator.State.Intermediate, text, pos
+
+    def fixup(self, text: str) -> str:
+        # Qt's fixup would strip "group separators": "0,5" in an English locale became 5. A refusal keeps the value.
+        self._refuse(text)
+        return text
+
+    def valueFromText(self, text: str) -> float:
+        value = self.parse(text)
+        return self.value() if value is None else value
+
+    def textFromValue(self, value: float) -> str:
+        text = f"{value:.{self.decimals()}f}".rstrip("0").rstrip(".")
+        return text.replace(".", self.locale().decimalPoint()) if text else "0"
+
+
+class LogSpinBox(NumberSpinBox):
     """A learning-rate spin box: arrows step along 1, 2, 5, 10, ... and the text shows no trailing zeros."""
 
     what = "The learning rate"
 
     def __init__(self, lo: float = 1e-6, hi: float = 10.0, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._explain_init()
+        super().__init__(lo, hi, self.what, parent)
         self.setDecimals(7)
         self.setRange(lo, hi)
         self.setKeyboardTracking(False)
         self.setAccelerated(True)
-
-    def textFromValue(self, value: float) -> str:
-        return f"{value:.7f}".rstrip("0").rstrip(".") if value >= 1e-4 else f"{value:.7f}"
 
     def stepBy(self, steps: int) -> None:
         value = self.value()
