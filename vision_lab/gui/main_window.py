@@ -17,6 +17,7 @@ from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QDockWidget,
     QFileDialog,
     QFormLayout,
@@ -227,6 +228,11 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("settingsTabs")
         self.tabs.setDocumentMode(True)
         for panel, title in ((self.data_panel, "Data"), (self.model_panel, "Model"), (self.training_panel, "Training")):
+            # A combo box asks for the width of its longest item; in a dock that is what pushed the panels wider
+            # than their viewport, clipping every field's right edge. Ten characters, then elided.
+            for combo in panel.findChildren(QComboBox):
+                combo.setMinimumContentsLength(max(10, combo.minimumContentsLength()))
+                combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -241,6 +247,7 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.tabs)
         dock.setMinimumWidth(320)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.resizeDocks([dock], [370], Qt.Orientation.Horizontal)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.settings_dock = dock
 

@@ -92,6 +92,7 @@ class DataPanel(QWidget):
 
         self.sizes = QLabel()
         self.sizes.setObjectName("splitSizes")
+        self.sizes.setWordWrap(True)  # a narrow dock wraps it rather than clipping it
         self.counts = QLabel()
         self.counts.setObjectName("classCounts")
         self.counts.setWordWrap(True)

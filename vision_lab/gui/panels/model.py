@@ -171,7 +171,11 @@ class CNNForm(_Form):
         )
         self.channels.setObjectName("cnnChannelsEdit")
         self.kernel = self.add("Kernel", _combo(("3", "5", "7", "1")))
-        self.pool = self.add("", QCheckBox("2×2 max-pool after each block (at most 3)"))
+        self.pool = self.add(
+            "",
+            QCheckBox("Max-pool 2×2 after each block"),
+            "Halve the maps' height and width after each block (at most 3 pools: a 28-pixel image would vanish)",
+        )
         self.batch_norm = self.add("", QCheckBox("Batch norm in each block"))
         self.dense = self.add("Dense sizes", IntListEdit(what="width"), "Dense layers before the output, e.g. 128")
         self.dense.setObjectName("cnnDenseEdit")
