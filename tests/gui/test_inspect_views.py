@@ -54,6 +54,7 @@ def test_views_follow_the_family(window) -> None:
         make_tiny(window, family)
         enabled = {v.title for v in panel.views if panel.isTabEnabled(panel.indexOf(v))}
         assert enabled == titles, family
+        assert {v.title for v in panel.views if panel.isTabVisible(panel.indexOf(v))} == titles, family
         assert panel.isTabEnabled(panel.currentIndex())
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from conftest import pick_family
 from PySide6.QtCore import QPoint, QRect
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QToolButton, QWidget
 
 from vision_lab.core.config import FAMILIES
 
@@ -55,3 +55,17 @@ def test_no_settings_panel_is_clipped(qtbot, window, width: int, height: int) ->
             assert scroll.widget().width() <= scroll.viewport().width() + 1
             problems += [f"{family} / {window.tabs.tabText(i)}: {p}" for p in clipped_children(scroll)]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_every_inspect_view_is_reachable_without_scroll_arrows(qtbot, window, width: int, height: int) -> None:
+    window.resize(width, height)
+    for family in FAMILIES:
+        pick_family(window, family)
+        settle(qtbot)
+        bar = window.inspect_panel.tabBar()
+        arrows = [b for b in bar.findChildren(QToolButton) if b.isVisible()]
+        assert not arrows, f"{family}: the Inspect tabs need scroll arrows at {width}x{height}"
+        for i in range(bar.count()):
+            if bar.isTabVisible(i):
+                assert bar.tabRect(i).right() <= bar.width(), (family, bar.tabText(i))

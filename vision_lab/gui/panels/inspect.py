@@ -612,11 +612,15 @@ class InspectPanel(QTabWidget):
 
     # --- what the window tells us -------------------------------------------------------------------
     def set_family(self, family: str) -> None:
-        """Enable the views that make sense for ``family`` (before a run, too)."""
+        """Show only the views that make sense for ``family`` (before a run, too).
+
+        Hidden rather than greyed out: six titles did not fit the dock, so the tab bar scrolled and a learner
+        reached Health only through arrows; a family has at most four views.
+        """
         self.family = family
         for i, view in enumerate(self.views):
+            self.setTabVisible(i, family in view.families)
             self.setTabEnabled(i, family in view.families)
-            self.setTabToolTip(i, "" if family in view.families else "Not available for this model family.")
         if not self.isTabEnabled(self.currentIndex()):
             for i in range(self.count()):
                 if self.isTabEnabled(i):
