@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from conftest import pick_family
 from PySide6.QtCore import QPoint, QRect
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QToolButton, QWidget
 
 from vision_lab.core.config import FAMILIES
@@ -22,6 +23,16 @@ def settle(qtbot) -> None:
     for _ in range(5):
         QApplication.processEvents()
     qtbot.wait(1)  # one pass of the event loop for layouts posted by the last one
+
+
+def text_lines(label) -> int:
+    """How many lines a (rich) text label's text takes at the label's width."""
+    doc = QTextDocument()
+    doc.setDefaultFont(label.font())
+    doc.setDocumentMargin(0)
+    doc.setHtml(label.text())
+    doc.setTextWidth(label.width())
+    return round(doc.size().height() / label.fontMetrics().lineSpacing())
 
 
 def clipped_children(scroll) -> list[str]:
@@ -69,3 +80,28 @@ def test_every_inspect_view_is_reachable_without_scroll_arrows(qtbot, window, wi
         for i in range(bar.count()):
             if bar.isTabVisible(i):
                 assert bar.tabRect(i).right() <= bar.width(), (family, bar.tabText(i))
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1280, 800)], ids=["1280x720", "1280x800"])
+def test_small_screens_keep_one_line_headers_and_room_for_runs(qtbot, window, width: int, height: int) -> None:
+    window.resize(width, height)
+    settle(qtbot)
+    plot = window.loss_plot
+    assert text_lines(plot.readout) == 1, "the plot's legend wrapped onto a second line"
+    assert not plot.hint.isVisible() or text_lines(plot.hint) == 1
+    runs = window.runs_panel
+    message = runs.message
+    assert message.isVisible() and "No runs in" in message.text()
+    assert message.width() > runs.width() // 2, "the 'No runs' message is squeezed into a narrow column"
+    assert runs.table.viewport().height() >= 3 * (runs.table.fontMetrics().height() + 4), "fewer than 3 rows show"
+
+
+def test_the_window_fits_a_1280x720_screen(window) -> None:
+    from PySide6.QtCore import QSize
+
+    from vision_lab.gui.main_window import initial_size
+
+    assert initial_size(QSize(1280, 720)) == QSize(1280, 720)
+    assert initial_size(QSize(1920, 1080)) == QSize(1280, 800)
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 1280 and hint.height() <= 720, f"the window cannot shrink to 1280x720: {hint}"

@@ -140,7 +140,7 @@ def test_twins_share_seed_and_batch_order(qtbot, mnist5k, tmp_path: Path) -> Non
     # One plot with both twins' curves; both preview grids filled; the verdict in the status line.
     names = w.plot.series_names()
     for twin in ("A", "B"):
-        assert f"{twin} train loss" in names and f"{twin} validation loss" in names
+        assert f"{twin} train loss" in names and f"{twin} val loss" in names
         assert w.plot.point_count(f"{twin} train loss") >= 2
     assert w.plot.objectName() == "twinPlot"
     assert w.preview_a.count > 0 and w.preview_b.count > 0

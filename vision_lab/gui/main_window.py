@@ -87,6 +87,12 @@ def final_metric(summary: dict) -> str:
     return final_metric_cell(summary)[0]
 
 
+def initial_size(available: QSize) -> QSize:
+    """1280x800, or the screen's free area where it is smaller: on a 1280x720 screen the window opened 80 px
+    taller than the screen, its status bar and the Runs list's rows below the edge."""
+    return QSize(min(1280, available.width()), min(800, available.height()))
+
+
 def app_settings() -> QSettings:
     """The user's settings: an ini file in the per-user config folder (``QSettings.setPath`` moves it)."""
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, SETTINGS_ORG, SETTINGS_APP)
@@ -156,7 +162,7 @@ class MainWindow(QMainWindow):
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setInterval(REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh)
-        self.resize(1280, 800)
+        self.resize(initial_size(self.screen().availableGeometry().size()))
         self.revalidate()
         self.restore_settings()
 
@@ -325,7 +331,7 @@ class MainWindow(QMainWindow):
         dock.setMinimumWidth(300)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.resizeDocks([dock], [400], Qt.Orientation.Horizontal)
+        self.resizeDocks([dock], [360], Qt.Orientation.Horizontal)
         self.inspect_dock = dock
 
     def _build_menus(self) -> None:

@@ -120,6 +120,9 @@ class RunsPanel(QWidget):
         self.table.setToolTip("Runs in the runs folder; double-click one to open it, select several to compare")
         self.table.itemDoubleClicked.connect(lambda item, _col: self.open_requested.emit(self.path_of(item)))
         self.table.itemSelectionChanged.connect(self._update_buttons)
+        # At least three rows stay visible however small the screen (at 1280x720 the dock shrank to one).
+        row = self.table.fontMetrics().height() + 6
+        self.table.setMinimumHeight(row * 4 + 8)
         header = self.table.header()
         header.setStretchLastSection(True)
         for i, w in enumerate((130, 110, 90, 80, 110, 230)):
@@ -160,7 +163,7 @@ class RunsPanel(QWidget):
             self.delete_button,
         ):
             buttons.addWidget(b)
-        buttons.addWidget(self.message, 1)
+        buttons.addStretch(1)
 
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("runsComparePlot")
@@ -174,6 +177,9 @@ class RunsPanel(QWidget):
         lay = QVBoxLayout(left)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(buttons)
+        # A row of its own: beside the buttons a long runs-folder path wrapped into a tall, narrow column that
+        # left no room for the table's rows.
+        lay.addWidget(self.message)
         lay.addWidget(self.table, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
@@ -184,6 +190,10 @@ class RunsPanel(QWidget):
         outer.setContentsMargins(4, 4, 4, 4)
         outer.addWidget(self.splitter)
         self._update_buttons()
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
 
     def _button(self, name: str, text: str, tip: str, slot: Any) -> QPushButton:
         b = QPushButton(text)
@@ -212,7 +222,7 @@ class RunsPanel(QWidget):
             item.setData(COL_DATE, SORT_ROLE, time.time())
             self.table.addTopLevelItem(item)
         self.table.setSortingEnabled(True)
-        self.message.setText("" if infos else f"No runs in '{self.root}' yet: press Start to make one.")
+        self._say("" if infos else f"No runs in '{self.root}' yet: press Start to make one.")
         self._update_buttons()
 
     def _item(self, info: RunInfo) -> _Item:
@@ -298,7 +308,7 @@ class RunsPanel(QWidget):
                 )
                 self.compare_curves[f"{path.name}:{key}"] = curve
         self.plot.setVisible(bool(self.compare_curves))
-        self.message.setText("" if self.compare_curves else "The selected runs have no loss figures to compare yet.")
+        self._say("" if self.compare_curves else "The selected runs have no loss figures to compare yet.")
 
     # --- delete ---------------------------------------------------------------------------------------
     def delete_selected(self) -> None:
@@ -306,7 +316,7 @@ class RunsPanel(QWidget):
         if not paths:
             return
         if self.live_path is not None and self.live_path in paths:
-            self.message.setText("The run that is training now cannot be deleted; stop it first.")
+            self._say("The run that is training now cannot be deleted; stop it first.")
             return
         names = "\n".join(p.name for p in paths)
         answer = QMessageBox.question(
@@ -326,6 +336,6 @@ class RunsPanel(QWidget):
                 failed.append(f"'{path.name}' ({err.strerror or err})")
         self.refresh()
         if failed:
-            self.message.setText("Could not delete " + ", ".join(failed) + ".")
+            self._say("Could not delete " + ", ".join(failed) + ".")
         else:
-            self.message.setText(f"Deleted {len(paths)} run(s).")
+            self._say(f"Deleted {len(paths)} run(s).")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QPalette, QResizeEvent, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
     QGraphicsItem,
@@ -45,7 +45,7 @@ STYLES: dict[str, SeriesStyle] = {
     "train_loss": SeriesStyle("train loss", "#3d8bfd"),
     "d_loss": SeriesStyle("D loss", "#e8590c"),
     "g_loss": SeriesStyle("G loss", "#3d8bfd"),
-    "val_loss": SeriesStyle("validation loss", "#f59f00", epoch_only=True),
+    "val_loss": SeriesStyle("val loss", "#f59f00", epoch_only=True),
     "val_accuracy": SeriesStyle("val accuracy", "#2fb344", right=True, epoch_only=True, percent=True),
     "judge_confidence": SeriesStyle("judge confidence", "#2fb344", right=True, epoch_only=True, percent=True),
 }
@@ -119,6 +119,11 @@ class LossPlot(QWidget):
         self.readout.setWordWrap(True)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.readout.setMinimumWidth(40)
+        # A hint for first-time users, shown only where the header has room for it: wrapped, it pushed the
+        # legend onto two lines at 1280 px.
+        self.hint = QLabel(self.tr("(hover for values)"))
+        self.hint.setObjectName("plotHoverHint")
+        self.hint.setEnabled(False)  # drawn in the palette's disabled (grey) text colour
         self.log_check = QCheckBox("Log scale")
         self.log_check.setObjectName("logScaleCheck")
         self.log_check.toggled.connect(self.set_log)
@@ -131,6 +136,7 @@ class LossPlot(QWidget):
         header.addWidget(self.title)
         header.addSpacing(12)
         header.addWidget(self.readout, 1)
+        header.addWidget(self.hint)
         header.addWidget(self.log_check)
         header.addWidget(self.fit_button)
         lay = QVBoxLayout(self)
@@ -188,7 +194,7 @@ class LossPlot(QWidget):
         self._y_lo, self._y_hi = math.inf, -math.inf
         self._epoch_has_points = False
         self.cursor.hide()
-        self.readout.setText(self.legend_text())
+        self._show_legend()
         self.view.setXRange(0.0, self._x_max, padding=0.02)
         self._apply_y_range()
 
@@ -279,18 +285,35 @@ class LossPlot(QWidget):
         pos = args[0]
         if not self.view.sceneBoundingRect().contains(pos) or not any(s.x for s in self.series.values()):
             self.cursor.hide()
-            self.readout.setText(self.legend_text())
+            self._show_legend()
             return
         x = self.view.mapSceneToView(pos).x()
         self.cursor.setPos(x)
         self.cursor.show()
         self.readout.setText(self.readout_at(x))
+        self.hint.hide()  # the values are showing
+
+    def _show_legend(self) -> None:
+        self.readout.setText(self.legend_text())
+        self._fit_hint()
+
+    def _fit_hint(self) -> None:
+        doc = QTextDocument()
+        doc.setDefaultFont(self.readout.font())
+        doc.setHtml(self.readout.text())
+        fixed = self.title.sizeHint().width() + self.log_check.sizeHint().width() + self.fit_button.sizeHint().width()
+        needed = fixed + doc.idealWidth() + self.hint.sizeHint().width() + 60  # spacing and margins
+        self.hint.setVisible(needed <= self.width())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_hint()
 
     def legend_text(self) -> str:
         keys = " &nbsp; ".join(
             f"<span style='color:{s.style.color}'>■</span> {s.style.title}" for s in self.series.values()
         )
-        return f"{keys} &nbsp; <span style='color:gray'>(hover for values)</span>"
+        return keys
 
     def readout_at(self, x: float) -> str:
         """Rich text with each series' value nearest to epoch ``x``."""
