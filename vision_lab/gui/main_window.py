@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QTabWidget,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -133,6 +134,7 @@ class MainWindow(QMainWindow):
         self.history_confusion: list[np.ndarray | None] = []
         self._confusion: np.ndarray | None = None
         self._stage_font: QFont | None = None
+        self._stage_saved: dict[QWidget, tuple[QFont, QSize | None]] = {}
         self.preset_hidden: tuple[str, ...] = ()
         self._closing = False
         self.last_message: QMessageBox | None = None
@@ -433,18 +435,72 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         if on:
-            self._stage_font = app.font()
-            big = QFont(self._stage_font)
-            big.setPointSizeF(big.pointSizeF() * STAGE_FONT_SCALE)
-            app.setFont(big)
+            if self._stage_font is None:
+                self._stage_font = app.font()
+                big = QFont(self._stage_font)
+                big.setPointSizeF(big.pointSizeF() * STAGE_FONT_SCALE)
+                app.setFont(big)
+                self._scale_own_sizes(STAGE_FONT_SCALE)
             self.runs_dock.hide()
             self.showFullScreen()
         else:
             if self._stage_font is not None:
                 app.setFont(self._stage_font)
                 self._stage_font = None
+                self._scale_own_sizes(None)
             self.runs_dock.show()
             self.showNormal()
+
+    def _scale_own_sizes(self, factor: float | None) -> None:
+        """Scale what the application font does not reach (``factor``), or put it back (None).
+
+        Widgets given a font of their own (the bold Start button, titles) keep it when the application font
+        changes, icons have pixel sizes, and a style-sheet widget (the health banner) keeps the font it was
+        polished with: on a projector the toolbar and the titles are what the back row must read.
+        """
+        if factor is None:
+            for widget, (font, icon) in self._stage_saved.items():
+                widget.setFont(font)
+                if icon is not None:
+                    widget.setIconSize(icon)
+            self._stage_saved = {}
+        else:
+            for widget in self.findChildren(QWidget):
+                own_font = widget.testAttribute(Qt.WidgetAttribute.WA_SetFont)
+                icon = widget.iconSize() if isinstance(widget, QPushButton | QToolButton) else None
+                if not own_font and icon is None:
+                    continue
+                self._stage_saved[widget] = (QFont(widget.font()), icon)
+                if own_font:
+                    font = QFont(widget.font())
+                    font.setPointSizeF(font.pointSizeF() * factor)
+                    widget.setFont(font)
+                if icon is not None:
+                    widget.setIconSize(icon * factor)
+        # A dock's own title bar keeps the text size it was laid out with; on stage a plain bold title of the
+        # stage font replaces it (nobody floats or closes a dock during a demo), and leaving restores Qt's.
+        for dock in self.findChildren(QDockWidget):
+            if factor:
+                title = QLabel(dock.windowTitle())
+                title.setObjectName("stageDockTitle")
+                font = QFont(QApplication.font())
+                font.setBold(True)
+                title.setFont(font)
+                title.setContentsMargins(6, 2, 6, 2)
+                dock.setTitleBarWidget(title)
+            elif dock.titleBarWidget() is not None:
+                old = dock.titleBarWidget()
+                dock.setTitleBarWidget(None)
+                old.deleteLater()
+        # A style sheet pins the font its widget and the widgets inside it were polished with (the toolbar's
+        # buttons, the health banner): polish them again so they take the application font.
+        for sheet in [w for w in self.findChildren(QWidget) if w.styleSheet()]:
+            for widget in (sheet, *sheet.findChildren(QWidget)):
+                widget.style().unpolish(widget)
+                widget.style().polish(widget)
+                if not widget.testAttribute(Qt.WidgetAttribute.WA_SetFont):
+                    widget.setFont(QFont())  # resolve from the parent again
+                    widget.setAttribute(Qt.WidgetAttribute.WA_SetFont, False)
 
     def _show_warnings(self, warnings: list[str]) -> None:
         self.health_banner.setText("  ".join(f"⚠ {w}" for w in warnings))

@@ -154,6 +154,7 @@ class LossPlot(QWidget):
         self._y_hi = -math.inf
         self._epoch_has_points = False
         self.apply_palette()
+        self.apply_font()
         self.reset("cnn", 1)
 
     # --- data --------------------------------------------------------------------------------------
@@ -343,9 +344,20 @@ class LossPlot(QWidget):
             axis.setTextPen(pg.mkPen(text))
         self.cursor.setPen(pg.mkPen(_mix(text, base, 0.5), style=Qt.PenStyle.DashLine))
 
+    def apply_font(self) -> None:
+        """pyqtgraph's axes keep their own font: follow the widget's (stage mode enlarges it)."""
+        font = self.font()
+        for name in ("left", "bottom", "right"):
+            axis = self.plot_item.getAxis(name)
+            axis.setTickFont(font)
+            axis.label.setFont(font)
+            axis.resizeEvent()  # room for the bigger labels
+
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self.apply_palette()
+        elif event.type() in (QEvent.Type.FontChange, QEvent.Type.ApplicationFontChange):
+            self.apply_font()
         super().changeEvent(event)
 
 
