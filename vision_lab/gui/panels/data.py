@@ -59,6 +59,7 @@ class DataPanel(QWidget):
 
         self.combo = QComboBox()
         self.combo.setObjectName("datasetCombo")
+        self.combo.setToolTip("The images to train on: bundled digits, a download, or a folder or file of your own")
         self.combo.setMinimumContentsLength(14)
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.combo_error = error_label()

@@ -70,6 +70,11 @@ FORMULAS: dict[str, str] = {
 }
 
 
+ACTIVATION_TIP = "The function after each layer: relu is the usual start; try gelu or tanh and compare the curves"
+DROPOUT_TIP = "Share of units switched off at random while training, against overfitting: try 0.2 to 0.5, or 0"
+BATCH_NORM_TIP = "Normalise each layer's outputs over the batch: faster, steadier training; turn off to see why"
+
+
 def formula_for(family: str) -> str:
     return FORMULAS["classifier" if family in ("mlp", "cnn") else family]
 
@@ -141,9 +146,9 @@ class MLPForm(_Form):
         super().__init__()
         self.hidden = self.add("Hidden sizes", IntListEdit(what="width"), "Widths of the hidden layers, e.g. 512, 256")
         self.hidden.setObjectName("mlpHiddenEdit")
-        self.activation = self.add("Activation", _combo(ACTIVATIONS))
-        self.dropout = self.add("Dropout", _fraction())
-        self.batch_norm = self.add("", QCheckBox("Batch norm"))
+        self.activation = self.add("Activation", _combo(ACTIVATIONS), ACTIVATION_TIP)
+        self.dropout = self.add("Dropout", _fraction(), DROPOUT_TIP)
+        self.batch_norm = self.add("", QCheckBox("Batch norm"), BATCH_NORM_TIP)
 
     def load(self, c: MLPConfig) -> None:
         self.hidden.set_values(c.hidden)
@@ -170,17 +175,21 @@ class CNNForm(_Form):
             "One convolution block per number: its output channels, e.g. 32, 64, 128",
         )
         self.channels.setObjectName("cnnChannelsEdit")
-        self.kernel = self.add("Kernel", _combo(("3", "5", "7", "1")))
+        self.kernel = self.add(
+            "Kernel",
+            _combo(("3", "5", "7", "1")),
+            "Each convolution's window in pixels: 3 is usual; 5 or 7 see more at once and cost more",
+        )
         self.pool = self.add(
             "",
             QCheckBox("Max-pool 2×2 after each block"),
             "Halve the maps' height and width after each block (at most 3 pools: a 28-pixel image would vanish)",
         )
-        self.batch_norm = self.add("", QCheckBox("Batch norm in each block"))
+        self.batch_norm = self.add("", QCheckBox("Batch norm in each block"), BATCH_NORM_TIP)
         self.dense = self.add("Dense sizes", IntListEdit(what="width"), "Dense layers before the output, e.g. 128")
         self.dense.setObjectName("cnnDenseEdit")
-        self.activation = self.add("Activation", _combo(ACTIVATIONS))
-        self.dropout = self.add("Dropout", _fraction(), "Dropout before each dense layer")
+        self.activation = self.add("Activation", _combo(ACTIVATIONS), ACTIVATION_TIP)
+        self.dropout = self.add("Dropout", _fraction(), DROPOUT_TIP)
 
     def load(self, c: CNNConfig) -> None:
         self.channels.set_values(tuple(b.channels for b in c.blocks))
@@ -220,7 +229,7 @@ class AutoencoderForm(_Form):
             IntListEdit(allow_empty=False, max_items=2, hi=2048, what="channel count"),
             "Conv variant: channels of the (at most two) stride-2 convolutions",
         )
-        self.activation = self.add("Activation", _combo(ACTIVATIONS))
+        self.activation = self.add("Activation", _combo(ACTIVATIONS), ACTIVATION_TIP)
         self.variant.currentIndexChanged.connect(self._variant_changed)
 
     def _variant_changed(self) -> None:
@@ -307,6 +316,7 @@ class ModelPanel(QWidget):
         self.num_classes = 10
         self.combo = QComboBox()
         self.combo.setObjectName("modelCombo")
+        self.combo.setToolTip("What kind of network to train: a classifier (MLP, CNN), an autoencoder or a GAN")
         for family in FAMILIES:
             self.combo.addItem(FAMILY_TITLES[family], family)
         self.forms: dict[str, FormType] = {

@@ -45,6 +45,10 @@ class TrainingPanel(QWidget):
         super().__init__(parent)
         self.optimizer = QComboBox()
         self.optimizer.setObjectName("optimizerCombo")
+        self.optimizer.setToolTip(
+            "How the weights follow the gradient: Adam adapts a step per weight and is a safe start; "
+            "SGD with momentum is the classic"
+        )
         for name in OPTIMIZERS:
             self.optimizer.addItem(OPTIMIZER_TITLES.get(name, name), name)
         self.lr = LogSpinBox()
@@ -52,18 +56,28 @@ class TrainingPanel(QWidget):
         self.lr.setToolTip("Arrows step 1, 2, 5, 10…; may be changed while training runs (applies from the next step)")
         self.batch = CheckedSpinBox(1, MAX_BATCH, "Batch size")  # says why typed text was refused
         self.batch.setObjectName("batchSizeSpin")
+        self.batch.setToolTip(
+            "Images per training step: large batches are smoother and faster per image, small ones often generalise "
+            "better; try 32 to 128"
+        )
         self.epochs = CheckedSpinBox(1, MAX_EPOCHS, "Epochs")
         self.epochs.setObjectName("epochsSpin")
+        self.epochs.setToolTip("Passes over the training images; stop adding them when the validation curve flattens")
         self.seed = QSpinBox()
         self.seed.setObjectName("seedSpin")
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setToolTip("Same seed, same settings: the same numbers on the CPU")
         self.schedule = QComboBox()
         self.schedule.setObjectName("scheduleCombo")
+        self.schedule.setToolTip(
+            "How the learning rate changes: cosine decays it to 0 by the last step (steadier final weights); "
+            "constant keeps it"
+        )
         for name in LR_SCHEDULES:
             self.schedule.addItem({"cosine": "cosine decay to 0", "constant": "constant"}[name], name)
         self.device = QComboBox()
         self.device.setObjectName("deviceCombo")
+        self.device.setToolTip("Where to train: auto picks a GPU when this computer has one")
         for name in DEVICES:
             title = f"auto ({auto_device()})" if name == "auto" else name
             self.device.addItem(title, name)
