@@ -65,10 +65,11 @@ def test_bad_dataset_path_gets_one_sentence_not_a_dialog(qtbot, window, tmp_path
     qtbot.waitUntil(lambda: w.data_panel.combo_error.isVisible(), timeout=10000)
     text = w.data_panel.combo_error.text()
     assert "does not exist" in text and "Traceback" not in text and text.count("\n") == 0
-    assert not w.start_button.isEnabled()
     assert w.last_message is None
-    w.data_panel.select("mnist-5k")
-    qtbot.waitUntil(lambda: w.start_button.isEnabled(), timeout=10000)
+    # The refused folder leaves the list; the last good dataset stays selected and in use, and the message says so.
+    assert w.data_panel.combo.findData(str(tmp_path / "no-such-folder")) < 0
+    assert w.data_panel.current_key == "mnist-5k" and "Still using mnist-5k" in text
+    assert w.start_button.isEnabled() and w.current_config().data.name == "mnist-5k"
 
 
 def test_corrupt_idx_folder_is_reported(qtbot, window, tmp_path) -> None:
@@ -79,7 +80,7 @@ def test_corrupt_idx_folder_is_reported(qtbot, window, tmp_path) -> None:
     window.data_panel.select(str(folder))
     qtbot.waitUntil(lambda: window.data_panel.combo_error.isVisible(), timeout=10000)
     assert window.data_panel.combo_error.text().strip()
-    assert not window.start_button.isEnabled()
+    assert window.data_panel.combo.findData(str(folder)) < 0 and window.data_panel.current_key == "mnist-5k"
 
 
 def test_a_bug_in_the_worker_gets_a_dialog_and_the_ui_returns_to_idle(qtbot, window, monkeypatch) -> None:
@@ -175,12 +176,12 @@ def test_data_panel_shows_examples_sizes_and_class_counts(qtbot, window) -> None
     panel = window.data_panel
     names = [panel.combo.itemData(i) for i in range(panel.combo.count())]
     assert {"mnist-5k", "shapes", "fashion-mnist", "mnist", "kmnist", "cifar10"} <= set(names)
-    assert "::open-images" in names and "::open-idx" in names
+    assert "::open-folder" in names and "::open-file" in names
     assert panel.preview.count == 24 and panel.preview._captions[:10] == [str(i) for i in range(10)]
     assert "4,500" in panel.sizes.text() and "500" in panel.sizes.text()
     assert panel.counts.text().count("<b>450</b>") == 10
     assert window.current_config().data.limit == 256
-    assert "subset of <b>256</b>" in panel.sizes.text()
+    assert "<b>256</b> of 4,500 training" in panel.sizes.text()
 
 
 def test_python_dash_m_vision_lab_opens_the_window(tmp_path) -> None:
@@ -229,13 +230,14 @@ def test_hovering_the_plot_reads_out_exact_values(qtbot) -> None:
         plot.add_metrics(Metrics(i, 0, i / 10, values, 100.0, i, 0.0, 2e-4, epoch_end=i == 10))
     plot.refresh()
     qtbot.waitExposed(plot)
-    assert "D loss" in plot.readout.text() and "hover" in plot.readout.text()
+    assert "D loss" in plot.readout.text() and plot.hint.isVisible()  # 640 px: room for the hover hint
     centre = plot.view.sceneBoundingRect().center()
     x = plot.view.mapSceneToView(centre).x()
     plot.plot_item.scene().sigMouseMoved.emit(centre)
     qtbot.waitUntil(lambda: "G loss <b>" in plot.readout.text(), timeout=3000)
     assert plot.cursor.isVisible() and abs(plot.cursor.value() - x) < 1e-6
     assert "judge confidence <b>75.0%</b>" in plot.readout.text()
+    assert not plot.hint.isVisible()  # the values are showing
 
 
 def test_a_killed_training_process_is_reported_and_the_window_survives(qtbot, window) -> None:
@@ -256,3 +258,28 @@ def test_a_killed_training_process_is_reported_and_the_window_survives(qtbot, wi
     assert window.start_button.isEnabled() and window.worker is None
     if window.last_message is not None:
         window.last_message.close()
+
+
+def test_use_only_changes_the_training_count_shown(qtbot, window) -> None:
+    panel = window.data_panel
+    panel.set_limit(5)
+    text = panel.sizes.text()
+    assert "<b>5</b> of 4,500 training" in text, text
+    panel.set_limit(0)
+    assert panel.sizes.text().startswith("<b>4,500</b> training"), panel.sizes.text()
+
+
+def test_the_dataset_list_opens_folders_and_npz_files(qtbot, window, tmp_path, monkeypatch) -> None:
+    import numpy as np
+    from PySide6.QtWidgets import QFileDialog
+
+    from vision_lab.gui.panels.data import OPEN_FILE
+
+    x = np.random.default_rng(0).integers(0, 255, (40, 8, 8, 1), dtype=np.uint8)
+    np.savez(tmp_path / "tiny.npz", x=x, y=np.arange(40) % 4)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(tmp_path / "tiny.npz"), ""))
+    combo = window.data_panel.combo
+    combo.setCurrentIndex(combo.findData(OPEN_FILE))  # what choosing "Open an .npz file…" does
+    qtbot.waitUntil(lambda: window.data_panel.dataset is not None and window.data_panel.dataset.image_shape[0] == 8)
+    assert window.data_panel.current_key == str(tmp_path / "tiny.npz")
+    assert len(window.data_panel.dataset.class_names) == 4

@@ -26,8 +26,8 @@ from vision_lab.gui.widgets.fields import error_label, set_error
 from vision_lab.gui.widgets.image_grid import ImageGrid
 from vision_lab.gui.worker import FunctionWorker
 
-OPEN_IMAGES = "::open-images"
-OPEN_IDX = "::open-idx"
+OPEN_FOLDER = "::open-folder"
+OPEN_FILE = "::open-file"
 PREVIEW_COUNT = 24
 MAX_LIMIT = 10_000_000
 
@@ -55,7 +55,8 @@ class DataPanel(QWidget):
         self._loader: FunctionWorker | None = None
         self._downloader: FunctionWorker | None = None
         self._loading_key: str | None = None
-        self._sizes_text = ""
+        self._good: tuple[str, ImageDataset] | None = None
+        """The last dataset that loaded (its key): a refused folder falls back to it."""
 
         self.combo = QComboBox()
         self.combo.setObjectName("datasetCombo")
@@ -167,8 +168,18 @@ class DataPanel(QWidget):
             self.combo.addItem(f"{info.name}{suffix}", info.name)
             self.combo.setItemData(self.combo.count() - 1, info.description, Qt.ItemDataRole.ToolTipRole)
         self.combo.insertSeparator(self.combo.count())
-        self.combo.addItem("Open image folder…", OPEN_IMAGES)
-        self.combo.addItem("Open IDX folder…", OPEN_IDX)
+        self.combo.addItem(self.tr("Open a folder…"), OPEN_FOLDER)
+        self.combo.setItemData(
+            self.combo.count() - 1,
+            self.tr("Images in one sub-folder per class, MNIST-format IDX files, or CIFAR-10's cifar-10-batches-py"),
+            Qt.ItemDataRole.ToolTipRole,
+        )
+        self.combo.addItem(self.tr("Open an .npz file…"), OPEN_FILE)
+        self.combo.setItemData(
+            self.combo.count() - 1,
+            self.tr("A NumPy .npz with arrays x (images) and y (labels)"),
+            Qt.ItemDataRole.ToolTipRole,
+        )
         index = self.combo.findData(keep) if keep else -1
         self.combo.setCurrentIndex(index if index >= 0 else 0)
         self.combo.blockSignals(False)
@@ -189,13 +200,15 @@ class DataPanel(QWidget):
 
     def _selected(self, _index: int) -> None:
         key = self.current_key
-        if key in (OPEN_IMAGES, OPEN_IDX):
-            title = (
-                "Open a folder of images (one sub-folder per class)"
-                if key == OPEN_IMAGES
-                else ("Open a folder of MNIST-format IDX files")
-            )
-            folder = QFileDialog.getExistingDirectory(self, title)
+        if key in (OPEN_FOLDER, OPEN_FILE):
+            if key == OPEN_FOLDER:
+                folder = QFileDialog.getExistingDirectory(
+                    self, self.tr("Open a dataset folder (image sub-folders per class, IDX files or CIFAR-10 batches)")
+                )
+            else:
+                folder, _ = QFileDialog.getOpenFileName(
+                    self, self.tr("Open a dataset file"), "", self.tr("NumPy archives (*.npz);;All files (*)")
+                )
             if folder:
                 self.select(folder)
             else:
@@ -239,26 +252,45 @@ class DataPanel(QWidget):
             return  # the user picked another dataset meanwhile
         self.dataset = ds
         self._problem = None
+        self._good = (key, ds)
+        self._restore_texts()
+        self.dataset_loaded.emit(ds)
+        self.changed.emit()
+
+    def _restore_texts(self) -> None:
+        """Description, examples, sizes and class counts of the dataset in use."""
+        assert self._good is not None
+        key, ds = self._good
+        info = self.infos.get(key)
+        self.description.setText(info.description if info else f"{ds.name} — {ds.source}")
+        self.source.setText(f"Source: {info.source}" if info else "")
         idx = preview_indices(ds.train_labels, PREVIEW_COUNT)
         names = ds.class_names
         self.preview.set_images(ds.train_images[idx], [names[int(y)] for y in ds.train_labels[idx]])
-        h, w, c = ds.image_shape
-        self._sizes_text = (
-            f"<b>{len(ds.train_images):,}</b> training · <b>{len(ds.val_images):,}</b> validation · "
-            f"{h}×{w} {'grey' if c == 1 else 'colour'} · {len(names)} classes"
-        )
         self._show_sizes()
         counts = ds.class_counts()
         self.counts.setText("Per class: " + ", ".join(f"{names[i]} <b>{int(n)}</b>" for i, n in enumerate(counts)))
         if ds.notes:
             self.source.setText(self.source.text() + "\n" + "; ".join(ds.notes))
-        if key not in self.infos:
-            self.description.setText(f"{ds.name} — {ds.source}")
-        self.dataset_loaded.emit(ds)
-        self.changed.emit()
 
     def _load_failed(self, key: str, message: str, details: str) -> None:
         if key != self.current_key:
+            return
+        good = self._good
+        if key not in self.infos and good is not None:
+            # A folder or file the user opened and we refused leaves the list again: the combo goes back to the
+            # last dataset that loaded, which stays in use, and the sentence under it says so.
+            self.combo.blockSignals(True)
+            self.combo.removeItem(self.combo.findData(key))
+            self.combo.setCurrentIndex(max(0, self.combo.findData(good[0])))
+            self.combo.blockSignals(False)
+            self.dataset, self._problem, self._loading_key = good[1], None, good[0]
+            set_error(
+                self.combo_error,
+                self.tr("{problem} Still using {name}.").format(problem=message, name=self.combo.currentText()),
+            )
+            self._restore_texts()
+            self.changed.emit()
             return
         self._problem = message
         set_error(self.combo_error, message)
@@ -325,11 +357,24 @@ class DataPanel(QWidget):
                     pass  # already deleted by deleteLater
 
     def _show_sizes(self) -> None:
+        ds = self.dataset
+        if ds is None:
+            self.sizes.setText("")
+            return
         limit = self.limit_spin.value()
-        text = self._sizes_text
-        if text and self.dataset is not None and 0 < limit < len(self.dataset.train_images):
-            text += f"<br>Training on a seeded subset of <b>{limit:,}</b> images."
-        self.sizes.setText(text)
+        n = len(ds.train_images)
+        h, w, c = ds.image_shape
+        kind = self.tr("grey") if c == 1 else self.tr("colour")
+        if 0 < limit < n:  # "Use only": the count that trains, and the whole it is taken from
+            text = self.tr(
+                "<b>{used:,}</b> of {total:,} training images (a seeded subset) · <b>{val:,}</b> validation · "
+                "{h}×{w} {kind} · {classes} classes"
+            )
+        else:
+            text = self.tr("<b>{total:,}</b> training · <b>{val:,}</b> validation · {h}×{w} {kind} · {classes} classes")
+        self.sizes.setText(
+            text.format(used=limit, total=n, val=len(ds.val_images), h=h, w=w, kind=kind, classes=len(ds.class_names))
+        )
 
     def _limit_changed(self) -> None:
         self._show_sizes()
