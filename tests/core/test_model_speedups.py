@@ -171,3 +171,15 @@ def test_tracing_records_pytorchs_convolution_for_torchscript_and_onnx(make, sha
     graph = str(traced.graph)
     assert "aten::_convolution" in graph and own_op not in graph
     torch.testing.assert_close(traced(x), plain(x))
+
+
+def test_layer_tables_name_the_layers_the_user_built() -> None:
+    from vision_lab.core.config import default_config
+    from vision_lab.core.models import build_models, layer_table
+
+    cfg = default_config("gan")
+    models = build_models(cfg, (28, 28, 1), 10)
+    kinds = {r.kind for r in layer_table(models["generator"], (cfg.gan.latent_dim,))}
+    kinds |= {r.kind for r in layer_table(models["discriminator"], (1, 28, 28))}
+    assert "ConvTranspose2d" in kinds and "Conv2d" in kinds
+    assert not any(k.startswith(("Spectral", "Thin")) for k in kinds), kinds

@@ -138,7 +138,7 @@ def test_fork_from_an_earlier_epoch_with_a_changed_learning_rate(qtbot, window, 
     run_menu_action(w, "forkRunAction").trigger()
     dialog = w.actions.fork_dialog
     assert dialog is not None and dialog.isVisible()
-    assert "optim.lr: 0.01 → 0.002" in dialog.changes.text()
+    assert "Learning rate: 0.01 → 0.002" in dialog.changes.text() and "optim.lr" not in dialog.changes.text()
     combo = dialog.source
     labels = [combo.itemText(i) for i in range(combo.count())]
     assert labels[0].startswith("Where it stopped") and any("end of epoch 1" in t for t in labels)

@@ -31,6 +31,7 @@ from vision_lab.core.errors import VisionLabError
 from vision_lab.core.events import Finished, Started
 from vision_lab.core.lineage import RESUMABLE, Launch
 from vision_lab.core.runs import CHECKPOINT, checkpoint_epochs, open_run, run_info
+from vision_lab.gui.labels import describe_change
 from vision_lab.gui.panels.runs import final_metric_cell, metrics_from_row
 from vision_lab.gui.worker import FunctionWorker
 
@@ -53,14 +54,10 @@ EXPORTS = (
 MODEL_EXPORTS = ("safetensors", "torchscript", "onnx", "script", "csv")
 
 
-def _value(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
 def describe_changes(old: ExperimentConfig, new: ExperimentConfig) -> list[str]:
-    """``["optim.lr: 0.001 → 0.0001", ...]``: what a fork changes, for people."""
+    """``["Learning rate: 0.001 → 0.0001", ...]``: what a fork changes, in the panels' words."""
     a, b = flat_config(old), flat_config(new)
-    return [f"{k}: {_value(a.get(k))} → {_value(b.get(k))}" for k in config_changes(old, new)]
+    return [describe_change(k, a.get(k), b.get(k)) for k in config_changes(old, new)]
 
 
 class ForkDialog(QDialog):

@@ -72,6 +72,15 @@ class LayerRow:
     parameters: int
 
 
+def public_name(module: nn.Module) -> str:
+    """The PyTorch layer a module is, as the user built it: ``ConvTranspose2d`` for our CPU formulations of it
+    (SpectralConvTranspose2d, ThinConv2d compute the same layer faster), ``Dropout`` for ours."""
+    for cls in type(module).__mro__:
+        if cls.__module__.startswith("torch.nn"):
+            return cls.__name__
+    return type(module).__name__
+
+
 def layer_table(model: nn.Module, input_shape: tuple[int, ...]) -> list[LayerRow]:
     """One row per leaf layer with its output shape (batch dim dropped) and parameter count.
 
@@ -86,7 +95,7 @@ def layer_table(model: nn.Module, input_shape: tuple[int, ...]) -> list[LayerRow
 
         def hook(mod: nn.Module, _inp: object, out: object, name: str = name) -> None:
             shape = tuple(out.shape[1:]) if isinstance(out, torch.Tensor) else ()
-            rows.append(LayerRow(name, type(mod).__name__, shape, count_parameters(mod)))
+            rows.append(LayerRow(name, public_name(mod), shape, count_parameters(mod)))
 
         hooks.append(module.register_forward_hook(hook))
     was_training = model.training

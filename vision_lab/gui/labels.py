@@ -1,0 +1,100 @@
+"""Settings as the panels name them: "Learning rate 0.001 → 0.0001", not "optim.lr: 0.001 → 0.0001".
+
+Dialogs that list what changed between two experiments (Fork, Twin, Compare) speak the panels' language, so a
+learner can find the knob the dialog talks about.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+
+from vision_lab.gui.widgets.fields import plain_number
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("Settings", text)
+
+
+# (panel label, short label for legends)
+_LABELS: dict[str, tuple[str, str]] = {
+    "model": ("Family", "family"),
+    "name": ("Name", "name"),
+    "data.name": ("Dataset", "data"),
+    "data.limit": ("Use only", "images"),
+    "data.val_fraction": ("Validation share", "val share"),
+    "data.split_seed": ("Split seed", "split seed"),
+    "data.image_size": ("Image size", "size"),
+    "optim.name": ("Optimizer", "optimizer"),
+    "optim.lr": ("Learning rate", "lr"),
+    "optim.weight_decay": ("Weight decay", "weight decay"),
+    "optim.momentum": ("Momentum", "momentum"),
+    "optim.beta1": ("Adam β1", "β1"),
+    "optim.beta2": ("Adam β2", "β2"),
+    "train.epochs": ("Epochs", "epochs"),
+    "train.batch_size": ("Batch size", "batch"),
+    "train.seed": ("Seed", "seed"),
+    "train.lr_schedule": ("LR schedule", "schedule"),
+    "train.device": ("Device", "device"),
+    "train.precision": ("Precision", "precision"),
+    "train.max_steps": ("Step limit", "max steps"),
+    "train.augment_shift": ("Random shifts", "shift"),
+    "mlp.hidden": ("Hidden sizes", "hidden"),
+    "mlp.activation": ("Activation", "activation"),
+    "mlp.dropout": ("Dropout", "dropout"),
+    "mlp.batch_norm": ("Batch norm", "batch norm"),
+    "cnn.blocks": ("Conv blocks", "conv"),
+    "cnn.dense": ("Dense sizes", "dense"),
+    "cnn.activation": ("Activation", "activation"),
+    "cnn.dropout": ("Dropout", "dropout"),
+    "autoencoder.variant": ("Variant", "variant"),
+    "autoencoder.latent_dim": ("Latent size", "latent"),
+    "autoencoder.hidden": ("Hidden sizes", "hidden"),
+    "autoencoder.conv_channels": ("Conv channels", "conv"),
+    "autoencoder.activation": ("Activation", "activation"),
+    "gan.latent_dim": ("Latent size", "latent"),
+    "gan.g_width": ("G width", "G width"),
+    "gan.d_width": ("D width", "D width"),
+    "gan.d_lr": ("D learning rate", "D lr"),
+    "gan.d_steps": ("D steps", "D steps"),
+    "gan.update": ("Updates", "updates"),
+    "gan.label_smoothing": ("Label smoothing", "smoothing"),
+}
+
+
+def setting_label(key: str, *, short: bool = False) -> str:
+    """The panel's label for a dotted config key (the key itself for a setting no panel shows)."""
+    labels = _LABELS.get(key)
+    if labels is None:
+        return key
+    return _t(labels[1] if short else labels[0])
+
+
+def setting_value(key: str, value: Any) -> str:
+    """A setting's value as the panel shows it."""
+    if value is None:
+        return _t("same as G") if key == "gan.d_lr" else _t("none")
+    if isinstance(value, bool):
+        return _t("on") if value else _t("off")
+    if isinstance(value, float):
+        return plain_number(value)
+    if key == "cnn.blocks" and isinstance(value, list):
+        channels = ", ".join(str(b.get("channels")) for b in value if isinstance(b, dict))
+        first = value[0] if value and isinstance(value[0], dict) else {}
+        kernel = first.get("kernel", 3)
+        pool = _t("pool") if any(b.get("pool") for b in value if isinstance(b, dict)) else _t("no pool")
+        return f"{channels} ({kernel}×{kernel}, {pool})"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or _t("none")
+    return str(value)
+
+
+def describe_change(key: str, old: Any, new: Any) -> str:
+    """``Learning rate: 0.001 → 0.0001``."""
+    return f"{setting_label(key)}: {setting_value(key, old)} → {setting_value(key, new)}"
+
+
+def short_setting(key: str, value: Any) -> str:
+    """``lr 0.001``: a curve's name in a legend."""
+    return f"{setting_label(key, short=True)} {setting_value(key, value)}"
