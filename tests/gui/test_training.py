@@ -171,3 +171,19 @@ def test_last_runs_garbage_is_collected_on_the_gui_thread(qtbot, window, monkeyp
     with qtbot.waitSignal(window.run_ended, timeout=60000):
         click(qtbot, window.start_button)
     assert where == [threading.main_thread().name]
+
+
+def test_switching_family_says_which_training_values_changed(qtbot, window) -> None:
+    from conftest import pick_family
+
+    w = window
+    pick_family(w, "cnn")
+    w.training_panel.epochs.setValue(7)
+    pick_family(w, "gan")
+    note = w.training_panel.note
+    assert note.isVisibleTo(w.training_panel)
+    text = note.text()
+    assert "Learning rate: 0.001 → 0.0002" in text and "Epochs: 7 → 20" in text, text
+    assert "optim." not in text and "train." not in text
+    pick_family(w, "cnn")
+    assert "Learning rate: 0.0002 → 0.001" in note.text()

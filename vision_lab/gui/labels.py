@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
+from vision_lab.core.config import ExperimentConfig, config_changes, flat_config
 from vision_lab.gui.widgets.fields import plain_number
 
 
@@ -98,3 +99,9 @@ def describe_change(key: str, old: Any, new: Any) -> str:
 def short_setting(key: str, value: Any) -> str:
     """``lr 0.001``: a curve's name in a legend."""
     return f"{setting_label(key, short=True)} {setting_value(key, value)}"
+
+
+def describe_changes(old: ExperimentConfig, new: ExperimentConfig) -> list[str]:
+    """``["Learning rate: 0.001 → 0.0001", ...]``: what differs between two experiments, in the panels' words."""
+    a, b = flat_config(old), flat_config(new)
+    return [describe_change(k, a.get(k), b.get(k)) for k in config_changes(old, new)]

@@ -47,6 +47,7 @@ from vision_lab.core.errors import ConfigError, RunError, VisionLabError
 from vision_lab.core.events import Finished, Metrics, Preview, Started
 from vision_lab.core.lineage import Launch
 from vision_lab.core.paths import runs_dir
+from vision_lab.gui.labels import describe_changes
 from vision_lab.gui.panels.data import DataPanel
 from vision_lab.gui.panels.inspect import InspectPanel
 from vision_lab.gui.panels.model import ModelPanel
@@ -673,12 +674,24 @@ class MainWindow(QMainWindow):
                 self.status_label.setText(f"Ready: {family} on {self.data_panel.current_key}. Press Start.")
 
     def _family_picked(self, family: str) -> None:
-        """A new family brings its own training defaults (the GAN trains with Adam 2e-4, β₁ 0.5, batch 64)."""
-        seed, device = self.training_panel.seed.value(), self.training_panel.device.currentData()
-        self.training_panel.load(default_config(family))
+        """A new family brings its own training defaults (the GAN trains with Adam 2e-4, β₁ 0.5, 20 epochs), and
+        the Training tab says which values that changed: a switch must not silently reset a rate the user set."""
+        panel = self.training_panel
+        before = panel.apply(ExperimentConfig())
+        seed, device = panel.seed.value(), panel.device.currentData()
+        panel.load(default_config(family))
         self.inspect_panel.set_family(family)
-        self.training_panel.seed.setValue(seed)
-        self.training_panel.device.setCurrentIndex(max(0, self.training_panel.device.findData(device)))
+        panel.seed.setValue(seed)
+        panel.device.setCurrentIndex(max(0, panel.device.findData(device)))
+        changes = describe_changes(before, panel.apply(ExperimentConfig()))
+        if changes:
+            text = self.tr("{family} trains best with its own settings, so these changed: {changes}.").format(
+                family=FAMILY_TITLES[family], changes="; ".join(changes)
+            )
+            panel.set_note(text)
+            self.statusBar().showMessage(text, 10000)
+        else:
+            panel.set_note("")
 
     def _dataset_loaded(self, ds: ImageDataset) -> None:
         self.model_panel.set_data_shape(ds.image_shape, max(1, ds.num_classes))

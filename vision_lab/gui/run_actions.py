@@ -31,7 +31,7 @@ from vision_lab.core.errors import VisionLabError
 from vision_lab.core.events import Finished, Started
 from vision_lab.core.lineage import RESUMABLE, Launch
 from vision_lab.core.runs import CHECKPOINT, checkpoint_epochs, open_run, run_info
-from vision_lab.gui.labels import describe_change
+from vision_lab.gui.labels import describe_changes
 from vision_lab.gui.panels.runs import final_metric_cell, metrics_from_row
 from vision_lab.gui.worker import FunctionWorker
 
@@ -52,12 +52,6 @@ EXPORTS = (
     ("preview-png", "P&review grid as PNG…", "PNG image (*.png)"),
 )
 MODEL_EXPORTS = ("safetensors", "torchscript", "onnx", "script", "csv")
-
-
-def describe_changes(old: ExperimentConfig, new: ExperimentConfig) -> list[str]:
-    """``["Learning rate: 0.001 → 0.0001", ...]``: what a fork changes, in the panels' words."""
-    a, b = flat_config(old), flat_config(new)
-    return [describe_change(k, a.get(k), b.get(k)) for k in config_changes(old, new)]
 
 
 class ForkDialog(QDialog):
@@ -542,4 +536,4 @@ def _save_svg(widget: QWidget, out: Path) -> bool:
     return out.is_file() and out.stat().st_size > 0
 
 
-__all__ = ["EXPORTS", "ForkDialog", "RunActions", "describe_changes"]
+__all__ = ["EXPORTS", "ForkDialog", "RunActions"]

@@ -6,7 +6,7 @@ import dataclasses
 
 import torch
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from vision_lab.core.config import (
     DEVICES,
@@ -99,6 +99,10 @@ class TrainingPanel(QWidget):
         self.epochs.problem_changed.connect(lambda message: set_error(self.epochs_error, message))
         self.error = error_label()
         self.error.setObjectName("trainingError")
+        self.note = QLabel()
+        self.note.setObjectName("trainingNote")
+        self.note.setWordWrap(True)
+        self.note.hide()
 
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
@@ -116,6 +120,7 @@ class TrainingPanel(QWidget):
         lay.setContentsMargins(8, 8, 8, 8)
         lay.addLayout(form)
         lay.addWidget(self.error)
+        lay.addWidget(self.note)
 
         self._loading = False
         for w in (self.optimizer, self.schedule, self.device, self.precision):
@@ -142,6 +147,11 @@ class TrainingPanel(QWidget):
         finally:
             self._loading = False
         self.changed.emit()
+
+    def set_note(self, text: str) -> None:
+        """A remark under the fields (not an error): e.g. which values a family switch changed."""
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
 
     def apply(self, cfg: ExperimentConfig) -> ExperimentConfig:
         optim = dataclasses.replace(cfg.optim, name=self.optimizer.currentData(), lr=self.lr.value())
