@@ -187,3 +187,18 @@ def test_switching_family_says_which_training_values_changed(qtbot, window) -> N
     assert "optim." not in text and "train." not in text
     pick_family(w, "cnn")
     assert "Learning rate: 0.0002 → 0.001" in note.text()
+
+
+def test_one_step_draws_a_visible_point(qtbot, window) -> None:
+    from conftest import make_tiny
+
+    w = window
+    make_tiny(w, "mlp")
+    with qtbot.waitSignal(w.run_started, timeout=60000):
+        click(qtbot, w.step_button)
+    qtbot.waitUntil(lambda: w.loss_plot.point_count() >= 1, timeout=60000)
+    w.loss_plot.refresh()
+    item = w.loss_plot.series["train_loss"].item
+    assert len(w.loss_plot.series["train_loss"].x) == 1
+    assert item.opts["symbol"] is not None, "a single point is drawn as a line of no length: invisible"
+    w.stop()

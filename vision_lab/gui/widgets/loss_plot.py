@@ -236,6 +236,9 @@ class LossPlot(QWidget):
         changed = False
         for s in self.series.values():
             if s.dirty:
+                if not s.style.epoch_only:
+                    # A line through one point draws nothing: after a single Step the user saw an empty plot.
+                    s.item.setSymbol("o" if len(s.x) == 1 else None)
                 s.item.setData(np.asarray(s.x, dtype=float), np.asarray(s.y, dtype=float))
                 s.dirty = False
                 changed = True
