@@ -55,7 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int)
     t.add_argument("--device", help="auto, cpu, cuda or mps")
     t.add_argument("--precision", choices=PRECISIONS, help="fp32, or bf16/fp16 mixed precision on a CUDA GPU")
-    t.add_argument("--max-steps", type=int, help="stop after this many steps")
+    t.add_argument(
+        "--max-steps",
+        type=_max_steps,
+        help="stop after this many steps in all; 'none' lifts an earlier limit (with --resume)",
+    )
     t.add_argument("--limit", type=int, help="train on only this many images")
     t.add_argument("--out", type=_path, help="run folder to create (default: a new folder in the user's runs folder)")
     t.add_argument("--download", action="store_true", help="download the dataset if it is not on this machine")
@@ -158,9 +162,23 @@ FLAG_KEYS = {
 RESUME_FLAGS = ("epochs", "max_steps", "device")
 
 
+NO_LIMIT = "none"
+"""``--max-steps none``: the run has no step limit (a resume lifts the one it was started with)."""
+
+
+def _max_steps(text: str) -> int | str:
+    if text.strip().lower() in ("none", "off"):
+        return NO_LIMIT
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes a whole number of steps or 'none', not {text!r}") from None
+
+
 def flag_overrides(args: argparse.Namespace) -> dict[str, object]:
-    """The train flags that were given, as dotted config keys."""
-    return {key: getattr(args, flag) for flag, key in FLAG_KEYS.items() if getattr(args, flag) is not None}
+    """The train flags that were given, as dotted config keys (``--max-steps none`` as None: no limit)."""
+    given = {key: getattr(args, flag) for flag, key in FLAG_KEYS.items() if getattr(args, flag) is not None}
+    return {key: None if value is NO_LIMIT else value for key, value in given.items()}
 
 
 def set_overrides(items: Sequence[str]) -> dict[str, object]:
@@ -181,8 +199,9 @@ def config_from_args(args: argparse.Namespace) -> ExperimentConfig:
     cfg = ExperimentConfig.load(args.config) if args.config else default_config(args.model or "cnn")
     if args.config and args.model and args.model != cfg.model:
         cfg = default_config(args.model, data=cfg.data, train=cfg.train)
-    cfg = with_overrides(cfg, **flag_overrides(args))
-    return apply_overrides(cfg.validate(), set_overrides(args.set))
+    flags = flag_overrides(args)
+    cfg = apply_overrides(with_overrides(cfg, **flags).validate(), {k: v for k, v in flags.items() if v is None})
+    return apply_overrides(cfg, set_overrides(args.set))
 
 
 def parse_fork(text: str) -> tuple[Path, int | None]:

@@ -146,3 +146,16 @@ def test_set_values_are_json_or_text() -> None:
     }
     with pytest.raises(ConfigError, match="--set takes KEY=VALUE"):
         set_overrides(["optim.lr"])
+
+
+def test_resume_can_lift_a_step_limit(tmp_path: Path) -> None:
+    run = tmp_path / "capped"
+    first = cli("train", *TINY, "--epochs", "1", "--max-steps", "2", "--out", str(run))
+    assert first.returncode == 0, first.stderr
+    assert json.loads((run / "summary.json").read_text())["steps"] == 2
+    resumed = cli("train", "--resume", str(run), "--max-steps", "none", "-q")
+    assert resumed.returncode == 0, resumed.stderr
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["steps"] == 3 and summary["status"] == "completed"  # 96 images / 32: the whole epoch
+    assert json.loads((run / "config.json").read_text())["train"]["max_steps"] is None
+    assert_user_error(cli("train", "--resume", str(run), "--max-steps", "lots"), "none")
