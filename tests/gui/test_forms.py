@@ -160,13 +160,15 @@ def test_live_plot_survives_1000_repaints(qtbot) -> None:
         values = {"train_loss": float(2 * np.exp(-i / 300) + 0.05 * rng.random())}
         if i % 100 == 99:
             values.update(val_loss=values["train_loss"] * 1.1, val_accuracy=min(0.99, i / 1000))
-        plot.add_metrics(Metrics(i, i // 100, i / 100, values, 1000.0, i, 0.0, 1e-3, epoch_end=i % 100 == 99))
+        row = {"step": i, "epoch": i / 100, **values}
+        end = i % 100 == 99
+        plot.add_metrics(Metrics(i, i // 100, i / 100, values, 1000.0, i, 0.0, 1e-3, epoch_end=end, rows=(row,)))
         plot.refresh()
         plot.plot_widget.repaint()
         if i == 500:
             plot.log_check.setChecked(True)
-    # 990 live train-loss points (epoch-end means are not drawn over live points), 10 val losses, 10 accuracies.
-    assert plot.point_count() == 990 + 10 + 10
+    # The rows the events carried: 1000 train-loss points, 10 val losses, 10 accuracies.
+    assert plot.point_count() == 1000 + 10 + 10
     x, _y = plot.series["train_loss"].item.getData()
     assert len(x) > 0
     assert "train loss" in plot.readout_at(5.0)
@@ -227,7 +229,8 @@ def test_hovering_the_plot_reads_out_exact_values(qtbot) -> None:
         values = {"d_loss": 1.0 + i / 100, "g_loss": 2.0 - i / 100}
         if i == 10:
             values["judge_confidence"] = 0.75
-        plot.add_metrics(Metrics(i, 0, i / 10, values, 100.0, i, 0.0, 2e-4, epoch_end=i == 10))
+        row = {"step": i, "epoch": i / 10, **values}
+        plot.add_metrics(Metrics(i, 0, i / 10, values, 100.0, i, 0.0, 2e-4, epoch_end=i == 10, rows=(row,)))
     plot.refresh()
     qtbot.waitExposed(plot)
     assert "D loss" in plot.readout.text() and plot.hint.isVisible()  # 640 px: room for the hover hint

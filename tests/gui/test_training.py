@@ -202,3 +202,41 @@ def test_one_step_draws_a_visible_point(qtbot, window) -> None:
     assert len(w.loss_plot.series["train_loss"].x) == 1
     assert item.opts["symbol"] is not None, "a single point is drawn as a line of no length: invisible"
     w.stop()
+
+
+def _csv_series(run_dir, column: str) -> tuple[list[float], list[float]]:
+    import csv
+
+    with open(run_dir / "metrics.csv", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r[column]]
+    return [float(r["epoch"]) for r in rows], [float(r[column]) for r in rows]
+
+
+def test_the_live_curve_is_the_saved_curve_even_when_the_window_is_busy(qtbot, window) -> None:
+    """Issue 15, item 5: the live plot drew straight lines over loss spikes that metrics.csv has."""
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    w = window
+    make_tiny(w, "mlp")
+    w.training_panel.epochs.setValue(2)
+    w.training_panel.batch.setValue(8)  # 32 steps an epoch: many rows
+
+    def busy() -> None:  # the GUI thread blocked as by a slow repaint: events pile up meanwhile
+        end = time.perf_counter() + 0.4
+        while time.perf_counter() < end:
+            pass
+
+    for delay in (300, 900, 1500):
+        QTimer.singleShot(delay, busy)
+    with qtbot.waitSignal(w.run_ended, timeout=120000) as blocker:
+        click(qtbot, w.start_button)
+    finished = blocker.args[0]
+    assert finished.status == "completed"
+    w.loss_plot.refresh()
+    for key in ("train_loss", "val_loss", "val_accuracy"):
+        xs, ys = w.loss_plot.series[key].item.getData()
+        cx, cy = _csv_series(finished.run_dir, key)
+        assert len(cx) > (30 if key == "train_loss" else 1)
+        assert list(xs) == cx and list(ys) == cy, key

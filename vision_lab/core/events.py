@@ -54,6 +54,9 @@ class Metrics:
     class_counts: np.ndarray | None = None
     """GAN at epoch end: how many of the ``gan.judge_samples`` samples the judge put in each class (int64,
     one entry per class). A flat histogram is a healthy GAN; one or two tall bars are mode collapse."""
+    rows: tuple[dict[str, float], ...] = ()
+    """The metrics.csv rows logged since the last Metrics event (``step``, ``epoch``, ``lr``, the losses and, at
+    an epoch end, the validation figures; no timings): a plot of these equals the saved curve."""
 
 
 @dataclass(frozen=True)

@@ -299,6 +299,8 @@ class Trainer:
                 scaler = getattr(torch.amp, "GradScaler", None)  # PyTorch < 2.3 has only the CUDA one
                 self.task.scaler = scaler(self.device.type) if scaler else torch.cuda.amp.GradScaler()
         self.writer: RunWriter | None = None
+        self._rows: list[dict[str, float]] = []
+        """metrics.csv rows logged since the last Metrics event (which carries them)."""
         self.last_eval: dict[str, float] = {}
         self.last_previews: dict[str, Preview] = {}
         self._preview_cost = 0.0
@@ -601,8 +603,7 @@ class Trainer:
                     if row_due:
                         if shared:
                             distributed.mean_(losses[log_from : i + 1])
-                        if self.writer is not None:
-                            self._log_row(losses[log_from : i + 1], clock, None)
+                        self._log_row(losses[log_from : i + 1], clock, None)
                         log_from = self._log_from = i + 1
                     now = clock.now()
                     if row_due if shared else ctl.interrupt or ctl.report_every_step or now - last_report_t >= report_s:
@@ -646,9 +647,7 @@ class Trainer:
                     break
                 values, confusion = self._evaluate()
                 epoch_losses = losses[epoch_start_batch : prog.batch].mean(0).tolist()
-                if self.writer is not None:
-                    row_losses = losses[log_from : prog.batch]
-                    self._log_row(row_losses, clock, values)
+                self._log_row(losses[log_from : prog.batch], clock, values)
                 self._log_from, self._epoch_end_logged = prog.batch, True
                 now = clock.now()
                 if prog.step > report_step:
@@ -774,7 +773,9 @@ class Trainer:
         vals = dict(zip(self.task.loss_names, losses, strict=False))
         if values:
             vals.update(values)
+        rows, self._rows = tuple(self._rows), []
         return Metrics(
+            rows=rows,
             step=prog.step,
             epoch=prog.epoch,
             epoch_progress=prog.epoch + prog.batch / self.steps_per_epoch,
@@ -789,7 +790,8 @@ class Trainer:
         )
 
     def _log_row(self, losses: torch.Tensor, clock: _Clock, values: dict[str, float] | None) -> None:
-        assert self.writer is not None
+        """A metrics.csv row (when there is a run folder), and the same row for the next Metrics event: the live
+        plot draws exactly these rows, so it matches the saved curve however often the front end looked."""
         prog = self.progress
         now = clock.now()
         last_t, last_step = self._last_log
@@ -809,7 +811,9 @@ class Trainer:
             row.update(zip(self.task.loss_names, losses.mean(0).tolist(), strict=True))
         if values:
             row.update(values)
-        self.writer.log(row)
+        self._rows.append({k: v for k, v in row.items() if k not in TIMING_COLUMNS and v is not None})
+        if self.writer is not None:
+            self.writer.log(row)
 
     def _evaluate(self) -> tuple[dict[str, float], np.ndarray | None]:
         if not self.world.is_main:  # rank 0 evaluates for everyone; the others only train

@@ -53,13 +53,18 @@ def final_metric_cell(summary: dict[str, Any] | None) -> tuple[str, float]:
     return "–", -math.inf
 
 
+TIMING = ("samples_per_s", "elapsed_s")
+
+
 def metrics_from_row(row: dict[str, float | None]) -> Metrics:
     """A metrics.csv row as the event the trainer emitted for it (epoch-end rows carry the validation figures)."""
     x = float(row.get("epoch") or 0.0)
     values = {k: v for k, v in row.items() if k not in _BOOKKEEPING and v is not None and math.isfinite(v)}
     epoch_end = any(k.startswith(("val_", "judge_")) for k in values)
     epoch = max(0, math.ceil(x) - 1) if epoch_end else int(x)
+    row_values = {k: float(v) for k, v in row.items() if k not in TIMING and v is not None and math.isfinite(v)}
     return Metrics(
+        rows=(row_values,),
         step=int(row.get("step") or 0),
         epoch=epoch,
         epoch_progress=x,

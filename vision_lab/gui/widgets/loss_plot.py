@@ -64,7 +64,14 @@ class _Series:
     item: pg.PlotDataItem
     x: list[float] = field(default_factory=list)
     y: list[float] = field(default_factory=list)
+    tail: tuple[float, float] | None = None
+    """The live report's mean after the last saved row: drawn until the next row replaces it."""
     dirty: bool = False
+
+    def points(self) -> tuple[list[float], list[float]]:
+        if self.tail is None:
+            return self.x, self.y
+        return [*self.x, self.tail[0]], [*self.y, self.tail[1]]
 
 
 class LossPlot(QWidget):
@@ -152,7 +159,7 @@ class LossPlot(QWidget):
         self._x_max = 1.0
         self._y_lo = math.inf
         self._y_hi = -math.inf
-        self._epoch_has_points = False
+        self._row_step = -1
         self.apply_palette()
         self.apply_font()
         self.reset("cnn", 1)
@@ -193,7 +200,7 @@ class LossPlot(QWidget):
         self._follow = True
         self._x_max = min(1.0, self.total_epochs)
         self._y_lo, self._y_hi = math.inf, -math.inf
-        self._epoch_has_points = False
+        self._row_step = -1
         self.cursor.hide()
         self._show_legend()
         self.view.setXRange(0.0, self._x_max, padding=0.02)
@@ -213,33 +220,49 @@ class LossPlot(QWidget):
         self.markers.append(line)
 
     def add_metrics(self, m: Metrics) -> None:
-        x = float(m.epoch_progress)
+        """The event's metrics.csv rows become the curves' points, so the live plot is the saved one, whatever
+        the reporting rate; the report's own mean is drawn after the last row until a row covers it."""
+        for row in m.rows:
+            self.add_row(row)
+        live = not m.epoch_end and m.step > self._row_step
         for key, s in self.series.items():
-            value = m.values.get(key)
+            if s.style.epoch_only:
+                continue
+            value = m.values.get(key) if live else None
+            tail = (float(m.epoch_progress), float(value)) if value is not None and math.isfinite(value) else None
+            if tail != s.tail:
+                s.tail = tail
+                s.dirty = True
+                if tail is not None and not s.style.right:
+                    self._y_lo, self._y_hi = min(self._y_lo, tail[1]), max(self._y_hi, tail[1])
+
+    def add_row(self, row: dict[str, float]) -> None:
+        """One metrics.csv row (``step``, ``epoch`` and the figures)."""
+        x = float(row.get("epoch") or 0.0)
+        self._row_step = max(self._row_step, int(row.get("step") or 0))
+        for key, s in self.series.items():
+            value = row.get(key)
             if value is None or not math.isfinite(value):
                 continue
-            if not s.style.epoch_only and m.epoch_end and self._epoch_has_points:
-                continue  # the epoch's mean would draw a step back up; the live points already show it
             s.x.append(x)
             s.y.append(float(value))
             s.dirty = True
             if not s.style.right:
                 self._y_lo = min(self._y_lo, value)
                 self._y_hi = max(self._y_hi, value)
-        self._epoch_has_points = not m.epoch_end
 
     def point_count(self) -> int:
-        return sum(len(s.x) for s in self.series.values())
+        return sum(len(s.points()[0]) for s in self.series.values())
 
     def refresh(self) -> None:
         """Push new points to the curves and grow the view; cheap when nothing changed."""
         changed = False
         for s in self.series.values():
             if s.dirty:
-                if not s.style.epoch_only:
-                    # A line through one point draws nothing: after a single Step the user saw an empty plot.
-                    s.item.setSymbol("o" if len(s.x) == 1 else None)
-                s.item.setData(np.asarray(s.x, dtype=float), np.asarray(s.y, dtype=float))
+                xs, ys = s.points()
+                if not s.style.epoch_only:  # a line through one point draws nothing (after a single Step)
+                    s.item.setSymbol("o" if len(xs) == 1 else None)
+                s.item.setData(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
                 s.dirty = False
                 changed = True
         if changed and self._follow:
@@ -254,13 +277,13 @@ class LossPlot(QWidget):
 
     def fit(self) -> None:
         self._follow = True
-        xs = [x for s in self.series.values() for x in s.x]
+        xs = [x for s in self.series.values() for x in s.points()[0]]
         self._x_max = min(self.total_epochs, max(xs)) if xs else min(1.0, self.total_epochs)
         self.view.setXRange(0.0, max(self._x_max, 1e-6), padding=0.02)
         self._apply_y_range()
 
     def _grow_view(self) -> None:
-        last = max((s.x[-1] for s in self.series.values() if s.x), default=0.0)
+        last = max((s.points()[0][-1] for s in self.series.values() if s.x or s.tail), default=0.0)
         if last > self._x_max * 0.97 and self._x_max < self.total_epochs:
             self._x_max = min(self.total_epochs, max(last * 1.5, self._x_max * 1.5))
             self.view.setXRange(0.0, self._x_max, padding=0.02)
@@ -287,7 +310,7 @@ class LossPlot(QWidget):
     # --- hover read-out ----------------------------------------------------------------------------------
     def _hover(self, args: tuple[QPointF]) -> None:
         pos = args[0]
-        if not self.view.sceneBoundingRect().contains(pos) or not any(s.x for s in self.series.values()):
+        if not self.view.sceneBoundingRect().contains(pos) or not any(s.x or s.tail for s in self.series.values()):
             self.cursor.hide()
             self._show_legend()
             return
@@ -323,13 +346,14 @@ class LossPlot(QWidget):
         """Rich text with each series' value nearest to epoch ``x``."""
         parts = [f"epoch <b>{max(x, 0):.2f}</b>"]
         for s in self.series.values():
-            if not s.x:
+            px, py = s.points()
+            if not px:
                 continue
-            xs = np.asarray(s.x)
+            xs = np.asarray(px)
             i = int(np.clip(np.searchsorted(xs, x), 0, len(xs) - 1))
             if i > 0 and abs(xs[i - 1] - x) < abs(xs[i] - x):
                 i -= 1
-            v = s.y[i]
+            v = py[i]
             text = f"{v:.1%}" if s.style.percent else f"{v:.4g}"
             where = f" (epoch {xs[i]:.2g})" if s.style.epoch_only else ""
             parts.append(f"<span style='color:{s.style.color}'>■</span> {s.style.title} <b>{text}</b>{where}")
