@@ -199,3 +199,18 @@ def test_colour_shapes_work_for_every_family() -> None:
         events = collect(Trainer(cfg))
         assert events[-1].status == "completed"
         assert next(e for e in events if isinstance(e, Preview)).images.shape[1:] == (32, 32, 3)
+
+
+@pytest.mark.parametrize(
+    ("epochs", "step", "done", "text"),
+    [
+        (1.0, 140, 140, "Finished 1 epoch (140 steps) in 2.0 s."),
+        (3.0, 420, 420, "Finished 3 epochs (420 steps) in 2.0 s."),
+        (3.0, 420, 280, "Finished at 3 epochs (step 420): this run trained 280 steps in 2.0 s."),
+        (0.5, 1, 1, "Finished 0.5 epochs (1 step) in 2.0 s."),
+    ],
+)
+def test_finished_messages_count_what_this_run_did(epochs: float, step: int, done: int, text: str) -> None:
+    from vision_lab.core.trainer import finished_message
+
+    assert finished_message(epochs, step, done, 2.0) == text

@@ -240,3 +240,36 @@ def test_the_live_curve_is_the_saved_curve_even_when_the_window_is_busy(qtbot, w
         cx, cy = _csv_series(finished.run_dir, key)
         assert len(cx) > (30 if key == "train_loss" else 1)
         assert list(xs) == cx and list(ys) == cy, key
+
+
+def test_progress_and_state_follow_the_run(qtbot, window, tmp_path) -> None:
+    """Issue 15, item 6: the bar after Stop, the Runs list while paused, no ETA while paused, Open run's progress."""
+    w = window
+    make_tiny(w, "mlp")
+    w.training_panel.epochs.setValue(50)
+    with qtbot.waitSignal(w.run_started, timeout=60000):
+        click(qtbot, w.start_button)
+    qtbot.waitUntil(lambda: w._last_metrics is not None and w._last_metrics.step > 20, timeout=60000)
+    click(qtbot, w.pause_button)
+    qtbot.waitUntil(lambda: "Paused at step" in w.status_label.text(), timeout=30000)  # the worker has paused
+    live = w.runs_panel.live_path
+    row = next(
+        w.runs_list.topLevelItem(i)
+        for i in range(w.runs_list.topLevelItemCount())
+        if w.runs_panel.path_of(w.runs_list.topLevelItem(i)) == live
+    )
+    assert row.text(3) == "paused"
+    assert "ETA" not in w.status_label.text() and "Paused at step" in w.status_label.text()
+    with qtbot.waitSignal(w.run_ended, timeout=60000) as blocker:
+        click(qtbot, w.stop_button)
+    stopped = blocker.args[0]
+    assert stopped.status == "stopped"
+    assert w.progress.value() == stopped.step < w.progress.maximum()  # not a full bar
+    # Another run to completion, then open the stopped one: the bar shows how far that one got.
+    w.training_panel.epochs.setValue(1)
+    with qtbot.waitSignal(w.run_ended, timeout=60000):
+        click(qtbot, w.start_button)
+    assert w.progress.value() == w.progress.maximum()
+    assert w.open_run(stopped.run_dir)
+    fraction = w.progress.value() / w.progress.maximum()
+    assert 0 < fraction < 0.1, fraction

@@ -883,7 +883,7 @@ class Trainer:
         if self._carry.parent is not None:
             summary["parent"] = self._carry.parent
         if not message:
-            message = f"Finished {summary['epochs']:g} epochs ({prog.step} steps) in {seconds:.1f} s."
+            message = finished_message(summary["epochs"], prog.step, steps_done, seconds)
         warnings: list[str] = list(self._warnings)
         if self.writer is not None:
             try:
@@ -919,6 +919,18 @@ class Trainer:
         # A judge trained here is a run of its own: one process, even under torchrun.
         with distributed.single_process():
             return get_judge(self.dataset, self.device)
+
+
+def finished_message(epochs: float, step: int, steps_done: int, seconds: float) -> str:
+    """ "Finished 1 epoch (140 steps) in 3.2 s." — or, for a run that continued another (resume, fork), where it
+    ended and what this session trained: a fork that trained 280 steps once said "Finished 3 epochs (420 steps)"."""
+    unit = "epoch" if epochs == 1 else "epochs"
+    if steps_done == step:
+        return f"Finished {epochs:g} {unit} ({step:,} {'step' if step == 1 else 'steps'}) in {seconds:.1f} s."
+    return (
+        f"Finished at {epochs:g} {unit} (step {step:,}): this run trained {steps_done:,} "
+        f"{'step' if steps_done == 1 else 'steps'} in {seconds:.1f} s."
+    )
 
 
 def out_of_memory_error(err: BaseException, cfg: ExperimentConfig, step: int | None = None) -> VisionLabError:

@@ -11,6 +11,7 @@ import dataclasses
 import math
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
@@ -819,7 +820,7 @@ class MainWindow(QMainWindow):
             self.opened_run = e.run_dir
             self.panel_baseline = self.current_config()
             self._plot_lineage(e.run_dir)
-        self.runs_panel.live_path = e.run_dir
+        self.runs_panel.live_path, self.runs_panel.live_status = e.run_dir, "running"
         self.runs_panel.refresh()
         self.status_label.setText(
             f"Training {FAMILY_TITLES[e.config.model]} on {e.dataset.name}: {e.dataset.train_size:,} images, "
@@ -874,9 +875,12 @@ class MainWindow(QMainWindow):
         self._paused = paused
         self.refresh(force=True)  # a Step shows its effect at once
         self._update_controls()
+        self.runs_panel.set_live_status("paused" if paused else "running")
         if paused and self._last_metrics is not None:
             self.status_label.setText(
-                f"Paused at step {self._last_metrics.step}. " + self._status_text(self._last_metrics)
+                self.tr("Paused at step {step:,}.").format(step=self._last_metrics.step)
+                + "  ·  "
+                + self._status_text(self._last_metrics)
             )
 
     def _on_finished(self, f: Finished) -> None:
@@ -885,8 +889,9 @@ class MainWindow(QMainWindow):
             return
         self.refresh(force=True)
         self._run_ended_in_browser(f)
+        # Where the run stopped, not a full bar: a run stopped at 40% says 40%.
         self.progress.setRange(0, max(1, self.progress.maximum()))
-        self.progress.setValue(self.progress.maximum())
+        self.progress.setValue(min(f.step, self.progress.maximum()))
         self._detach(worker)  # type: ignore[arg-type]
         text = f.message
         if f.warnings:
@@ -975,9 +980,10 @@ class MainWindow(QMainWindow):
             f"Epoch {min(m.epoch + 1, epochs) if isinstance(epochs, int) else m.epoch + 1} / {epochs}",
             f"step {m.step:,} / {total:,}" if isinstance(total, int) else f"step {m.step}",
             f"{m.samples_per_s:,.0f} samples/s",
-            f"ETA {format_duration(m.eta_s)}",
             f"lr {m.lr:.3g}",
         ]
+        if not self._paused:  # while paused there is no time of arrival (it grew with every second of the pause)
+            parts.insert(3, f"ETA {format_duration(m.eta_s)}")
         if s is not None:
             parts.append(s.device)
         return "  ·  ".join(parts)
@@ -1027,6 +1033,7 @@ class MainWindow(QMainWindow):
         for row in record.metrics():
             self.loss_plot.add_metrics(metrics_from_row(row))
         self.loss_plot.refresh()
+        self._show_saved_progress(record)
         self._show_saved_previews(path)
         self.opened_run = path
         self._add_recent(path)
@@ -1038,6 +1045,14 @@ class MainWindow(QMainWindow):
             + " Its weights are in Inspect; Start trains a new run with these settings."
         )
         return True
+
+    def _show_saved_progress(self, record: Any) -> None:
+        """The bar shows how far the opened run got (its epochs of the planned ones), not the last run's value."""
+        rows = record.metrics()
+        done = float((record.summary or {}).get("epochs") or (rows[-1].get("epoch") if rows else 0.0) or 0.0)
+        planned = max(1, record.config.train.epochs)
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(round(1000 * min(done, planned) / planned))
 
     def show_config(self, cfg: ExperimentConfig) -> None:
         """A saved run's settings into the panels, and an empty plot, rewind and status for it."""

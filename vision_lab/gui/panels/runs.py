@@ -109,7 +109,8 @@ class RunsPanel(QWidget):
         super().__init__(parent)
         self.root = root
         self.live_path: Path | None = None
-        """This session's run while it trains: listed as running and never deleted."""
+        """This session's run while it trains: listed as running (or paused) and never deleted."""
+        self.live_status = "running"
         self.overrides: dict[Path, tuple[str, str]] = {}
         """Status and result this session knows better than the disk (a run just discarded, one that failed)."""
         self.compare_curves: dict[str, pg.PlotDataItem] = {}
@@ -196,6 +197,13 @@ class RunsPanel(QWidget):
         outer.addWidget(self.splitter)
         self._update_buttons()
 
+    def set_live_status(self, status: str) -> None:
+        """``running`` or ``paused``: the live run's Status cell follows the toolbar."""
+        if status != self.live_status:
+            self.live_status = status
+            if self.live_path is not None:
+                self.refresh()
+
     def _say(self, text: str) -> None:
         self.message.setText(text)
         self.message.setVisible(bool(text))
@@ -222,7 +230,7 @@ class RunsPanel(QWidget):
             listed.add(info.path)
         if self.live_path is not None and self.live_path not in listed:
             # The live run's folder may not have its config yet: list it anyway.
-            item = _Item(["now", "", "", "running", "–", "", ""])
+            item = _Item(["now", "", "", self.live_status, "–", "", ""])
             item.setData(COL_DATE, PATH_ROLE, str(self.live_path))
             item.setData(COL_DATE, SORT_ROLE, time.time())
             self.table.addTopLevelItem(item)
@@ -234,7 +242,7 @@ class RunsPanel(QWidget):
         result, result_key = final_metric_cell(info.summary)
         status = info.status
         if info.path == self.live_path:
-            status = "running"
+            status = self.live_status
         elif info.path in self.overrides:
             status, override_result = self.overrides[info.path]
             if result == "–":
