@@ -59,7 +59,7 @@ def test_pause_resume_and_stop(qtbot, window) -> None:
     with qtbot.waitSignal(w.run_ended, timeout=20000) as blocker:
         click(qtbot, w.stop_button)
     assert blocker.args[0].status == "stopped"
-    assert w.start_button.isEnabled() and w.progress.value() == w.progress.maximum()
+    assert w.start_button.isEnabled() and w.progress.value() == blocker.args[0].step < w.progress.maximum()
     assert w.runs_list.topLevelItem(0).text(3) == "stopped"
 
 

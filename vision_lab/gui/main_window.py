@@ -136,6 +136,8 @@ class MainWindow(QMainWindow):
         self.history_confusion: list[np.ndarray | None] = []
         self._confusion: np.ndarray | None = None
         self._stage_font: QFont | None = None
+        self._shown_problem: str | None = None
+        """The problem the status bar shows, so the text goes once the problem does."""
         self._stage_saved: dict[QWidget, tuple[QFont, QSize | None]] = {}
         self.preset_hidden: tuple[str, ...] = ()
         self._closing = False
@@ -400,6 +402,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Stop the run before opening a lesson.", 5000)
             return
         cfg: ExperimentConfig = preset.config  # type: ignore[attr-defined]
+        self._started = None
+        self.clear_run_views(self.tr("Press Start to train the lesson's model."))
         self.data_panel.select(cfg.data.name)
         self.data_panel.load_config(cfg.data)
         self.model_panel.load(cfg)
@@ -670,7 +674,9 @@ class MainWindow(QMainWindow):
         if not running:
             if self._problem:
                 self.status_label.setText(self._problem)
-            elif self._started is None:
+                self._shown_problem = self._problem
+            elif self._started is None or self._shown_problem is not None:  # the problem is gone: so is its text
+                self._shown_problem = None
                 family = FAMILY_TITLES[self.model_panel.family]
                 self.status_label.setText(f"Ready: {family} on {self.data_panel.current_key}. Press Start.")
 
@@ -776,16 +782,30 @@ class MainWindow(QMainWindow):
             self.worker.abort()  # the core still saves what was trained; no more events reach us
             self._detach(self.worker)
         self._started = None
-        self._last_metrics = None
-        self._pending_preview = None
         self._paused = False
-        self.loss_plot.reset(self.model_panel.family, self.training_panel.epochs.value())
-        self.preview.clear("Reset: press Start to train from fresh weights.")
-        self.preview_title.setText("")
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
+        self.clear_run_views(self.tr("Reset: press Start to train from fresh weights."))
         self.revalidate()
         self.status_label.setText("Reset: the next Start begins from freshly initialised weights.")
+
+    def clear_run_views(self, placeholder: str) -> None:
+        """Forget the run on screen in every view: curves, preview and its history, progress, the health banner and
+        the Inspect views. Called wherever another run (or none) takes the screen: Reset, a lesson, Open, Watch."""
+        self._last_metrics = None
+        self._pending_preview = None
+        self._confusion = None
+        self.loss_plot.reset(self.model_panel.family, self.training_panel.epochs.value())
+        self.preview.clear(placeholder)
+        self.preview_title.setText("")
+        self.history, self.history_confusion = [], []
+        self.rewind_slider.blockSignals(True)
+        self.rewind_slider.setMaximum(0)
+        self.rewind_slider.setValue(0)
+        self.rewind_slider.blockSignals(False)
+        self._update_rewind_label()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self._show_warnings([])
+        self.inspect_panel.clear_run()
 
     def _lr_edited(self, lr: float) -> None:
         if self.worker is not None:
@@ -1028,6 +1048,7 @@ class MainWindow(QMainWindow):
         self.actions.stop_watching()
         cfg = record.config
         self.show_config(cfg)
+        self.clear_run_views("")
         ds = self.data_panel.dataset
         self.inspect_panel.open_run(inspector, ds if cfg.data.name == self.data_panel.current_key else None)
         for row in record.metrics():

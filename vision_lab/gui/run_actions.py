@@ -311,11 +311,7 @@ class RunActions(QObject):
         self.follower = RunFollower(path)
         self._weights_seen = None
         w.opened_run = Path(path)
-        w.progress.setRange(0, 1)
-        w.progress.setValue(0)
-        w.loss_plot.reset(w.model_panel.family, w.training_panel.epochs.value())
-        w.preview.clear("Waiting for the run's first preview…")
-        w.preview_title.setText("")
+        w.clear_run_views(w.tr("Waiting for the run's first preview…"))
         self.stop_watch_action.setEnabled(True)
         self.poll()
         if self.follower is not None and not self.follower.finished:

@@ -216,6 +216,7 @@ class ConfusionTab(_Tab):
     def reset(self) -> None:
         self.selected = None
         self._predictions = None
+        self.matrix.clear()
         self.cell_title.setText("")
         self.cell_images.clear()
         self.gallery.clear()
@@ -657,6 +658,17 @@ class InspectPanel(QTabWidget):
             view.reset()
         self.warnings_changed.emit([])
         self.mark_dirty()
+
+    def clear_run(self) -> None:
+        """No run on screen: every view forgets the last one (its health charts, confusion matrix, warnings)."""
+        self.inspector = None
+        self.confusion = self.class_counts = None
+        self.last_values, self.values_history, self.health, self.warnings = {}, [], [], []
+        self._loaded = False
+        self._last_update.clear()
+        for view in self.views:
+            view.reset()
+        self.warnings_changed.emit([])
 
     def show_confusion(self, confusion: np.ndarray) -> None:
         """Show a past confusion matrix (rewind) without changing the live one."""

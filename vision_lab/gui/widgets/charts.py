@@ -448,6 +448,7 @@ class SeriesPlot(QWidget):
             self.plot_item.removeItem(line.item)
         self._lines = {}
         self.legend.setText("")
+        self.plot_item.enableAutoRange()  # the next run's axes, not the last run's ranges
         self.stack.setCurrentWidget(self.placeholder)
 
     def series_names(self) -> list[str]:
