@@ -27,9 +27,12 @@ DEAD_RELU_FRACTION = 0.5
 VANISHED_GRADIENT = 1e-7
 """Every layer's gradient norm below this: nothing is learning any more."""
 COLLAPSE_SHARE = 0.3
-"""Mode collapse: the judge finds at most ``max(COLLAPSE_MIN_CLASSES, COLLAPSE_SHARE * classes)`` classes..."""
+"""Mode collapse: the judge finds at most ``max(COLLAPSE_MIN_CLASSES, COLLAPSE_SHARE * classes)`` classes
+after having found more than that earlier in the run..."""
 COLLAPSE_MIN_CLASSES = 2
-"""...after having found more than that earlier in the run."""
+"""...or at most this many at any time, of a dataset with at least COLLAPSE_MIN_DATASET classes: samples that
+all look alike, however confident the judge is about them (a collapsed GAN once scored "judge 100%")."""
+COLLAPSE_MIN_DATASET = 4
 
 
 def _weights(task: Task) -> list[tuple[str, str, torch.Tensor]]:
@@ -215,9 +218,13 @@ def health_warnings(
             warnings.append("Discriminator loss near 0: D is overpowering G.")
         coverage = _finite([v["judge_coverage"] for v in values if "judge_coverage" in v])
         floor = max(COLLAPSE_MIN_CLASSES, COLLAPSE_SHARE * num_classes)
-        if coverage and coverage[-1] <= floor and any(c > floor for c in coverage[:-1]):
+        few = num_classes >= COLLAPSE_MIN_DATASET and bool(coverage) and coverage[-1] <= COLLAPSE_MIN_CLASSES
+        if coverage and (few or (coverage[-1] <= floor and any(c > floor for c in coverage[:-1]))):
             made = int(coverage[-1])
-            warnings.append(f"Mode collapse: the generator now makes only {made} of {num_classes} classes.")
+            warnings.append(
+                f"Mode collapse: the generator makes only {made} of {num_classes} classes, so its samples look "
+                "alike; try label smoothing, a lower learning rate or another seed."
+            )
     if health:
         for layer, share in health.get("dead_relu", {}).items():
             if share > DEAD_RELU_FRACTION:

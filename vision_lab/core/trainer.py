@@ -879,6 +879,7 @@ class Trainer:
             epochs=prog.epoch + prog.batch / self.steps_per_epoch,
             model=self.cfg.model,
             dataset=self.dataset.name,
+            classes=len(self.dataset.class_names),
         )
         if self._carry.parent is not None:
             summary["parent"] = self._carry.parent

@@ -908,6 +908,7 @@ class MainWindow(QMainWindow):
         if worker is not self.worker:
             return
         self.refresh(force=True)
+        self.inspect_panel.on_final(f.summary)
         self._run_ended_in_browser(f)
         # Where the run stopped, not a full bar: a run stopped at 40% says 40%.
         self.progress.setRange(0, max(1, self.progress.maximum()))

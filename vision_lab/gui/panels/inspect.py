@@ -509,8 +509,14 @@ class GanTab(_Tab):
         values = self.panel.last_values
         if "judge_confidence" in values:
             self.judge_text.setText(
-                f"Confidence {values['judge_confidence']:.0%} · coverage "
-                f"{values.get('judge_coverage', 0):.0f} of {len(names)} classes (samples per class below)"
+                self.tr(
+                    "Judge {confidence:.2f}, {coverage:.0f}/{classes} classes at step {step:,}; samples per class:"
+                ).format(
+                    confidence=values["judge_confidence"],
+                    coverage=values.get("judge_coverage", 0),
+                    classes=len(names),
+                    step=int(self.panel.last_values_step),
+                )
             )
         warn = [w for w in self.panel.warnings if w.startswith("Mode collapse")]
         self.collapse.setText(warn[0] if warn else "")
@@ -587,6 +593,8 @@ class InspectPanel(QTabWidget):
         self.confusion: np.ndarray | None = None
         self.class_counts: np.ndarray | None = None
         self.last_values: dict[str, float] = {}
+        self.last_values_step = 0
+        """The step the judge figures in ``last_values`` are from."""
         self.values_history: list[dict[str, float]] = []
         self.health: list[dict] = []
         self.warnings: list[str] = []
@@ -676,7 +684,21 @@ class InspectPanel(QTabWidget):
         assert isinstance(tab, ConfusionTab)
         tab.matrix.set_matrix(confusion, self.class_names)
 
+    def on_final(self, summary: dict[str, Any]) -> None:
+        """The run's last figures (a run stopped mid-epoch is judged once more): every view shows the same,
+        current judge, and its warnings follow."""
+        judged = {k: float(v) for k, v in summary.items() if k.startswith("judge_") and isinstance(v, int | float)}
+        if not judged:
+            return
+        self.last_values = {**self.last_values, **judged}
+        self.last_values_step = int(summary.get("steps") or self.last_values_step)
+        self.values_history.append(judged)
+        self._update_warnings()
+        self.mark_dirty("GAN")
+
     def on_metrics(self, m: Metrics) -> None:
+        if any(k.startswith("judge_") for k in m.values):
+            self.last_values_step = m.step
         self.last_values = {**self.last_values, **m.values}
         self.values_history.append(dict(m.values))
         del self.values_history[:-50]

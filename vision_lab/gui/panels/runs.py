@@ -44,7 +44,18 @@ COMPARE_COLORS = ("#3d8bfd", "#e8590c", "#2fb344", "#ae3ec9", "#f59f00", "#0ca67
 
 
 def final_metric_cell(summary: dict[str, Any] | None) -> tuple[str, float]:
-    """The Result column: its text and a sort key (higher is better; a run without a figure sorts last)."""
+    """The Result column: its text and a sort key (higher is better; a run without a figure sorts last).
+
+    A GAN's judge reads as confidence and coverage together ("judge 0.82, 10/10 classes"): a collapsed generator
+    draws one class the judge is sure of, so confidence alone once said "judge 100%" of near-identical dots.
+    """
+    summary = summary or {}
+    confidence, coverage = summary.get("judge_confidence"), summary.get("judge_coverage")
+    if isinstance(confidence, int | float) and isinstance(coverage, int | float) and math.isfinite(confidence):
+        classes = summary.get("classes")
+        of = f"{coverage:.0f}/{classes}" if isinstance(classes, int) and classes > 0 else f"{coverage:.0f}"
+        share = coverage / classes if isinstance(classes, int) and classes > 0 else 1.0
+        return f"judge {confidence:.2f}, {of} classes", float(confidence) * share
     for key, title, percent in FINAL_METRIC:
         value = (summary or {}).get(key)
         if isinstance(value, int | float) and math.isfinite(value):
