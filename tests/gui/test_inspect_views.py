@@ -155,7 +155,7 @@ def test_gan_latent_controls_and_judge(qtbot, window) -> None:
     counts = w.inspect_panel.class_counts
     assert counts is not None and counts.sum() > 0
     assert len(tab.histogram.values()) == 10
-    assert "Confidence" in tab.judge_text.text()
+    assert "Judge" in tab.judge_text.text() and "/10 classes" in tab.judge_text.text()
 
 
 def test_health_and_a_plain_warning(qtbot, window) -> None:
