@@ -30,12 +30,14 @@ def window(qtbot, tmp_path: Path):
     from vision_lab.gui.main_window import MainWindow
 
     w = MainWindow(runs_root=tmp_path / "runs")
-    qtbot.addWidget(w)
+    # The test is over when pytest-qt closes it: no question about a run it left going.
+    qtbot.addWidget(w, before_close_func=lambda win: setattr(win, "ask_before_closing", False))
     w.show()
     w.load_initial_data()
     qtbot.waitUntil(lambda: w.data_panel.dataset is not None, timeout=20000)
     w.data_panel.set_limit(TINY_LIMIT)
     yield w
+    w.ask_before_closing = False
     w.close()  # joins any worker still running
 
 

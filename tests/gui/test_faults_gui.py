@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import click, make_tiny
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton
 from safetensors.torch import load_file
 
@@ -177,13 +178,43 @@ def test_out_of_memory_is_one_sentence_and_the_next_run_works(qtbot, window) -> 
 # --- closing the window --------------------------------------------------------------------------------------
 
 
+def answer_close_question(qtbot, w, button: str) -> None:
+    """Click ``button`` of the "Close Vision Lab?" question as soon as it shows (it runs its own event loop)."""
+
+    def click_it() -> None:
+        box = w.close_question
+        if box is None or not box.isVisible():
+            QTimer.singleShot(20, click_it)
+            return
+        qtbot.mouseClick(box.findChild(QPushButton, button), Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, click_it)
+
+
+def test_closing_asks_first_and_cancel_keeps_training(qtbot, window) -> None:
+    w = window
+    start_long_run(qtbot, w, "mlp", 100)
+    qtbot.waitUntil(lambda: w._last_metrics is not None, timeout=30000)
+    answer_close_question(qtbot, w, "keepOpenButton")
+    w.close()
+    assert w.isVisible() and w.worker is not None  # still training
+    step = w._last_metrics.step
+    qtbot.waitUntil(lambda: w._last_metrics.step > step, timeout=30000)
+    click(qtbot, w.pause_button)
+    qtbot.waitUntil(lambda: w._paused and w.worker.blocked, timeout=30000)
+    answer_close_question(qtbot, w, "keepOpenButton")
+    w.close()  # a paused run asks too
+    assert w.isVisible() and w.worker is not None
+
+
 def test_closing_during_training_is_prompt_and_leaves_a_resumable_run(qtbot, window) -> None:
     w = window
     run = start_long_run(qtbot, w, "cnn", 100)
     qtbot.waitUntil(lambda: w._last_metrics is not None and w._last_metrics.step > 3, timeout=30000)
     worker = w.worker
     t = time.monotonic()
-    w.close()  # closeEvent: stop within a batch, the child saves, the thread is joined
+    answer_close_question(qtbot, w, "stopAndCloseButton")
+    w.close()  # asks; then closeEvent stops within a batch, the child saves, the thread is joined
     seconds = time.monotonic() - t
     assert worker is not None and worker.isFinished() and not w.isVisible()
     assert seconds < 15, f"closing took {seconds:.1f} s"  # a hang guard, not a speed claim

@@ -137,6 +137,9 @@ class MainWindow(QMainWindow):
         self._confusion: np.ndarray | None = None
         self._stage_font: QFont | None = None
         self._shown_problem: str | None = None
+        self.ask_before_closing = True
+        """Closing during a run asks first (tests that close on purpose turn it off)."""
+        self.close_question: QMessageBox | None = None
         """The problem the status bar shows, so the text goes once the problem does."""
         self._stage_saved: dict[QWidget, tuple[QFont, QSize | None]] = {}
         self.preset_hidden: tuple[str, ...] = ()
@@ -1169,7 +1172,11 @@ class MainWindow(QMainWindow):
 
     # --- closing -----------------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Stop the run within one batch, let the core save it, and join the thread before closing."""
+        """Ask first while a run trains or is paused (a teacher's stray click must not end the demo); then stop
+        the run within one batch, let the core save it, and join the thread before closing."""
+        if self.worker is not None and self.ask_before_closing and not self._closing and not self._confirm_close():
+            event.ignore()
+            return
         self._closing = True
         self._refresh_timer.stop()
         self.actions.shutdown()
@@ -1186,6 +1193,34 @@ class MainWindow(QMainWindow):
                 child.wait()
         self.data_panel.shutdown()
         super().closeEvent(event)
+
+    def _confirm_close(self) -> bool:
+        """True when the user chose to stop the run and close; the question is ``close_question`` while it shows."""
+        paused = self._paused
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("Close Vision Lab?"),
+            self.tr("A run is paused. Closing stops it; it is saved and can be resumed later (Run ▸ Resume).")
+            if paused
+            else self.tr("A run is training. Closing stops it; it is saved and can be resumed later (Run ▸ Resume)."),
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        box.setObjectName("closeQuestion")
+        stop = box.addButton(self.tr("Stop and close"), QMessageBox.ButtonRole.AcceptRole)
+        stop.setObjectName("stopAndCloseButton")
+        keep = box.addButton(
+            self.tr("Keep training") if not paused else self.tr("Keep it open"), QMessageBox.ButtonRole.RejectRole
+        )
+        keep.setObjectName("keepOpenButton")
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        self.close_question = box
+        try:
+            box.exec()
+        finally:
+            self.close_question = None
+        return box.clickedButton() is stop
 
 
 def _set_row_visible(widget: QWidget, visible: bool) -> None:
