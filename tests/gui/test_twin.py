@@ -184,3 +184,20 @@ def test_closing_the_window_joins_both(qtbot, mnist5k, tmp_path: Path) -> None:
     with qtbot.waitSignal(w.both_finished, timeout=1000):
         w.close()
     assert a.isFinished() and b.isFinished()
+
+
+def test_twin_window_has_a_close_button_and_escape_closes_it(qtbot, mnist5k, tmp_path: Path) -> None:
+    from PySide6.QtCore import Qt
+
+    cfg_a = tiny_mlp(**{"train.epochs": 1})
+    for how in ("button", "escape"):
+        w = TwinWindow(cfg_a, apply_overrides(cfg_a, {"train.batch_size": 32}), dataset=mnist5k, runs_root=tmp_path)
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        if how == "button":
+            click(qtbot, w.findChild(QPushButton, "twinCloseButton"))
+        else:
+            w.activateWindow()
+            qtbot.keyClick(w, Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda w=w: not w.isVisible(), timeout=5000)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QPalette
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -592,9 +592,14 @@ class TwinWindow(QWidget):
         self.stop_button.setToolTip("Stop A and B after their current batch; both are saved")
         self.stop_button.clicked.connect(self.stop)
         self.stop_button.setEnabled(False)
+        self.close_button = QPushButton(self.tr("Close"))
+        self.close_button.setObjectName("twinCloseButton")
+        self.close_button.setToolTip(self.tr("Close this window (Esc); runs still training are stopped and saved"))
+        self.close_button.clicked.connect(self.close)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.stop_button, 0, Qt.AlignmentFlag.AlignTop)
+        bottom.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
 
         lay = QVBoxLayout(self)
         lay.addWidget(self.header)
@@ -851,6 +856,12 @@ class TwinWindow(QWidget):
         return "<br>".join(lines)
 
     # --- closing ------------------------------------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:  # as in a dialog: Escape closes
+            self.close()
+            return
+        super().keyPressEvent(event)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop both within one batch and join them; the core saves what each has trained."""
         self._closing = True
