@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import click, make_tiny, pick_family
-from PIL import Image
+from PIL import Image, ImageSequence
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QPushButton
 
@@ -187,6 +187,22 @@ def test_rewind_replays_previews_and_exports_a_gif(qtbot, window, tmp_path: Path
     out = w.export_gif(tmp_path / "history.gif")
     with Image.open(out) as gif:
         assert gif.n_frames == len(w.history)
+        frames = [np.asarray(gif.convert("RGB")) for _ in ImageSequence.Iterator(gif)]
+    # The message counts the frames the file holds, and each frame says its step (a label in the corner differs).
+    assert w.statusBar().currentMessage().startswith(f"Saved {len(frames)} frames")
+    corners = [f[:12, :60].tobytes() for f in frames]
+    assert len(set(corners)) == len(frames)
+
+
+def test_gif_export_offers_the_home_folder_and_the_run_name(qtbot, window, monkeypatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    w = window
+    train(qtbot, w, "mlp")
+    offered = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda _w, _t, start, _f: (offered.append(start), ("", ""))[1])
+    w.export_gif_dialog()
+    assert offered == [str(Path.home() / f"{w.opened_run.name}-previews.gif")]
 
 
 def test_stage_mode_and_lessons(qtbot, window) -> None:

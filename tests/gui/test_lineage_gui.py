@@ -204,6 +204,19 @@ def test_watch_a_folder_that_a_subprocess_writes(qtbot, window, tmp_path: Path) 
     assert w.inspect_panel.inspector is not None  # the final weights, for the Inspect views
 
 
+class _Reenter:
+    """A context manager already entered: exits the wrapped one."""
+
+    def __init__(self, manager, value) -> None:
+        self.manager, self.value = manager, value
+
+    def __enter__(self):
+        return self.value
+
+    def __exit__(self, *exc):
+        return self.manager.__exit__(*exc)
+
+
 def test_export_menu_writes_checked_models_plots_and_previews(
     qtbot, window, mnist5k, tmp_path: Path, monkeypatch
 ) -> None:
@@ -229,6 +242,16 @@ def test_export_menu_writes_checked_models_plots_and_previews(
         if fmt in ("torchscript", "onnx", "script"):
             assert result.max_abs_diff is not None and result.max_abs_diff <= 1e-5
         assert str(out / name) in w.status_label.text()
+    exported_legends = []
+    original = w.loss_plot.legend_for_export
+
+    def spy():  # the legend that the exported picture draws (the header's legend is not in it)
+        manager = original()
+        legend = manager.__enter__()
+        exported_legends.append([label.text for _sample, label in legend.items])
+        return _Reenter(manager, legend)
+
+    monkeypatch.setattr(w.loss_plot, "legend_for_export", spy)
     for fmt, name in (("plot-png", "loss.png"), ("preview-png", "preview.png")):
         assert w.actions.export(fmt, out / name)
         image = QImage(str(out / name))
@@ -236,6 +259,8 @@ def test_export_menu_writes_checked_models_plots_and_previews(
     assert w.actions.export("plot-svg", out / "loss.svg")
     svg = (out / "loss.svg").read_text(encoding="utf-8")
     assert "<svg" in svg and "<path" in svg
+    assert exported_legends == [["train loss", "val loss", "val accuracy"]] * 2
+    assert "train loss" in svg  # the legend's text is in the vector file
     assert not w.actions.export("plot-png", tmp_path / "no-such-folder" / "loss.png")
     text = close_message(w)
     assert "Could not write" in text and "Traceback" not in text

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QImage, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QImage, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -562,7 +563,10 @@ class MainWindow(QMainWindow):
         if not self.history:
             self.statusBar().showMessage("No previews yet: train first.", 4000)
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export the previews as a GIF", "vision-lab.gif", "GIF (*.gif)")
+        name = (self.opened_run.name if self.opened_run else "vision-lab") + "-previews.gif"
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export the previews as a GIF"), str(Path.home() / name), self.tr("GIF (*.gif)")
+        )
         if path:
             self.export_gif(Path(path))
 
@@ -576,17 +580,21 @@ class MainWindow(QMainWindow):
         grid.setPalette(self.preview.palette())
         frames = []
         for i in picks:
-            fill_grid(grid, self.history[int(i)])
+            p = self.history[int(i)]
+            fill_grid(grid, p)
             image = grid.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+            _label_frame(image, self.tr("step {step:,} · epoch {epoch}").format(step=p.step, epoch=p.epoch + 1))
             w, h, stride = image.width(), image.height(), image.bytesPerLine()
             rows = np.frombuffer(image.constBits(), np.uint8, count=stride * h).reshape(h, stride)
             frames.append(rows[:, : w * 3].reshape(h, w, 3).copy())
         try:
             out = save_gif(frames, path)
+            with Image.open(out) as gif:  # what the file holds (identical frames would have been merged)
+                count = getattr(gif, "n_frames", 1)
         except OSError as err:
             self._message(QMessageBox.Icon.Warning, "Vision Lab", f"Could not write '{path}': {err.strerror}.")
             return path
-        self.statusBar().showMessage(f"Saved {len(frames)} frames to {out}.", 6000)
+        self.statusBar().showMessage(self.tr("Saved {count} frames to {path}.").format(count=count, path=out), 6000)
         return out
 
     def _build_status_bar(self) -> None:
@@ -1221,6 +1229,22 @@ class MainWindow(QMainWindow):
         finally:
             self.close_question = None
         return box.clickedButton() is stop
+
+
+def _label_frame(image: QImage, text: str) -> None:
+    """Write ``text`` in the frame's top-left corner (a GIF's frames say which step they show)."""
+    painter = QPainter(image)
+    try:
+        font = painter.font()
+        font.setBold(True)
+        painter.setFont(font)
+        rect = painter.fontMetrics().boundingRect(text).adjusted(-6, -3, 6, 3)
+        rect.moveTo(4, 4)
+        painter.fillRect(rect, QColor(0, 0, 0, 170))
+        painter.setPen(QColor("white"))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+    finally:
+        painter.end()
 
 
 def _set_row_visible(widget: QWidget, visible: bool) -> None:

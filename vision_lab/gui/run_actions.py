@@ -430,9 +430,11 @@ class RunActions(QObject):
             return True
         try:
             if fmt == "plot-png":
-                ok = w.loss_plot.plot_widget.grab().save(str(out))
+                with w.loss_plot.legend_for_export():
+                    ok = w.loss_plot.plot_widget.grab().save(str(out))
             elif fmt == "plot-svg":
-                ok = _save_svg(w.loss_plot.plot_widget, out)
+                with w.loss_plot.legend_for_export():
+                    ok = _save_svg(w.loss_plot.plot_widget, out)
             elif fmt == "preview-png":
                 if w.preview.count == 0:
                     return self._say("There is no preview grid to export yet.", "Nothing to export")

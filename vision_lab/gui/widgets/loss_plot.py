@@ -8,7 +8,9 @@ pans or zooms, the plot stops following until "Fit" is pressed.
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -335,6 +337,21 @@ class LossPlot(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_hint()
+
+    @contextlib.contextmanager
+    def legend_for_export(self) -> Iterator[pg.LegendItem]:
+        """A legend drawn inside the plot while it is exported (PNG, SVG): on screen the legend lives in the header,
+        which an exported picture does not have, so the saved plot had curves nobody could name."""
+        legend = pg.LegendItem(offset=(-10, 10), labelTextColor=self.palette().color(QPalette.ColorRole.Text))
+        legend.setParentItem(self.plot_item.vb)
+        legend.setBrush(pg.mkBrush(self.palette().color(QPalette.ColorRole.Base)))
+        for s in self.series.values():
+            if s.x or s.tail:
+                legend.addItem(s.item, s.style.title)
+        try:
+            yield legend
+        finally:
+            legend.scene().removeItem(legend) if legend.scene() is not None else None
 
     def legend_text(self) -> str:
         keys = " &nbsp; ".join(
