@@ -185,9 +185,10 @@ def test_mode_collapse() -> None:
 
 
 def test_dead_relus_and_vanished_gradients() -> None:
-    dead = {**HEALTHY, "dead_relu": {"model.2": 0.75, "model.4": 0.2}}
+    dead = {**HEALTHY, "dead_relu": {"model.2": 0.75, "model.4": 0.2}, "relu_after": {"model.2": "Linear 128"}}
     assert health_warnings([], dead, "mlp", 10) == [
-        "75% of the ReLUs in model.2 never fire (dead ReLUs): lower the learning rate."
+        "75% of the units after Linear 128 output 0 for every image (dead ReLUs), so they no longer learn: lower "
+        "the learning rate, or try leaky relu."
     ]
     layers = [{**HEALTHY["layers"][0], "grad_norm": g} for g in (1e-9, 3e-8, math.nan)]
     assert health_warnings([], {**HEALTHY, "layers": layers}, "mlp", 10) == [
@@ -195,3 +196,26 @@ def test_dead_relus_and_vanished_gradients() -> None:
     ]
     layers.append({**HEALTHY["layers"][0], "grad_norm": 1e-3})
     assert health_warnings([], {**HEALTHY, "layers": layers}, "mlp", 10) == []
+
+
+def test_layers_are_named_as_the_model_tab_names_them() -> None:
+    """Issue 15, item 9: "model.15" meant nothing to a student; the Health view names the Model tab's layers."""
+    from vision_lab.core.models import build_models, layer_table
+    from vision_lab.core.tasks import make_task
+
+    cfg = default_config("cnn")
+    model = build_models(cfg, (28, 28, 1), 10)["model"]
+    labels = [r.label for r in layer_table(model, (1, 28, 28))]
+    assert labels[:4] == ["Conv2d #1", "BatchNorm2d", "MaxPool2d", "ReLU"]
+    assert "Conv2d #3" in labels and "Linear 128" in labels and labels[-1] == "Linear 10"
+    task = make_task(cfg, (28, 28, 1), tuple("0123456789"), torch.device("cpu"))
+    task.set_preview_batch(torch.rand(8, 1, 28, 28), torch.arange(8))
+    health = HealthTracker(task).measure(task, 0)
+    assert {layer["label"] for layer in health["layers"]} == {
+        "Conv2d #1",
+        "Conv2d #2",
+        "Conv2d #3",
+        "Linear 128",
+        "Linear 10",
+    }
+    assert set(health["relu_after"].values()) == {"Conv2d #1", "Conv2d #2", "Conv2d #3", "Linear 128"}

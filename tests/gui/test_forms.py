@@ -111,7 +111,7 @@ def test_model_panel_updates_layer_table_formula_and_parameters(qtbot, window) -
     before = panel.params.text()
     panel.forms["cnn"].channels.setText("8")
     qtbot.waitUntil(lambda: panel.params.text() != before, timeout=5000)
-    assert "Conv2d" in [panel.table.item(i, 0).text() for i in range(panel.table.rowCount())]
+    assert "Conv2d #1" in [panel.table.item(i, 0).text() for i in range(panel.table.rowCount())]
     assert "log" in panel.formula.text() and "softmax" in panel.formula.text()
     pick_family(w, "gan")
     qtbot.waitUntil(

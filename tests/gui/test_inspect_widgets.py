@@ -533,3 +533,16 @@ def test_size_hints_grow_with_the_font(qtbot, name: str) -> None:
     w.setFont(font)
     big = w.sizeHint()
     assert big.width() > small.width() and big.height() > small.height()
+
+
+def test_series_legend_keeps_each_swatch_beside_its_name(qtbot) -> None:
+    from vision_lab.gui.widgets.charts import SeriesPlot
+
+    plot = SeriesPlot()
+    qtbot.addWidget(plot)
+    for name in ("Conv2d #1", "Conv2d #2", "Linear 128"):
+        plot.set_series(name, np.arange(3.0), np.ones(3))
+    text = plot.legend_text()
+    entries = text.split(" &nbsp; ")
+    assert len(entries) == 3 and all(" " not in e.split("</span>", 1)[1] for e in entries), text
+    assert "■</span>&nbsp;Linear&nbsp;128" in text

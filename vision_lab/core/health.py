@@ -51,7 +51,19 @@ class HealthTracker:
     """One per run: remembers the weights of the previous measurement to tell how fast each layer moves."""
 
     def __init__(self, task: Task) -> None:
+        from vision_lab.core.models.common import layer_labels
+
         self.task = task
+        # The Model tab's names for the layers, so a learner finds the layer a chart or a warning talks about.
+        self.labels: dict[str, str] = {}
+        self.after: dict[str, str] = {}
+        for module_name, module in task.modules.items():
+            if module_name.endswith("_ema"):
+                continue
+            labels, after = layer_labels(module, f"{module_name}.")
+            side = {"generator": "G · ", "discriminator": "D · "}.get(module_name, "")
+            self.labels.update({k: side + v for k, v in labels.items()})
+            self.after.update({k: side + v for k, v in after.items()})
         self._previous: dict[str, torch.Tensor] = {}
         self._previous_step: int | None = None
         self._ratios: dict[str, float] = {}
@@ -91,14 +103,22 @@ class HealthTracker:
                 ratio = move / weight / steps if steps and weight > 0 else math.nan
             self._ratios[name] = ratio
             layers.append(
-                {"module": module_name, "name": name, "grad_norm": grad, "weight_norm": weight, "update_ratio": ratio}
+                {
+                    "module": module_name,
+                    "name": name,
+                    "label": self.labels.get(name, name),
+                    "grad_norm": grad,
+                    "weight_norm": weight,
+                    "update_ratio": ratio,
+                }
             )
         if steps != 0:
             with torch.no_grad():
                 self._previous = {name: p.detach().clone() for _, name, p in entries}
             self._previous_step = step
         dead = dead_relu if dead_relu is not None else dead_relu_fractions(task)
-        return {"step": step, "layers": layers, "dead_relu": dead}
+        after = {name: self.after.get(name, name) for name in dead}
+        return {"step": step, "layers": layers, "dead_relu": dead, "relu_after": after}
 
 
 class ReluProbe:
@@ -226,10 +246,12 @@ def health_warnings(
                 "alike; try label smoothing, a lower learning rate or another seed."
             )
     if health:
+        after = health.get("relu_after", {})
         for layer, share in health.get("dead_relu", {}).items():
             if share > DEAD_RELU_FRACTION:
                 warnings.append(
-                    f"{round(100 * share)}% of the ReLUs in {layer} never fire (dead ReLUs): lower the learning rate."
+                    f"{round(100 * share)}% of the units after {after.get(layer, layer)} output 0 for every image "
+                    "(dead ReLUs), so they no longer learn: lower the learning rate, or try leaky relu."
                 )
         grads = _finite([layer["grad_norm"] for layer in health.get("layers", [])])
         if grads and all(g < VANISHED_GRADIENT for g in grads):

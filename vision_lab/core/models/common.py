@@ -70,6 +70,48 @@ class LayerRow:
     kind: str
     output_shape: tuple[int, ...]
     parameters: int
+    label: str = ""
+    """How the Model tab and the Health view name the layer: ``Conv2d #2``, ``Linear 128``, ``ReLU``."""
+
+
+def layer_labels(module: nn.Module, prefix: str = "") -> tuple[dict[str, str], dict[str, str]]:
+    """(labels, after) for ``module``'s leaf layers, keyed by ``prefix`` + their dotted names.
+
+    ``labels``: what a learner reads in the Model tab's table: convolutions numbered in order (``Conv2d #2``),
+    dense layers by their width (``Linear 128``; ``Linear 64 #2`` for a second of that width), the rest by kind.
+    ``after``: for each activation, the label of the weighted layer it follows (the Health view says "the ReLUs
+    after Linear 128", not "model.15").
+    """
+    labels: dict[str, str] = {}
+    after: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    used: set[str] = set()
+    last = ""
+    for name, m in module.named_modules():
+        if list(m.children()):
+            continue
+        kind = public_name(m)
+        if isinstance(m, nn.Linear):
+            label = f"Linear {m.out_features}"
+        elif isinstance(m, nn.Conv2d | nn.ConvTranspose2d):
+            counts[kind] = counts.get(kind, 0) + 1
+            label = f"{kind} #{counts[kind]}"
+        else:
+            label = kind
+        weighted = any(p.ndim >= 2 for p in m.parameters(recurse=False))
+        if weighted and label in used:
+            n = 2
+            while f"{label} #{n}" in used:
+                n += 1
+            label = f"{label} #{n}"
+        key = f"{prefix}{name}"
+        labels[key] = label
+        if weighted:
+            used.add(label)
+            last = label
+        elif last and not list(m.parameters(recurse=False)):
+            after[key] = last
+    return labels, after
 
 
 def public_name(module: nn.Module) -> str:
@@ -89,13 +131,14 @@ def layer_table(model: nn.Module, input_shape: tuple[int, ...]) -> list[LayerRow
     """
     rows: list[LayerRow] = []
     hooks = []
+    labels, _ = layer_labels(model)
     for name, module in model.named_modules():
         if list(module.children()):
             continue
 
         def hook(mod: nn.Module, _inp: object, out: object, name: str = name) -> None:
             shape = tuple(out.shape[1:]) if isinstance(out, torch.Tensor) else ()
-            rows.append(LayerRow(name, public_name(mod), shape, count_parameters(mod)))
+            rows.append(LayerRow(name, public_name(mod), shape, count_parameters(mod), labels.get(name, "")))
 
         hooks.append(module.register_forward_hook(hook))
     was_training = model.training

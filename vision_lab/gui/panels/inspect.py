@@ -563,7 +563,8 @@ class HealthTab(_Tab):
         series: dict[str, tuple[list[float], list[float], list[float]]] = {}
         for h in history:
             for layer in h.get("layers", ()):
-                xs, gs, rs = series.setdefault(layer["name"], ([], [], []))
+                # The Model tab's name ("Conv2d #2", "Linear 128"), not the module path ("model.4").
+                xs, gs, rs = series.setdefault(layer.get("label", layer["name"]), ([], [], []))
                 xs.append(float(h["step"]))
                 gs.append(layer["grad_norm"])
                 rs.append(layer["update_ratio"])
@@ -574,7 +575,9 @@ class HealthTab(_Tab):
             self.grad.set_series(name, x[ok_g], g[ok_g])
             self.ratio.set_series(name, x[ok_r], r[ok_r])
         dead = history[-1].get("dead_relu", {})
-        self.dead.set_values(list(dead.values()), list(dead.keys()), maximum=1.0)
+        after = history[-1].get("relu_after", {})
+        names = [self.tr("after {layer}").format(layer=after.get(k, k)) for k in dead]
+        self.dead.set_values(list(dead.values()), names, maximum=1.0)
 
 
 class InspectPanel(QTabWidget):

@@ -463,7 +463,9 @@ class ModelPanel(QWidget):
                 self.params.setText("Parameters: — (these settings do not fit the image size)")
                 self.table.setRowCount(0)
                 return
-            rows += [(f"{prefix}{r.kind}", " × ".join(map(str, r.output_shape)), r.parameters) for r in table]
+            rows += [
+                (f"{prefix}{r.label or r.kind}", " × ".join(map(str, r.output_shape)), r.parameters) for r in table
+            ]
         self.table.setRowCount(len(rows))
         align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         for i, (kind, shape, params) in enumerate(rows):

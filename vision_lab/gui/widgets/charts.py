@@ -7,6 +7,7 @@ curves over training steps (per-layer gradient norms, update/weight ratios).
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -462,7 +463,11 @@ class SeriesPlot(QWidget):
         return QColor(self._lines[series].color)
 
     def legend_text(self) -> str:
-        return " &nbsp; ".join(f"<span style='color:{ln.color}'>■</span> {ln.name}" for ln in self._lines.values())
+        # Non-breaking spaces inside an entry: a wrapped legend keeps each swatch beside its name.
+        return " &nbsp; ".join(
+            f"<span style='color:{ln.color}'>■</span>&nbsp;{html.escape(ln.name).replace(' ', '&nbsp;')}"
+            for ln in self._lines.values()
+        )
 
     # --- view ------------------------------------------------------------------------------------------------
     def set_log_y(self, on: bool) -> None:
