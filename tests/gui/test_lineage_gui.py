@@ -109,7 +109,7 @@ def test_resume_refuses_what_it_cannot_do_in_one_sentence(qtbot, window, mnist5k
     w.training_panel.lr.setValue(0.5)
     run_menu_action(w, "resumeRunAction").trigger()
     text = close_message(w)
-    assert "optim.lr" in text and "Fork" in text
+    assert "Learning rate changed" in text and "Fork" in text
     assert w.worker is None
 
 

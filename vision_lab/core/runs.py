@@ -470,7 +470,11 @@ class RunInfo:
     resumable: bool
     """Has a checkpoint and did not diverge."""
     modified: float
-    """When metrics.csv or summary.json last changed (seconds since the epoch): newest first, "is it running?"."""
+    """When metrics.csv or summary.json last changed (seconds since the epoch): "is it running?"."""
+    created: float = 0.0
+    """When the run began (its folder's name, else its dataset.json, written once): a resumed run keeps its place."""
+    limit: int | None = None
+    """``data.limit``: the training images used when fewer than the dataset has."""
 
 
 def run_info(path: str | Path) -> RunInfo:
@@ -499,7 +503,24 @@ def run_info(path: str | Path) -> RunInfo:
         snapshot_epochs=tuple(checkpoint_epochs(p)),
         resumable=(p / CHECKPOINT).is_file() and status != "diverged",
         modified=max(times, default=0.0),
+        created=_created(p),
+        limit=cfg.data.limit,
     )
+
+
+def _created(path: Path) -> float:
+    """When a run began: the ``YYYYmmdd-HHMMSS`` its folder is named with, else dataset.json's time (written once,
+    at the start), else the folder's."""
+    try:
+        return time.mktime(time.strptime(path.name[:15], "%Y%m%d-%H%M%S"))
+    except ValueError:
+        pass
+    for candidate in (path / DATASET, path):
+        try:
+            return candidate.stat().st_mtime
+        except OSError:
+            continue
+    return 0.0
 
 
 def list_runs(root: str | Path) -> list[RunInfo]:

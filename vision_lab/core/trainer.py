@@ -300,6 +300,8 @@ class Trainer:
                 self.task.scaler = scaler(self.device.type) if scaler else torch.cuda.amp.GradScaler()
         self.writer: RunWriter | None = None
         self._rows: list[dict[str, float]] = []
+        self._lr_changes: list[tuple[int, float]] = []
+        """(step, rate) of each learning rate the user set while this session trained (summary.json keeps them)."""
         """metrics.csv rows logged since the last Metrics event (which carries them)."""
         self.last_eval: dict[str, float] = {}
         self.last_previews: dict[str, Preview] = {}
@@ -609,6 +611,7 @@ class Trainer:
                     if row_due if shared else ctl.interrupt or ctl.report_every_step or now - last_report_t >= report_s:
                         ctl.interrupt = False
                         if ctl.new_lr is not None:
+                            self._lr_changes.append((prog.step, ctl.new_lr))
                             task.set_lr(ctl.new_lr)
                             # The schedule carries on from the user's rate.
                             base_lr = self._carry.base_lr = ctl.new_lr / max(self._lr_factor(prog.step), 1e-12)
@@ -883,6 +886,8 @@ class Trainer:
         )
         if self._carry.parent is not None:
             summary["parent"] = self._carry.parent
+        if self._lr_changes:
+            summary["lr_changes"] = [[step, lr] for step, lr in self._lr_changes]
         if not message:
             message = finished_message(summary["epochs"], prog.step, steps_done, seconds)
         warnings: list[str] = list(self._warnings)

@@ -827,6 +827,8 @@ class MainWindow(QMainWindow):
                 return
             self.training_panel.lr_field.set_error(None)
             self.statusBar().showMessage(f"Learning rate set to {lr:g} from the next step.", 4000)
+            self.runs_panel.live_lr = lr
+            self.runs_panel.refresh()
 
     # --- worker events (GUI thread, queued) ------------------------------------------------------------------
     def _is_current(self) -> bool:
@@ -851,7 +853,7 @@ class MainWindow(QMainWindow):
             self.opened_run = e.run_dir
             self.panel_baseline = self.current_config()
             self._plot_lineage(e.run_dir)
-        self.runs_panel.live_path, self.runs_panel.live_status = e.run_dir, "running"
+        self.runs_panel.live_path, self.runs_panel.live_status, self.runs_panel.live_lr = e.run_dir, "running", None
         self.runs_panel.refresh()
         self.status_label.setText(
             f"Training {FAMILY_TITLES[e.config.model]} on {e.dataset.name}: {e.dataset.train_size:,} images, "

@@ -8,6 +8,7 @@ watched or trained in the window. Training still goes through ``MainWindow.start
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,7 @@ from vision_lab.core.errors import VisionLabError
 from vision_lab.core.events import Finished, Started
 from vision_lab.core.lineage import RESUMABLE, Launch
 from vision_lab.core.runs import CHECKPOINT, checkpoint_epochs, open_run, run_info
-from vision_lab.gui.labels import describe_changes
+from vision_lab.gui.labels import describe_changes, setting_label
 from vision_lab.gui.panels.runs import final_metric_cell, metrics_from_row
 from vision_lab.gui.worker import FunctionWorker
 
@@ -200,6 +201,9 @@ class RunActions(QObject):
         try:
             info = run_info(target)
             changes = self.user_changes()
+            live = (info.summary or {}).get("lr_changes")
+            if live and "optim.lr" in changes and math.isclose(float(changes["optim.lr"]), float(live[-1][-1])):
+                del changes["optim.lr"]  # the rate set while it trained: the checkpoint carries it on
             cfg = apply_overrides(open_run(target).config, changes)
         except VisionLabError as err:
             return self._say(str(err), "Cannot resume")
@@ -213,7 +217,8 @@ class RunActions(QObject):
         fixed = [k for k in changes if k not in RESUMABLE]
         if fixed:
             return self._say(
-                f"A resumed run keeps its settings, but {', '.join(fixed)} changed in the panels: use Run ▸ Fork "
+                f"A resumed run keeps its settings, but {', '.join(setting_label(k) for k in fixed)} changed in the "
+                "panels: use Run ▸ Fork "
                 "from here… to train with the change.",
                 "Cannot resume",
             )

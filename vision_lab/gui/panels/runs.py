@@ -100,12 +100,21 @@ class _Item(QTreeWidgetItem):
         return self.text(col).lower() < other.text(col).lower()
 
 
-def _settings_text(path: Path) -> tuple[str, float]:
+def _settings_text(path: Path, summary: dict[str, Any] | None, live_lr: float | None = None) -> tuple[str, float]:
+    """``lr 0.002 → 0.0005 · batch 32 · 5 ep · adam``: the rate set live (this session's, or the summary's last
+    change) follows the starting one."""
     try:
         cfg = open_run(path).config
     except RunError:
         return "–", 0.0
-    text = f"lr {cfg.optim.lr:g} · batch {cfg.train.batch_size} · {cfg.train.epochs} ep · {cfg.optim.name}"
+    lr = f"lr {cfg.optim.lr:g}"
+    changes = (summary or {}).get("lr_changes")
+    now = live_lr
+    if now is None and isinstance(changes, list) and changes and isinstance(changes[-1], list | tuple):
+        now = changes[-1][-1] if isinstance(changes[-1][-1], int | float) else None
+    if now is not None and not math.isclose(now, cfg.optim.lr, rel_tol=1e-9):
+        lr += f" → {now:g}"
+    text = f"{lr} · batch {cfg.train.batch_size} · {cfg.train.epochs} ep · {cfg.optim.name}"
     return text, cfg.optim.lr
 
 
@@ -122,6 +131,8 @@ class RunsPanel(QWidget):
         self.live_path: Path | None = None
         """This session's run while it trains: listed as running (or paused) and never deleted."""
         self.live_status = "running"
+        self.live_lr: float | None = None
+        """A learning rate the user set during the live run (shown in its Settings cell)."""
         self.overrides: dict[Path, tuple[str, str]] = {}
         """Status and result this session knows better than the disk (a run just discarded, one that failed)."""
         self.compare_curves: dict[str, pg.PlotDataItem] = {}
@@ -258,14 +269,16 @@ class RunsPanel(QWidget):
             status, override_result = self.overrides[info.path]
             if result == "–":
                 result = override_result
-        settings, lr = _settings_text(info.path)
+        settings, lr = _settings_text(info.path, info.summary, self.live_lr if info.path == self.live_path else None)
         parent = ""
         if info.parent:
             parent = f"{Path(str(info.parent.get('run', ''))).name} @ epoch {info.parent.get('epoch', '?')}"
-        date = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.modified))
-        item = _Item([date, FAMILY_TITLES.get(info.model, info.model), info.dataset, status, result, settings, parent])
+        # When the run began: a resume rewrites its files, and a name taken from them moved the row to the top.
+        date = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.created))
+        data = info.dataset if info.limit is None else f"{info.dataset} ({info.limit:,} images)"
+        item = _Item([date, FAMILY_TITLES.get(info.model, info.model), data, status, result, settings, parent])
         item.setData(COL_DATE, PATH_ROLE, str(info.path))
-        item.setData(COL_DATE, SORT_ROLE, info.modified)
+        item.setData(COL_DATE, SORT_ROLE, info.created)
         item.setData(COL_RESULT, SORT_ROLE, result_key)
         item.setData(COL_SETTINGS, SORT_ROLE, lr)
         item.setToolTip(COL_DATE, str(info.path))
