@@ -97,15 +97,16 @@ def test_browser_lists_sorts_compares_and_deletes(qtbot, window, mnist5k, monkey
     click_header(qtbot, w, COL_SETTINGS)
     assert [i.text(COL_SETTINGS).split()[1] for i in rows(w)] == lrs[::-1]
 
-    # Compare: both runs' train and validation curves in the dock's plot.
+    # Compare: both runs' train and validation curves in a window of their own.
     select(qtbot, w, rows(w))
     click(qtbot, w.runs_panel.compare_button)
-    curves = w.runs_panel.compare_curves
+    window = w.runs_panel.compare_window
+    qtbot.waitExposed(window)
     for f in (a, b):
         for key in ("train_loss", "val_loss"):
-            x, y = curves[f"{f.run_dir.name}:{key}"].getData()
+            x, y = window.curves[(f.run_dir.name, key)].getData()
             assert len(x) >= 2 and len(x) == len(y)
-    assert w.runs_panel.plot.isVisible()
+    window.close()
 
     # Delete: "No" keeps the folder, "Yes" removes it.
     item = next(i for i in rows(w) if w.runs_panel.path_of(i) == a.run_dir)

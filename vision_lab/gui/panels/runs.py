@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -30,7 +28,7 @@ from PySide6.QtWidgets import (
 from vision_lab.core.config import FAMILY_TITLES
 from vision_lab.core.errors import RunError
 from vision_lab.core.events import Metrics
-from vision_lab.core.runs import METRICS, RunInfo, list_runs, open_run, read_metrics
+from vision_lab.core.runs import RunInfo, list_runs, open_run
 
 # (summary key, title, shown as a percentage): the first one a run has is its final metric.
 FINAL_METRIC = (("val_accuracy", "accuracy", True), ("val_mse", "MSE", False), ("judge_confidence", "judge", True))
@@ -40,7 +38,6 @@ PATH_ROLE = Qt.ItemDataRole.UserRole
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 # Not figures a curve is drawn from.
 _BOOKKEEPING = ("step", "epoch", "lr", "samples_per_s", "elapsed_s")
-COMPARE_COLORS = ("#3d8bfd", "#e8590c", "#2fb344", "#ae3ec9", "#f59f00", "#0ca678", "#d6336c", "#868e96")
 
 
 def final_metric_cell(summary: dict[str, Any] | None) -> tuple[str, float]:
@@ -135,7 +132,8 @@ class RunsPanel(QWidget):
         """A learning rate the user set during the live run (shown in its Settings cell)."""
         self.overrides: dict[Path, tuple[str, str]] = {}
         """Status and result this session knows better than the disk (a run just discarded, one that failed)."""
-        self.compare_curves: dict[str, pg.PlotDataItem] = {}
+        self.compare_window: QWidget | None = None
+        """The last Compare window opened (it closes itself)."""
 
         self.table = QTreeWidget()
         self.table.setObjectName("runsList")
@@ -193,14 +191,6 @@ class RunsPanel(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
 
-        self.plot = pg.PlotWidget()
-        self.plot.setObjectName("runsComparePlot")
-        self.plot.setMinimumWidth(220)
-        self.plot.setLabel("bottom", "epoch")
-        self.plot.setLabel("left", "loss")
-        self.plot.addLegend(offset=(-5, 5))
-        self.plot.hide()  # until something is compared
-
         left = QWidget()
         lay = QVBoxLayout(left)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -209,14 +199,9 @@ class RunsPanel(QWidget):
         # left no room for the table's rows.
         lay.addWidget(self.message)
         lay.addWidget(self.table, 1)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.plot)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
-        outer.addWidget(self.splitter)
+        outer.addWidget(left)
         self._update_buttons()
 
     def set_live_status(self, status: str) -> None:
@@ -327,25 +312,19 @@ class RunsPanel(QWidget):
 
     # --- compare --------------------------------------------------------------------------------------
     def compare(self) -> None:
-        """Overlay each selected run's train loss (line) and validation loss (markers) in the dock's plot."""
-        self.plot.clear()
-        self.compare_curves = {}
-        for i, path in enumerate(self.selected_paths()):
-            rows = read_metrics(path / METRICS)
-            color = COMPARE_COLORS[i % len(COMPARE_COLORS)]
-            for key, dashed in (("train_loss", False), ("d_loss", False), ("val_loss", True)):
-                points = [(r["epoch"], r[key]) for r in rows if r.get(key) is not None and r.get("epoch") is not None]
-                if not points:
-                    continue
-                xs, ys = zip(*points, strict=True)
-                pen = pg.mkPen(color, width=2, style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
-                name = f"{path.name[:15]} {key.replace('_', ' ')}"
-                curve = self.plot.plot(
-                    list(xs), list(ys), pen=pen, name=name, symbol="o" if dashed else None, symbolBrush=color
-                )
-                self.compare_curves[f"{path.name}:{key}"] = curve
-        self.plot.setVisible(bool(self.compare_curves))
-        self._say("" if self.compare_curves else "The selected runs have no loss figures to compare yet.")
+        """The selected runs' curves in a window of their own, each run named by what sets it apart."""
+        from vision_lab.gui.compare import CompareWindow
+
+        paths = self.selected_paths()
+        window = CompareWindow(paths, self)
+        if not window.curves:
+            window.deleteLater()
+            self._say(self.tr("The selected runs have no figures to compare yet."))
+            return
+        self._say("")
+        self.compare_window = window
+        window.show()
+        window.raise_()
 
     # --- delete ---------------------------------------------------------------------------------------
     def delete_selected(self) -> None:
