@@ -60,3 +60,34 @@ def test_run_names_stay_put_data_shows_use_only_and_settings_the_live_rate(qtbot
     item = next(i for i in rows(w) if w.runs_panel.path_of(i) == run)
     assert item.text(COL_DATE) == created and item.text(COL_RESULT) != "–"
     assert item.data(COL_DATE, SORT_ROLE) == time.mktime(time.strptime(run.name[:15], "%Y%m%d-%H%M%S"))
+
+
+def arrow_points_up(header, section: int) -> bool:
+    """Read the sort arrow off the painted header: an up arrow has its few dark pixels at the top."""
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    image = header.grab().toImage().convertToFormat(QImage.Format.Format_Grayscale8)
+    h, stride = image.height(), image.bytesPerLine()
+    pixels = np.frombuffer(image.constBits(), np.uint8, count=stride * h).reshape(h, stride)[:, : image.width()]
+    x0 = header.sectionViewportPosition(section)
+    width = header.sectionSize(section)
+    text_width = header.fontMetrics().horizontalAdvance(header.model().headerData(section, Qt.Orientation.Horizontal))
+    region = pixels[:, x0 + text_width + 8 : x0 + width - 2].astype(int)
+    dark = (region < 128).sum(1)  # dark pixels per row: the arrow (the text is left of the region)
+    rows_with = np.flatnonzero(dark)
+    assert len(rows_with) >= 3, "no sort arrow found"
+    top, bottom = dark[rows_with[0]], dark[rows_with[-1]]
+    return top < bottom
+
+
+def test_the_painted_arrow_points_up_for_ascending(qtbot, window, mnist5k) -> None:
+    """Qt's own styles draw a down arrow for ascending; people read an up arrow as "smallest first"."""
+    w = window
+    make_run(w.runs_root, mnist5k, "mlp", lr=0.01, epochs=1)
+    click(qtbot, w.runs_panel.refresh_button)
+    header = w.runs_list.header()
+    w.runs_list.sortByColumn(COL_DATE, Qt.SortOrder.AscendingOrder)
+    assert arrow_points_up(header, COL_DATE)
+    w.runs_list.sortByColumn(COL_DATE, Qt.SortOrder.DescendingOrder)
+    assert not arrow_points_up(header, COL_DATE)

@@ -29,6 +29,7 @@ from vision_lab.core.config import FAMILY_TITLES
 from vision_lab.core.errors import RunError
 from vision_lab.core.events import Metrics
 from vision_lab.core.runs import RunInfo, list_runs, open_run
+from vision_lab.gui.widgets.headers import readable_sort_arrows
 
 # (summary key, title, shown as a percentage): the first one a run has is its final metric.
 FINAL_METRIC = (("val_accuracy", "accuracy", True), ("val_mse", "MSE", False), ("judge_confidence", "judge", True))
@@ -150,6 +151,7 @@ class RunsPanel(QWidget):
         row = self.table.fontMetrics().height() + 6
         self.table.setMinimumHeight(row * 4 + 8)
         header = self.table.header()
+        readable_sort_arrows(header, self)
         header.setStretchLastSection(True)
         for i, w in enumerate((130, 110, 90, 80, 110, 230)):
             header.resizeSection(i, w)
