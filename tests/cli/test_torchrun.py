@@ -51,9 +51,9 @@ def test_one_experiment_file_trains_the_same_on_one_and_two_processes(tmp_path: 
     assert two.returncode == 0, two.stderr
 
     # Rank 0 alone prints and writes.
-    assert two.stdout.split() == ["two"]
-    assert two.stderr.count("Training mlp on mnist-5k") == 1 and "on 2 processes" in two.stderr
-    assert two.stderr.count("Finished 1 epoch ") == 1
+    assert two.stdout.split() == ["two"], two.stdout
+    assert two.stderr.count("Training mlp on mnist-5k") == 1 and "on 2 processes" in two.stderr, two.stderr
+    assert two.stderr.count("Finished 1 epoch ") == 1, two.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.json", "one", "two"]
 
     run_one, run_two = tmp_path / "one", tmp_path / "two"

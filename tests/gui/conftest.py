@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from vision_lab.gui.app import create_app
 
@@ -68,3 +68,19 @@ def make_tiny(w, family: str) -> None:
 def click(qtbot, button) -> None:
     assert button.isEnabled(), f"{button.objectName()} is disabled"
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def answer_close_question(qtbot, w, button: str, tries: int = 1500) -> None:
+    """Click ``button`` of the "Close Vision Lab?" question as soon as it shows (it runs its own event loop).
+
+    Gives up after ``tries`` polls (about 30 s) so a question that never came cannot poll into later tests."""
+
+    def click_it(left: int) -> None:
+        box = w.close_question
+        if box is None or not box.isVisible():
+            if left > 0:
+                QTimer.singleShot(20, lambda: click_it(left - 1))
+            return
+        qtbot.mouseClick(box.findChild(QPushButton, button), Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, lambda: click_it(tries))

@@ -15,8 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import click, make_tiny
-from PySide6.QtCore import Qt, QTimer
+from conftest import answer_close_question, click, make_tiny
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton
 from safetensors.torch import load_file
 
@@ -176,19 +175,6 @@ def test_out_of_memory_is_one_sentence_and_the_next_run_works(qtbot, window) -> 
 
 
 # --- closing the window --------------------------------------------------------------------------------------
-
-
-def answer_close_question(qtbot, w, button: str) -> None:
-    """Click ``button`` of the "Close Vision Lab?" question as soon as it shows (it runs its own event loop)."""
-
-    def click_it() -> None:
-        box = w.close_question
-        if box is None or not box.isVisible():
-            QTimer.singleShot(20, click_it)
-            return
-        qtbot.mouseClick(box.findChild(QPushButton, button), Qt.MouseButton.LeftButton)
-
-    QTimer.singleShot(0, click_it)
 
 
 def test_closing_asks_first_and_cancel_keeps_training(qtbot, window) -> None:

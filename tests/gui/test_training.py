@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import click, make_tiny, pick_family
+from conftest import answer_close_question, click, make_tiny, pick_family
 
 from vision_lab.core.config import default_config
 from vision_lab.core.events import Finished
@@ -111,6 +111,7 @@ def test_closing_during_training_joins_the_worker(qtbot, window) -> None:
     qtbot.waitUntil(lambda: w._last_metrics is not None, timeout=10000)
     worker = w.worker
     assert worker is not None and worker.isRunning()
+    answer_close_question(qtbot, w, "stopAndCloseButton")
     w.close()
     assert worker.isFinished() and not worker.isRunning()
     assert w.worker is None
@@ -123,6 +124,7 @@ def test_closing_while_paused_joins_the_worker(qtbot, window) -> None:
     click(qtbot, w.step_button)
     qtbot.waitUntil(lambda: w._paused and w._last_metrics is not None, timeout=30000)
     worker = w.worker
+    answer_close_question(qtbot, w, "stopAndCloseButton")
     w.close()
     assert worker is not None and worker.isFinished()
 
