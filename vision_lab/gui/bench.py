@@ -81,15 +81,19 @@ def _gui_run(window: Any, family: str, seconds: float) -> dict[str, float]:
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
     loop = QEventLoop()
 
+    clicked = time.perf_counter()
+
     def on_metrics(m: Any) -> None:
         now = time.perf_counter()
         arrivals.append((now, m.step))
         if len(arrivals) == 1:
             gui_cpu.append(time.thread_time())
-            ticks.clear()  # measure from the first step on
-            timer.start()
             QTimer.singleShot(int(seconds * 1000), loop.quit)
 
+    # Lateness counts from the click on Start, as a user feels it: the window's own work at Start (building the
+    # inspector, handing the data to the training process) included, not only the steady state.
+    timer.start()
+    ticks.append(time.perf_counter())
     window.start_button.click()
     worker = window.worker
     worker.metrics.connect(on_metrics)
@@ -110,6 +114,7 @@ def _gui_run(window: Any, family: str, seconds: float) -> dict[str, float]:
     late = np.maximum(np.diff(np.asarray(ticks)) * 1000 - TIMER_MS, 0.0) if len(ticks) > 1 else np.zeros(1)
     (t0, s0), (t1, s1) = arrivals[0], arrivals[-1]
     return {
+        "first_report_s": t0 - clicked,
         "samples_per_s": (s1 - s0) * batch / max(t1 - t0, 1e-9),
         "late_p50_ms": float(np.percentile(late, 50)),
         "late_p99_ms": float(np.percentile(late, 99)),
@@ -143,12 +148,16 @@ def run_gui_bench(
             time.sleep(0.01)
         if gc_tuning:
             freeze_heap()
+        from vision_lab.gui.worker import ProcessWorker, prewarm_engine, worker_class
+
+        if worker_class() is ProcessWorker:
+            prewarm_engine()  # as the app does at start-up: the first GUI run below is the first after start-up
         for family in families:
             # Alternate the front ends, several rounds, and take medians: this machine's speed drifts.
             cli_rates, gui_runs = [], []
             for _ in range(rounds):
-                cli_rates.append(_cli_rate(family, seconds))
                 gui_runs.append(_gui_run(window, family, seconds))
+                cli_rates.append(_cli_rate(family, seconds))
             cli = float(np.median(cli_rates))
             gui = float(np.median([g["samples_per_s"] for g in gui_runs]))
             rows.append(
@@ -160,6 +169,7 @@ def run_gui_bench(
                     "late_p50_ms": float(np.median([g["late_p50_ms"] for g in gui_runs])),
                     "late_p99_ms": float(max(g["late_p99_ms"] for g in gui_runs)),
                     "late_max_ms": float(max(g["late_max_ms"] for g in gui_runs)),
+                    "first_report_s": float(max(g["first_report_s"] for g in gui_runs)),
                     "ticks": sum(g["ticks"] for g in gui_runs),
                     "gui_thread_cpu": float(np.median([g["gui_cpu_share"] for g in gui_runs])),
                 }
@@ -171,7 +181,7 @@ def run_gui_bench(
 def format_table(rows: list[dict]) -> str:
     head = (
         f"{'family':<12}{'CLI/s':>9}{'GUI/s':>9}{'GUI/CLI':>9}{'late p50':>10}{'p99':>7}{'max':>7}{'ticks':>7}"
-        f"{'GUI CPU':>9}"
+        f"{'GUI CPU':>9}{'1st report':>12}"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
@@ -179,13 +189,14 @@ def format_table(rows: list[dict]) -> str:
             f"{r['family']:<12}{r['cli_samples_per_s']:>9,.0f}"
             f"{r['gui_samples_per_s']:>9,.0f}{r['ratio']:>9.2f}"
             f"{r['late_p50_ms']:>10.1f}{r['late_p99_ms']:>7.1f}{r['late_max_ms']:>7.1f}{r['ticks']:>7}"
-            f"{r['gui_thread_cpu']:>9.0%}"
+            f"{r['gui_thread_cpu']:>9.0%}{r['first_report_s']:>11.2f}s"
         )
     lines.append(
         "samples/s at default settings on mnist-5k, medians of alternating rounds: CLI = the core loop on the main\n"
         "thread (as `vision-lab train`), GUI = started from the window; lateness (ms) of a 10 ms timer on the GUI\n"
-        f"thread from the first step on (p99 and max: worst round); GUI CPU = the GUI thread's own CPU time\n"
-        f"as a share of one core. GC thresholds {gc.get_threshold()}."
+        f"thread from the click on Start on, the first run after start-up included (p99 and max: worst round);\n"
+        f"GUI CPU = the GUI thread's own CPU time as a share of one core; 1st report = click to first figures\n"
+        f"(worst round). Targets: p99 <= 20 ms, max <= 100 ms. GC thresholds {gc.get_threshold()}."
     )
     return "\n".join(lines)
 
