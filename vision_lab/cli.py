@@ -17,10 +17,12 @@ from typing import TextIO
 from vision_lab import __version__
 from vision_lab.core.config import (
     FAMILIES,
+    MAX_SEED,
     PRECISIONS,
     ExperimentConfig,
     apply_overrides,
     default_config,
+    parse_json,
     with_overrides,
 )
 from vision_lab.core.errors import ConfigError, VisionLabError
@@ -189,9 +191,13 @@ def set_overrides(items: Sequence[str]) -> dict[str, object]:
         if not sep or not key.strip():
             raise ConfigError(f"--set takes KEY=VALUE, e.g. --set optim.lr=0.01; got {item!r}.")
         try:
-            out[key.strip()] = json.loads(raw)
+            json.loads(raw)
         except ValueError:
-            out[key.strip()] = raw
+            out[key.strip()] = raw  # not JSON: the text itself (a dataset name, an optimizer)
+            continue
+        except RecursionError:
+            pass  # JSON nested past what Python parses: parse_json says so in one sentence
+        out[key.strip()] = parse_json(raw, f"--set {key.strip()}")
     return out
 
 
@@ -369,9 +375,12 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     from vision_lab.core.errors import ConfigError, RunError
     from vision_lab.core.inference import load_run_models
+    from vision_lab.core.safe_io import os_reason, shown
 
     if args.n < 1 or args.n > 100_000:
         raise ConfigError(f"-n must be between 1 and 100000, got {args.n}.")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise ConfigError(f"--seed must be between 0 and {MAX_SEED}, got {args.seed}.")
     if args.out.suffix != ".npz":
         raise ConfigError(f"--out must name a .npz file, got '{args.out}'.")
     loaded = load_run_models(args.run_dir)
@@ -382,7 +391,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(args.out, images=images)
     except OSError as err:
-        raise RunError(f"Cannot write '{args.out}': {err.strerror or err}.") from None
+        raise RunError(f"Cannot write '{shown(args.out)}': {os_reason(err)}.") from None
     print(f"Wrote {len(images)} images of {images.shape[1]}×{images.shape[2]}×{images.shape[3]} to {args.out}")
     return 0
 
