@@ -289,6 +289,45 @@ def _replace_with_folder(name: str) -> Callable[[Path], None]:
     return damage
 
 
+def _edit_checkpoint(run: Path, *, whole: object = None, **fields: object) -> None:
+    import io
+
+    import torch
+
+    state = torch.load(run / "checkpoint.pt", weights_only=True)
+    for key, value in fields.items():
+        if value is None:
+            del state[key]
+        else:
+            state[key] = value
+    buf = io.BytesIO()
+    torch.save(whole if whole is not None else state, buf)
+    (run / "checkpoint.pt").write_bytes(buf.getvalue())
+
+
+def _edit_weights_step(run: Path, step: str) -> None:
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    path = str(run / "weights.safetensors")
+    with safe_open(path, "pt") as fh:
+        meta = dict(fh.metadata())
+    save_file(load_file(path), path, metadata={**meta, "step": step})
+
+
+def _edit_dataset(run: Path, **fields: object) -> None:
+    data = json.loads((run / "dataset.json").read_text())
+    (run / "dataset.json").write_text(json.dumps({**data, **fields}))
+
+
+def _dev_zero(name: str) -> Callable[[Path], None]:
+    def damage(run: Path) -> None:
+        (run / name).unlink()
+        (run / name).symlink_to("/dev/zero")
+
+    return damage
+
+
 # (what is broken, how, which commands notice, fragments); export and sample need only config + weights.
 RUN_DAMAGE: list[tuple[str, Callable[[Path], None], tuple[str, ...], tuple[str, ...]]] = [
     ("missing weights", lambda run: (run / "weights.safetensors").unlink(), ("export", "sample", "resume"),
@@ -313,12 +352,41 @@ RUN_DAMAGE: list[tuple[str, Callable[[Path], None], tuple[str, ...], tuple[str, 
     ("future config", lambda run: (run / "config.json").write_text('{"version": 3}'), ("export", "sample", "resume"),
      ("unusable config", "newer Vision Lab")),
     ("missing metrics", lambda run: (run / "metrics.csv").unlink(), ("resume",), ("metrics.csv",)),
+    # issue 16: tampered fields (tests/core/test_run_schema.py fuzzes every one) and files far larger than they can be
+    ("checkpoint without a step", lambda run: _edit_checkpoint(run, step=None), ("resume", "fork"),
+     ("checkpoint", "damaged: 'step' is missing")),
+    ("checkpoint that is a list", lambda run: _edit_checkpoint(run, whole=[1, 2]), ("resume", "fork"),
+     ("checkpoint", "damaged: it is a list, not a dictionary")),
+    ("checkpoint epoch as text", lambda run: _edit_checkpoint(run, epoch="ten"), ("resume", "fork"),
+     ("checkpoint", "'epoch' is text, not a whole number")),
+    ("checkpoint loss buffer of the wrong shape",
+     lambda run: _edit_checkpoint(run, batch=1, losses=__import__("torch").zeros(5, 7), log_from=0),
+     ("resume", "fork"), ("checkpoint", "'losses' has shape 5×7")),
+    ("checkpoint RNG state of the wrong size",
+     lambda run: _edit_checkpoint(run, rng=__import__("torch").zeros(10, dtype=__import__("torch").uint8)),
+     ("resume", "fork"), ("checkpoint", "'rng'", "has shape 10, not 5056")),
+    ("weights step not a number", lambda run: _edit_weights_step(run, "abc"), ("export", "sample", "resume"),
+     ("weights.safetensors", "its step 'abc' is not a whole number")),
+    ("dataset.json claiming 61 TB", lambda run: _edit_dataset(run, image_shape=[4_000_000, 4_000_000, 1]),
+     ("export", "sample"), ("dataset.json", "the image height is 4000000, outside 1 to 4096")),
+    ("dataset.json negative dimension", lambda run: _edit_dataset(run, image_shape=[-1, 28, 1]), ("export", "sample"),
+     ("dataset.json", "the image height is -1")),
+    ("dataset.json two dimensions", lambda run: _edit_dataset(run, image_shape=[28, 28]), ("export", "sample"),
+     ("dataset.json", "'image_shape' is a list of 2")),
+    ("config.json is /dev/zero", _dev_zero("config.json"), ("export", "sample", "resume"),
+     ("config.json", "is a device, not a file")),
+    ("checkpoint.pt is /dev/zero", _dev_zero("checkpoint.pt"), ("resume", "fork"), ("checkpoint.pt", "is a device")),
+    ("weights are /dev/zero", _dev_zero("weights.safetensors"), ("export", "sample", "resume"),
+     ("weights.safetensors", "is a device")),
+    ("dataset.json is /dev/zero", _dev_zero("dataset.json"), ("export", "sample"), ("dataset.json", "is a device")),
+    ("metrics.csv is /dev/zero", _dev_zero("metrics.csv"), ("resume",), ("metrics.csv", "is a device")),
 ]  # fmt: skip
 
 COMMANDS = {
     "export": lambda run, tmp: ["export", str(run), "--format", "safetensors", "--out", str(tmp / "out.safetensors")],
     "sample": lambda run, tmp: ["sample", str(run), "-n", "2", "--out", str(tmp / "out.npz")],
     "resume": lambda run, tmp: ["train", "--resume", str(run), "--max-steps", "4", "-q"],
+    "fork": lambda run, tmp: ["train", "--fork", str(run), "--max-steps", "4", "-q", "--out", str(tmp / "fork")],
 }
 RUN_CASES = [
     pytest.param(damage, command, fragments, id=f"{command}: {what}")
@@ -339,6 +407,7 @@ def test_corrupt_run_folders(
     assert_one_sentence(code, stderr, str(run), *fragments)
     assert stdout == ""
     assert not (tmp_path / "out.safetensors").exists() and not (tmp_path / "out.npz").exists()
+    assert not (tmp_path / "fork").exists()
     assert sorted(p.name for p in run.iterdir()) == before  # a refused resume changes nothing in the folder
 
 
