@@ -48,6 +48,7 @@ from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.errors import ConfigError, RunError
 from vision_lab.core.events import Preview
 from vision_lab.core.images import make_grid, save_png
+from vision_lab.core.runlock import LOCK_NAME, RunLock, lock_run
 from vision_lab.core.safe_io import MAX_CSV, MAX_WEIGHTS, check_file, os_reason, read_text, shown
 
 CONFIG = "config.json"
@@ -101,8 +102,12 @@ class RunWriter:
         append: bool = False,
         keep_rows: int | None = None,
         parent: dict[str, Any] | None = None,
+        lock: RunLock | None = None,
     ) -> None:
         self.path = Path(path)
+        self.lock = lock
+        """The folder's lock (:mod:`runlock`): taken here for a new folder, the resuming trainer's otherwise;
+        released by :meth:`finish` and :meth:`close`."""
         self.columns = columns
         self.rows = 0
         """Data rows in metrics.csv; a checkpoint records it."""
@@ -114,9 +119,11 @@ class RunWriter:
             self._reopen(cfg, keep_rows)
             return
         try:
-            if self.path.exists() and (not self.path.is_dir() or any(self.path.iterdir())):
+            if self.path.exists() and (not self.path.is_dir() or any(p.name != LOCK_NAME for p in self.path.iterdir())):
                 raise RunError(f"Run folder '{self.path}' already exists and is not empty; choose a new folder.")
             self.path.mkdir(parents=True, exist_ok=True)
+            if self.lock is None:
+                self.lock = lock_run(self.path)  # before the first file: two runs told the same --out, one wins
             atomic_write_text(self.path / CONFIG, cfg.to_json())
             atomic_write_text(self.path / DATASET, json.dumps(dataclasses.asdict(dataset), indent=2) + "\n")
             if parent is not None:
@@ -125,7 +132,10 @@ class RunWriter:
             self._writer = csv.writer(self._csv)
             self._writer.writerow(columns)
             self._csv.flush()
-        except OSError as err:
+        except (OSError, RunError) as err:
+            self._unlock()
+            if isinstance(err, RunError):
+                raise
             raise RunError(f"Cannot write the run folder '{shown(self.path)}': {os_reason(err)}.") from None
 
     def _reopen(self, cfg: ExperimentConfig, keep_rows: int | None) -> None:
@@ -220,15 +230,24 @@ class RunWriter:
                 save_preview_png(preview, self.path / f"preview-{preview.kind}.png")
 
     def finish(self, summary: dict[str, Any]) -> None:
-        with self._writing() as ok:
-            if ok:
-                self._csv.close()
-                atomic_write_text(self.path / SUMMARY, json.dumps(summary, indent=2, default=_json_default) + "\n")
+        try:
+            with self._writing() as ok:
+                if ok:
+                    self._csv.close()
+                    text = json.dumps(summary, indent=2, default=_json_default) + "\n"
+                    atomic_write_text(self.path / SUMMARY, text)
+        finally:
+            self._unlock()
 
     def close(self) -> None:
         with contextlib.suppress(OSError):  # a full disk fails the last flush too; error already says so
             if not self._csv.closed:
                 self._csv.close()
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:

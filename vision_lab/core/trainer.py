@@ -29,6 +29,7 @@ from vision_lab.core.data import ImageDataset, load_dataset
 from vision_lab.core.errors import ConfigError, RunError, VisionLabError
 from vision_lab.core.events import DatasetSummary, Event, Finished, Metrics, Preview, Started
 from vision_lab.core.health import HealthTracker, preview_probe
+from vision_lab.core.runlock import RunLock, lock_run
 from vision_lab.core.runs import (
     TIMING_COLUMNS,
     RunWriter,
@@ -279,6 +280,8 @@ class Trainer:
         device = resolve_device(cfg.train.device)
         check_precision(cfg.train.precision, device)
         self.device = distributed.setup(self.world, device)
+        self._lock: RunLock | None = None
+        """A resumed folder's lock, taken before its checkpoint is read (a new folder's is taken by its writer)."""
         error: VisionLabError | None = None
         try:
             self._build(cfg, dataset, run_dir, runs_root, resume_from, fork_from, fork_epoch, load_kwargs)
@@ -286,6 +289,8 @@ class Trainer:
             error = err
         except (RuntimeError, MemoryError) as err:
             error = out_of_memory_error(err, cfg)
+        if error is not None and self._lock is not None:
+            self._lock.release()  # refused: the folder is free again at once, not when this object is collected
         # Under torchrun: if any process could not start, all stop here rather than wait for it forever.
         distributed.check_peers(self.world, error)
         self._train_modules: dict[str, torch.nn.Module] | None = None
@@ -322,6 +327,9 @@ class Trainer:
         load_kwargs: dict[str, Any] | None,
     ) -> None:
         """Data, task, counters, checkpoint and run folder: everything that may fail on a user's mistake."""
+        if resume_from is not None and self.world.is_main:
+            # Another process training this folder is named first, before its data is loaded or its files read.
+            self._lock = lock_run(Path(resume_from))
         self.dataset = prepare_dataset(cfg, dataset, **(load_kwargs or {}))
         shape = self.dataset.image_shape
         # Blocks that shrink the image to nothing, batch norm with one value per channel: one sentence now, not
@@ -555,6 +563,9 @@ class Trainer:
                 task.judge = self._load_judge()
         except VisionLabError as err:
             error = err
+            for lock in (self._lock, self.writer.lock if self.writer is not None else None):
+                if lock is not None:
+                    lock.release()
         distributed.check_peers(self.world, error)
         if self._rng_state is not None:  # after the judge: building its network draws from the RNG
             torch.set_rng_state(self._rng_state)
@@ -702,6 +713,10 @@ class Trainer:
             if self.writer is not None:  # the last checkpoint stays what a resume starts from
                 self.writer.close()
             raise out_of_memory_error(err, cfg, prog.step) from None
+        except BaseException:
+            if self.writer is not None:  # a bug: the folder is released (and its last checkpoint kept) all the same
+                self.writer.close()
+            raise
         if shared and status == "completed" and not distributed.in_sync(self.task.modules):
             # Every rank reaches this point together (stops and divergence are decided on averaged losses).
             self._warnings.append(
@@ -724,6 +739,7 @@ class Trainer:
             append=carry.append,
             keep_rows=carry.metrics_rows,
             parent=carry.parent,
+            lock=self._lock,
         )
         # A write that fails (disk full, folder gone) stops the run within a step; _finish says so.
         self.writer.on_error = self.control.request_stop
