@@ -28,6 +28,7 @@ from vision_lab.core.config import (
 from vision_lab.core.errors import ConfigError, VisionLabError
 
 EXIT_USAGE = 2
+EXIT_BUG = 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -119,12 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv:
-        from vision_lab.gui.app import main as gui_main
-
-        return gui_main([])
-    args = build_parser().parse_args(argv)
     try:
+        if not argv:
+            from vision_lab.gui.app import main as gui_main
+
+            return gui_main([])
+        args = build_parser().parse_args(argv)
         if args.command == "train":
             return cmd_train(args)
         if args.command == "sample":
@@ -145,6 +146,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nvision-lab: interrupted.", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug: its traceback goes to the log file, the terminal gets one sentence
+        from vision_lab.core.crashlog import report_bug
+        from vision_lab.core.distributed import is_main
+
+        sentence, _log = report_bug(err, f"vision-lab {argv[0] if argv else '(the window)'}")
+        if is_main():
+            print(f"vision-lab: error: {sentence}", file=sys.stderr)
+        return EXIT_BUG
     build_parser().print_help()
     return EXIT_USAGE
 
@@ -252,7 +261,9 @@ def make_trainer(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def cmd_train(args: argparse.Namespace) -> int:
     """Train; under ``torchrun`` each process runs this, rank 0 alone prints and writes (see core/distributed.py)."""
     from vision_lab.core import distributed
+    from vision_lab.core.runlock import set_holder
 
+    set_holder("vision-lab train")  # named to another process that tries to train the same run folder
     try:
         return _train(args)
     finally:
