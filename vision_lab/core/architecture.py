@@ -33,6 +33,8 @@ class BlockMap:
     out: tuple[int, int]
     """(height, width) after the pool (the convolution's when the block does not pool)."""
     problem: str | None = None
+    fails: str | None = None
+    """Which layer of the block does not fit: ``"kernel"`` (its convolution) or ``"pool"``."""
 
 
 def _size(hw: tuple[int, int]) -> str:
@@ -51,7 +53,7 @@ def cnn_maps(cfg: CNNConfig, image_shape: tuple[int, int, int]) -> list[BlockMap
                 f"Block {i}'s {k}×{k} kernel needs a map of at least {k}×{k}, but {source}: remove a pool or use "
                 "padding 'same'."
             )
-            rows.append(BlockMap(i, k, block.padding, block.pool, block.channels, (h, w), (h, w), problem))
+            rows.append(BlockMap(i, k, block.padding, block.pool, block.channels, (h, w), (h, w), problem, "kernel"))
             return rows
         if block.padding == "valid":
             h, w = h - k + 1, w - k + 1
@@ -62,7 +64,7 @@ def cnn_maps(cfg: CNNConfig, image_shape: tuple[int, int, int]) -> list[BlockMap
                     f"Block {i}'s 2×2 pool needs a map of at least 2×2, but it gets {h}×{w}: remove a pool, "
                     "use fewer blocks or use larger images."
                 )
-                rows.append(BlockMap(i, k, block.padding, block.pool, block.channels, conv, conv, problem))
+                rows.append(BlockMap(i, k, block.padding, block.pool, block.channels, conv, conv, problem, "pool"))
                 return rows
             h, w = h // 2, w // 2
         rows.append(BlockMap(i, k, block.padding, block.pool, block.channels, conv, (h, w)))
@@ -117,7 +119,7 @@ def check_batch(
     if need is None or share * need[0] >= MIN_BATCH_NORM:
         return
     _per_image, what, optional = need
-    off = " or turn batch norm off" if optional else ""
+    off = ", or turn batch norm off" if optional else ""
     if cfg.train.batch_size * need[0] < MIN_BATCH_NORM:
         message = (
             f"A batch size of {cfg.train.batch_size} cannot train {what}: batch norm normalises over the batch, so "
