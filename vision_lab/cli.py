@@ -17,6 +17,7 @@ from typing import TextIO
 from vision_lab import __version__
 from vision_lab.core.config import (
     FAMILIES,
+    MAX_EPOCHS,
     MAX_SEED,
     PRECISIONS,
     ExperimentConfig,
@@ -223,6 +224,8 @@ def parse_fork(text: str) -> tuple[Path, int | None]:
     """``RUN_DIR`` or ``RUN_DIR@EPOCH`` (``@latest`` too); a folder whose name has an @ needs no escaping."""
     head, sep, tail = text.rpartition("@")
     if sep and (tail.isdigit() or tail == "latest"):
+        if len(tail) > 9:  # past any epoch count (and int() refuses 4,300 digits with a traceback)
+            raise ConfigError(f"--fork: epoch {tail[:12]}… is larger than any run's epochs ({MAX_EPOCHS} at most).")
         return Path(head).expanduser(), None if tail == "latest" else int(tail)
     return Path(text).expanduser(), None
 

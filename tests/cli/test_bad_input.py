@@ -650,6 +650,11 @@ def test_an_output_path_too_long_is_one_sentence(good_run: Path, tmp_path: Path,
         assert_one_sentence(code, stderr, "longer than this system allows")
 
 
+def test_a_fork_epoch_of_thousands_of_digits_is_one_sentence(good_run: Path, tmp_path: Path, capsys) -> None:
+    code, _, stderr = run_main(capsys, "train", "--fork", f"{good_run}@{'9' * 5000}", *QUICK)
+    assert_one_sentence(code, stderr, "--fork", "larger than any run's epochs")
+
+
 def test_seeds_at_the_edges_of_sample(good_run: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "s.npz"
     code, _, stderr = run_main(capsys, "sample", str(good_run), "-n", "2", "--seed", str(2**63 - 1), "--out", str(out))

@@ -32,7 +32,7 @@ def tiny_dataset(h: int, w: int, c: int, n_train: int, n_val: int) -> ImageDatas
 
 
 def one_step(cfg: ExperimentConfig, ds: ImageDataset) -> str:
-    """"ok" when a step ran, else the refusal's sentence."""
+    """ "ok" when a step ran, else the refusal's sentence."""
     try:
         trainer = Trainer(cfg, dataset=ds)
         events = list(trainer.events())
@@ -112,3 +112,19 @@ def test_batch_norm_needs_two_values_per_channel() -> None:
     assert one_step(cnn, tiny_dataset(8, 8, 1, 1, 0)) == "ok"
     # ...but a 1×1 map is one value: refused, naming the block.
     assert "block 1 of the CNN" in one_step(cnn, tiny_dataset(1, 1, 1, 3, 0))
+
+
+def test_a_gan_on_images_too_small_for_its_judge_trains_without_one() -> None:
+    from vision_lab.core.config import GANConfig, default_config
+
+    cfg = default_config(
+        "gan",
+        gan=GANConfig(g_width=8, d_width=4, judge_samples=10),
+        train=TrainConfig(max_steps=2, batch_size=4, epochs=1),
+    )
+    trainer = Trainer(cfg, dataset=tiny_dataset(4, 4, 1, 8, 2))
+    finished = list(trainer.events())[-1]
+    assert finished.status == "completed"
+    assert finished.warnings == ("The GAN judge's network does not fit images this small, so this run has no judge "
+                                 "figures.",)  # fmt: skip
+    assert "judge_confidence" not in finished.summary

@@ -951,11 +951,12 @@ class Trainer:
         )
 
     def _load_judge(self) -> Any:
-        from vision_lab.core.judge import get_judge
+        from vision_lab.core.judge import get_judge, judge_config
 
         # A judge trained here is a run of its own: one process, even under torchrun.
         with distributed.single_process():
             try:
+                check_architecture(judge_config(self.dataset), self.dataset.image_shape)
                 return get_judge(self.dataset, self.device)
             except ConfigError:  # its CNN does not fit these images (4×4 ones): the GAN trains without a judge
                 self._warnings.append(

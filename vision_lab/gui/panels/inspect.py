@@ -219,8 +219,9 @@ class ConfusionTab(_Tab):
         self._predictions = None
         self.matrix.clear()
         self.cell_title.setText("")
-        self.cell_images.clear()
-        self.gallery.clear()
+        none = self.panel.no_validation  # no matrix will come: no cells to click, no pairs to show
+        self.cell_images.clear("" if none else "Click a cell to see its validation images.")
+        self.gallery.clear("" if none else "The most-confused pairs appear after the first epoch.")
 
     def set_no_validation(self, none: bool) -> None:
         """Without validation images there is no confusion matrix: the view says why instead of waiting for one."""
