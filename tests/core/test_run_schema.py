@@ -224,13 +224,19 @@ CASES += [
     ("dataset.json class_names: a million", json_mutation("dataset.json", "class_names", ["c"] * 1_000_000),
      READS["dataset"]),
 ]  # fmt: skip
-for field in ("status", "steps", "epochs", "seconds", "samples_per_s", "model", "dataset", "val_loss", "parent"):
+SUMMARY_FIELDS = ("status", "steps", "epochs", "seconds", "samples_per_s", "model", "dataset", "classes", "val_loss",
+                  "parent", "lr_changes")  # fmt: skip
+for field in SUMMARY_FIELDS:
     for label, value in MUTATIONS.items():
         CASES.append((f"summary.json {field}: {label}", json_mutation("summary.json", field, value), READS["summary"]))
 CASES += [
     ("summary.json parent: its run a number",
      json_mutation("summary.json", "parent", {"run": 5, "epoch": 0, "step": 0}), READS["summary"]),
     ("summary.json: /dev/zero", symlink_to_dev_zero("summary.json"), READS["summary"]),
+    ("summary.json lr_changes: a rate as text", json_mutation("summary.json", "lr_changes", [[3, "fast"]]),
+     READS["summary"]),
+    ("summary.json lr_changes: a pair of three", json_mutation("summary.json", "lr_changes", [[3, 0.1, 2]]),
+     READS["summary"]),
     ("metrics.csv: /dev/zero", symlink_to_dev_zero("metrics.csv"), ("resume", "open")),
 ]  # fmt: skip
 CONFIG_FIELDS = ("model", "data", "train", "mlp", "version", "train.epochs", "train.batch_size", "data.name",

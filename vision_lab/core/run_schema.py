@@ -221,6 +221,10 @@ def summary(data: Any, what: str) -> dict[str, Any]:
             out[key] = value
         elif key == "steps":
             out[key] = f.integer(d, key, 0, MAX_STEP)
+        elif key == "classes":
+            out[key] = f.integer(d, key, 0, MAX_CLASSES)
+        elif key == "lr_changes":
+            out[key] = _lr_changes(f, value)
         elif key in ("epochs", "seconds", "samples_per_s"):
             out[key] = f.number(d, key, 0.0, 1e15)
         elif isinstance(value, str):
@@ -229,8 +233,24 @@ def summary(data: Any, what: str) -> dict[str, Any]:
             if isinstance(value, int) and abs(value) > 10**18:
                 f.fail(f"'{key}'", f"is {_number(value)}, not a figure")
             out[key] = value
-        else:
-            f.fail(f"'{key}'", f"is {_kind(value)}, not a number")
+        # Anything else is a field this version does not know (a newer Vision Lab's): not read, so left out.
+    return out
+
+
+def _lr_changes(f: _Fields, value: Any) -> list[list[float]]:
+    """summary.json's learning rates set while the run trained: ``[[step, rate], ...]``."""
+    if not isinstance(value, list) or len(value) > 1_000_000:
+        f.fail("'lr_changes'", f"is {_kind(value)}, not a list of [step, rate] pairs")
+    out: list[list[float]] = []
+    for pair in value:
+        if not (isinstance(pair, list) and len(pair) == 2):
+            f.fail("an entry of 'lr_changes'", f"is {_kind(pair)}, not a [step, rate] pair")
+        step = f.whole(pair[0], "a step in 'lr_changes'", 0, MAX_STEP)
+        rate = pair[1]
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not (math.isfinite(rate) and rate > 0):
+            shown_rate = _number(rate) if isinstance(rate, int | float) and not isinstance(rate, bool) else _kind(rate)
+            f.fail("a rate in 'lr_changes'", f"is {shown_rate}, not a positive number")
+        out.append([step, float(rate)])
     return out
 
 
