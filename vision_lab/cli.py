@@ -17,15 +17,19 @@ from typing import TextIO
 from vision_lab import __version__
 from vision_lab.core.config import (
     FAMILIES,
+    MAX_EPOCHS,
+    MAX_SEED,
     PRECISIONS,
     ExperimentConfig,
     apply_overrides,
     default_config,
+    parse_json,
     with_overrides,
 )
 from vision_lab.core.errors import ConfigError, VisionLabError
 
 EXIT_USAGE = 2
+EXIT_BUG = 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -117,12 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv:
-        from vision_lab.gui.app import main as gui_main
-
-        return gui_main([])
-    args = build_parser().parse_args(argv)
     try:
+        if not argv:
+            from vision_lab.gui.app import main as gui_main
+
+            return gui_main([])
+        args = build_parser().parse_args(argv)
         if args.command == "train":
             return cmd_train(args)
         if args.command == "sample":
@@ -143,6 +147,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nvision-lab: interrupted.", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug: its traceback goes to the log file, the terminal gets one sentence
+        from vision_lab.core.crashlog import report_bug
+        from vision_lab.core.distributed import is_main
+
+        sentence, _log = report_bug(err, f"vision-lab {argv[0] if argv else '(the window)'}")
+        if is_main():
+            print(f"vision-lab: error: {sentence}", file=sys.stderr)
+        return EXIT_BUG
     build_parser().print_help()
     return EXIT_USAGE
 
@@ -189,9 +201,13 @@ def set_overrides(items: Sequence[str]) -> dict[str, object]:
         if not sep or not key.strip():
             raise ConfigError(f"--set takes KEY=VALUE, e.g. --set optim.lr=0.01; got {item!r}.")
         try:
-            out[key.strip()] = json.loads(raw)
+            json.loads(raw)
         except ValueError:
-            out[key.strip()] = raw
+            out[key.strip()] = raw  # not JSON: the text itself (a dataset name, an optimizer)
+            continue
+        except RecursionError:
+            pass  # JSON nested past what Python parses: parse_json says so in one sentence
+        out[key.strip()] = parse_json(raw, f"--set {key.strip()}")
     return out
 
 
@@ -208,6 +224,8 @@ def parse_fork(text: str) -> tuple[Path, int | None]:
     """``RUN_DIR`` or ``RUN_DIR@EPOCH`` (``@latest`` too); a folder whose name has an @ needs no escaping."""
     head, sep, tail = text.rpartition("@")
     if sep and (tail.isdigit() or tail == "latest"):
+        if len(tail) > 9:  # past any epoch count (and int() refuses 4,300 digits with a traceback)
+            raise ConfigError(f"--fork: epoch {tail[:12]}… is larger than any run's epochs ({MAX_EPOCHS} at most).")
         return Path(head).expanduser(), None if tail == "latest" else int(tail)
     return Path(text).expanduser(), None
 
@@ -246,7 +264,9 @@ def make_trainer(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def cmd_train(args: argparse.Namespace) -> int:
     """Train; under ``torchrun`` each process runs this, rank 0 alone prints and writes (see core/distributed.py)."""
     from vision_lab.core import distributed
+    from vision_lab.core.runlock import set_holder
 
+    set_holder("vision-lab train")  # named to another process that tries to train the same run folder
     try:
         return _train(args)
     finally:
@@ -369,9 +389,12 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     from vision_lab.core.errors import ConfigError, RunError
     from vision_lab.core.inference import load_run_models
+    from vision_lab.core.safe_io import os_reason, shown
 
     if args.n < 1 or args.n > 100_000:
         raise ConfigError(f"-n must be between 1 and 100000, got {args.n}.")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise ConfigError(f"--seed must be between 0 and {MAX_SEED}, got {args.seed}.")
     if args.out.suffix != ".npz":
         raise ConfigError(f"--out must name a .npz file, got '{args.out}'.")
     loaded = load_run_models(args.run_dir)
@@ -382,7 +405,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(args.out, images=images)
     except OSError as err:
-        raise RunError(f"Cannot write '{args.out}': {err.strerror or err}.") from None
+        raise RunError(f"Cannot write '{shown(args.out)}': {os_reason(err)}.") from None
     print(f"Wrote {len(images)} images of {images.shape[1]}×{images.shape[2]}×{images.shape[3]} to {args.out}")
     return 0
 

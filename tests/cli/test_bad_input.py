@@ -6,6 +6,7 @@ a subprocess per case would cost a torch import each); a few go through a real p
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import struct
@@ -288,6 +289,45 @@ def _replace_with_folder(name: str) -> Callable[[Path], None]:
     return damage
 
 
+def _edit_checkpoint(run: Path, *, whole: object = None, **fields: object) -> None:
+    import io
+
+    import torch
+
+    state = torch.load(run / "checkpoint.pt", weights_only=True)
+    for key, value in fields.items():
+        if value is None:
+            del state[key]
+        else:
+            state[key] = value
+    buf = io.BytesIO()
+    torch.save(whole if whole is not None else state, buf)
+    (run / "checkpoint.pt").write_bytes(buf.getvalue())
+
+
+def _edit_weights_step(run: Path, step: str) -> None:
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    path = str(run / "weights.safetensors")
+    with safe_open(path, "pt") as fh:
+        meta = dict(fh.metadata())
+    save_file(load_file(path), path, metadata={**meta, "step": step})
+
+
+def _edit_dataset(run: Path, **fields: object) -> None:
+    data = json.loads((run / "dataset.json").read_text())
+    (run / "dataset.json").write_text(json.dumps({**data, **fields}))
+
+
+def _dev_zero(name: str) -> Callable[[Path], None]:
+    def damage(run: Path) -> None:
+        (run / name).unlink()
+        (run / name).symlink_to("/dev/zero")
+
+    return damage
+
+
 # (what is broken, how, which commands notice, fragments); export and sample need only config + weights.
 RUN_DAMAGE: list[tuple[str, Callable[[Path], None], tuple[str, ...], tuple[str, ...]]] = [
     ("missing weights", lambda run: (run / "weights.safetensors").unlink(), ("export", "sample", "resume"),
@@ -299,12 +339,12 @@ RUN_DAMAGE: list[tuple[str, Callable[[Path], None], tuple[str, ...], tuple[str, 
     ("garbage safetensors", lambda run: (run / "weights.safetensors").write_bytes(b"garbage" * 20),
      ("export", "sample", "resume"), ("weights.safetensors", "corrupt or not a safetensors file")),
     ("folder as weights", _replace_with_folder("weights.safetensors"), ("export", "sample", "resume"),
-     ("weights.safetensors", "corrupt or not a safetensors file")),
+     ("weights.safetensors", "is a folder, not a file")),
     ("garbage checkpoint", lambda run: (run / "checkpoint.pt").write_bytes(b"garbage" * 20), ("resume",),
      ("checkpoint", "corrupt")),
     ("truncated checkpoint", _truncate("checkpoint.pt", 100), ("resume",), ("checkpoint", "corrupt")),
     ("missing checkpoint", lambda run: (run / "checkpoint.pt").unlink(), ("resume",), ("no checkpoint",)),
-    ("folder as checkpoint", _replace_with_folder("checkpoint.pt"), ("resume",), ("checkpoint", "corrupt")),
+    ("folder as checkpoint", _replace_with_folder("checkpoint.pt"), ("resume",), ("checkpoint.pt", "is a folder")),
     ("missing config", lambda run: (run / "config.json").unlink(), ("export", "sample", "resume"),
      ("not a Vision Lab run folder", "config.json")),
     ("truncated config", _truncate("config.json", 40), ("export", "sample", "resume"),
@@ -312,12 +352,41 @@ RUN_DAMAGE: list[tuple[str, Callable[[Path], None], tuple[str, ...], tuple[str, 
     ("future config", lambda run: (run / "config.json").write_text('{"version": 3}'), ("export", "sample", "resume"),
      ("unusable config", "newer Vision Lab")),
     ("missing metrics", lambda run: (run / "metrics.csv").unlink(), ("resume",), ("metrics.csv",)),
+    # issue 16: tampered fields (tests/core/test_run_schema.py fuzzes every one) and files far larger than they can be
+    ("checkpoint without a step", lambda run: _edit_checkpoint(run, step=None), ("resume", "fork"),
+     ("checkpoint", "damaged: 'step' is missing")),
+    ("checkpoint that is a list", lambda run: _edit_checkpoint(run, whole=[1, 2]), ("resume", "fork"),
+     ("checkpoint", "damaged: it is a list, not a dictionary")),
+    ("checkpoint epoch as text", lambda run: _edit_checkpoint(run, epoch="ten"), ("resume", "fork"),
+     ("checkpoint", "'epoch' is text, not a whole number")),
+    ("checkpoint loss buffer of the wrong shape",
+     lambda run: _edit_checkpoint(run, batch=1, losses=__import__("torch").zeros(5, 7), log_from=0),
+     ("resume", "fork"), ("checkpoint", "'losses' has shape 5×7")),
+    ("checkpoint RNG state of the wrong size",
+     lambda run: _edit_checkpoint(run, rng=__import__("torch").zeros(10, dtype=__import__("torch").uint8)),
+     ("resume", "fork"), ("checkpoint", "'rng'", "has shape 10, not 5056")),
+    ("weights step not a number", lambda run: _edit_weights_step(run, "abc"), ("export", "sample", "resume"),
+     ("weights.safetensors", "its step 'abc' is not a whole number")),
+    ("dataset.json claiming 61 TB", lambda run: _edit_dataset(run, image_shape=[4_000_000, 4_000_000, 1]),
+     ("export", "sample"), ("dataset.json", "the image height is 4000000, outside 1 to 4096")),
+    ("dataset.json negative dimension", lambda run: _edit_dataset(run, image_shape=[-1, 28, 1]), ("export", "sample"),
+     ("dataset.json", "the image height is -1")),
+    ("dataset.json two dimensions", lambda run: _edit_dataset(run, image_shape=[28, 28]), ("export", "sample"),
+     ("dataset.json", "'image_shape' is a list of 2")),
+    ("config.json is /dev/zero", _dev_zero("config.json"), ("export", "sample", "resume"),
+     ("config.json", "is a device, not a file")),
+    ("checkpoint.pt is /dev/zero", _dev_zero("checkpoint.pt"), ("resume", "fork"), ("checkpoint.pt", "is a device")),
+    ("weights are /dev/zero", _dev_zero("weights.safetensors"), ("export", "sample", "resume"),
+     ("weights.safetensors", "is a device")),
+    ("dataset.json is /dev/zero", _dev_zero("dataset.json"), ("export", "sample"), ("dataset.json", "is a device")),
+    ("metrics.csv is /dev/zero", _dev_zero("metrics.csv"), ("resume",), ("metrics.csv", "is a device")),
 ]  # fmt: skip
 
 COMMANDS = {
     "export": lambda run, tmp: ["export", str(run), "--format", "safetensors", "--out", str(tmp / "out.safetensors")],
     "sample": lambda run, tmp: ["sample", str(run), "-n", "2", "--out", str(tmp / "out.npz")],
     "resume": lambda run, tmp: ["train", "--resume", str(run), "--max-steps", "4", "-q"],
+    "fork": lambda run, tmp: ["train", "--fork", str(run), "--max-steps", "4", "-q", "--out", str(tmp / "fork")],
 }
 RUN_CASES = [
     pytest.param(damage, command, fragments, id=f"{command}: {what}")
@@ -338,6 +407,7 @@ def test_corrupt_run_folders(
     assert_one_sentence(code, stderr, str(run), *fragments)
     assert stdout == ""
     assert not (tmp_path / "out.safetensors").exists() and not (tmp_path / "out.npz").exists()
+    assert not (tmp_path / "fork").exists()
     assert sorted(p.name for p in run.iterdir()) == before  # a refused resume changes nothing in the folder
 
 
@@ -388,3 +458,261 @@ def test_in_a_real_process(args: list[str], fragment: str, tmp_path: Path) -> No
     )
     assert_one_sentence(result.returncode, result.stderr, fragment)
     assert not (tmp_path / "run").exists()
+
+
+# --- issue 16: what a learner tries on the first day: tiny data, batch 1, no validation, shapes that do not fit ----
+# Each case either works (a sensible meaning exists) or is refused in one sentence before any run folder exists.
+
+QUICK = ["--max-steps", "1", "-q"]
+BN_CNN = ["--set", 'cnn.blocks=[{"channels": 4, "batch_norm": true}, {"channels": 4, "batch_norm": true}]']
+SMALL = ["--set", "cnn.dense=[8]", "--set", "mlp.hidden=[8]", "--set", "autoencoder.hidden=[8]"]
+SMALL_GAN = ["--set", "gan.g_width=16", "--set", "gan.d_width=8", "--set", "gan.judge_samples=10"]
+
+
+def _folder(root: Path, per_class: int, classes: int = 2, size: tuple[int, int] = (28, 28)) -> Path:
+    """An image folder: ``classes`` sub-folders of ``per_class`` grey PNGs of ``size`` (width, height)."""
+    folder = root / "pics"
+    rng = np.random.default_rng(0)
+    for c in range(classes):
+        (folder / f"class{c}").mkdir(parents=True)
+        for i in range(per_class):
+            Image.fromarray(rng.integers(0, 256, size[::-1], dtype=np.uint8)).save(folder / f"class{c}" / f"{i}.png")
+    return folder
+
+
+def _idx(root: Path, n: int, n_test: int | None = None) -> Path:
+    folder = root / "idx"
+    folder.mkdir()
+    write_idx(folder / "train-images-idx3-ubyte", np.random.default_rng(0).integers(0, 256, (n, 28, 28), np.uint8))
+    write_idx(folder / "train-labels-idx1-ubyte", (np.arange(n) % 2).astype(np.uint8))
+    if n_test is not None:
+        write_idx(folder / "t10k-images-idx3-ubyte", np.zeros((n_test, 28, 28), np.uint8))
+        write_idx(folder / "t10k-labels-idx1-ubyte", np.zeros(n_test, np.uint8))
+    return folder
+
+
+def _npz(root: Path, n: int, n_val: int | None = None) -> Path:
+    arrays = {"x": np.random.default_rng(0).integers(0, 256, (n, 28, 28), np.uint8), "y": np.arange(n) % 2}
+    if n_val is not None:
+        arrays |= {"x_val": np.zeros((n_val, 28, 28), np.uint8), "y_val": np.zeros(n_val, np.int64)}
+    np.savez(root / "data.npz", **arrays)
+    return root / "data.npz"
+
+
+def _cifar(root: Path, n: int) -> Path:
+    import pickle
+
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for name in ("data_batch_1", "test_batch"):
+        batch = {b"labels": [0] * n, b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8)}
+        (folder / name).write_bytes(pickle.dumps(batch, protocol=2))
+    (folder / "batches.meta").write_bytes(pickle.dumps({b"label_names": [b"plane", b"car"]}, protocol=2))
+    return folder
+
+
+# (what, the dataset to make or None for mnist-5k with --limit 64, the arguments)
+EDGE_WORKS: list[tuple[str, Callable[[Path], Path] | None, list[str]]] = [
+    ("cnn, batch 1 (batch norm over 1 image's map)", None, ["--model", "cnn", "--batch-size", "1", *BN_CNN]),
+    ("mlp, batch 1 without batch norm", None, ["--model", "mlp", "--batch-size", "1", "--set", "mlp.batch_norm=false"]),
+    ("mlp, no validation split", None, ["--model", "mlp", "--set", "data.val_fraction=0"]),
+    ("cnn, no validation split", None, ["--model", "cnn", "--set", "data.val_fraction=0"]),
+    ("autoencoder, no validation split", None, ["--model", "autoencoder", "--set", "data.val_fraction=0"]),
+    ("gan, no validation split", None, ["--model", "gan", "--set", "data.val_fraction=0", *SMALL_GAN]),
+    ("cnn, one image per class", lambda root: _folder(root, 1, 3), ["--model", "cnn"]),
+    ("cnn, two images", lambda root: _folder(root, 1, 2), ["--model", "cnn"]),
+    ("cnn, one image (folder)", lambda root: _folder(root, 1, 1), ["--model", "cnn"]),
+    ("cnn, one image (IDX)", lambda root: _idx(root, 1), ["--model", "cnn"]),
+    ("cnn, one image (npz)", lambda root: _npz(root, 1), ["--model", "cnn"]),
+    ("cnn, one image (CIFAR folder)", lambda root: _cifar(root, 1), ["--model", "cnn"]),
+    ("mlp, npz with an empty validation part", lambda root: _npz(root, 10, 0), ["--model", "mlp"]),
+    ("mlp, IDX test file of 0 images", lambda root: _idx(root, 10, 0), ["--model", "mlp"]),
+    ("mlp, shapes with count 3", lambda root: Path("shapes"), ["--model", "mlp", "--set", "data.count=3"]),
+    ("cnn, shapes with count 1", lambda root: Path("shapes"), ["--model", "cnn", "--set", "data.count=1"]),
+    ("gan, shapes with count 3", lambda root: Path("shapes"), ["--model", "gan", "--set", "data.count=3", *SMALL_GAN]),
+    ("the largest seed", None, ["--model", "cnn", "--seed", "9223372036854775807", "--max-steps", "2"]),
+]
+
+
+@pytest.mark.parametrize(("make", "args"), [c[1:] for c in EDGE_WORKS], ids=[c[0] for c in EDGE_WORKS])
+def test_edge_cases_that_train(make: Callable[[Path], Path] | None, args: list[str], tmp_path: Path, capsys) -> None:
+    data = ["--dataset", str(make(tmp_path))] if make is not None else ["--limit", "64"]
+    out = tmp_path / "run"
+    code, stdout, stderr = run_main(capsys, "train", *data, *SMALL, *QUICK, *args, "--out", str(out))
+    assert code == 0, stderr
+    assert "Traceback" not in stderr and stdout.strip() == str(out)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "completed"
+    if "val_fraction=0" in " ".join(args):
+        assert not any(k.startswith("val_") for k in summary)  # no validation figure is made up
+
+
+EDGE_REFUSED: list[tuple[str, Callable[[Path], Path] | None, list[str], tuple[str, ...]]] = [
+    ("mlp, batch 1 with batch norm", None, ["--model", "mlp", "--batch-size", "1"], ("batch norm", "at least 2")),
+    ("gan, batch 1", None, ["--model", "gan", "--batch-size", "1", *SMALL_GAN], ("batch norm", "at least 2")),
+    ("mlp, one image (folder)", lambda root: _folder(root, 1, 1), ["--model", "mlp"],
+     ("1 training image", "batch norm")),
+    ("mlp, one image (IDX)", lambda root: _idx(root, 1), ["--model", "mlp"], ("1 training image", "batch norm")),
+    ("mlp, one image (npz)", lambda root: _npz(root, 1), ["--model", "mlp"], ("1 training image", "batch norm")),
+    ("mlp, one image (CIFAR)", lambda root: _cifar(root, 1), ["--model", "mlp"], ("1 training image", "batch norm")),
+    ("mlp, shapes with count 1", lambda root: Path("shapes"), ["--model", "mlp", "--set", "data.count=1"],
+     ("1 training image", "batch norm")),
+    ("cnn, five valid 7×7 convolutions on 28 px", None,
+     ["--set", "cnn.blocks=" + json.dumps([{"channels": 4, "kernel": 7, "padding": "valid", "pool": False}] * 5)],
+     ("Block 5's 7×7 kernel", "block 4 leaves 4×4", "padding 'same'")),
+    ("cnn, pools that shrink 8 px to nothing", lambda root: Path("shapes"),
+     ["--set", "data.image_size=8", "--set", "data.count=12",
+      "--set", "cnn.blocks=" + json.dumps([{"channels": 4, "padding": "valid"}] * 3)],
+     ("Block 2's 2×2 pool", "1×1")),
+    ("cnn, a folder of 1×1 images", lambda root: _folder(root, 3, 2, (1, 1)), ["--model", "cnn"],
+     ("Block 1's 2×2 pool", "1×1")),
+    ("cnn, a folder of 4000×10 images", lambda root: _folder(root, 2, 2, (4000, 10)), ["--model", "cnn"],
+     ("Block 1's 2×2 pool", "1×128")),
+    ("a negative split seed", None, ["--set", "data.split_seed=-1"], ("data.split_seed", "got -1")),
+    ("a seed past 64 bits", None, ["--seed", str(2**64)], ("train.seed", "got 1844")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("make", "args", "fragments"), [c[1:] for c in EDGE_REFUSED], ids=[c[0] for c in EDGE_REFUSED])
+def test_edge_cases_refused_in_one_sentence(
+    make: Callable[[Path], Path] | None, args: list[str], fragments: tuple[str, ...], tmp_path: Path, capsys
+) -> None:
+    data = ["--dataset", str(make(tmp_path))] if make is not None else ["--limit", "64"]
+    out = tmp_path / "run"
+    code, stdout, stderr = run_main(capsys, "train", *data, *SMALL, *QUICK, *args, "--out", str(out))
+    assert_one_sentence(code, stderr, *fragments)
+    assert stdout == "" and not out.exists()
+
+
+def _deep_json(root: Path) -> Path:
+    (root / "deep.json").write_text('{"train": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    return root / "deep.json"
+
+
+def _npz_unsupported_compression(root: Path) -> Path:
+    path = _npz(root, 10)
+    raw = bytearray(path.read_bytes())
+    # Compression method 9 (Deflate64) in every local and central header: zipfile knows it but cannot read it.
+    for sig, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        start = 0
+        while (at := raw.find(sig, start)) >= 0:
+            raw[at + offset : at + offset + 2] = (9).to_bytes(2, "little")
+            start = at + 4
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def _npz_raw_members(root: Path) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(root / "data.npz", "w") as zf:
+        zf.writestr("x", b"not an array")  # no .npy suffix: numpy hands back the raw bytes
+        zf.writestr("y", b"\x00\x01")
+    return root / "data.npz"
+
+
+LONG = "d" * 300  # one path component longer than any file system allows (255)
+TOO_LONG = ("longer than this system allows",)
+
+FILE_CASES: list[tuple[str, Callable[[Path], list[str]], tuple[str, ...]]] = [
+    ("deeply nested config", lambda root: ["--config", str(_deep_json(root))], ("nests too deeply",)),
+    ("deeply nested --set", lambda root: ["--set", "mlp.hidden=" + "[" * 100_000 + "]" * 100_000],
+     ("mlp.hidden", "nests too deeply")),
+    ("a dataset path too long", lambda root: ["--dataset", str(root / LONG / "x")], TOO_LONG),
+    ("a dataset name too long", lambda root: ["--dataset", str(root / LONG)], TOO_LONG),
+    ("a config path too long", lambda root: ["--config", str(root / LONG)], TOO_LONG),
+    ("an npz with an unsupported compression", lambda root: ["--dataset", str(_npz_unsupported_compression(root))],
+     ("data.npz", "compression")),
+    ("an npz whose members are not .npy", lambda root: ["--dataset", str(_npz_raw_members(root))],
+     ("data.npz", "not a NumPy array")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("make", "fragments"), [c[1:] for c in FILE_CASES], ids=[c[0] for c in FILE_CASES])
+def test_files_that_break_the_readers(make: Callable[[Path], list[str]], fragments: tuple[str, ...], tmp_path, capsys):
+    out = tmp_path / "run"
+    code, stdout, stderr = run_main(capsys, "train", "--model", "mlp", *make(tmp_path), *QUICK, "--out", str(out))
+    assert_one_sentence(code, stderr, *fragments)
+    assert stdout == "" and not out.exists()
+
+
+def test_an_output_path_too_long_is_one_sentence(good_run: Path, tmp_path: Path, capsys) -> None:
+    long = tmp_path / LONG / "out"
+    for argv in (
+        ["train", "--model", "mlp", "--limit", "64", *QUICK, "--out", str(long)],
+        ["export", str(good_run), "--format", "safetensors", "--out", str(long)],
+        ["sample", str(good_run), "-n", "2", "--out", str(long) + ".npz"],
+        ["train", "--resume", str(tmp_path / LONG), *QUICK],
+        ["train", "--fork", str(good_run), "--out", str(long), "--max-steps", "4", "-q"],
+    ):
+        code, _, stderr = run_main(capsys, *argv)
+        assert_one_sentence(code, stderr, "longer than this system allows")
+
+
+def test_a_fork_epoch_of_thousands_of_digits_is_one_sentence(good_run: Path, tmp_path: Path, capsys) -> None:
+    code, _, stderr = run_main(capsys, "train", "--fork", f"{good_run}@{'9' * 5000}", *QUICK)
+    assert_one_sentence(code, stderr, "--fork", "larger than any run's epochs")
+
+
+def test_seeds_at_the_edges_of_sample(good_run: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "s.npz"
+    code, _, stderr = run_main(capsys, "sample", str(good_run), "-n", "2", "--seed", str(2**63 - 1), "--out", str(out))
+    assert code == 0, stderr
+    for bad in (str(2**64), "-1"):
+        code, _, stderr = run_main(capsys, "sample", str(good_run), "-n", "2", "--seed", bad, "--out", str(out))
+        assert_one_sentence(code, stderr, "--seed", "between 0 and 9223372036854775807")
+
+
+@pytest.mark.timeout(120)
+def test_a_billion_laughs_cifar_batch_is_refused_quickly(tmp_path: Path) -> None:
+    """Nested references (10 lists of 10 lists of ... 30 deep) pickle in a few KB and would take forever to copy."""
+    import pickle
+
+    cache = tmp_path / "cache"
+    folder = _cifar(tmp_path, 2).rename(tmp_path / "moved")
+    (cache / "cifar10").mkdir(parents=True)
+    folder = folder.rename(cache / "cifar10" / "cifar-10-batches-py")
+    for i in range(2, 6):
+        (folder / f"data_batch_{i}").write_bytes((folder / "data_batch_1").read_bytes())
+    laugh: list = [0] * 10
+    for _ in range(30):
+        laugh = [laugh] * 10
+    batch = {b"labels": [0, 0], b"data": np.zeros((2, 3072), np.uint8), b"filenames": laugh}
+    (folder / "data_batch_3").write_bytes(pickle.dumps(batch, protocol=2))
+    assert (folder / "data_batch_3").stat().st_size < 10_000
+    result = subprocess.run(
+        [sys.executable, "-m", "vision_lab", "train", "--dataset", "cifar10", *QUICK, "--out", str(tmp_path / "run")],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env={**os.environ, "VISION_LAB_CACHE": str(cache)},
+    )
+    assert_one_sentence(result.returncode, result.stderr, "data_batch_3")
+    assert not (tmp_path / "run").exists()
+
+
+SCRIPT_NAMES = [
+    'three """ double quotes',
+    "three ''' single quotes",
+    'x"""; import os; os.system("touch PWNED"); """',
+    "back\\slash\\",
+    "a\nnew line",
+    "tab\tand unicode é 字",
+]
+
+
+@pytest.mark.parametrize("name", SCRIPT_NAMES, ids=["triple double", "triple single", "injection", "backslash",
+                                                   "newline", "tab and unicode"])  # fmt: skip
+def test_script_export_embeds_any_file_name_safely(name: str, good_run: Path, tmp_path: Path, capsys) -> None:
+    import ast
+
+    out = tmp_path / f"{name}.py"
+    code, _, stderr = run_main(capsys, "export", str(good_run), "--format", "script", "--out", str(out))
+    assert code == 0, stderr
+    source = out.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    first = tree.body[0]
+    assert isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)  # the docstring, whole
+    assert name in first.value.value  # the name reads back exactly, inside it
+    assert not (tmp_path / "PWNED").exists() and not Path("PWNED").exists()

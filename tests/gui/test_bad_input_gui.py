@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import click, pick_family
+from conftest import click, make_tiny, pick_family
 from PySide6.QtCore import Qt
 
 from vision_lab.core.data.idx import write_idx
@@ -197,3 +197,154 @@ def test_after_bad_input_everywhere_a_valid_run_still_trains(qtbot, window, tmp_
     finished: Finished = blocker.args[0]
     assert finished.status == "completed", finished.message
     assert w.start_button.isEnabled()
+
+
+# --- issue 16: batch 1, shapes that do not fit, tiny data, no validation, tampered run folders ---------------------
+
+
+def _image_folder(root: Path, per_class: int, classes: int = 2, size: tuple[int, int] = (28, 28)) -> Path:
+    from PIL import Image
+
+    folder = root / "pics"
+    rng = np.random.default_rng(0)
+    for c in range(classes):
+        (folder / f"class{c}").mkdir(parents=True)
+        for i in range(per_class):
+            Image.fromarray(rng.integers(0, 256, size[::-1], dtype=np.uint8)).save(folder / f"class{c}" / f"{i}.png")
+    return folder
+
+
+def click_box(qtbot, box) -> None:
+    """A checkbox clicked on its box (its middle may be empty space past the text)."""
+    from PySide6.QtCore import QPoint
+
+    assert box.isEnabled()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+
+
+def _use_dataset(qtbot, w, path: Path) -> None:
+    w.tabs.setCurrentIndex(TABS["data"])
+    w.data_panel.select(str(path))
+    qtbot.waitUntil(lambda: w.data_panel.dataset is not None and w.data_panel.current_key == str(path), timeout=20000)
+
+
+def test_batch_1_with_batch_norm_is_explained_under_the_batch_size(qtbot, window) -> None:
+    w = window
+    pick_family(w, "mlp")
+    w.tabs.setCurrentIndex(TABS["training"])
+    panel = w.training_panel
+    type_into(qtbot, panel.batch, "1")
+    assert panel.batch.value() == 1  # a legal value: kept, and the reason it cannot train is given
+    label = panel.batch_fit_error
+    assert label.isVisible() and one_sentence(label.text()), label.text()
+    assert "batch norm" in label.text() and "at least 2 images per batch" in label.text()
+    assert not w.start_button.isEnabled() and not w.step_button.isEnabled()
+    w.start()
+    assert w.worker is None
+    w.tabs.setCurrentIndex(TABS["model"])
+    click_box(qtbot, w.model_panel.forms["mlp"].batch_norm)  # batch norm off: batch 1 trains
+    assert label.isHidden() and w.start_button.isEnabled()
+    pick_family(w, "gan")  # the GAN's generator always has batch norm
+    w.tabs.setCurrentIndex(TABS["training"])
+    type_into(qtbot, panel.batch, "1")
+    assert label.isVisible() and "the GAN's generator" in label.text() and not w.start_button.isEnabled()
+    type_into(qtbot, panel.batch, "2")
+    assert not label.isVisible() and w.start_button.isEnabled()
+
+
+def test_a_one_image_dataset_with_batch_norm_is_explained(qtbot, window, tmp_path: Path) -> None:
+    w = window
+    w.data_panel.set_limit(None)
+    _use_dataset(qtbot, w, _image_folder(tmp_path, 1, 1))
+    pick_family(w, "mlp")
+    label = w.training_panel.batch_fit_error
+    qtbot.waitUntil(lambda: not label.isHidden(), timeout=5000)  # under the batch size, on the Training tab
+    assert "only 1 training image" in label.text() and one_sentence(label.text())
+    assert not w.start_button.isEnabled()
+
+
+def test_a_cnn_that_pools_the_images_away_shows_the_block_in_the_layer_table(qtbot, window, tmp_path: Path) -> None:
+    w = window
+    _use_dataset(qtbot, w, _image_folder(tmp_path, 3, 2, size=(10, 4000)))  # 4000×10 px: brought to 128×1
+    pick_family(w, "cnn")
+    w.tabs.setCurrentIndex(TABS["model"])
+    panel = w.model_panel
+    qtbot.waitUntil(panel.error.isVisible, timeout=5000)
+    assert "Block 1's 2×2 pool" in panel.error.text() and one_sentence(panel.error.text()), panel.error.text()
+    assert not w.start_button.isEnabled()
+    panel.update_table()  # what its timer does as typing pauses
+    table = panel.table
+    cells = [(table.item(r, 0).text(), table.item(r, 1).text()) for r in range(table.rowCount())]
+    assert cells[-1] == ("Block 1 · MaxPool2d 2×2", "does not fit"), cells
+    assert table.item(table.rowCount() - 1, 1).toolTip() == panel.error.text()
+    click_box(qtbot, panel.forms["cnn"].pool)  # pooling off: the blocks fit
+    assert not panel.error.isVisible() and w.start_button.isEnabled()
+    panel.update_table()
+    assert all(table.item(r, 1).text() != "does not fit" for r in range(table.rowCount()))
+
+
+def test_without_validation_images_a_run_trains_and_says_so(qtbot, window, tmp_path: Path) -> None:
+    w = window
+    w.data_panel.set_limit(None)
+    _use_dataset(qtbot, w, _image_folder(tmp_path, 1, 3))  # one image per class: no hold-out possible
+    assert not len(w.data_panel.dataset.val_images)
+    make_tiny(w, "cnn")
+    with qtbot.waitSignal(w.run_ended, timeout=90000) as ended:
+        click(qtbot, w.start_button)
+    finished: Finished = ended.args[0]
+    assert finished.status == "completed", finished.message
+    assert not any(k.startswith("val_") for k in finished.summary)
+    qtbot.waitUntil(lambda: "training images" in w.preview_title.text(), timeout=10000)
+    inspect = w.inspect_panel
+    assert inspect.no_validation
+    confusion = inspect.views[1]
+    inspect.setCurrentWidget(confusion)
+    assert "No validation images" in confusion.matrix.placeholder
+    filters = inspect.views[2]
+    inspect.setCurrentWidget(filters)  # shows a training image's feature maps rather than failing on none
+    inspect.refresh(force=True)
+    assert filters.grid.isVisible()
+
+
+def _tamper(name: str, change) -> Callable[[Path], None]:
+    import json
+
+    def damage(run: Path) -> None:
+        path = run / name
+        if change == "dev/zero":
+            path.unlink()
+            path.symlink_to("/dev/zero")
+            return
+        data = json.loads(path.read_text())
+        data.update(change)
+        path.write_text(json.dumps(data))
+
+    return damage
+
+
+OPEN_TAMPERED = [
+    ("dataset.json claiming 61 TB", _tamper("dataset.json", {"image_shape": [4_000_000, 4_000_000, 1]}),
+     "the image height is 4000000"),
+    ("dataset.json with a negative side", _tamper("dataset.json", {"image_shape": [28, -28, 1]}), "image width"),
+    ("summary.json epochs as text", _tamper("summary.json", {"epochs": "many"}), "'epochs' is text"),
+    ("summary.json status unknown", _tamper("summary.json", {"status": "exploded"}), "'status' is 'exploded'"),
+    ("config.json as /dev/zero", _tamper("config.json", "dev/zero"), "is a device"),
+    ("weights as /dev/zero", _tamper("weights.safetensors", "dev/zero"), "is a device"),
+    ("metrics.csv as /dev/zero", _tamper("metrics.csv", "dev/zero"), "is a device"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("damage", "fragment"), [c[1:] for c in OPEN_TAMPERED], ids=[c[0] for c in OPEN_TAMPERED])
+def test_open_run_on_a_tampered_folder_is_one_sentence(qtbot, window, mnist5k, tmp_path: Path, damage, fragment):
+    from test_runs_browser import make_run
+
+    w = window
+    run = make_run(tmp_path / "runs", mnist5k, "mlp", lr=0.01, epochs=1).run_dir
+    damage(run)
+    assert not w.open_run(run)
+    box = w.last_message
+    assert box is not None and box.isVisible()
+    text = box.text()
+    assert fragment in text and one_sentence(text), text
+    assert not box.detailedText()
+    box.close()

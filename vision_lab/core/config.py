@@ -35,6 +35,8 @@ GAN_UPDATES = ("alternating", "simultaneous")
 MAX_WIDTH = 16384
 MAX_BATCH = 65536
 MAX_EPOCHS = 100000
+MAX_SEED = 2**63 - 1
+"""Seeds are whole numbers from 0 to 2**63 - 1 (what NumPy and PyTorch generators take, with room to derive more)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class DataConfig:
         if not self.name.strip():
             raise ConfigError("The dataset name is empty.")
         _check_range("data.val_fraction", self.val_fraction, 0.0, 0.9)
+        _check_range("data.split_seed", self.split_seed, 0, MAX_SEED)
         if self.image_size is not None:
             _check_range("data.image_size", self.image_size, 8, 256)
         if self.channels is not None and self.channels not in (1, 3):
@@ -220,7 +223,7 @@ class TrainConfig:
     def validate(self) -> None:
         _check_range("train.epochs", self.epochs, 1, MAX_EPOCHS)
         _check_range("train.batch_size", self.batch_size, 1, MAX_BATCH)
-        _check_range("train.seed", self.seed, 0, 2**63 - 1)
+        _check_range("train.seed", self.seed, 0, MAX_SEED)
         _check_choice("train.device", self.device, DEVICES)
         _check_choice("train.precision", self.precision, PRECISIONS)
         if self.max_steps is not None:
@@ -254,6 +257,7 @@ class ExperimentConfig:
                 f"This config was written by a newer Vision Lab (format {self.version}); "
                 f"this version reads format {CONFIG_VERSION} and older."
             )
+        _check_range("version", self.version, 1, CONFIG_VERSION)
         _check_choice("model", self.model, FAMILIES)
         for part in (self.data, self.mlp, self.cnn, self.autoencoder, self.gan, self.optim, self.train):
             part.validate()
@@ -287,35 +291,54 @@ class ExperimentConfig:
 
     @classmethod
     def from_json(cls, text: str, source: str = "config") -> ExperimentConfig:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise ConfigError(
-                f"{source} is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})."
-            ) from None
-        except ValueError:  # Python refuses to parse integers of more than 4300 digits
-            raise ConfigError(f"{source} holds a number too long to be a setting.") from None
-        return cls.from_dict(data)
+        return cls.from_dict(parse_json(text, source))
 
     @classmethod
     def load(cls, path: str | Path) -> ExperimentConfig:
+        from vision_lab.core.safe_io import MAX_JSON, read_text, shown
+
         path = Path(path).expanduser()
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(f"Config file '{path}' does not exist.") from None
-        except IsADirectoryError:
-            raise ConfigError(f"Config path '{path}' is a folder, not a JSON file.") from None
-        except UnicodeDecodeError:
-            raise ConfigError(f"Config file '{path}' is not UTF-8 text, so it is not a JSON config.") from None
-        except OSError as err:
-            raise ConfigError(
-                f"Config file '{path}' cannot be read ({err.strerror or err.__class__.__name__})."
-            ) from None
-        return cls.from_json(text, source=f"Config file '{path}'")
+        # Bounded and non-blocking: a config from elsewhere may be a FIFO, /dev/zero or a gigabyte of anything.
+        text = read_text(path, "Config file", MAX_JSON, ConfigError)
+        return cls.from_json(text, source=f"Config file '{shown(path)}'")
 
     def replace(self, **changes: Any) -> ExperimentConfig:
         return replace(self, **changes)
+
+
+MAX_JSON_DEPTH = 32
+"""A config nests four levels deep; anything past this is not a config (and deep enough nesting crashes parsers)."""
+
+
+def parse_json(text: str, source: str) -> Any:
+    """``json.loads`` for text from a user's file: its failures, including nesting too deep for Python, as one
+    ConfigError naming ``source`` ("Config file 'x.json'", "--set mlp.hidden")."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"{source} is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg}).") from None
+    except RecursionError:
+        raise ConfigError(f"{source} nests too deeply to be a setting (more than {MAX_JSON_DEPTH} levels).") from None
+    except ValueError:  # Python refuses to parse integers of more than 4300 digits
+        raise ConfigError(f"{source} holds a number too long to be a setting.") from None
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise ConfigError(f"{source} nests too deeply to be a setting (more than {MAX_JSON_DEPTH} levels).")
+    return data
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest (iterative: the value may be nested deeper than Python can recurse)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def default_config(model: str = "cnn", **changes: Any) -> ExperimentConfig:

@@ -10,7 +10,12 @@ class VisionLabError(Exception):
 
 
 class ConfigError(VisionLabError, ValueError):
-    """A configuration value or file is invalid."""
+    """A configuration value or file is invalid. ``key`` (e.g. ``"train.batch_size"``), when known, is the setting the
+    sentence is about: the window shows the sentence next to that setting's control."""
+
+    def __init__(self, message: str, *, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 class DataError(VisionLabError):

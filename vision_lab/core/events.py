@@ -82,6 +82,8 @@ class Preview:
     """CPU numpy copies of every module's ``state_dict`` (buffers included) when the preview was made, keyed by
     the task's module names (``model``, or ``generator``, ``discriminator``, ``generator_ema``): what
     :meth:`vision_lab.core.inspect.Inspector.load` takes, so inspection sees exactly the model of this preview."""
+    from_training: bool = False
+    """The fixed batch is made of training images: the run has no validation split."""
     health: dict[str, Any] | None = None
     """:meth:`vision_lab.core.health.HealthTracker.measure`'s figures at this step: per-layer gradient and weight
     norms, update ratios, dead-ReLU fractions."""

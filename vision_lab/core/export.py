@@ -24,7 +24,6 @@ import importlib.machinery
 import importlib.util
 import inspect
 import json
-import re
 import shutil
 import sys
 import textwrap
@@ -44,6 +43,7 @@ from vision_lab.core.errors import ExportError, RunError, VisionLabError
 from vision_lab.core.inference import LoadedRun, load_run_models
 from vision_lab.core.models import Autoencoder, Generator
 from vision_lab.core.runs import METRICS, open_run
+from vision_lab.core.safe_io import os_reason, shown
 from vision_lab.core.tasks import GANTask
 
 FORMATS = ("onnx", "torchscript", "script", "safetensors", "csv")
@@ -312,18 +312,34 @@ def script_source(loaded: LoadedRun, module: nn.Module, weights_name: str) -> st
             f"Input: N×{c}×{h}×{w} images in [0, 1] (uint8 / 255). Output: N×{len(ds.class_names)} logits; "
             "softmax gives the probabilities of CLASS_NAMES."
         )
+    # Code gets repr() (a literal whatever the text); the docstring gets _docstring_text (no quote, backslash or
+    # control character can end it early): a file or run name is data, never code.
     constants = "".join(f"{k} = {v!r}\n" for k, v in head.items())
-    run_name = re.sub(r'[\\"]', "_", loaded.record.path.name)  # it goes into a docstring
-    title = f"The {cfg.model} of the Vision Lab run '{run_name}', rebuilt in plain PyTorch"
+    title = f"The {cfg.model} of the Vision Lab run '{loaded.record.path.name}', rebuilt in plain PyTorch"
     return _TEMPLATE.format(
-        title=title,
+        title=_docstring_text(title),
         doc=textwrap.fill(doc, 110),
-        weights=weights_name,
+        weights=_docstring_text(weights_name),
+        weights_literal=repr(weights_name),
         constants=constants,
         body=body,
         run=_RUNNERS[kind],
-        script=weights_name.rsplit(".", 1)[0] + ".py",
+        script=_docstring_text(weights_name.rsplit(".", 1)[0] + ".py"),
     )
+
+
+def _docstring_text(text: str) -> str:
+    """``text`` for a triple-quoted docstring, escaped so that the docstring's value is exactly ``text``."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif code < 32 or code == 127 or 0xD800 <= code <= 0xDFFF:  # controls; lone surrogates of undecodable names
+            out.append(f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 _TEMPLATE = '''"""{title}.
@@ -345,7 +361,7 @@ import torch
 from safetensors.torch import load_file
 from torch import nn
 
-{constants}WEIGHTS = Path(__file__).with_name({weights!r})
+{constants}WEIGHTS = Path(__file__).with_name({weights_literal})
 
 
 {body}
@@ -461,7 +477,11 @@ def run(model: nn.Module, z: torch.Tensor) -> torch.Tensor:
 # --- helpers ----------------------------------------------------------------------------------------------------
 def _out_path(out: Path, fmt: str, run_name: str) -> Path:
     suffix = SUFFIXES[fmt]
-    if out.is_dir():
+    try:
+        is_dir = out.is_dir()
+    except OSError as err:  # a name longer than the file system allows
+        raise ExportError(f"Cannot write '{shown(out)}': {os_reason(err)}.") from None
+    if is_dir:
         return out / f"{run_name}{suffix}"
     allowed = (suffix, ".pth") if fmt == "torchscript" else (suffix,)
     if not out.suffix:
@@ -479,7 +499,7 @@ def _writing(path: Path) -> Iterator[Path]:
         with atomic_path(path) as tmp:
             yield tmp
     except OSError as err:
-        raise ExportError(f"Cannot write '{path}': {err.strerror or err}.") from None
+        raise ExportError(f"Cannot write '{shown(path)}': {os_reason(err)}.") from None
 
 
 @contextlib.contextmanager

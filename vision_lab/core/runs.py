@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -41,11 +42,14 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
+from vision_lab.core import run_schema
 from vision_lab.core.atomic import atomic_save, atomic_write_bytes, atomic_write_text
 from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.errors import ConfigError, RunError
 from vision_lab.core.events import Preview
 from vision_lab.core.images import make_grid, save_png
+from vision_lab.core.runlock import LOCK_NAME, RunLock, lock_run
+from vision_lab.core.safe_io import MAX_CSV, MAX_WEIGHTS, check_file, os_reason, read_text, shown
 
 CONFIG = "config.json"
 METRICS = "metrics.csv"
@@ -76,7 +80,7 @@ def new_run_dir(root: Path, cfg: ExperimentConfig) -> Path:
         except FileExistsError:
             path, n = root / f"{stem}-{n}", n + 1
         except OSError as err:
-            raise RunError(f"Cannot create a run folder in '{root}': {err.strerror or err}.") from None
+            raise RunError(f"Cannot create a run folder in '{shown(root)}': {os_reason(err)}.") from None
 
 
 class RunWriter:
@@ -98,8 +102,12 @@ class RunWriter:
         append: bool = False,
         keep_rows: int | None = None,
         parent: dict[str, Any] | None = None,
+        lock: RunLock | None = None,
     ) -> None:
         self.path = Path(path)
+        self.lock = lock
+        """The folder's lock (:mod:`runlock`): taken here for a new folder, the resuming trainer's otherwise;
+        released by :meth:`finish` and :meth:`close`."""
         self.columns = columns
         self.rows = 0
         """Data rows in metrics.csv; a checkpoint records it."""
@@ -110,10 +118,12 @@ class RunWriter:
         if append:
             self._reopen(cfg, keep_rows)
             return
-        if self.path.exists() and (not self.path.is_dir() or any(self.path.iterdir())):
-            raise RunError(f"Run folder '{self.path}' already exists and is not empty; choose a new folder.")
         try:
+            if self.path.exists() and (not self.path.is_dir() or any(p.name != LOCK_NAME for p in self.path.iterdir())):
+                raise RunError(f"Run folder '{self.path}' already exists and is not empty; choose a new folder.")
             self.path.mkdir(parents=True, exist_ok=True)
+            if self.lock is None:
+                self.lock = lock_run(self.path)  # before the first file: two runs told the same --out, one wins
             atomic_write_text(self.path / CONFIG, cfg.to_json())
             atomic_write_text(self.path / DATASET, json.dumps(dataclasses.asdict(dataset), indent=2) + "\n")
             if parent is not None:
@@ -122,17 +132,17 @@ class RunWriter:
             self._writer = csv.writer(self._csv)
             self._writer.writerow(columns)
             self._csv.flush()
-        except OSError as err:
-            raise RunError(f"Cannot write the run folder '{self.path}': {err.strerror or err}.") from None
+        except (OSError, RunError) as err:
+            self._unlock()
+            if isinstance(err, RunError):
+                raise
+            raise RunError(f"Cannot write the run folder '{shown(self.path)}': {os_reason(err)}.") from None
 
     def _reopen(self, cfg: ExperimentConfig, keep_rows: int | None) -> None:
         metrics = self.path / METRICS
-        try:
-            lines = metrics.read_text(encoding="utf-8").splitlines(keepends=True)
-        except FileNotFoundError:
-            raise RunError(f"The run in '{self.path}' has no {METRICS} to continue.") from None
-        except (OSError, UnicodeDecodeError) as err:
-            raise RunError(f"Cannot read '{metrics}' ({err.__class__.__name__}).") from None
+        if not os.path.lexists(metrics):
+            raise RunError(f"The run in '{self.path}' has no {METRICS} to continue.")
+        lines = read_text(metrics, "The run's metrics file", MAX_CSV, RunError).splitlines(keepends=True)
         if not lines or next(csv.reader(lines[:1])) != self.columns:
             raise RunError(f"'{metrics}' does not have the columns this run writes; it cannot be continued.")
         rows = [line for line in lines[1:] if line.endswith("\n")]  # a row cut off by a crash is dropped
@@ -220,15 +230,24 @@ class RunWriter:
                 save_preview_png(preview, self.path / f"preview-{preview.kind}.png")
 
     def finish(self, summary: dict[str, Any]) -> None:
-        with self._writing() as ok:
-            if ok:
-                self._csv.close()
-                atomic_write_text(self.path / SUMMARY, json.dumps(summary, indent=2, default=_json_default) + "\n")
+        try:
+            with self._writing() as ok:
+                if ok:
+                    self._csv.close()
+                    text = json.dumps(summary, indent=2, default=_json_default) + "\n"
+                    atomic_write_text(self.path / SUMMARY, text)
+        finally:
+            self._unlock()
 
     def close(self) -> None:
         with contextlib.suppress(OSError):  # a full disk fails the last flush too; error already says so
             if not self._csv.closed:
                 self._csv.close()
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -348,17 +367,37 @@ def checkpoint_epochs(run: str | Path) -> list[int]:
 
 
 def weights_metadata(path: Path) -> dict[str, str]:
-    """The metadata of a safetensors file (``{}`` when it has none)."""
+    """The metadata of a safetensors file (``{}`` when it has none); its step and epoch are checked whole numbers."""
+    meta, _header = _weights_header(path)
+    return meta
+
+
+def _weights_header(path: Path) -> tuple[dict[str, str], dict[str, tuple[tuple[int, ...], str]]]:
+    """A weights file's metadata and its tensors' shapes and types, read from its header alone (no tensor data)."""
+    if not os.path.lexists(path):
+        raise RunError(f"The run has no weights file '{path}'.")
+    run_schema.check_weights_file(path)
     try:
         with safe_open(str(path), framework="pt") as fh:
-            return dict(fh.metadata() or {})
+            meta = dict(fh.metadata() or {})
+            header = {}
+            for key in fh.keys():  # noqa: SIM118 - a safetensors handle, not a dict
+                part = fh.get_slice(key)
+                header[key] = (tuple(part.get_shape()), str(part.get_dtype()))
     except FileNotFoundError:
         raise RunError(f"The run has no weights file '{path}'.") from None
     except Exception as err:  # safetensors raises its own error types for corrupt files
         raise RunError(f"The weights file '{path}' is corrupt or not a safetensors file ({err}).") from None
+    return run_schema.weights_metadata(meta, f"The weights file '{shown(path)}'"), header
 
 
-def load_weights(path: Path, modules: dict[str, torch.nn.Module]) -> None:
+def load_weights(path: Path, modules: dict[str, torch.nn.Module], *, check_only: bool = False) -> None:
+    """Load ``modules`` from a weights file, once its header shows the file holds exactly their tensors
+    (``check_only``: only that; ``modules`` may then be on the meta device, shapes without memory)."""
+    _meta, header = _weights_header(path)
+    run_schema.check_weights_fit(path, header, modules)
+    if check_only:
+        return
     try:
         tensors = load_file(str(path))
     except FileNotFoundError:
@@ -403,49 +442,74 @@ class RunRecord:
 
 
 def open_run(path: str | Path) -> RunRecord:
+    """A run folder's config, summary and parent link, each checked against its schema (:mod:`run_schema`)."""
     path = Path(path).expanduser()
-    if path.exists() and not path.is_dir():
-        raise RunError(f"'{path}' is a file, not a run folder.")
-    if not path.is_dir():
-        raise RunError(f"Run folder '{path}' does not exist.")
-    if not (path / CONFIG).is_file():
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise RunError(f"Run folder '{shown(path)}' does not exist.") from None
+    except OSError as err:
+        raise RunError(f"Run folder '{shown(path)}' cannot be read ({os_reason(err)}).") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise RunError(f"'{shown(path)}' is a file, not a run folder.")
+    if not os.path.lexists(path / CONFIG):
         raise RunError(f"'{path}' is not a Vision Lab run folder (it has no {CONFIG}).")
     try:
         cfg = ExperimentConfig.load(path / CONFIG)
     except ConfigError as err:
         raise RunError(f"The run in '{path}' has an unusable config: {err}") from None
-    return RunRecord(path, cfg, _read_json(path / SUMMARY), _read_json(path / PARENT))
+    if os.path.lexists(path / METRICS):  # read later, whole: a device or a huge file is refused now
+        check_file(path / METRICS, "The run's metrics file", MAX_CSV, RunError)
+    summary = _read_checked(path / SUMMARY, f"The run's {SUMMARY} in '{shown(path)}'", run_schema.summary)
+    parent = _read_checked(path / PARENT, f"The run's {PARENT} in '{shown(path)}'", run_schema.parent_link)
+    return RunRecord(path, cfg, summary, parent)
+
+
+def _read_checked(path: Path, what: str, check: Callable[[Any, str], dict[str, Any]]) -> dict[str, Any] | None:
+    """A run folder's JSON file through its schema check; None when the file is not there (yet)."""
+    if not os.path.lexists(path):
+        return None
+    return check(run_schema.read_json(path, what), what)
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
+    """summary.json for a folder being watched: None while it is absent, half-written or damaged."""
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return _read_checked(path, f"The run's {path.name}", run_schema.summary)
+    except RunError:
         return None
-    return value if isinstance(value, dict) else None
 
 
 def read_metrics(path: Path) -> list[dict[str, float | None]]:
+    """metrics.csv's rows; the readable part of a damaged file (a row cut off by a crash ends it)."""
     rows: list[dict[str, float | None]] = []
     try:
+        check_file(path, "The run's metrics file", MAX_CSV, RunError)
         with open(path, newline="", encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
                 try:
                     rows.append({k: (float(v) if v not in ("", None) else None) for k, v in row.items() if k})
-                except ValueError:
+                except (ValueError, TypeError):
                     break  # a row cut off by a crash ends the readable part
-    except FileNotFoundError:
-        pass
+    except (RunError, OSError, UnicodeDecodeError, csv.Error):
+        pass  # absent, not a file, not text, NUL bytes: no (more) rows
     return rows
 
 
-def load_checkpoint(path: Path) -> dict[str, Any]:
+def load_checkpoint(path: Path, n_losses: int | None = None) -> dict[str, Any]:
+    """checkpoint.pt, loaded without running code (``weights_only``) and checked field by field (:mod:`run_schema`);
+    ``n_losses`` is the task's loss count, the width of a mid-epoch loss buffer."""
+    file = path / CHECKPOINT
+    if not os.path.lexists(file):
+        raise RunError(f"The run in '{path}' has no checkpoint to resume from.")
+    check_file(file, "The checkpoint", MAX_WEIGHTS, RunError)
     try:
-        return torch.load(path / CHECKPOINT, map_location="cpu", weights_only=True)
+        state = torch.load(file, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise RunError(f"The run in '{path}' has no checkpoint to resume from.") from None
     except Exception as err:
         raise RunError(f"The checkpoint in '{path}' is corrupt ({err.__class__.__name__}).") from None
+    return run_schema.checkpoint(state, f"The checkpoint in '{shown(path)}'", n_losses)
 
 
 @dataclass(frozen=True)
@@ -541,19 +605,20 @@ def list_runs(root: str | Path) -> list[RunInfo]:
 def _last_metrics_row(path: Path) -> dict[str, float | None] | None:
     """The last complete row of metrics.csv, reading only the file's first line and its tail."""
     try:
+        check_file(path, "The run's metrics file", MAX_CSV, RunError)
         with open(path, "rb") as fh:
-            header = fh.readline().decode("utf-8")
+            header = fh.readline(64 * 1024).decode("utf-8", errors="replace")
             size = fh.seek(0, io.SEEK_END)
             fh.seek(max(len(header), size - 4096))
             tail = fh.read().decode("utf-8", errors="replace")
-    except OSError:
+    except (OSError, RunError):
         return None
     lines = [line for line in tail.split("\n")[:-1] if line.strip()]  # the last element is unterminated
     if not header.strip() or not lines:
         return None
-    names = next(csv.reader([header]))
-    values = next(csv.reader([lines[-1]]))
     try:
+        names = next(csv.reader([header]))
+        values = next(csv.reader([lines[-1]]))
         return {k: (float(v) if v else None) for k, v in zip(names, values, strict=False)}
-    except ValueError:
+    except (ValueError, csv.Error, StopIteration):
         return None

@@ -128,6 +128,11 @@ def read_text(
         raise error(f"{what} '{shown(path)}' is not UTF-8 text.") from None
 
 
+def os_reason(err: OSError) -> str:
+    """What went wrong, in words a sentence can end with: "the path is longer than this system allows"."""
+    return _reason(err)
+
+
 def _reason(err: OSError) -> str:
     if err.errno == errno.ENAMETOOLONG:
         return "the path is longer than this system allows"

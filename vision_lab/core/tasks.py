@@ -80,6 +80,7 @@ class Task:
         self.optimizers: dict[str, torch.optim.Optimizer] = self._make_optimizers()
         self.preview_x: torch.Tensor | None = None
         self.preview_y: torch.Tensor | None = None
+        self.preview_from_training = False
 
     def _make_optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"model": make_optimizer(self.modules["model"].parameters(), self.cfg.optim)}
@@ -130,8 +131,10 @@ class Task:
     def preview(self, step: int, epoch: int) -> Preview:
         raise NotImplementedError
 
-    def set_preview_batch(self, x: torch.Tensor, y: torch.Tensor) -> None:
+    def set_preview_batch(self, x: torch.Tensor, y: torch.Tensor, *, from_training: bool = False) -> None:
+        """The fixed images previews show: validation ones, or training ones when there is no validation split."""
         self.preview_x, self.preview_y = x, y
+        self.preview_from_training = from_training
 
     def finite(self) -> bool:
         return all(torch.isfinite(p).all() for m in self.modules.values() for p in m.parameters())
@@ -166,6 +169,8 @@ class ClassifierTask(Task):
 
     @torch.inference_mode()
     def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[dict[str, float], np.ndarray | None]:
+        if not len(x):
+            return {}, None  # no validation images: no figures, rather than a made-up 0
         model = self.modules["model"]
         was = model.training
         model.eval()
@@ -197,6 +202,7 @@ class ClassifierTask(Task):
             predictions=probs.argmax(1).cpu().numpy(),
             probabilities=probs.cpu().numpy().astype(np.float32),
             class_names=self.class_names,
+            from_training=self.preview_from_training,
         )
 
 
@@ -216,6 +222,8 @@ class AutoencoderTask(Task):
 
     @torch.inference_mode()
     def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[dict[str, float], np.ndarray | None]:
+        if not len(x):
+            return {}, None
         model = self.model
         was = model.training
         model.eval()
@@ -248,6 +256,7 @@ class AutoencoderTask(Task):
             outputs=_images_uint8(out, 0.0, 1.0),
             labels=None if self.preview_y is None else self.preview_y.cpu().numpy(),
             class_names=self.class_names,
+            from_training=self.preview_from_training,
         )
 
 

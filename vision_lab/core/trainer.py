@@ -22,12 +22,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from vision_lab.core import distributed
+from vision_lab.core import distributed, run_schema
+from vision_lab.core.architecture import check_architecture, check_batch
 from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.data import ImageDataset, load_dataset
 from vision_lab.core.errors import ConfigError, RunError, VisionLabError
 from vision_lab.core.events import DatasetSummary, Event, Finished, Metrics, Preview, Started
 from vision_lab.core.health import HealthTracker, preview_probe
+from vision_lab.core.runlock import RunLock, lock_run
 from vision_lab.core.runs import (
     TIMING_COLUMNS,
     RunWriter,
@@ -278,6 +280,8 @@ class Trainer:
         device = resolve_device(cfg.train.device)
         check_precision(cfg.train.precision, device)
         self.device = distributed.setup(self.world, device)
+        self._lock: RunLock | None = None
+        """A resumed folder's lock, taken before its checkpoint is read (a new folder's is taken by its writer)."""
         error: VisionLabError | None = None
         try:
             self._build(cfg, dataset, run_dir, runs_root, resume_from, fork_from, fork_epoch, load_kwargs)
@@ -285,6 +289,8 @@ class Trainer:
             error = err
         except (RuntimeError, MemoryError) as err:
             error = out_of_memory_error(err, cfg)
+        if error is not None and self._lock is not None:
+            self._lock.release()  # refused: the folder is free again at once, not when this object is collected
         # Under torchrun: if any process could not start, all stop here rather than wait for it forever.
         distributed.check_peers(self.world, error)
         self._train_modules: dict[str, torch.nn.Module] | None = None
@@ -321,13 +327,14 @@ class Trainer:
         load_kwargs: dict[str, Any] | None,
     ) -> None:
         """Data, task, counters, checkpoint and run folder: everything that may fail on a user's mistake."""
+        if resume_from is not None and self.world.is_main:
+            # Another process training this folder is named first, before its data is loaded or its files read.
+            self._lock = lock_run(Path(resume_from))
         self.dataset = prepare_dataset(cfg, dataset, **(load_kwargs or {}))
         shape = self.dataset.image_shape
-        if cfg.model == "gan" and (shape[0] != shape[1] or shape[0] % 4):
-            raise ConfigError(
-                f"The GAN needs square images whose side is a multiple of 4, but this dataset's are "
-                f"{shape[0]}×{shape[1]}; set the image size to 28 or 32."
-            )
+        # Blocks that shrink the image to nothing, batch norm with one value per channel: one sentence now, not
+        # PyTorch's error from inside the first step (after the run folder was made).
+        check_architecture(cfg, shape)
         torch.manual_seed(cfg.train.seed)
         self.task: Task = make_task(cfg, shape, self.dataset.class_names, self.device)
         vr = self.task.value_range
@@ -346,6 +353,7 @@ class Trainer:
         if n < w:
             raise ConfigError(f"The {n} training images cannot be shared by {w} processes.")
         self.batch_size = min(cfg.train.batch_size, n - n % w)
+        check_batch(cfg, shape, self.batch_size, n, w)
         # This rank's contiguous share of every global batch (all of it with one process): the sampler.
         share = self.batch_size // w
         self._shard = (self.world.rank * share, (self.world.rank + 1) * share)
@@ -354,10 +362,17 @@ class Trainer:
         total = cfg.train.epochs * self.steps_per_epoch
         self.total_steps = min(total, cfg.train.max_steps) if cfg.train.max_steps else total
         self.log_every = cfg.train.log_every or max(1, self.steps_per_epoch // 50)
-        if cfg.model != "gan" and len(self.val_x):
+        if cfg.model != "gan":
+            # Without a validation split (a share of 0, a tiny folder) the fixed preview batch comes from the
+            # training images, and the previews say so.
             count = PREVIEW_CLASSIFIER if cfg.is_classifier else PREVIEW_AUTOENCODER
-            idx = torch.from_numpy(_preview_indices(self.dataset.val_labels, count)).to(self.device)
-            self.task.set_preview_batch(self.val_x[idx], self.val_y[idx])
+            x, y, labels = (
+                (self.val_x, self.val_y, self.dataset.val_labels)
+                if len(self.val_x)
+                else (self.train_x, self.train_y, self.dataset.train_labels)
+            )
+            idx = torch.from_numpy(_preview_indices(labels, count)).to(self.device)
+            self.task.set_preview_batch(x[idx], y[idx], from_training=not len(self.val_x))
         s = cfg.train.augment_shift
         # Random shifts help classifiers generalise from few images; they would only blur an autoencoder or GAN.
         self._pad = F.pad(self.train_x, (s, s, s, s)) if s and cfg.is_classifier else None
@@ -403,7 +418,7 @@ class Trainer:
             carry.parent = {"run": str(path), "epoch": epoch, "step": step}
             self._check_work_left(path)
             return
-        state = load_checkpoint(path)
+        state = load_checkpoint(path, n_losses=len(task.loss_names))
         if not fork and state.get("status") == "diverged":
             raise RunError(
                 f"The run in '{path}' diverged; resuming would only repeat that, so fork it from an earlier epoch "
@@ -420,8 +435,12 @@ class Trainer:
             )
         parent = open_run(path).config if fork else self.cfg
         same_optim = parent.optim == self.cfg.optim and parent.gan.d_lr == self.cfg.gan.d_lr
+        what = f"The checkpoint in '{path}'"
         for name, opt in task.optimizers.items():
+            if name not in state["optimizers"]:
+                raise RunError(f"{what} is damaged: it keeps no state for the {name} optimizer.")
             saved = state["optimizers"][name]
+            run_schema.optimizer_state(saved, opt, name, what)
             mine = [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups]
             # Moments carry over unless the optimizer kind changed (its groups would hold other settings).
             if same_optim or [set(g) for g in mine] == [set(g) - {"params"} for g in saved["param_groups"]]:
@@ -528,7 +547,8 @@ class Trainer:
 
     def _epoch_order(self, epoch: int) -> torch.Tensor:
         # Seeded per epoch, independent of everything else: a resumed run replays the same order.
-        gen = torch.Generator().manual_seed(self.cfg.train.seed * 1_000_003 + epoch)
+        # Modulo 2**64 (the generator's range): the largest seeds would overflow; smaller ones are unchanged.
+        gen = torch.Generator().manual_seed((self.cfg.train.seed * 1_000_003 + epoch) % 2**64)
         return torch.randperm(len(self.train_x), generator=gen).to(self.device)
 
     # --- the loop --------------------------------------------------------------------------------------
@@ -543,6 +563,9 @@ class Trainer:
                 task.judge = self._load_judge()
         except VisionLabError as err:
             error = err
+            for lock in (self._lock, self.writer.lock if self.writer is not None else None):
+                if lock is not None:
+                    lock.release()
         distributed.check_peers(self.world, error)
         if self._rng_state is not None:  # after the judge: building its network draws from the RNG
             torch.set_rng_state(self._rng_state)
@@ -690,6 +713,10 @@ class Trainer:
             if self.writer is not None:  # the last checkpoint stays what a resume starts from
                 self.writer.close()
             raise out_of_memory_error(err, cfg, prog.step) from None
+        except BaseException:
+            if self.writer is not None:  # a bug: the folder is released (and its last checkpoint kept) all the same
+                self.writer.close()
+            raise
         if shared and status == "completed" and not distributed.in_sync(self.task.modules):
             # Every rank reaches this point together (stops and divergence are decided on averaged losses).
             self._warnings.append(
@@ -712,6 +739,7 @@ class Trainer:
             append=carry.append,
             keep_rows=carry.metrics_rows,
             parent=carry.parent,
+            lock=self._lock,
         )
         # A write that fails (disk full, folder gone) stops the run within a step; _finish says so.
         self.writer.on_error = self.control.request_stop
@@ -822,6 +850,9 @@ class Trainer:
         if not self.world.is_main:  # rank 0 evaluates for everyone; the others only train
             self.last_eval_step = self.progress.step
             return {}, None
+        if not len(self.val_x) and not isinstance(self.task, GANTask):  # no validation split: no figures made up
+            self.last_eval_step = self.progress.step
+            return {}, None
         values, confusion = self.task.evaluate(self.val_x, self.val_y)
         self.last_eval = values
         self.last_eval_step = self.progress.step
@@ -920,11 +951,18 @@ class Trainer:
         )
 
     def _load_judge(self) -> Any:
-        from vision_lab.core.judge import get_judge
+        from vision_lab.core.judge import get_judge, judge_config
 
         # A judge trained here is a run of its own: one process, even under torchrun.
         with distributed.single_process():
-            return get_judge(self.dataset, self.device)
+            try:
+                check_architecture(judge_config(self.dataset), self.dataset.image_shape)
+                return get_judge(self.dataset, self.device)
+            except ConfigError:  # its CNN does not fit these images (4×4 ones): the GAN trains without a judge
+                self._warnings.append(
+                    "The GAN judge's network does not fit images this small, so this run has no judge figures."
+                )
+                return None
 
 
 def finished_message(epochs: float, step: int, steps_done: int, seconds: float) -> str:

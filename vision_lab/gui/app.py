@@ -88,6 +88,9 @@ def create_app(argv: Sequence[str] = ()) -> QApplication:
     app.setOrganizationName("vision-lab")
     app.setDesktopFileName("vision-lab")
     app.setWindowIcon(app_icon())
+    from vision_lab.gui import crash
+
+    crash.install()  # an exception nobody caught: its traceback to the log file, one sentence to the user
     return app
 
 
@@ -108,6 +111,9 @@ def main(argv: Sequence[str] = ()) -> int:
         )
         return 2
     app = create_app(argv)
+    from vision_lab.core.runlock import set_holder
+
+    set_holder("the Vision Lab window")  # how a CLI training the same run folder is told who has it
     # Imported after the QApplication exists: pyqtgraph reads the application's palette and settings.
     from vision_lab.gui.main_window import MainWindow
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -40,6 +39,9 @@ def engine_main(conn: Connection) -> None:
     if message[0] != "run":
         return
     _, launch, dataset, runs_root, start_paused, threads = message
+    from vision_lab.core.runlock import set_holder
+
+    set_holder("the Vision Lab window", os.getppid())  # what a CLI resuming the same run folder is told
     if threads:
         torch.set_num_threads(threads)
     driver = _Driver(conn, start_paused)
@@ -74,10 +76,11 @@ def engine_main(conn: Connection) -> None:
 
 
 def _bug(err: BaseException) -> tuple[str, str]:
-    return (
-        f"Something went wrong inside Vision Lab ({err.__class__.__name__}: {err}).",
-        "".join(traceback.format_exception(err)),
-    )
+    """A bug in training: one sentence naming the log file its traceback went to (and that file's path)."""
+    from vision_lab.core.crashlog import report_bug
+
+    sentence, path = report_bug(err, "the window's training process")
+    return sentence, str(path or "")
 
 
 class _Driver:

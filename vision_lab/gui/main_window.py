@@ -52,7 +52,7 @@ from vision_lab.core.paths import runs_dir
 from vision_lab.gui.labels import describe_changes
 from vision_lab.gui.panels.data import DataPanel
 from vision_lab.gui.panels.inspect import InspectPanel
-from vision_lab.gui.panels.model import ModelPanel
+from vision_lab.gui.panels.model import ModelPanel, fit_check
 from vision_lab.gui.panels.runs import COL_STATUS, RunsPanel, final_metric_cell, metrics_from_row
 from vision_lab.gui.panels.training import TrainingPanel, device_available
 from vision_lab.gui.widgets.fields import ERROR_COLOR
@@ -69,6 +69,12 @@ PREVIEW_TITLES = {
         "Predictions on fixed validation images <span style='color:{err}'>(red: wrong — true label in brackets)</span>"
     ),
     "reconstructions": "Reconstructions of fixed validation images: each input above its output",
+    # No validation split (a share of 0, a tiny folder): the fixed batch is made of training images, and says so.
+    "predictions-train": (
+        "Predictions on fixed training images (no validation images) "
+        "<span style='color:{err}'>(red: wrong — true label in brackets)</span>"
+    ),
+    "reconstructions-train": "Reconstructions of fixed training images (no validation images): input above output",
     "samples": "Generated from a fixed batch of noise vectors <i>z</i>: the same <i>z</i> every time",
 }
 HISTORY_KEEP = 400  # previews kept for rewinding; beyond that every other one is dropped (the span stays)
@@ -640,15 +646,19 @@ class MainWindow(QMainWindow):
 
     def revalidate(self) -> None:
         """Per-field checks, then ``cfg.validate()``; the message goes next to the panel it is about."""
-        model_problem = data_problem = training_problem = None
+        model_problem = data_problem = training_problem = batch_problem = None
         if not self.model_panel.check():
             model_problem = "Some model settings above are not valid."
         else:
             try:
-                self.current_config().validate()
+                fit_check(self.current_config().validate(), self.data_panel.dataset)
             except ConfigError as err:
                 message = str(err)
-                if message.startswith(("optim.", "train.")):
+                if err.key == "train.batch_size":
+                    batch_problem = message
+                elif err.key in ("cnn.blocks", "data.image_size"):  # the model does not fit these images
+                    model_problem = message
+                elif message.startswith(("optim.", "train.")):
                     training_problem = message
                 elif message.startswith("data."):
                     data_problem = message
@@ -659,6 +669,8 @@ class MainWindow(QMainWindow):
             training_problem = f"Device '{device}' is not available on this computer."
         self.model_panel.set_error(model_problem if model_problem and self.model_panel.check() else None)
         self.training_panel.set_error(training_problem)
+        self.training_panel.set_batch_problem(batch_problem)
+        training_problem = training_problem or batch_problem
         data_state = data_problem or self.data_panel.problem()
         self._problem = model_problem or training_problem or data_state
         self._valid = self._problem is None
@@ -1023,7 +1035,8 @@ class MainWindow(QMainWindow):
         return "  ·  ".join(parts)
 
     def show_preview(self, p: Preview) -> None:
-        title = PREVIEW_TITLES.get(p.kind, p.kind).format(err=ERROR_COLOR.name())
+        kind = f"{p.kind}-train" if p.from_training else p.kind
+        title = PREVIEW_TITLES.get(kind, p.kind).format(err=ERROR_COLOR.name())
         title += fill_grid(self.preview, p)
         self.preview_title.setText(f"{title} <span style='font-weight:normal'>· step {p.step:,}</span>")
 

@@ -31,6 +31,7 @@ from vision_lab.core.config import FAMILY_TITLES, ExperimentConfig, apply_overri
 from vision_lab.core.errors import VisionLabError
 from vision_lab.core.events import Finished, Started
 from vision_lab.core.lineage import RESUMABLE, Launch
+from vision_lab.core.runlock import holder
 from vision_lab.core.runs import CHECKPOINT, checkpoint_epochs, open_run, run_info
 from vision_lab.gui.labels import describe_changes, setting_label
 from vision_lab.gui.panels.runs import final_metric_cell, metrics_from_row
@@ -222,6 +223,9 @@ class RunActions(QObject):
                 "from here… to train with the change.",
                 "Cannot resume",
             )
+        busy = holder(target)  # another process trains it: say so now, before the panels are cleared for a start
+        if busy is not None:
+            return self._say(busy, "Cannot resume")
         if info.status == "completed" and cfg.train.epochs <= (info.epochs_done or 0.0):
             return self._say(
                 f"'{target.name}' has trained all its {info.epochs} epochs: raise Epochs in the Training panel "

@@ -13,7 +13,6 @@ import gc
 import os
 import sys
 import threading
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,10 +32,11 @@ WORKER_NICE = 5
 
 
 def _report_bug(err: BaseException) -> tuple[str, str]:
-    return (
-        f"Something went wrong inside Vision Lab ({err.__class__.__name__}: {err}).",
-        "".join(traceback.format_exception(err)),
-    )
+    """A bug: (one sentence naming the log file, the log file's path); the traceback goes to that file only."""
+    from vision_lab.core.crashlog import report_bug
+
+    sentence, path = report_bug(err, "the window's training or loading thread")
+    return sentence, str(path or "")
 
 
 def _yield_to_the_gui() -> None:
@@ -64,7 +64,7 @@ class TrainingWorker(QThread):
     metrics = Signal(object)  # Metrics
     preview = Signal(object)  # Preview
     run_finished = Signal(object)  # Finished
-    failed = Signal(str, str)  # one-sentence message, details ("" for a user's mistake)
+    failed = Signal(str, str)  # one-sentence message; for a bug, the log file holding its traceback ("" else)
     paused_changed = Signal(bool)
 
     def __init__(

@@ -132,20 +132,56 @@ class _RestrictedUnpickler(pickle.Unpickler):
             raise _Forbidden(f"it refers to {module}.{name}") from None
 
 
+MAX_OBJECTS = 5_000_000
+"""Objects a batch may hold, counting every reference: a real one has ~30,000 (10,000 labels and file names)."""
+
+
+class _Unstub:
+    """Replaces the stubs in an unpickled tree, each shared object once, and refuses a "billion laughs".
+
+    A pickle can refer to one object many times (its memo): ten lists of ten references to a list of ten...
+    thirty deep is a few kilobytes on disk and 10**30 items to anyone who walks it (a copy, np.asarray). Each
+    object is converted once, and its size counting every reference is summed from its children's (also once),
+    so the work is bounded by the file while a tree that would expand past :data:`MAX_OBJECTS` is refused.
+    """
+
+    def __init__(self) -> None:
+        self.done: dict[int, tuple[Any, int]] = {}
+        """id -> (converted object, expanded size); the source objects stay alive, so ids are not reused."""
+
+    def __call__(self, obj: Any) -> Any:
+        return self._convert(obj)[0]
+
+    def _convert(self, obj: Any) -> tuple[Any, int]:
+        if not isinstance(obj, _ArrayStub | dict | list | tuple | _DtypeStub):
+            return obj, 1
+        key = id(obj)
+        if key in self.done:
+            return self.done[key]
+        size = 1
+        if isinstance(obj, _ArrayStub):
+            if obj.array is None:
+                raise pickle.UnpicklingError("an ndarray was never filled in")
+            out: Any = obj.array
+        elif isinstance(obj, _DtypeStub):
+            out = obj.resolve()
+        else:
+            items = list(obj.items()) if isinstance(obj, dict) else list(enumerate(obj))
+            converted = []
+            for k, v in items:
+                value, n = self._convert(v)
+                size += n
+                converted.append((k.decode("latin1") if isinstance(k, bytes) else k, value))
+            if size > MAX_OBJECTS:
+                raise _Forbidden(f"its nested references expand to more than {MAX_OBJECTS:,} objects")
+            values = [v for _, v in converted]
+            out = dict(converted) if isinstance(obj, dict) else tuple(values) if isinstance(obj, tuple) else values
+        self.done[key] = (out, size)
+        return out, size
+
+
 def _unstub(obj: Any) -> Any:
-    if isinstance(obj, _ArrayStub):
-        if obj.array is None:
-            raise pickle.UnpicklingError("an ndarray was never filled in")
-        return obj.array
-    if isinstance(obj, dict):
-        return {(k.decode("latin1") if isinstance(k, bytes) else k): _unstub(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_unstub(v) for v in obj]
-    if isinstance(obj, tuple):
-        return tuple(_unstub(v) for v in obj)
-    if isinstance(obj, _DtypeStub):
-        return obj.resolve()
-    return obj
+    return _Unstub()(obj)
 
 
 def safe_unpickle(path: Path) -> Any:
@@ -184,6 +220,11 @@ def read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
         raise DataError(f"'{path}' has no N×3072 uint8 'data' array, so it is not a CIFAR-10 batch.")
     if not isinstance(labels, (list, tuple, np.ndarray)) or len(labels) != len(data):
         raise DataError(f"'{path}' does not have one label per image.")
+    # Plain integers only: a list of (shared) lists would make np.asarray build a huge nested array.
+    if isinstance(labels, np.ndarray) and labels.ndim != 1:
+        raise DataError(f"'{path}' has labels that are not integers.")
+    if not isinstance(labels, np.ndarray) and not all(type(v) is int for v in labels):
+        raise DataError(f"'{path}' has labels that are not integers.")
     try:
         y = np.asarray(labels, dtype=np.int64)
     except (TypeError, ValueError, OverflowError):

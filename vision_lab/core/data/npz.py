@@ -27,9 +27,32 @@ def _get(arrays: dict[str, np.ndarray], key: str) -> np.ndarray | None:
     return next((arrays[k] for k in _ALIASES[key] if k in arrays), None)
 
 
+#: What Python's zipfile decompresses; np.savez writes the first, np.savez_compressed the second.
+_READABLE = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate", zipfile.ZIP_BZIP2: "bzip2",
+             zipfile.ZIP_LZMA: "lzma"}  # fmt: skip
+
+
+def _check_members(path: Path) -> None:
+    """Every member stored in a way zipfile can read (another tool's Deflate64 or encryption is named, not a crash)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = zf.infolist()
+    except (OSError, zipfile.BadZipFile, ValueError) as err:
+        raise DataError(f"'{path}' is not a readable .npz file ({err}).") from None
+    for info in members:
+        if info.flag_bits & 0x1:
+            raise DataError(f"'{path}' is encrypted ({info.filename}); save the arrays with np.savez.")
+        if info.compress_type not in _READABLE:
+            raise DataError(
+                f"'{path}' stores {info.filename} with a compression method this program cannot read (method "
+                f"{info.compress_type}); save the arrays with np.savez or np.savez_compressed."
+            )
+
+
 def load_npz(path: Path, name: str, val_fraction: float, seed: int) -> ImageDataset:
     if not zipfile.is_zipfile(path):  # np.load would try to unpickle it and blame pickle
         raise DataError(f"'{path}' is not a readable .npz file (it is not a zip archive).")
+    _check_members(path)
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
@@ -39,9 +62,14 @@ def load_npz(path: Path, name: str, val_fraction: float, seed: int) -> ImageData
                 f"'{path}' stores Python objects that need pickle, which is not allowed; save plain arrays."
             ) from None
         raise DataError(f"'{path}' is not a readable .npz file ({err}).") from None
-    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as err:
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError, RuntimeError) as err:
         raise DataError(f"'{path}' is not a readable .npz file ({err}).") from None
 
+    for key, value in arrays.items():
+        if not isinstance(value, np.ndarray):  # numpy hands back the raw bytes of a member not named .npy
+            raise DataError(
+                f"'{path}' has a member '{key}' that is not a NumPy array (.npy); save arrays with np.savez."
+            )
     x, y = _get(arrays, "x"), _get(arrays, "y")
     if x is None or y is None:
         raise DataError(f"'{path}' needs arrays named 'x' and 'y'; it has {', '.join(sorted(arrays)) or 'none'}.")

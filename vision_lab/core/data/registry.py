@@ -16,6 +16,7 @@ from vision_lab.core.data.download import REMOTE_SOURCES, fetch
 from vision_lab.core.data.folders import load_image_folder
 from vision_lab.core.data.npz import load_npz
 from vision_lab.core.errors import DataError
+from vision_lab.core.safe_io import os_reason, shown
 
 DEFAULT_DATASET = "mnist-5k"
 DATASET_NAMES: tuple[str, ...] = ("mnist-5k", "shapes", "fashion-mnist", "mnist", "kmnist", "cifar10")
@@ -131,8 +132,12 @@ def _require_download(name: str, download: bool) -> None:
 
 def _load_path(text: str, val_fraction: float, seed: int, image_size: int | None, channels: int | None) -> ImageDataset:
     path = Path(os.path.expanduser(text))
-    if not path.exists():
-        raise DataError(f"Dataset path '{text}' does not exist.")
+    try:
+        path.stat()
+    except FileNotFoundError:
+        raise DataError(f"Dataset path '{shown(text)}' does not exist.") from None
+    except OSError as err:  # a name longer than the file system allows, a loop of links, no permission
+        raise DataError(f"Dataset path '{shown(text)}' cannot be read ({os_reason(err)}).") from None
     name = path.resolve().name or str(path)
     if path.is_file():
         if path.suffix.lower() == ".npz":

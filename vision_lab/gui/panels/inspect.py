@@ -10,6 +10,7 @@ weights or input arrived.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
 from vision_lab.core.data import ImageDataset
 from vision_lab.core.events import Metrics, Preview, Started
 from vision_lab.gui.widgets.charts import BarChart, SeriesPlot
-from vision_lab.gui.widgets.confusion import ConfusionMatrixView
+from vision_lab.gui.widgets.confusion import EMPTY_TEXT, ConfusionMatrixView
 from vision_lab.gui.widgets.draw_canvas import DrawCanvas
 from vision_lab.gui.widgets.feature_grid import FeatureGrid
 from vision_lab.gui.widgets.fields import ERROR_COLOR, NumberSpinBox
@@ -218,8 +219,20 @@ class ConfusionTab(_Tab):
         self._predictions = None
         self.matrix.clear()
         self.cell_title.setText("")
-        self.cell_images.clear()
-        self.gallery.clear()
+        none = self.panel.no_validation  # no matrix will come: no cells to click, no pairs to show
+        self.cell_images.clear("" if none else "Click a cell to see its validation images.")
+        self.gallery.clear("" if none else "The most-confused pairs appear after the first epoch.")
+
+    def set_no_validation(self, none: bool) -> None:
+        """Without validation images there is no confusion matrix: the view says why instead of waiting for one."""
+        self.matrix.placeholder = (
+            self.tr("No validation images in this run (a validation share of 0, or too few images per class), so no "
+                    "confusion matrix: it counts the model's answers on images it did not train on.")
+            if none
+            else EMPTY_TEXT
+        )  # fmt: skip
+        if none:
+            self.matrix.clear()
 
     def select(self, true: int, pred: int) -> None:
         self.selected = (true, pred)
@@ -397,10 +410,12 @@ class LatentTab(_Tab):
         xy = self.projection.project(codes)
         self.map.set_points(xy, labels, self.panel.class_names, images)
         dim = codes.shape[1]
+        # Without validation images the map shows training images: it says so.
+        codes_of = self.tr("Training codes (no validation images)") if self.panel.no_validation else "Validation codes"
         self.note.setText(
-            f"Validation codes (latent size {dim}), coloured by class."
+            f"{codes_of} (latent size {dim}), coloured by class."
             if dim == 2
-            else f"Validation codes projected from {dim} dimensions to 2 by PCA "
+            else f"{codes_of} projected from {dim} dimensions to 2 by PCA "
             f"({self.projection.explained:.0%} of their variance). Click anywhere to decode that point."
         )
         if self.last_click is not None:
@@ -592,7 +607,9 @@ class InspectPanel(QTabWidget):
         self.inspector: Any = None  # vision_lab.core.inspect.Inspector for the current run
         self.family = ""
         self.class_names: tuple[str, ...] = ()
-        self.dataset: ImageDataset | None = None
+        self._dataset: ImageDataset | None = None
+        self.no_validation = False
+        """The run's data has no validation images: the views show training images instead, and say so."""
         self.confusion: np.ndarray | None = None
         self.class_counts: np.ndarray | None = None
         self.last_values: dict[str, float] = {}
@@ -621,6 +638,21 @@ class InspectPanel(QTabWidget):
             self.addTab(view, view.title)
         self.currentChanged.connect(lambda _i: self.refresh(force=True))
         self.set_family("cnn")
+
+    @property
+    def dataset(self) -> ImageDataset | None:
+        """The images the views show (``val_images``): the validation split, or the training images without one."""
+        return self._dataset
+
+    @dataset.setter
+    def dataset(self, ds: ImageDataset | None) -> None:
+        self.no_validation = ds is not None and not len(ds.val_images)
+        if ds is not None and self.no_validation:
+            ds = dataclasses.replace(ds, val_images=ds.train_images, val_labels=ds.train_labels)
+        self._dataset = ds
+        confusion = self.views[1] if hasattr(self, "views") else None
+        if isinstance(confusion, ConfusionTab):
+            confusion.set_no_validation(self.no_validation)
 
     # --- what the window tells us -------------------------------------------------------------------
     def set_family(self, family: str) -> None:

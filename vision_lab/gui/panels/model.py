@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vision_lab.core.architecture import BlockMap, check_fit, cnn_maps
 from vision_lab.core.config import (
     ACTIVATIONS,
     AE_VARIANTS,
@@ -35,9 +36,11 @@ from vision_lab.core.config import (
     MLPConfig,
     default_config,
 )
+from vision_lab.core.data import ImageDataset
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.models import build_models, count_parameters, layer_table
 from vision_lab.gui.widgets.fields import (
+    ERROR_COLOR,
     CheckedSpinBox,
     Field,
     IntListEdit,
@@ -305,6 +308,14 @@ class GANForm(_Form):
 FormType = MLPForm | CNNForm | AutoencoderForm | GANForm
 
 
+def fit_check(cfg: ExperimentConfig, dataset: ImageDataset | None) -> None:
+    """The core's check of the model against the loaded data (ConfigError with the setting's key), before Start."""
+    if dataset is None:
+        return
+    n = len(dataset.train_images)
+    check_fit(cfg, dataset.image_shape, min(n, cfg.data.limit or n))
+
+
 class ModelPanel(QWidget):
     changed = Signal()
     family_picked = Signal(str)
@@ -447,6 +458,11 @@ class ModelPanel(QWidget):
         try:
             cfg = self.apply(default_config(family))
             getattr(cfg, family).validate()
+            if family == "cnn":
+                maps = cnn_maps(cfg.cnn, self.image_shape)
+                if maps and maps[-1].problem:  # the blocks as far as they go, the one that does not fit in red
+                    self._show_maps(maps)
+                    return
             modules = build_models(cfg, self.image_shape, self.num_classes)
         except (ConfigError, ValueError, RuntimeError):
             self.params.setText("Parameters: — (fix the settings above)")
@@ -478,6 +494,36 @@ class ModelPanel(QWidget):
         total = sum(counts.values())
         detail = ", ".join(f"{k} {v:,}" for k, v in counts.items()) if len(counts) > 1 else ""
         self.params.setText(f"Parameters: <b>{total:,}</b>" + (f" ({detail})" if detail else ""))
+
+    def _show_maps(self, maps: list[BlockMap]) -> None:
+        """The CNN's blocks with the maps they leave, up to the block that does not fit the images (in red)."""
+        rows: list[tuple[str, str, str]] = []  # (layer, output, problem)
+        for m in maps:
+            conv_bad = m.fails == "kernel"
+            rows.append(
+                (
+                    self.tr("Block {index} · Conv2d {k}×{k}").format(index=m.index, k=m.kernel),
+                    "" if conv_bad else f"{m.channels} × {m.conv[0]} × {m.conv[1]}",
+                    (m.problem or "") if conv_bad else "",
+                )
+            )
+            if m.pool and not conv_bad:
+                shape = "" if m.fails == "pool" else f"{m.channels} × {m.out[0]} × {m.out[1]}"
+                rows.append((self.tr("Block {index} · MaxPool2d 2×2").format(index=m.index), shape, m.problem or ""))
+        self.table.setRowCount(len(rows))
+        for i, (kind, shape, problem) in enumerate(rows):
+            items = [QTableWidgetItem(kind), QTableWidgetItem(shape or self.tr("does not fit")), QTableWidgetItem("–")]
+            for column, item in enumerate(items):
+                if problem:
+                    item.setForeground(ERROR_COLOR)
+                    item.setToolTip(problem)
+                self.table.setItem(i, column, item)
+        h, w = self.image_shape[0], self.image_shape[1]
+        self.params.setText(
+            self.tr("Parameters: — (block {index} does not fit the {h}×{w} images)").format(
+                index=maps[-1].index, h=h, w=w
+            )
+        )
 
     def set_running(self, running: bool) -> None:
         self.combo.setEnabled(not running)

@@ -96,6 +96,8 @@ class TrainingPanel(QWidget):
         # Rows of their own (not Fields): a lesson hides the batch and epochs rows by their spin boxes.
         self.batch_error, self.epochs_error = error_label(), error_label()
         self.batch.problem_changed.connect(lambda message: set_error(self.batch_error, message))
+        self.batch_fit_error = error_label()  # the batch does not suit the model and data (batch norm needs 2)
+        self.batch_fit_error.setObjectName("batchFitError")
         self.epochs.problem_changed.connect(lambda message: set_error(self.epochs_error, message))
         self.error = error_label()
         self.error.setObjectName("trainingError")
@@ -111,6 +113,7 @@ class TrainingPanel(QWidget):
         form.addRow("LR schedule", self.schedule)
         form.addRow("Batch size", self.batch)
         form.addRow("", self.batch_error)
+        form.addRow("", self.batch_fit_error)
         form.addRow("Epochs", self.epochs)
         form.addRow("", self.epochs_error)
         form.addRow("Seed", self.seed)
@@ -168,6 +171,10 @@ class TrainingPanel(QWidget):
 
     def set_error(self, message: str | None) -> None:
         set_error(self.error, message)
+
+    def set_batch_problem(self, message: str | None) -> None:
+        """Why this batch size cannot train the model on this data (None: it can), under the batch size."""
+        set_error(self.batch_fit_error, message)
 
     def set_running(self, running: bool) -> None:
         """While a run goes only the learning rate stays editable (it applies from the next step)."""

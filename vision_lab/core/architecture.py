@@ -1,0 +1,150 @@
+"""Does a model fit its data? Map sizes block by block and batch-norm batches, computed before anything is built.
+
+PyTorch finds out from deep inside a forward pass ("Output size is too small", "Kernel size can't be greater than
+actual input size", "Expected more than 1 value per channel when training"). Here the sizes follow from the config
+and the image size alone, so the first block that does not fit is named in one sentence before any model, tensor
+or run folder exists. The trainer calls :func:`check_fit` (so the CLI and the GUI's worker refuse alike) and the
+Model tab shows :func:`cnn_maps` row by row while the user edits the blocks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vision_lab.core.config import CNNConfig, ExperimentConfig
+from vision_lab.core.errors import ConfigError
+
+MIN_BATCH_NORM = 2
+"""Batch norm in training normalises each channel over the batch (and the map): it needs two values at least."""
+
+
+@dataclass(frozen=True)
+class BlockMap:
+    """One CNN block: the map its convolution leaves, the map it hands on, and why it does not fit (None: it does)."""
+
+    index: int
+    """1-based, as a learner counts blocks."""
+    kernel: int
+    padding: str
+    pool: bool
+    channels: int
+    conv: tuple[int, int]
+    """(height, width) after the convolution."""
+    out: tuple[int, int]
+    """(height, width) after the pool (the convolution's when the block does not pool)."""
+    problem: str | None = None
+    fails: str | None = None
+    """Which layer of the block does not fit: ``"kernel"`` (its convolution) or ``"pool"``."""
+
+
+def _size(hw: tuple[int, int]) -> str:
+    return f"{hw[0]}×{hw[1]}"
+
+
+def cnn_maps(cfg: CNNConfig, image_shape: tuple[int, int, int]) -> list[BlockMap]:
+    """Each block's maps, up to and including the first that does not fit (whose ``problem`` says why)."""
+    h, w = image_shape[0], image_shape[1]
+    rows: list[BlockMap] = []
+    for i, block in enumerate(cfg.blocks, start=1):
+        k = block.kernel
+        source = f"the images are {h}×{w}" if i == 1 else f"block {i - 1} leaves {h}×{w}"
+        if block.padding == "valid" and (h < k or w < k):
+            problem = (
+                f"Block {i}'s {k}×{k} kernel needs a map of at least {k}×{k}, but {source}: remove a pool or use "
+                "padding 'same'."
+            )
+            rows.append(BlockMap(i, k, block.padding, block.pool, block.channels, (h, w), (h, w), problem, "kernel"))
+            return rows
+        if block.padding == "valid":
+            h, w = h - k + 1, w - k + 1
+        conv = (h, w)
+        if block.pool:
+            if h < 2 or w < 2:
+                problem = (
+                    f"Block {i}'s 2×2 pool needs a map of at least 2×2, but it gets {h}×{w}: remove a pool, "
+                    "use fewer blocks or use larger images."
+                )
+                rows.append(BlockMap(i, k, block.padding, block.pool, block.channels, conv, conv, problem, "pool"))
+                return rows
+            h, w = h // 2, w // 2
+        rows.append(BlockMap(i, k, block.padding, block.pool, block.channels, conv, (h, w)))
+    return rows
+
+
+def check_architecture(cfg: ExperimentConfig, image_shape: tuple[int, int, int]) -> None:
+    """ConfigError in one sentence when the family's layers cannot run on images of ``image_shape`` (H, W, C)."""
+    h, w = image_shape[0], image_shape[1]
+    if cfg.model == "cnn":
+        for row in cnn_maps(cfg.cnn, image_shape):
+            if row.problem:
+                raise ConfigError(row.problem, key="cnn.blocks")
+    elif cfg.model == "gan" and (h != w or h % 4):
+        raise ConfigError(
+            f"The GAN needs square images whose side is a multiple of 4, but this dataset's are {h}×{w}; "
+            "set the image size to 28 or 32.",
+            key="data.image_size",
+        )
+
+
+def _batch_norm_need(cfg: ExperimentConfig, image_shape: tuple[int, int, int]) -> tuple[int, str, bool] | None:
+    """The smallest per-image value count any batch-norm layer normalises over, what it is, and whether the user
+    can turn batch norm off; None when the model has no batch norm."""
+    if cfg.model == "mlp":
+        return (1, "the MLP", True) if cfg.mlp.batch_norm and cfg.mlp.hidden else None
+    if cfg.model == "gan":
+        return 1, "the GAN's generator", False  # its first layer: BatchNorm1d over the projected noise
+    if cfg.model == "cnn":
+        sizes = [
+            (row.conv[0] * row.conv[1], row.index)
+            for row, block in zip(cnn_maps(cfg.cnn, image_shape), cfg.cnn.blocks, strict=False)
+            if block.batch_norm
+        ]
+        if not sizes:
+            return None
+        values, index = min(sizes)
+        return values, f"block {index} of the CNN (a {values}-pixel map)", True
+    return None
+
+
+def check_batch(
+    cfg: ExperimentConfig, image_shape: tuple[int, int, int], batch: int, train_size: int, world_size: int = 1
+) -> None:
+    """ConfigError in one sentence when a batch-norm layer would see fewer than two values per channel.
+
+    ``batch`` is the batch the trainer will really use (the config's, or all the images when there are fewer),
+    split over ``world_size`` processes. The trainer keeps whole batches only, so a smaller last batch never occurs.
+    """
+    need = _batch_norm_need(cfg, image_shape)
+    share = batch // max(1, world_size)
+    if need is None or share * need[0] >= MIN_BATCH_NORM:
+        return
+    _per_image, what, optional = need
+    off = ", or turn batch norm off" if optional else ""
+    if cfg.train.batch_size * need[0] < MIN_BATCH_NORM:
+        message = (
+            f"A batch size of {cfg.train.batch_size} cannot train {what}: batch norm normalises over the batch, so "
+            f"it needs at least 2 images per batch; set the batch size to 2 or more{off}."
+        )
+    elif train_size * need[0] < MIN_BATCH_NORM:
+        images = "image" if train_size == 1 else "images"
+        message = (
+            f"The dataset has only {train_size} training {images}, but {what} uses batch norm, which needs at least "
+            f"2 images per batch; add images{off}."
+        )
+    else:
+        message = (
+            f"Each of the {world_size} processes gets {share} image of every batch, but {what} uses batch norm, "
+            f"which needs at least 2; set the batch size to {MIN_BATCH_NORM * world_size} or more{off}."
+        )
+    raise ConfigError(message, key="train.batch_size")
+
+
+def check_fit(cfg: ExperimentConfig, image_shape: tuple[int, int, int], train_size: int, world_size: int = 1) -> None:
+    """Everything about the model and the data together that would fail inside PyTorch: what both front ends ask
+    before a run (the trainer with its real batch; the GUI with the panels' settings and the loaded dataset)."""
+    check_architecture(cfg, image_shape)
+    n = train_size - train_size % max(1, world_size)
+    check_batch(cfg, image_shape, min(cfg.train.batch_size, n) if n else train_size, train_size, world_size)
+
+
+__all__ = ["BlockMap", "check_architecture", "check_batch", "check_fit", "cnn_maps"]
