@@ -25,6 +25,10 @@ class DownloadCancelled(DownloadError):
     """The user cancelled a download."""
 
 
+class LoadCancelled(DataError):
+    """The user cancelled loading a dataset (the scan of a big folder, say)."""
+
+
 class RunError(VisionLabError):
     """A run folder is missing, incomplete or cannot be written."""
 

@@ -13,6 +13,9 @@ from vision_lab.core.errors import DataError
 #: Returning ``False`` asks the caller to cancel (downloads raise DownloadCancelled).
 ProgressFn = Callable[[int, "int | None"], "bool | None"]
 
+MAX_CLASSES = 10_000
+"""More classes than any dataset Vision Lab can train on; a label past it is a corrupt or foreign file."""
+
 
 @dataclass(frozen=True, eq=False)
 class ImageDataset:
