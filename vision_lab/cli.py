@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("run_dir", type=_path)
     x.add_argument("--format", required=True, help="onnx, torchscript, script, safetensors or csv")
     x.add_argument("--out", type=_path, required=True, help="the file to write (or a folder to write it in)")
+    x.add_argument(
+        "--force", action="store_true", help="write over an existing file even if it is not an earlier export"
+    )
 
     s = sub.add_parser("sample", help="generate images with a trained GAN")
     s.add_argument("run_dir", type=_path)
@@ -390,7 +393,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from vision_lab.core.export import export_run
 
-    result = export_run(args.run_dir, args.format, args.out)
+    result = export_run(args.run_dir, args.format, args.out, force=args.force)
     print(result.describe(), file=sys.stderr)
     for path in result.files:
         print(path)

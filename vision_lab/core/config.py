@@ -299,20 +299,12 @@ class ExperimentConfig:
 
     @classmethod
     def load(cls, path: str | Path) -> ExperimentConfig:
+        from vision_lab.core.safe_io import MAX_JSON, read_text, shown
+
         path = Path(path).expanduser()
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(f"Config file '{path}' does not exist.") from None
-        except IsADirectoryError:
-            raise ConfigError(f"Config path '{path}' is a folder, not a JSON file.") from None
-        except UnicodeDecodeError:
-            raise ConfigError(f"Config file '{path}' is not UTF-8 text, so it is not a JSON config.") from None
-        except OSError as err:
-            raise ConfigError(
-                f"Config file '{path}' cannot be read ({err.strerror or err.__class__.__name__})."
-            ) from None
-        return cls.from_json(text, source=f"Config file '{path}'")
+        # A FIFO, /dev/zero or a 17 GB file is refused in one sentence before anything is read.
+        text = read_text(path, "Config file", MAX_JSON, ConfigError)
+        return cls.from_json(text, source=f"Config file '{shown(path)}'")
 
     def replace(self, **changes: Any) -> ExperimentConfig:
         return replace(self, **changes)

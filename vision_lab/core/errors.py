@@ -35,3 +35,7 @@ class RunError(VisionLabError):
 
 class ExportError(VisionLabError):
     """An export cannot be made: an unknown format, a missing optional package, or a check that failed."""
+
+
+class ExportOverwrite(ExportError):
+    """The export's target is a file that is not an earlier export of the same kind: replace it only if told to."""

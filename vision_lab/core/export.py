@@ -24,26 +24,30 @@ import importlib.machinery
 import importlib.util
 import inspect
 import json
+import os
 import re
 import shutil
 import sys
 import textwrap
 import uuid
 import warnings
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from torch import nn
 
 from vision_lab.core.atomic import atomic_path
-from vision_lab.core.errors import ExportError, RunError, VisionLabError
+from vision_lab.core.errors import ExportError, ExportOverwrite, RunError, VisionLabError
 from vision_lab.core.inference import LoadedRun, load_run_models
 from vision_lab.core.models import Autoencoder, Generator
-from vision_lab.core.runs import METRICS, open_run
+from vision_lab.core.runs import CHECKPOINTS, CONFIG, METRICS, RUN_FILES, open_run
+from vision_lab.core.safe_io import MAX_CSV, check_file, describe_special, open_file, shown
 from vision_lab.core.tasks import GANTask
 
 FORMATS = ("onnx", "torchscript", "script", "safetensors", "csv")
@@ -53,6 +57,8 @@ TOLERANCE = 1e-5
 ONNX_OPSET = 17
 CHECK_BATCH = 8
 TRACE_BATCH = 2
+EXPORT_FORMAT = "vision-lab-export/1"
+"""The metadata every export carries: how the next export knows a file as an earlier one it may replace."""
 ONNX_MISSING = "ONNX export needs the onnx extra: pip install 'vision-lab[onnx]'."
 
 
@@ -77,21 +83,24 @@ class ExportResult:
         return text + "."
 
 
-def export_run(run_dir: str | Path, fmt: str, out: str | Path, *, tolerance: float = TOLERANCE) -> ExportResult:
+def export_run(
+    run_dir: str | Path, fmt: str, out: str | Path, *, tolerance: float = TOLERANCE, force: bool = False
+) -> ExportResult:
     """Export the run in ``run_dir`` as ``fmt`` (one of :data:`FORMATS`) to ``out``.
 
     ``out`` is a file name (its suffix may be left off) or an existing folder (the file is named after the
     run). ``script`` also writes the weights beside the script (same name, ``.safetensors``). Mistakes and a
-    failed check raise :class:`~vision_lab.core.errors.VisionLabError` subclasses with one sentence.
+    failed check raise :class:`~vision_lab.core.errors.VisionLabError` subclasses with one sentence; where the
+    export goes is checked first, by :func:`export_target` (``force``: write over a file that is not an earlier
+    export of this kind).
     """
-    if fmt not in FORMATS:
-        raise ExportError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+    path = export_target(run_dir, fmt, out, force=force)
     record = open_run(run_dir)
-    path = _out_path(Path(out).expanduser(), fmt, record.path.name)
     if fmt == "csv":
         source = record.path / METRICS
-        if not source.is_file():
-            raise RunError(f"The run in '{record.path}' has no {METRICS} to export.")
+        if not os.path.lexists(source):
+            raise RunError(f"The run in '{shown(record.path)}' has no {METRICS} to export.")
+        check_file(source, f"The run's {METRICS}", MAX_CSV, RunError)  # a FIFO would block the copy
         with _writing(path) as tmp:
             shutil.copyfile(source, tmp)
         return ExportResult(fmt, path, (path,), "", None, "")
@@ -164,7 +173,8 @@ def _torchscript(loaded: LoadedRun, module: nn.Module, inputs: torch.Tensor, pat
             traced = torch.jit.trace(module, example)
     with _writing(path) as tmp:
         with _quiet():
-            torch.jit.save(traced, str(tmp))
+            # The metadata as an extra file: how a later export recognises this one as its own to replace.
+            torch.jit.save(traced, str(tmp), _extra_files={"vision_lab.json": json.dumps(_metadata(loaded))})
             back = torch.jit.load(str(tmp))
         with torch.no_grad():
             diff = _max_diff(back(inputs), module(inputs))
@@ -458,6 +468,99 @@ def run(model: nn.Module, z: torch.Tensor) -> torch.Tensor:
 }
 
 
+# --- where an export may go ---------------------------------------------------------------------------------------
+def export_target(run_dir: str | Path, fmt: str, out: str | Path, *, force: bool = False) -> Path:
+    """The file :func:`export_run` would write for ``out``, once it is known to be safe to write.
+
+    Refused whatever ``force`` says: a target that is (through any symlink) one of a run folder's own files, which an
+    export would destroy (``--out RUN/weights`` once replaced the run's weights), and a FIFO, a device or a symlink
+    loop (``/dev/null`` became ``/dev/null.csv``). Refused unless ``force``: an existing file that is not an earlier
+    export of the same kind (:class:`~vision_lab.core.errors.ExportOverwrite`; the GUI asks, the CLI wants --force).
+    """
+    if fmt not in FORMATS:
+        raise ExportError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+    record = open_run(run_dir)
+    out = Path(out).expanduser()
+    special = describe_special(out)
+    if special is not None:
+        raise ExportError(f"'{shown(out)}' is {special}, not a file or folder to write the export to.")
+    if not out.suffix and os.path.lexists(out) and not out.is_dir():
+        raise ExportError(
+            f"'{shown(out)}' already exists and is not a folder; give the export's file name, ending in "
+            f"{SUFFIXES[fmt]}."
+        )
+    path = _out_path(out, fmt, record.path.name)
+    written = [path, path.with_suffix(".safetensors")] if fmt == "script" else [path]
+    for target, kind in zip(written, [fmt, "safetensors"], strict=False):
+        owner = _run_file(target)
+        if owner is not None:
+            raise ExportError(
+                f"'{shown(target)}' is the run's own {owner}: an export there would destroy the run in "
+                f"'{shown(_resolved(target).parent if owner != CHECKPOINTS else _resolved(target).parent.parent)}'; "
+                "choose another file."
+            )
+        special = describe_special(target)
+        if special is not None:
+            raise ExportError(f"'{shown(target)}' is {special}, not a file or folder to write the export to.")
+        if target.is_dir():
+            raise ExportError(f"'{shown(target)}' is a folder; give the export's file name.")
+        if os.path.lexists(target) and not force and not _earlier_export(target, kind):
+            raise ExportOverwrite(
+                f"'{shown(target)}' is not an earlier {TITLES[kind]} export, so it is not written over; choose "
+                "another file, or use --force to replace it."
+            )
+    return path
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+        return path.absolute()
+
+
+def _run_file(path: Path) -> str | None:
+    """Which of a run folder's own files ``path`` is (symlinks resolved), or None: its folder has a config.json and
+    the name is one the run writes (or the file is in its checkpoints/ folder)."""
+    real = _resolved(path)
+    folder, name = real.parent, real.name
+    if folder.name == CHECKPOINTS and os.path.lexists(folder.parent / CONFIG):
+        return CHECKPOINTS
+    if not os.path.lexists(folder / CONFIG):
+        return None
+    if name in RUN_FILES or (name.startswith("preview-") and name.endswith(".png")) or name.endswith(".tmp"):
+        return name
+    return None
+
+
+_SCRIPT_TITLE = re.compile(r'^"""The \w+ of the Vision Lab run .*, rebuilt in plain PyTorch\.')
+
+
+def _earlier_export(path: Path, fmt: str) -> bool:
+    """Whether ``path`` is a file an export of ``fmt`` wrote: its metadata, header or title says so (read in part)."""
+    marker = EXPORT_FORMAT.encode()
+    try:
+        with open_file(path, "The export target", 1 << 62) as fh:
+            head = fh.read(4096)
+            if fmt == "csv":
+                return head.startswith(b"step,epoch,")
+            if fmt == "script":
+                return bool(_SCRIPT_TITLE.match(head.decode("utf-8", errors="replace")))
+            if fmt == "torchscript":
+                fh.seek(0)
+                with zipfile.ZipFile(fh) as zf:
+                    extra = next((n for n in zf.namelist() if n.endswith("/extra/vision_lab.json")), None)
+                    return extra is not None and marker in zf.read(extra)[:65536]
+            if fmt == "onnx":  # protobuf keeps metadata_props after the graph: near the end
+                size = fh.seek(0, os.SEEK_END)
+                fh.seek(max(0, size - (1 << 20)))
+                return marker in fh.read()
+        with safe_open(str(path), framework="pt") as weights:  # reads the header only
+            return (weights.metadata() or {}).get("format") == EXPORT_FORMAT
+    except Exception:  # a file of any other kind (zipfile, safetensors raise their own types): not an export
+        return False
+
+
 # --- helpers ----------------------------------------------------------------------------------------------------
 def _out_path(out: Path, fmt: str, run_name: str) -> Path:
     suffix = SUFFIXES[fmt]
@@ -479,7 +582,7 @@ def _writing(path: Path) -> Iterator[Path]:
         with atomic_path(path) as tmp:
             yield tmp
     except OSError as err:
-        raise ExportError(f"Cannot write '{path}': {err.strerror or err}.") from None
+        raise ExportError(f"Cannot write '{shown(path)}': {err.strerror or err}.") from None
 
 
 @contextlib.contextmanager
@@ -502,7 +605,7 @@ def _max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
 def _metadata(loaded: LoadedRun) -> dict[str, str]:
     h, w, c = loaded.dataset.image_shape
     return {
-        "format": "vision-lab-export/1",
+        "format": EXPORT_FORMAT,
         "family": loaded.config.model,
         "image_shape": json.dumps([c, h, w]),
         "value_range": json.dumps(list(loaded.task.value_range)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from vision_lab.core.errors import RunError
 from vision_lab.core.events import DatasetSummary
 from vision_lab.core.images import to_uint8
 from vision_lab.core.runs import DATASET, WEIGHTS, RunRecord, load_weights, open_run
+from vision_lab.core.safe_io import MAX_JSON, read_text, shown
 from vision_lab.core.tasks import GANTask, Task, make_task
 
 
@@ -37,8 +39,10 @@ class LoadedRun:
 
 
 def read_dataset_summary(path: Path) -> DatasetSummary:
+    if not os.path.lexists(path / DATASET):
+        raise RunError(f"The run in '{shown(path)}' has no {DATASET}.")
     try:
-        d = json.loads((path / DATASET).read_text(encoding="utf-8"))
+        d = json.loads(read_text(path / DATASET, f"The run's {DATASET}", MAX_JSON, RunError))
         return DatasetSummary(
             name=d["name"],
             source=d.get("source", ""),
@@ -48,8 +52,6 @@ def read_dataset_summary(path: Path) -> DatasetSummary:
             class_names=tuple(d["class_names"]),
             notes=tuple(d.get("notes", ())),
         )
-    except FileNotFoundError:
-        raise RunError(f"The run in '{path}' has no {DATASET}.") from None
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise RunError(f"The run's {DATASET} in '{path}' is unreadable ({err.__class__.__name__}).") from None
 

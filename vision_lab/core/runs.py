@@ -46,6 +46,17 @@ from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.errors import ConfigError, RunError
 from vision_lab.core.events import Preview
 from vision_lab.core.images import make_grid, save_png
+from vision_lab.core.safe_io import (
+    MAX_CSV,
+    MAX_JSON,
+    MAX_WEIGHTS,
+    check_file,
+    describe_special,
+    open_file,
+    read_bytes,
+    read_text,
+    shown,
+)
 
 CONFIG = "config.json"
 METRICS = "metrics.csv"
@@ -56,6 +67,8 @@ SUMMARY = "summary.json"
 DATASET = "dataset.json"
 PARENT = "parent.json"
 CHECKPOINTS = "checkpoints"
+RUN_FILES = frozenset({CONFIG, METRICS, WEIGHTS, PREVIOUS_WEIGHTS, CHECKPOINT, SUMMARY, DATASET, PARENT, CHECKPOINTS})
+"""What a run folder holds besides its preview-*.png: nothing else may write these names there."""
 MAX_EPOCH_SNAPSHOTS = 12
 TIMING_COLUMNS = ("samples_per_s", "elapsed_s")
 
@@ -127,12 +140,9 @@ class RunWriter:
 
     def _reopen(self, cfg: ExperimentConfig, keep_rows: int | None) -> None:
         metrics = self.path / METRICS
-        try:
-            lines = metrics.read_text(encoding="utf-8").splitlines(keepends=True)
-        except FileNotFoundError:
-            raise RunError(f"The run in '{self.path}' has no {METRICS} to continue.") from None
-        except (OSError, UnicodeDecodeError) as err:
-            raise RunError(f"Cannot read '{metrics}' ({err.__class__.__name__}).") from None
+        if not os.path.lexists(metrics):
+            raise RunError(f"The run in '{shown(self.path)}' has no {METRICS} to continue.")
+        lines = read_text(metrics, f"The run's {METRICS}", MAX_CSV, RunError).splitlines(keepends=True)
         if not lines or next(csv.reader(lines[:1])) != self.columns:
             raise RunError(f"'{metrics}' does not have the columns this run writes; it cannot be continued.")
         rows = [line for line in lines[1:] if line.endswith("\n")]  # a row cut off by a crash is dropped
@@ -342,13 +352,14 @@ def checkpoint_epochs(run: str | Path) -> list[int]:
     epochs = []
     for path in (Path(run) / CHECKPOINTS).glob("epoch-*.safetensors"):
         suffix = path.stem.removeprefix("epoch-")
-        if suffix.isdigit():
+        if suffix.isdigit() and path.is_file():  # a folder or a FIFO by that name holds no weights to start from
             epochs.append(int(suffix))
     return sorted(epochs)
 
 
 def weights_metadata(path: Path) -> dict[str, str]:
     """The metadata of a safetensors file (``{}`` when it has none)."""
+    _check_weights_file(path)
     try:
         with safe_open(str(path), framework="pt") as fh:
             return dict(fh.metadata() or {})
@@ -358,7 +369,15 @@ def weights_metadata(path: Path) -> dict[str, str]:
         raise RunError(f"The weights file '{path}' is corrupt or not a safetensors file ({err}).") from None
 
 
+def _check_weights_file(path: Path) -> None:
+    """A weights file must be a regular file of sane size before safetensors maps it (a FIFO would block it)."""
+    if not os.path.lexists(path):
+        raise RunError(f"The run has no weights file '{shown(path)}'.")
+    check_file(path, "The weights file", MAX_WEIGHTS, RunError)
+
+
 def load_weights(path: Path, modules: dict[str, torch.nn.Module]) -> None:
+    _check_weights_file(path)
     try:
         tensors = load_file(str(path))
     except FileNotFoundError:
@@ -368,12 +387,34 @@ def load_weights(path: Path, modules: dict[str, torch.nn.Module]) -> None:
     for name, module in modules.items():
         prefix = f"{name}."
         state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
-        try:
-            module.load_state_dict(state)
-        except RuntimeError as err:
-            raise RunError(
-                f"The weights in '{path}' do not fit the run's model ({str(err).splitlines()[0]})."
-            ) from None
+        problem = _misfit(state, module, prefix)
+        if problem is None:
+            try:
+                module.load_state_dict(state)
+            except RuntimeError as err:
+                problem = str(err).splitlines()[0]
+        if problem is not None:
+            raise RunError(f"The weights in '{shown(path)}' do not fit the run's model: {problem}.")
+
+
+def _misfit(state: dict[str, torch.Tensor], module: torch.nn.Module, prefix: str) -> str | None:
+    """What stops ``state`` loading into ``module``, as a clause naming the layer (PyTorch's own message starts with
+    "Error(s) in loading state_dict for Sequential:" and puts the useful part on the lines after)."""
+    own = module.state_dict()
+    for key, tensor in own.items():
+        if key not in state:
+            return f"the file has no {prefix}{key}"
+        if tuple(state[key].shape) != tuple(tensor.shape):
+            return (
+                f"{prefix}{key} is {_shape(state[key])} in the file but {_shape(tensor)} in the model (the data or the "
+                "model settings changed since it was saved)"
+            )
+    extra = sorted(set(state) - set(own))
+    return f"the file has {prefix}{extra[0]}, which the model has not" if extra else None
+
+
+def _shape(tensor: torch.Tensor) -> str:
+    return "×".join(map(str, tensor.shape)) or "a single number"
 
 
 def save_preview_png(preview: Preview, path: Path) -> None:
@@ -404,46 +445,58 @@ class RunRecord:
 
 def open_run(path: str | Path) -> RunRecord:
     path = Path(path).expanduser()
+    special = describe_special(path)
+    if special is not None:
+        raise RunError(f"'{shown(path)}' is {special}, not a run folder.")
     if path.exists() and not path.is_dir():
-        raise RunError(f"'{path}' is a file, not a run folder.")
+        raise RunError(f"'{shown(path)}' is a file, not a run folder.")
     if not path.is_dir():
-        raise RunError(f"Run folder '{path}' does not exist.")
-    if not (path / CONFIG).is_file():
-        raise RunError(f"'{path}' is not a Vision Lab run folder (it has no {CONFIG}).")
+        raise RunError(f"Run folder '{shown(path)}' does not exist.")
+    if not os.path.lexists(path / CONFIG):
+        raise RunError(f"'{shown(path)}' is not a Vision Lab run folder (it has no {CONFIG}).")
     try:
         cfg = ExperimentConfig.load(path / CONFIG)
     except ConfigError as err:
-        raise RunError(f"The run in '{path}' has an unusable config: {err}") from None
+        raise RunError(f"The run in '{shown(path)}' has an unusable config: {err}") from None
+    for name in (SUMMARY, PARENT):  # absent or half-written is fine (a run still going); a FIFO or a device is not
+        if os.path.lexists(path / name):
+            check_file(path / name, f"The run's {name}", MAX_JSON, RunError)
     return RunRecord(path, cfg, _read_json(path / SUMMARY), _read_json(path / PARENT))
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
+    """A small JSON object, or None when it is missing, half-written or not a regular file (never read then)."""
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        value = json.loads(read_text(path, f"The run's {path.name}", MAX_JSON, RunError))
+    except (RunError, ValueError):
         return None
     return value if isinstance(value, dict) else None
 
 
 def read_metrics(path: Path) -> list[dict[str, float | None]]:
+    """The rows of a metrics.csv; none when it is missing or is not a regular file of sane size (never read then:
+    the views that draw curves must not block on a FIFO; export and resume say what is wrong in a sentence)."""
     rows: list[dict[str, float | None]] = []
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
+        with open_file(path, f"The run's {METRICS}", MAX_CSV, RunError) as raw:
+            fh = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
             for row in csv.DictReader(fh):
                 try:
                     rows.append({k: (float(v) if v not in ("", None) else None) for k, v in row.items() if k})
                 except ValueError:
                     break  # a row cut off by a crash ends the readable part
-    except FileNotFoundError:
+            fh.detach()
+    except (RunError, OSError, csv.Error):
         pass
     return rows
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
+    if not os.path.lexists(path / CHECKPOINT):
+        raise RunError(f"The run in '{shown(path)}' has no checkpoint to resume from.")
+    data = read_bytes(path / CHECKPOINT, f"The run's {CHECKPOINT}", MAX_WEIGHTS, RunError)
     try:
-        return torch.load(path / CHECKPOINT, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise RunError(f"The run in '{path}' has no checkpoint to resume from.") from None
+        return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as err:
         raise RunError(f"The checkpoint in '{path}' is corrupt ({err.__class__.__name__}).") from None
 
@@ -541,12 +594,12 @@ def list_runs(root: str | Path) -> list[RunInfo]:
 def _last_metrics_row(path: Path) -> dict[str, float | None] | None:
     """The last complete row of metrics.csv, reading only the file's first line and its tail."""
     try:
-        with open(path, "rb") as fh:
-            header = fh.readline().decode("utf-8")
+        with open_file(path, f"The run's {METRICS}", MAX_CSV, RunError) as fh:
+            header = fh.readline(65536).decode("utf-8")
             size = fh.seek(0, io.SEEK_END)
             fh.seek(max(len(header), size - 4096))
-            tail = fh.read().decode("utf-8", errors="replace")
-    except OSError:
+            tail = fh.read(8192).decode("utf-8", errors="replace")
+    except (OSError, UnicodeDecodeError, RunError):
         return None
     lines = [line for line in tail.split("\n")[:-1] if line.strip()]  # the last element is unterminated
     if not header.strip() or not lines:

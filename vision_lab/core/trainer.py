@@ -12,6 +12,7 @@ import contextlib
 import copy
 import dataclasses
 import math
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -392,7 +393,7 @@ class Trainer:
         task, spe, carry, seed = self.task, self.steps_per_epoch, self._carry, self.cfg.train.seed
         if epoch is not None:
             snapshot = epoch_weights_path(path, epoch)
-            if not snapshot.is_file():
+            if not snapshot.is_file() and not os.path.lexists(snapshot):
                 have = ", ".join(map(str, checkpoint_epochs(path))) or "none"
                 raise RunError(f"The run in '{path}' kept no weights for the end of epoch {epoch} (it has: {have}).")
             load_weights(snapshot, task.modules)
@@ -924,7 +925,7 @@ class Trainer:
 
         # A judge trained here is a run of its own: one process, even under torchrun.
         with distributed.single_process():
-            return get_judge(self.dataset, self.device)
+            return get_judge(self.dataset, self.device, warn=self._warnings.append)
 
 
 def finished_message(epochs: float, step: int, steps_done: int, seconds: float) -> str:
