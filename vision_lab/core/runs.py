@@ -46,6 +46,7 @@ from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.errors import ConfigError, RunError
 from vision_lab.core.events import Preview
 from vision_lab.core.images import make_grid, save_png
+from vision_lab.core.run_backup import FolderBackup
 from vision_lab.core.safe_io import (
     MAX_CSV,
     MAX_JSON,
@@ -98,7 +99,9 @@ class RunWriter:
     ``append``: continue an existing run in place (resume): config.json is rewritten (its length may have
     changed), summary.json removed until the run ends again, and metrics.csv cut back to its header plus
     ``keep_rows`` rows (the rows its checkpoint accounts for; None keeps them all) so that rows written
-    after the last checkpoint, by a run that was killed, are not there twice. ``parent``: a fork's parent.
+    after the last checkpoint, by a run that was killed, are not there twice. Before any of that the folder is
+    backed up (:class:`~vision_lab.core.run_backup.FolderBackup`): :meth:`rollback` puts it back as it was if the
+    resume fails, :meth:`commit` drops the backup once it ended. ``parent``: a fork's parent.
     """
 
     def __init__(
@@ -120,6 +123,7 @@ class RunWriter:
         """Set by the first write that failed (one sentence); every write after it is skipped."""
         self.on_error: Callable[[], None] | None = None
         """Called once, on that first failure (the trainer stops the run there)."""
+        self._backup: FolderBackup | None = None
         if append:
             self._reopen(cfg, keep_rows)
             return
@@ -148,14 +152,19 @@ class RunWriter:
         rows = [line for line in lines[1:] if line.endswith("\n")]  # a row cut off by a crash is dropped
         if keep_rows is not None:
             rows = rows[:keep_rows]
-        sweep_temp_files(self.path)
         try:
+            self._backup = FolderBackup(self.path)  # before the first change: a failed resume puts it all back
+        except OSError as err:
+            raise RunError(f"Cannot write the run folder '{self.path}': {err.strerror or err}.") from None
+        try:
+            sweep_temp_files(self.path)
             self._repair_weights()
             atomic_write_text(metrics, "".join([lines[0], *rows]))
             atomic_write_text(self.path / CONFIG, cfg.to_json())
             (self.path / SUMMARY).unlink(missing_ok=True)
             self._csv = open(metrics, "a", newline="", encoding="utf-8")  # noqa: SIM115 - kept open for the run
         except OSError as err:
+            self.rollback()
             raise RunError(f"Cannot write the run folder '{self.path}': {err.strerror or err}.") from None
         self.rows = len(rows)
         self._writer = csv.writer(self._csv)
@@ -236,9 +245,24 @@ class RunWriter:
                 atomic_write_text(self.path / SUMMARY, json.dumps(summary, indent=2, default=_json_default) + "\n")
 
     def close(self) -> None:
+        handle = getattr(self, "_csv", None)  # none yet if the folder could not be opened
         with contextlib.suppress(OSError):  # a full disk fails the last flush too; error already says so
-            if not self._csv.closed:
-                self._csv.close()
+            if handle is not None and not handle.closed:
+                handle.close()
+
+    def commit(self) -> None:
+        """The resume ended (completed, stopped or diverged): what it wrote stands, the backup goes."""
+        if self._backup is not None:
+            self._backup.discard()
+            self._backup = None
+
+    def rollback(self) -> None:
+        """The resume failed: the folder goes back to what it was before it (nothing of a new run is undone)."""
+        self.close()
+        if self._backup is not None:
+            backup, self._backup = self._backup, None
+            with contextlib.suppress(OSError):  # a folder that vanished cannot be put back; the error says why
+                backup.restore()
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:

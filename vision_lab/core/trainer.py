@@ -544,7 +544,11 @@ class Trainer:
                 task.judge = self._load_judge()
         except VisionLabError as err:
             error = err
-        distributed.check_peers(self.world, error)
+        try:
+            distributed.check_peers(self.world, error)
+        except BaseException:
+            self._rollback()
+            raise
         if self._rng_state is not None:  # after the judge: building its network draws from the RNG
             torch.set_rng_state(self._rng_state)
         if self.world.rank > 0:
@@ -687,10 +691,17 @@ class Trainer:
             # The consumer closed us (window closed): keep what was trained, then go.
             self._finish("stopped", "Training was interrupted.", clock, start_step)
             raise
+        except KeyboardInterrupt:
+            # Ctrl-C in a terminal lands here when it interrupts a step: a stop, as the CLI tells the user.
+            self._finish("stopped", "Interrupted by the user.", clock, start_step)
+            raise
         except (RuntimeError, MemoryError) as err:
-            if self.writer is not None:  # the last checkpoint stays what a resume starts from
-                self.writer.close()
+            # A new run keeps its last checkpoint for a resume; a failed resume puts its folder back as it was.
+            self._rollback()
             raise out_of_memory_error(err, cfg, prog.step) from None
+        except BaseException:
+            self._rollback()
+            raise
         if shared and status == "completed" and not distributed.in_sync(self.task.modules):
             # Every rank reaches this point together (stops and divergence are decided on averaged losses).
             self._warnings.append(
@@ -700,6 +711,11 @@ class Trainer:
         yield from self._emit(clock, self._finish(status, message, clock, start_step))
 
     # --- helpers ---------------------------------------------------------------------------------------
+    def _rollback(self) -> None:
+        """The run failed: stop writing; a resumed run's folder goes back to what it was before (runs.RunWriter)."""
+        if self.writer is not None:
+            self.writer.rollback()
+
     def _path_needed(self) -> bool:
         return self._run_path is not None
 
@@ -902,7 +918,10 @@ class Trainer:
             except OSError as err:
                 warnings.append(f"Could not save the run to '{self._run_path}': {err.strerror or err}.")
         weights = None
+        if self.writer is not None and self.writer.error is None:
+            self.writer.commit()  # a resume that ended keeps what it wrote
         if self.writer is not None and self.writer.error is not None:
+            self.writer.rollback()  # a resume that could not write leaves its folder as it was
             # Nothing reaches the disk any more: the model goes to the front end, which can save it elsewhere.
             status = summary["status"] = "unsaved"
             message = f"{self.writer.error.rstrip('.')}, so the run stopped at step {prog.step}."
