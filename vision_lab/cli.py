@@ -24,6 +24,7 @@ from vision_lab.core.config import (
     with_overrides,
 )
 from vision_lab.core.errors import ConfigError, VisionLabError
+from vision_lab.core.safe_io import shown
 
 EXIT_USAGE = 2
 
@@ -221,7 +222,11 @@ def make_trainer(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from vision_lab.core.paths import runs_dir
     from vision_lab.core.trainer import Trainer
 
-    load_kwargs = {"download": args.download, "progress": _download_bar(sys.stderr)} if args.download else None
+    load_kwargs: dict[str, object] = {"download": True, "progress": _download_bar(sys.stderr)} if args.download else {}
+    if not args.quiet:
+        load_kwargs["scan_progress"] = _ScanReport(
+            sys.stderr, args.dataset
+        )  # `--dataset /` must not scan for minutes in silence
     out = args.out.expanduser() if args.out else None
     if args.resume and args.fork:
         raise ConfigError("--resume and --fork cannot be used together.")
@@ -272,6 +277,9 @@ def _train(args: argparse.Namespace) -> int:
         for event in events:
             if isinstance(event, Started):
                 d = event.dataset
+                for note in d.notes:  # files the loader left out: never silently
+                    if note.startswith(("skipped", "ignored", "used only")):
+                        print(f"vision-lab: warning: {note}.", file=sys.stderr)
                 params = sum(event.parameters.values())
                 start = f" from step {event.start_step}" if event.start_step else ""
                 world = trainer.world.world_size
@@ -348,6 +356,34 @@ class _ProgressBar:
         if self._drawn:
             self.stream.write("\n")
             self._drawn = False
+
+
+class _ScanReport:
+    """The scan and decoding of an image folder, on one line (redrawn on a terminal, a line a second elsewhere)."""
+
+    def __init__(self, stream: TextIO, name: str | None) -> None:
+        self.stream, self.tty = stream, stream.isatty()
+        self.what = f"'{shown(name)}'" if name else "the dataset folder"
+        self._last = -math.inf
+        self._drawn = False
+
+    def __call__(self, done: int, total: int | None) -> bool:
+        now = time.monotonic()
+        final = total is not None and done >= total
+        if now - self._last < (0.1 if self.tty else 1.0) and not final and self._drawn:
+            return True
+        self._last = now
+        if total is None:
+            text = f"Scanning {self.what}: {done:,} files so far (Ctrl-C stops)"
+        else:
+            text = f"Reading the images of {self.what}: {done:,} of {total:,}"
+        if self.tty:
+            self.stream.write("\r\x1b[2K" + text + ("\n" if final else ""))
+        else:
+            self.stream.write(text + "\n")
+        self._drawn = not final
+        self.stream.flush()
+        return True
 
 
 def _download_bar(stream: TextIO):  # type: ignore[no-untyped-def]

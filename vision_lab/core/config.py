@@ -353,6 +353,11 @@ def apply_overrides(cfg: ExperimentConfig, overrides: Mapping[str, Any] | None) 
             node = node.get(part) if isinstance(node, dict) else None
         if not isinstance(node, dict) or last not in node:
             raise ConfigError(f"Unknown setting {key!r}; settings look like train.epochs or optim.lr.")
+        if isinstance(node[last], dict):  # replacing it would silently reset every setting in it (--max-steps too)
+            example = next(iter(node[last]), "epochs")
+            raise ConfigError(
+                f"'{key}' is a whole section, not one setting; set its settings one by one, e.g. {key}.{example}."
+            )
         node[last] = _to_jsonable(value)
     return ExperimentConfig.from_dict(data)
 

@@ -110,6 +110,7 @@ def get_judge(
                 return Judge(model.to(device), ds.num_classes)
             except Exception as err:  # a corrupt cache entry is retrained, not fatal
                 why = str(err).rstrip(".") if isinstance(err, VisionLabError) else f"{err.__class__.__name__}: {err}"
+                why = why[:1].lower() + why[1:]
                 then = "it is trained again" if train_if_missing else "no judge is used"
                 say(f"The GAN's judge in the cache could not be used ({why}); {then}.")
     if not train_if_missing:

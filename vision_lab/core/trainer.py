@@ -29,6 +29,7 @@ from vision_lab.core.data import ImageDataset, load_dataset
 from vision_lab.core.errors import ConfigError, RunError, VisionLabError
 from vision_lab.core.events import DatasetSummary, Event, Finished, Metrics, Preview, Started
 from vision_lab.core.health import HealthTracker, preview_probe
+from vision_lab.core.run_checks import check_classes, check_run_outside_data, check_tensor_memory, data_out_of_memory
 from vision_lab.core.runs import (
     TIMING_COLUMNS,
     RunWriter,
@@ -280,12 +281,15 @@ class Trainer:
         check_precision(cfg.train.precision, device)
         self.device = distributed.setup(self.world, device)
         error: VisionLabError | None = None
+        self._loading = False
         try:
             self._build(cfg, dataset, run_dir, runs_root, resume_from, fork_from, fork_epoch, load_kwargs)
         except VisionLabError as err:
             error = err
         except (RuntimeError, MemoryError) as err:
-            error = out_of_memory_error(err, cfg)
+            error = out_of_memory_error(err, cfg)  # re-raises anything but a failed allocation (a bug)
+            if self._loading:
+                error = data_out_of_memory(cfg)
         # Under torchrun: if any process could not start, all stop here rather than wait for it forever.
         distributed.check_peers(self.world, error)
         self._train_modules: dict[str, torch.nn.Module] | None = None
@@ -322,7 +326,12 @@ class Trainer:
         load_kwargs: dict[str, Any] | None,
     ) -> None:
         """Data, task, counters, checkpoint and run folder: everything that may fail on a user's mistake."""
+        self._loading = True  # an allocation that fails now is the data's fault, not the batch size's
         self.dataset = prepare_dataset(cfg, dataset, **(load_kwargs or {}))
+        self._loading = False
+        check_classes(cfg, self.dataset)
+        check_run_outside_data(self.dataset, None if resume_from is not None else run_dir, runs_root)
+        check_tensor_memory(self.dataset, self.device, cfg.train.augment_shift if cfg.is_classifier else 0)
         shape = self.dataset.image_shape
         if cfg.model == "gan" and (shape[0] != shape[1] or shape[0] % 4):
             raise ConfigError(

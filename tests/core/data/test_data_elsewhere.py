@@ -219,11 +219,11 @@ def test_scanning_a_huge_tree_is_bounded_reported_and_cancellable(
     folder = png_folder(tmp_path / "pics", n=25)
     seen: list[tuple[int, int | None]] = []
     with pytest.raises(DataError, match=r"more than 40 files.*choose the folder whose sub-folders are the classes"):
-        load_dataset(str(folder), progress=lambda done, total: seen.append((done, total)) or True)
+        load_dataset(str(folder), scan_progress=lambda done, total: seen.append((done, total)) or True)
     assert seen and seen[-1][0] >= 40 - 5
     monkeypatch.setattr(folders, "MAX_FOLDER_FILES", 1000)
     with pytest.raises(LoadCancelled, match="cancelled"):
-        load_dataset(str(folder), progress=lambda done, total: done < 10)
+        load_dataset(str(folder), scan_progress=lambda done, total: done < 10)
 
 
 def test_progress_reaches_the_images_as_they_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -232,7 +232,7 @@ def test_progress_reaches_the_images_as_they_are_read(tmp_path: Path, monkeypatc
     monkeypatch.setattr(folders, "PROGRESS_EVERY", 2)
     folder = png_folder(tmp_path / "pics", n=5)
     seen: list[tuple[int, int | None]] = []
-    load_dataset(str(folder), progress=lambda done, total: seen.append((done, total)) or True)
+    load_dataset(str(folder), scan_progress=lambda done, total: seen.append((done, total)) or True)
     assert (10, 10) in seen  # the decoding phase counts images of a known total
 
 
@@ -283,3 +283,12 @@ def test_nul_and_newline_in_a_dataset_name_are_escaped(tmp_path: Path) -> None:
         load_dataset("evil\x00name\nnext")
     message = str(err.value)
     assert "\x00" not in message and "\n" not in message and "evil\\x00name\\nnext" in message
+
+
+def test_every_dataset_checks_its_labels_against_its_class_names() -> None:
+    """The last guard, for data handed over in memory (the window passes its loaded dataset to a run)."""
+    from vision_lab.core.data.base import ImageDataset
+
+    x = np.zeros((3, 4, 4, 1), np.uint8)
+    with pytest.raises(DataError, match=r"validation has label 5 but only 2 class names"):
+        ImageDataset("d", x, np.array([0, 1, 1]), x, np.array([0, 5, 1]), ("a", "b"), "test")

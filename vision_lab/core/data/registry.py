@@ -80,6 +80,7 @@ def load_dataset(
     channels: int | None = None,
     count: int | None = None,
     cache_dir: Path | None = None,
+    scan_progress: ProgressFn | None = None,
 ) -> ImageDataset:
     """Load a named dataset (``DATASET_NAMES``) or a dataset at a path.
 
@@ -92,8 +93,9 @@ def load_dataset(
     ``image_size`` and ``channels``, when given, are honoured by every source (resizing and converting
     after loading where the source has a fixed format). ``count`` sizes generated datasets (``shapes``)
     and is ignored by the others. ``download`` allows fetching a missing named dataset into the cache.
-    ``progress(done, total)`` hears of downloads and of the scan and decoding of an image folder; returning False
-    cancels (:class:`~vision_lab.core.errors.DownloadCancelled`, :class:`~vision_lab.core.errors.LoadCancelled`).
+    ``progress(done, total)`` hears of downloads (bytes), ``scan_progress(done, total)`` of an image folder's scan
+    (files found, total None) and decoding (images read of ``total``); either returning False cancels
+    (:class:`~vision_lab.core.errors.DownloadCancelled`, :class:`~vision_lab.core.errors.LoadCancelled`).
     """
     _check_options(val_fraction, image_size, channels, count)
     text = os.fspath(name_or_path)
@@ -116,7 +118,7 @@ def load_dataset(
             batches = cifar.download(root, progress=progress) / cifar.BATCHES_DIR
         ds = cifar.load_batches_dir(batches, "cifar10", cifar.SOURCE, require_all=True)
     elif name is None and _looks_like_path(text):
-        ds = _load_path(text, val_fraction, seed, image_size, channels, progress)
+        ds = _load_path(text, val_fraction, seed, image_size, channels, scan_progress)
     else:
         raise DataError(
             f"Unknown dataset '{shown(text)}'; known datasets are {', '.join(DATASET_NAMES)}, or give a path to a "
