@@ -361,15 +361,22 @@ class _ProgressBar:
 class _ScanReport:
     """The scan and decoding of an image folder, on one line (redrawn on a terminal, a line a second elsewhere)."""
 
+    QUIET_S = 0.5
+    """A folder that loads faster than this shows nothing: its errors stay one line."""
+
     def __init__(self, stream: TextIO, name: str | None) -> None:
         self.stream, self.tty = stream, stream.isatty()
         self.what = f"'{shown(name)}'" if name else "the dataset folder"
+        self._start: float | None = None
         self._last = -math.inf
         self._drawn = False
 
     def __call__(self, done: int, total: int | None) -> bool:
         now = time.monotonic()
+        self._start = now if self._start is None else self._start
         final = total is not None and done >= total
+        if now - self._start < self.QUIET_S and not self._drawn:
+            return True
         if now - self._last < (0.1 if self.tty else 1.0) and not final and self._drawn:
             return True
         self._last = now
