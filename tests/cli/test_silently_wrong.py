@@ -19,7 +19,6 @@ from vision_lab.cli import main
 from vision_lab.core.data.idx import write_idx
 
 REPO = Path(__file__).resolve().parents[2]
-EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 28 28\nnewpath 0 0 moveto 28 28 lineto stroke\nshowpage\n"
 TINY = ["--limit", "64", "--batch-size", "16", "--epochs", "1", "-q"]
 
 
@@ -61,18 +60,22 @@ def cli(*args: str, env: dict[str, str] | None = None, prelude: str | None = Non
 # --- 1. The real command never runs Ghostscript, and says what it skipped ------------------------------------------
 
 
-def test_training_on_a_folder_with_postscript_never_calls_gs_and_warns(tmp_path: Path) -> None:
-    log = tmp_path / "gs-calls.log"
-    (tmp_path / "bin").mkdir()
-    gs = tmp_path / "bin" / "gs"
-    gs.write_text(f'#!/bin/sh\necho "gs $*" >> "{log}"\n[ "$1" = "--version" ] && echo 10.02.1 && exit 0\nexit 1\n')
-    gs.chmod(0o755)
+def test_training_on_a_folder_with_postscript_never_calls_gs_and_warns(
+    tmp_path: Path, fake_ghostscript: Path, postscript: bytes
+) -> None:
+    log = fake_ghostscript  # first on PATH, which the child process inherits
     folder = pics(tmp_path / "pics")
-    (folder / "a" / "cat.png").write_bytes(EPS)
+    (folder / "a" / "cat.png").write_bytes(postscript)
     done = cli(
-        "train", "--model", "mlp", "--dataset", str(folder), *TINY, "--out", str(tmp_path / "run"),
-        env={"PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}"},
-    )  # fmt: skip
+        "train",
+        "--model",
+        "mlp",
+        "--dataset",
+        str(folder),
+        *TINY,
+        "--out",
+        str(tmp_path / "run"),
+    )
     assert done.returncode == 0, done.stderr
     assert not log.exists(), log.read_text()
     warning = next(line for line in done.stderr.splitlines() if line.startswith("vision-lab: warning: skipped"))

@@ -39,3 +39,10 @@ class ExportError(VisionLabError):
 
 class ExportOverwrite(ExportError):
     """The export's target is a file that is not an earlier export of the same kind: replace it only if told to."""
+
+    def __init__(self, message: str, path: object = None, kind: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+        """The file that would be written over."""
+        self.kind = kind
+        """The export's kind as a user reads it: "ONNX", "weights", "metrics"..."""

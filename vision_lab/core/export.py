@@ -492,7 +492,7 @@ def export_target(run_dir: str | Path, fmt: str, out: str | Path, *, force: bool
     path = _out_path(out, fmt, record.path.name)
     written = [path, path.with_suffix(".safetensors")] if fmt == "script" else [path]
     for target, kind in zip(written, [fmt, "safetensors"], strict=False):
-        owner = _run_file(target)
+        owner = run_file_owner(target)
         if owner is not None:
             raise ExportError(
                 f"'{shown(target)}' is the run's own {owner}: an export there would destroy the run in "
@@ -507,7 +507,9 @@ def export_target(run_dir: str | Path, fmt: str, out: str | Path, *, force: bool
         if os.path.lexists(target) and not force and not _earlier_export(target, kind):
             raise ExportOverwrite(
                 f"'{shown(target)}' is not an earlier {TITLES[kind]} export, so it is not written over; choose "
-                "another file, or use --force to replace it."
+                "another file, or use --force to replace it.",
+                target,
+                TITLES[kind],
             )
     return path
 
@@ -519,7 +521,7 @@ def _resolved(path: Path) -> Path:
         return path.absolute()
 
 
-def _run_file(path: Path) -> str | None:
+def run_file_owner(path: Path) -> str | None:
     """Which of a run folder's own files ``path`` is (symlinks resolved), or None: its folder has a config.json and
     the name is one the run writes (or the file is in its checkpoints/ folder)."""
     real = _resolved(path)

@@ -415,17 +415,37 @@ class RunActions(QObject):
         if out:
             self.export(fmt, Path(out))
 
-    def export(self, fmt: str, out: Path) -> bool:
-        """Write ``fmt`` to ``out``; the model formats run (and are checked) off the GUI thread."""
+    def export(self, fmt: str, out: Path, *, force: bool = False) -> bool:
+        """Write ``fmt`` to ``out``; the model formats run (and are checked) off the GUI thread.
+
+        A run's own files are never written (a dialog says why); a file that is not an earlier export of this kind
+        is replaced only after a confirmation (``force``), as the CLI wants --force. False: nothing started (yet).
+        """
         w = self.window
         out = Path(out)
+        from vision_lab.core.errors import ExportOverwrite
+        from vision_lab.core.export import export_run, export_target, run_file_owner
+
+        owner = run_file_owner(out)
+        if owner is not None:
+            text = self.tr("'{name}' is the run's own {file}: an export there would destroy the run.").format(
+                name=out, file=owner
+            )
+            w._message(QMessageBox.Icon.Warning, self.tr("Export refused"), text)
+            return False
         if fmt in MODEL_EXPORTS:
             run = w.opened_run
             if run is None:
                 return self._say("Train or open a run first: Export writes a saved run's model.", "Nothing to export")
-            from vision_lab.core.export import export_run
-
-            job = FunctionWorker(lambda _progress: export_run(run, fmt, out), self)
+            try:
+                export_target(run, fmt, out, force=force)
+            except ExportOverwrite as err:
+                self._confirm_overwrite(fmt, out, err)
+                return False
+            except VisionLabError as err:
+                w._message(QMessageBox.Icon.Warning, self.tr("Export refused"), str(err))
+                return False
+            job = FunctionWorker(lambda _progress: export_run(run, fmt, out, force=force), self)
             job.done.connect(self._exported)
             job.failed.connect(lambda msg, details: w._message(QMessageBox.Icon.Warning, "Export failed", msg, details))
             job.finished.connect(lambda j=job: self._exports.remove(j) if j in self._exports else None)
@@ -455,6 +475,28 @@ class RunActions(QObject):
             return False
         self._exported(out)
         return True
+
+    def _confirm_overwrite(self, fmt: str, out: Path, err: Any) -> None:
+        """Ask before writing over a file that is not an earlier export of this kind (window-modal, non-blocking)."""
+        w = self.window
+        text = self.tr("'{name}' is not an earlier {kind} export from Vision Lab. Replace it?").format(
+            name=err.path or out, kind=err.kind
+        )
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("Replace the file?"),
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            w,
+        )
+        box.setObjectName("confirmOverwrite")
+        box.setInformativeText(self.tr("What it holds now will be lost."))
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Replace"))
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.accepted.connect(lambda: self.export(fmt, out, force=True))
+        box.open()
+        w.last_message = box
 
     # --- a run whose folder could not be written -----------------------------------------------------------------
     def keep_unsaved(self, finished: Finished, started: Started | None) -> None:

@@ -5,34 +5,20 @@ from __future__ import annotations
 
 import gzip
 import io
-import os
 import pickle
 import struct
 import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import EpsImagePlugin, Image
+from PIL import Image
 
 from vision_lab.core.data import load_dataset
 from vision_lab.core.data.base import MAX_CLASSES
 from vision_lab.core.data.idx import write_idx
 from vision_lab.core.errors import DataError, LoadCancelled
 from vision_lab.core.images import MAX_IMAGE_PIXELS
-
-EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 28 28\nnewpath 0 0 moveto 28 28 lineto stroke\nshowpage\n"
-
-
-def fake_ghostscript(folder: Path) -> Path:
-    """A ``gs`` that logs every call (and claims a version, so Pillow would go on to render with it)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    log = folder / "gs-calls.log"
-    gs = folder / "gs"
-    gs.write_text(f'#!/bin/sh\necho "gs $*" >> "{log}"\n[ "$1" = "--version" ] && echo 10.02.1 && exit 0\nexit 1\n')
-    gs.chmod(0o755)
-    return log
 
 
 def png_folder(root: Path, classes: tuple[str, ...] = ("a", "b"), n: int = 3, size: int = 12) -> Path:
@@ -44,30 +30,14 @@ def png_folder(root: Path, classes: tuple[str, ...] = ("a", "b"), n: int = 3, si
     return root
 
 
-def big_png(path: Path, width: int, height: int) -> Path:
-    """A valid 8-bit grey PNG of ``width``×``height`` black pixels, compressed row by row (a few hundred KB)."""
-    comp = zlib.compressobj(1)
-    row = bytes(width + 1)  # filter byte 0, then the pixels
-    data = b"".join(comp.compress(row) for _ in range(height)) + comp.flush()
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", data) + chunk(b"IEND", b""))
-    return path
-
-
 # --- 1. Pillow opens only the formats we read: PostScript never reaches Ghostscript ---------------------------------
 
 
-def test_postscript_named_png_never_runs_ghostscript(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    log = fake_ghostscript(tmp_path / "bin")
-    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setattr(EpsImagePlugin, "gs_binary", None)  # Pillow caches whether it found gs
+def test_postscript_named_png_never_runs_ghostscript(tmp_path: Path, fake_ghostscript: Path, postscript: bytes) -> None:
+    log = fake_ghostscript
     folder = png_folder(tmp_path / "pics")
-    (folder / "a" / "evil.png").write_bytes(EPS)
-    (folder / "b" / "evil.eps").write_bytes(EPS)
+    (folder / "a" / "evil.png").write_bytes(postscript)
+    (folder / "b" / "evil.eps").write_bytes(postscript)
     ds = load_dataset(str(folder), val_fraction=0.0)
     assert not log.exists(), log.read_text()
     assert len(ds.train_images) == 6
@@ -160,7 +130,7 @@ def test_image_folder_with_more_class_folders_than_allowed_is_refused(
 # --- 4. Decompression bombs: refused from the header, before any pixel is decoded -----------------------------------
 
 
-def test_image_over_the_pixel_bound_is_skipped_before_decoding_and_named(tmp_path: Path) -> None:
+def test_image_over_the_pixel_bound_is_skipped_before_decoding_and_named(tmp_path: Path, big_png) -> None:
     folder = png_folder(tmp_path / "pics")
     side = int(MAX_IMAGE_PIXELS**0.5) + 100
     bomb = big_png(folder / "b" / "bomb.png", side, side)
@@ -171,7 +141,7 @@ def test_image_over_the_pixel_bound_is_skipped_before_decoding_and_named(tmp_pat
     assert "bomb.png" in note and f"{side}×{side} pixels" in note and "megapixels" in note
 
 
-def test_a_folder_of_nothing_but_a_bomb_is_one_sentence_naming_it(tmp_path: Path) -> None:
+def test_a_folder_of_nothing_but_a_bomb_is_one_sentence_naming_it(tmp_path: Path, big_png) -> None:
     for c in ("a", "b"):
         (tmp_path / "pics" / c).mkdir(parents=True)
         big_png(tmp_path / "pics" / c / "bomb.png", 9000, 9000)
