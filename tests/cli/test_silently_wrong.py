@@ -9,6 +9,7 @@ import signal
 import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -212,3 +213,36 @@ def test_nul_byte_in_a_dataset_name_is_escaped(tmp_path: Path, capsys: pytest.Ca
     code, err = run_main(capsys, "train", "--config", str(cfg), "--out", str(tmp_path / "r"))
     line = one_sentence(code, err, "mnist\\x00-5k")
     assert "\x00" not in line
+
+
+def test_ctrl_c_during_a_resume_keeps_the_work_and_the_run_stays_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C lands inside a training step nearly always: the run is saved as Stop saves it, a resume's work too."""
+    import csv
+    import json
+
+    run = tmp_path / "run"
+    assert main(["train", "--model", "mlp", "--set", "mlp.hidden=[16]", *TINY, "--out", str(run)]) == 0
+    capsys.readouterr()
+    rows_before = len(list(csv.reader((run / "metrics.csv").open()))) - 1
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vision_lab", "train", "--resume", str(run), "--epochs", "100000", "-q"],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    deadline = time.monotonic() + 120
+    while len(list(csv.reader((run / "metrics.csv").open()))) - 1 < rows_before + 20:  # it is training now
+        assert proc.poll() is None and time.monotonic() < deadline, "the resume did not get going"
+        time.sleep(0.05)  # polling the run folder, as a user watching it would
+    proc.send_signal(signal.SIGINT)
+    try:
+        stderr = proc.communicate(timeout=120)[1]
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "the run so far is in" in stderr
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "stopped" and summary["steps"] > 4
+    assert not (run / ".resume-backup").exists()

@@ -15,6 +15,12 @@ from PIL import Image
 from test_runs_browser import make_run
 
 TABS = {"data": 0}
+SAYS = {
+    "fifo": "pipe (FIFO)",
+    "/dev/zero": "a device",
+    "symlink loop": "loop of symbolic links",
+    "huge sparse": "far larger than such a file can be",
+}
 
 
 def one_sentence(text: str) -> bool:
@@ -130,7 +136,7 @@ def test_open_run_with_a_special_config_is_one_sentence_in_a_dialog(
     assert w.open_run(run) is False
     box = w.last_message
     assert box is not None and box.isVisible()
-    assert one_sentence(box.text()) and "config.json" in box.text(), box.text()
+    assert one_sentence(box.text()) and "config.json" in box.text() and SAYS[kind] in box.text(), box.text()
     box.close()
 
 
@@ -142,14 +148,16 @@ def test_open_run_shows_the_previews_it_can_and_never_decodes_a_bad_one(
     run = make_run(tmp_path / "runs", mnist5k, "mlp", lr=0.01, epochs=1).run_dir
     good = sorted(run.glob("preview-*.png"))
     assert good
-    bad = run / "preview-zzz.png"
+    bad = run / "preview-aaa.png"  # sorted first: were it read, the grid would show it and drop the others
     if kind == "bomb":
-        big_png(bad, 9000, 9000)  # 81 megapixels in a small file: never decoded
+        big_png(bad, 7200, 7200)  # 52 megapixels in a small file: over our bound, under Qt's own (256 MB)
     else:
         make_special(bad, kind)
     assert w.open_run(run)
     assert w.last_message is None
     assert w.preview.count > 0  # the good previews are shown; the bad one is left out
+    shown = w.preview._images[0]
+    assert (shown.width(), shown.height()) == Image.open(good[0]).size
 
 
 # --- the export dialogs ---------------------------------------------------------------------------------------------
