@@ -196,3 +196,29 @@ def test_export_refuses_the_runs_own_files_and_asks_before_replacing_a_foreign_f
     # An earlier export of the same kind is replaced without a question, as the CLI does without --force.
     with qtbot.waitSignal(w.actions.export_done, timeout=30000):
         assert w.actions.export("csv", mine) is True
+
+
+def test_the_export_dialog_asks_once_before_replacing_an_earlier_export(
+    qtbot, window, mnist5k, tmp_path: Path, monkeypatch
+) -> None:
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    w = window
+    run = make_run(tmp_path / "runs", mnist5k, "mlp", lr=0.01, epochs=1).run_dir
+    assert w.open_run(run)
+    earlier = tmp_path / "metrics.csv"
+    with qtbot.waitSignal(w.actions.export_done, timeout=30000):
+        assert w.actions.export("csv", earlier)
+    asked: list[object] = []
+
+    def save_dialog(*args, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(kwargs.get("options"))
+        return str(earlier), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_dialog)
+    w.actions.export_dialog("csv")
+    assert asked == [QFileDialog.Option.DontConfirmOverwrite]  # one question, ours, not the dialog's as well
+    box = w.last_message
+    assert box is not None and box.objectName() == "confirmOverwrite" and "earlier metrics export" in box.text()
+    with qtbot.waitSignal(w.actions.export_done, timeout=30000):
+        click(qtbot, box.button(QMessageBox.StandardButton.Yes))

@@ -411,20 +411,24 @@ class RunActions(QObject):
             "preview-png": "-preview.png",
         }.get(fmt, "")
         start = str(Path.home() / name)
-        out, _ = QFileDialog.getSaveFileName(w, "Export " + title.replace("&", "").rstrip("…"), start, filt)
+        # Our own question instead of the dialog's "already exists": a run's own file is refused, not offered.
+        dont_ask = QFileDialog.Option.DontConfirmOverwrite
+        caption = "Export " + title.replace("&", "").rstrip("…")
+        out, _ = QFileDialog.getSaveFileName(w, caption, start, filt, options=dont_ask)
         if out:
-            self.export(fmt, Path(out))
+            self.export(fmt, Path(out), ask=True)
 
-    def export(self, fmt: str, out: Path, *, force: bool = False) -> bool:
+    def export(self, fmt: str, out: Path, *, force: bool = False, ask: bool = False) -> bool:
         """Write ``fmt`` to ``out``; the model formats run (and are checked) off the GUI thread.
 
         A run's own files are never written (a dialog says why); a file that is not an earlier export of this kind
-        is replaced only after a confirmation (``force``), as the CLI wants --force. False: nothing started (yet).
+        is replaced only after a confirmation (``force``), as the CLI wants --force; ``ask`` (the dialog's way):
+        any existing file is replaced only after a confirmation. False: nothing started (yet).
         """
         w = self.window
         out = Path(out)
         from vision_lab.core.errors import ExportOverwrite
-        from vision_lab.core.export import export_run, export_target, run_file_owner
+        from vision_lab.core.export import TITLES, export_run, export_target, run_file_owner
 
         owner = run_file_owner(out)
         if owner is not None:
@@ -438,12 +442,19 @@ class RunActions(QObject):
             if run is None:
                 return self._say("Train or open a run first: Export writes a saved run's model.", "Nothing to export")
             try:
-                export_target(run, fmt, out, force=force)
+                target = export_target(run, fmt, out, force=force)
             except ExportOverwrite as err:
-                self._confirm_overwrite(fmt, out, err)
+                text = self.tr("'{name}' is not an earlier {kind} export from Vision Lab. Replace it?").format(
+                    name=err.path or out, kind=err.kind
+                )
+                self._confirm_replace(text, self.tr("What it holds now will be lost."), fmt, out)
                 return False
             except VisionLabError as err:
                 w._message(QMessageBox.Icon.Warning, self.tr("Export refused"), str(err))
+                return False
+            if ask and not force and target.exists():
+                text = self.tr("Replace the earlier {kind} export '{name}'?").format(name=target, kind=TITLES[fmt])
+                self._confirm_replace(text, "", fmt, out)
                 return False
             job = FunctionWorker(lambda _progress: export_run(run, fmt, out, force=force), self)
             job.done.connect(self._exported)
@@ -453,6 +464,9 @@ class RunActions(QObject):
             w.status_label.setText(f"Exporting {run.name} as {fmt}…")
             job.start()
             return True
+        if ask and not force and out.exists():
+            self._confirm_replace(self.tr("'{name}' already exists. Replace it?").format(name=out), "", fmt, out)
+            return False
         try:
             if fmt == "plot-png":
                 with w.loss_plot.legend_for_export():
@@ -476,12 +490,9 @@ class RunActions(QObject):
         self._exported(out)
         return True
 
-    def _confirm_overwrite(self, fmt: str, out: Path, err: Any) -> None:
-        """Ask before writing over a file that is not an earlier export of this kind (window-modal, non-blocking)."""
+    def _confirm_replace(self, text: str, informative: str, fmt: str, out: Path) -> None:
+        """Ask before writing over an existing file (window-modal, non-blocking); Replace exports with ``force``."""
         w = self.window
-        text = self.tr("'{name}' is not an earlier {kind} export from Vision Lab. Replace it?").format(
-            name=err.path or out, kind=err.kind
-        )
         box = QMessageBox(
             QMessageBox.Icon.Question,
             self.tr("Replace the file?"),
@@ -490,7 +501,8 @@ class RunActions(QObject):
             w,
         )
         box.setObjectName("confirmOverwrite")
-        box.setInformativeText(self.tr("What it holds now will be lost."))
+        if informative:
+            box.setInformativeText(informative)
         box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Replace"))
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
