@@ -428,7 +428,8 @@ class RunActions(QObject):
         w = self.window
         out = Path(out)
         from vision_lab.core.errors import ExportOverwrite
-        from vision_lab.core.export import TITLES, export_run, export_target, run_file_owner
+        from vision_lab.core.export import export_run
+        from vision_lab.core.export_targets import TITLES, export_target, run_file_owner
 
         owner = run_file_owner(out)
         if owner is not None:
