@@ -85,3 +85,52 @@ def slow_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThreadingHTTPServer
     yield server
     server.shutdown()
     server.server_close()
+
+
+# --- files from elsewhere (issue 17) -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def postscript() -> bytes:
+    """A PostScript picture: Pillow would hand it to Ghostscript, whatever the file is called."""
+    return b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 28 28\nnewpath 0 0 moveto 28 28 lineto stroke\nshowpage\n"
+
+
+@pytest.fixture
+def fake_ghostscript(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A ``gs`` first on PATH that logs every call (and claims a version, so Pillow would go on to render with it);
+    returns the log, which must stay absent. Pillow's cached answer to "is there a gs?" is reset for the test."""
+    from PIL import EpsImagePlugin
+
+    folder = tmp_path / "fake-bin"
+    folder.mkdir()
+    log = tmp_path / "gs-calls.log"
+    gs = folder / "gs"
+    gs.write_text(f'#!/bin/sh\necho "gs $*" >> "{log}"\n[ "$1" = "--version" ] && echo 10.02.1 && exit 0\nexit 1\n')
+    gs.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(EpsImagePlugin, "gs_binary", None)
+    return log
+
+
+def write_big_png(path: Path, width: int, height: int) -> Path:
+    """A valid 8-bit grey PNG of ``width``×``height`` black pixels, compressed row by row: a decompression bomb of a
+    few hundred KB (9000×9000 is 81 megapixels)."""
+    import struct
+    import zlib
+
+    comp = zlib.compressobj(1)
+    row = bytes(width + 1)  # filter byte 0, then the pixels
+    data = b"".join(comp.compress(row) for _ in range(height)) + comp.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", data) + chunk(b"IEND", b""))
+    return path
+
+
+@pytest.fixture
+def big_png():  # type: ignore[no-untyped-def]
+    return write_big_png

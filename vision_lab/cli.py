@@ -27,6 +27,7 @@ from vision_lab.core.config import (
     with_overrides,
 )
 from vision_lab.core.errors import ConfigError, VisionLabError
+from vision_lab.core.safe_io import shown
 
 EXIT_USAGE = 2
 EXIT_BUG = 1
@@ -94,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("run_dir", type=_path)
     x.add_argument("--format", required=True, help="onnx, torchscript, script, safetensors or csv")
     x.add_argument("--out", type=_path, required=True, help="the file to write (or a folder to write it in)")
+    x.add_argument(
+        "--force", action="store_true", help="write over an existing file even if it is not an earlier export"
+    )
 
     s = sub.add_parser("sample", help="generate images with a trained GAN")
     s.add_argument("run_dir", type=_path)
@@ -236,7 +240,11 @@ def make_trainer(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from vision_lab.core.paths import runs_dir
     from vision_lab.core.trainer import Trainer
 
-    load_kwargs = {"download": args.download, "progress": _download_bar(sys.stderr)} if args.download else None
+    load_kwargs: dict[str, object] = {"download": True, "progress": _download_bar(sys.stderr)} if args.download else {}
+    if not args.quiet:
+        load_kwargs["scan_progress"] = _ScanReport(
+            sys.stderr, args.dataset
+        )  # `--dataset /` must not scan for minutes in silence
     out = args.out.expanduser() if args.out else None
     if args.resume and args.fork:
         raise ConfigError("--resume and --fork cannot be used together.")
@@ -289,6 +297,9 @@ def _train(args: argparse.Namespace) -> int:
         for event in events:
             if isinstance(event, Started):
                 d = event.dataset
+                for note in d.notes:  # files the loader left out: never silently
+                    if note.startswith(("skipped", "ignored", "used only")):
+                        print(f"vision-lab: warning: {note}.", file=sys.stderr)
                 params = sum(event.parameters.values())
                 start = f" from step {event.start_step}" if event.start_step else ""
                 world = trainer.world.world_size
@@ -367,6 +378,41 @@ class _ProgressBar:
             self._drawn = False
 
 
+class _ScanReport:
+    """The scan and decoding of an image folder, on one line (redrawn on a terminal, a line a second elsewhere)."""
+
+    QUIET_S = 0.5
+    """A folder that loads faster than this shows nothing: its errors stay one line."""
+
+    def __init__(self, stream: TextIO, name: str | None) -> None:
+        self.stream, self.tty = stream, stream.isatty()
+        self.what = f"'{shown(name)}'" if name else "the dataset folder"
+        self._start: float | None = None
+        self._last = -math.inf
+        self._drawn = False
+
+    def __call__(self, done: int, total: int | None) -> bool:
+        now = time.monotonic()
+        self._start = now if self._start is None else self._start
+        final = total is not None and done >= total
+        if now - self._start < self.QUIET_S and not self._drawn:
+            return True
+        if now - self._last < (0.1 if self.tty else 1.0) and not final and self._drawn:
+            return True
+        self._last = now
+        if total is None:
+            text = f"Scanning {self.what}: {done:,} files so far (Ctrl-C stops)"
+        else:
+            text = f"Reading the images of {self.what}: {done:,} of {total:,}"
+        if self.tty:
+            self.stream.write("\r\x1b[2K" + text + ("\n" if final else ""))
+        else:
+            self.stream.write(text + "\n")
+        self._drawn = not final
+        self.stream.flush()
+        return True
+
+
 def _download_bar(stream: TextIO):  # type: ignore[no-untyped-def]
     last = [0.0]
 
@@ -413,7 +459,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from vision_lab.core.export import export_run
 
-    result = export_run(args.run_dir, args.format, args.out)
+    result = export_run(args.run_dir, args.format, args.out, force=args.force)
     print(result.describe(), file=sys.stderr)
     for path in result.files:
         print(path)

@@ -298,7 +298,7 @@ class ExperimentConfig:
         from vision_lab.core.safe_io import MAX_JSON, read_text, shown
 
         path = Path(path).expanduser()
-        # Bounded and non-blocking: a config from elsewhere may be a FIFO, /dev/zero or a gigabyte of anything.
+        # A FIFO, /dev/zero or a 17 GB file is refused in one sentence before anything is read.
         text = read_text(path, "Config file", MAX_JSON, ConfigError)
         return cls.from_json(text, source=f"Config file '{shown(path)}'")
 
@@ -384,6 +384,11 @@ def apply_overrides(cfg: ExperimentConfig, overrides: Mapping[str, Any] | None) 
             node = node.get(part) if isinstance(node, dict) else None
         if not isinstance(node, dict) or last not in node:
             raise ConfigError(f"Unknown setting {key!r}; settings look like train.epochs or optim.lr.")
+        if isinstance(node[last], dict):  # replacing it would silently reset every setting in it (--max-steps too)
+            example = next(iter(node[last]), "epochs")
+            raise ConfigError(
+                f"'{key}' is a whole section, not one setting; set its settings one by one, e.g. {key}.{example}."
+            )
         node[last] = _to_jsonable(value)
     return ExperimentConfig.from_dict(data)
 

@@ -30,9 +30,24 @@ class DownloadCancelled(DownloadError):
     """The user cancelled a download."""
 
 
+class LoadCancelled(DataError):
+    """The user cancelled loading a dataset (the scan of a big folder, say)."""
+
+
 class RunError(VisionLabError):
     """A run folder is missing, incomplete or cannot be written."""
 
 
 class ExportError(VisionLabError):
     """An export cannot be made: an unknown format, a missing optional package, or a check that failed."""
+
+
+class ExportOverwrite(ExportError):
+    """The export's target is a file that is not an earlier export of the same kind: replace it only if told to."""
+
+    def __init__(self, message: str, path: object = None, kind: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+        """The file that would be written over."""
+        self.kind = kind
+        """The export's kind as a user reads it: "ONNX", "weights", "metrics"..."""

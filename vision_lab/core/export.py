@@ -24,6 +24,7 @@ import importlib.machinery
 import importlib.util
 import inspect
 import json
+import os
 import shutil
 import sys
 import textwrap
@@ -40,15 +41,18 @@ from torch import nn
 
 from vision_lab.core.atomic import atomic_path
 from vision_lab.core.errors import ExportError, RunError, VisionLabError
+from vision_lab.core.export_targets import (
+    EXPORT_FORMAT,
+    FORMATS,
+    TITLES,
+    export_target,
+)
 from vision_lab.core.inference import LoadedRun, load_run_models
 from vision_lab.core.models import Autoencoder, Generator
 from vision_lab.core.runs import METRICS, open_run
-from vision_lab.core.safe_io import os_reason, shown
+from vision_lab.core.safe_io import MAX_CSV, check_file, os_reason, shown
 from vision_lab.core.tasks import GANTask
 
-FORMATS = ("onnx", "torchscript", "script", "safetensors", "csv")
-SUFFIXES = {"onnx": ".onnx", "torchscript": ".pt", "script": ".py", "safetensors": ".safetensors", "csv": ".csv"}
-TITLES = {"onnx": "ONNX", "torchscript": "TorchScript", "script": "script", "safetensors": "weights", "csv": "metrics"}
 TOLERANCE = 1e-5
 ONNX_OPSET = 17
 CHECK_BATCH = 8
@@ -77,21 +81,24 @@ class ExportResult:
         return text + "."
 
 
-def export_run(run_dir: str | Path, fmt: str, out: str | Path, *, tolerance: float = TOLERANCE) -> ExportResult:
+def export_run(
+    run_dir: str | Path, fmt: str, out: str | Path, *, tolerance: float = TOLERANCE, force: bool = False
+) -> ExportResult:
     """Export the run in ``run_dir`` as ``fmt`` (one of :data:`FORMATS`) to ``out``.
 
     ``out`` is a file name (its suffix may be left off) or an existing folder (the file is named after the
     run). ``script`` also writes the weights beside the script (same name, ``.safetensors``). Mistakes and a
-    failed check raise :class:`~vision_lab.core.errors.VisionLabError` subclasses with one sentence.
+    failed check raise :class:`~vision_lab.core.errors.VisionLabError` subclasses with one sentence; where the
+    export goes is checked first, by :func:`export_target` (``force``: write over a file that is not an earlier
+    export of this kind).
     """
-    if fmt not in FORMATS:
-        raise ExportError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+    path = export_target(run_dir, fmt, out, force=force)
     record = open_run(run_dir)
-    path = _out_path(Path(out).expanduser(), fmt, record.path.name)
     if fmt == "csv":
         source = record.path / METRICS
-        if not source.is_file():
-            raise RunError(f"The run in '{record.path}' has no {METRICS} to export.")
+        if not os.path.lexists(source):
+            raise RunError(f"The run in '{shown(record.path)}' has no {METRICS} to export.")
+        check_file(source, f"The run's {METRICS}", MAX_CSV, RunError)  # a FIFO would block the copy
         with _writing(path) as tmp:
             shutil.copyfile(source, tmp)
         return ExportResult(fmt, path, (path,), "", None, "")
@@ -164,7 +171,8 @@ def _torchscript(loaded: LoadedRun, module: nn.Module, inputs: torch.Tensor, pat
             traced = torch.jit.trace(module, example)
     with _writing(path) as tmp:
         with _quiet():
-            torch.jit.save(traced, str(tmp))
+            # The metadata as an extra file: how a later export recognises this one as its own to replace.
+            torch.jit.save(traced, str(tmp), _extra_files={"vision_lab.json": json.dumps(_metadata(loaded))})
             back = torch.jit.load(str(tmp))
         with torch.no_grad():
             diff = _max_diff(back(inputs), module(inputs))
@@ -475,22 +483,6 @@ def run(model: nn.Module, z: torch.Tensor) -> torch.Tensor:
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------
-def _out_path(out: Path, fmt: str, run_name: str) -> Path:
-    suffix = SUFFIXES[fmt]
-    try:
-        is_dir = out.is_dir()
-    except OSError as err:  # a name longer than the file system allows
-        raise ExportError(f"Cannot write '{shown(out)}': {os_reason(err)}.") from None
-    if is_dir:
-        return out / f"{run_name}{suffix}"
-    allowed = (suffix, ".pth") if fmt == "torchscript" else (suffix,)
-    if not out.suffix:
-        out = out.with_suffix(suffix)
-    elif out.suffix not in allowed:
-        raise ExportError(f"The {TITLES[fmt]} export's file name must end in {suffix}, got '{out.name}'.")
-    return out
-
-
 @contextlib.contextmanager
 def _writing(path: Path) -> Iterator[Path]:
     """A temp file beside ``path`` that replaces it only if the block succeeds; folder errors in one sentence."""
@@ -522,7 +514,7 @@ def _max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
 def _metadata(loaded: LoadedRun) -> dict[str, str]:
     h, w, c = loaded.dataset.image_shape
     return {
-        "format": "vision-lab-export/1",
+        "format": EXPORT_FORMAT,
         "family": loaded.config.model,
         "image_shape": json.dumps([c, h, w]),
         "value_range": json.dumps(list(loaded.task.value_range)),

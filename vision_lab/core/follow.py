@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from vision_lab.core.config import ExperimentConfig
-from vision_lab.core.errors import ConfigError
+from vision_lab.core.errors import ConfigError, RunError
 from vision_lab.core.runs import CONFIG, METRICS, SUMMARY, _read_json
+from vision_lab.core.safe_io import MAX_CSV, open_file
 
 PREVIEW_PREFIX = "preview-"
 PREVIEW_SUFFIX = ".png"
@@ -155,13 +156,14 @@ class RunFollower:
         if st.st_ino == self._ino and st.st_size == self._offset:
             return [], False  # the usual case: nothing new, one stat
         try:
-            with open(path, "rb") as fh:
+            # Never blocks: a FIFO or a device named metrics.csv is refused (this runs on the GUI's timer).
+            with open_file(path, "metrics.csv", MAX_CSV, RunError) as fh:
                 st = os.fstat(fh.fileno())  # the file actually opened, in case it was replaced after the stat
                 restarted = self._offset > 0 and (st.st_ino != self._ino or st.st_size < self._offset)
                 offset = 0 if restarted else self._offset
                 fh.seek(offset)
-                data = fh.read()
-        except OSError:
+                data = fh.read(MAX_CSV)
+        except (OSError, RunError):
             return [], False  # state untouched: the next poll tries again from the same place
         if restarted or self._ino is None:
             self._header, self._partial = None, b""

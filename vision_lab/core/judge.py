@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,9 +24,11 @@ from torch import nn
 
 from vision_lab.core.config import CNNConfig, DataConfig, ExperimentConfig, OptimConfig, TrainConfig
 from vision_lab.core.data import ImageDataset
+from vision_lab.core.errors import VisionLabError
 from vision_lab.core.models.cnn import build_cnn
 from vision_lab.core.paths import cache_dir, resource
 from vision_lab.core.runs import load_weights, save_weights
+from vision_lab.core.safe_io import shown
 
 log = logging.getLogger(__name__)
 
@@ -86,16 +90,29 @@ def judge_config(ds: ImageDataset) -> ExperimentConfig:
     )
 
 
-def get_judge(ds: ImageDataset, device: torch.device, *, train_if_missing: bool = True) -> Judge | None:
+def get_judge(
+    ds: ImageDataset,
+    device: torch.device,
+    *,
+    train_if_missing: bool = True,
+    warn: Callable[[str], None] | None = None,
+) -> Judge | None:
+    """The judge for ``ds``: shipped, cached, or trained now (and cached). A cached file that cannot be used, or a
+    cache that cannot be written, is one sentence to ``warn`` (the run's warnings: the CLI prints them as
+    ``vision-lab: warning: ...``), never fatal."""
+    say = warn or log.warning
     key = fingerprint(ds)
     model = build_cnn(JUDGE_CNN, ds.image_shape, ds.num_classes)
     for path in (resource("judges", f"{key}.safetensors"), cache_dir() / "judges" / f"{key}.safetensors"):
-        if path.is_file():
+        if os.path.lexists(path):
             try:
-                load_weights(path, {"model": model})
+                load_weights(path, {"model": model})  # a FIFO or a device is refused, never read
                 return Judge(model.to(device), ds.num_classes)
             except Exception as err:  # a corrupt cache entry is retrained, not fatal
-                log.warning("ignoring judge %s: %s", path, err)
+                why = str(err).rstrip(".") if isinstance(err, VisionLabError) else f"{err.__class__.__name__}: {err}"
+                why = why[:1].lower() + why[1:]
+                then = "it is trained again" if train_if_missing else "no judge is used"
+                say(f"The GAN's judge in the cache could not be used ({why}); {then}.")
     if not train_if_missing:
         return None
     model = train_judge(ds)
@@ -104,7 +121,8 @@ def get_judge(ds: ImageDataset, device: torch.device, *, train_if_missing: bool 
         target.parent.mkdir(parents=True, exist_ok=True)
         save_weights(target, {"model": model})
     except OSError as err:
-        log.warning("could not cache the judge in %s: %s", target, err)
+        why = err.strerror or err
+        say(f"Could not keep the GAN's judge in '{shown(target)}' ({why}); it is trained again next run.")
     return Judge(model.to(device), ds.num_classes)
 
 

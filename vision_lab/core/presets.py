@@ -20,6 +20,7 @@ from typing import Any
 from vision_lab.core.config import FAMILIES, ExperimentConfig, default_config
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.paths import resource
+from vision_lab.core.safe_io import MAX_JSON, read_text
 
 PRESET_VERSION = 1
 HIDEABLE = ("dataset", "model", "optimizer", "learningRate", "batchSize", "epochs", "seed", "device", "modelKnobs")
@@ -47,12 +48,7 @@ def load_preset(path: str | Path) -> Preset:
     """Read and check one preset file; any problem is a ConfigError naming the file."""
     path = Path(path)
     where = f"Preset file '{path}'"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{where} does not exist.") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{where} cannot be read ({err.__class__.__name__}).") from None
+    text = read_text(path, "Preset file", MAX_JSON, ConfigError)  # user-made presets may be anything
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:

@@ -48,8 +48,19 @@ from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.errors import ConfigError, RunError
 from vision_lab.core.events import Preview
 from vision_lab.core.images import make_grid, save_png
+from vision_lab.core.run_backup import FolderBackup
 from vision_lab.core.runlock import LOCK_NAME, RunLock, lock_run
-from vision_lab.core.safe_io import MAX_CSV, MAX_WEIGHTS, check_file, os_reason, read_text, shown
+from vision_lab.core.safe_io import (
+    MAX_CSV,
+    MAX_WEIGHTS,
+    check_file,
+    describe_special,
+    open_file,
+    os_reason,
+    read_bytes,
+    read_text,
+    shown,
+)
 
 CONFIG = "config.json"
 METRICS = "metrics.csv"
@@ -60,6 +71,8 @@ SUMMARY = "summary.json"
 DATASET = "dataset.json"
 PARENT = "parent.json"
 CHECKPOINTS = "checkpoints"
+RUN_FILES = frozenset({CONFIG, METRICS, WEIGHTS, PREVIOUS_WEIGHTS, CHECKPOINT, SUMMARY, DATASET, PARENT, CHECKPOINTS})
+"""What a run folder holds besides its preview-*.png: nothing else may write these names there."""
 MAX_EPOCH_SNAPSHOTS = 12
 TIMING_COLUMNS = ("samples_per_s", "elapsed_s")
 
@@ -89,7 +102,9 @@ class RunWriter:
     ``append``: continue an existing run in place (resume): config.json is rewritten (its length may have
     changed), summary.json removed until the run ends again, and metrics.csv cut back to its header plus
     ``keep_rows`` rows (the rows its checkpoint accounts for; None keeps them all) so that rows written
-    after the last checkpoint, by a run that was killed, are not there twice. ``parent``: a fork's parent.
+    after the last checkpoint, by a run that was killed, are not there twice. Before any of that the folder is
+    backed up (:class:`~vision_lab.core.run_backup.FolderBackup`): :meth:`rollback` puts it back as it was if the
+    resume fails, :meth:`commit` drops the backup once it ended. ``parent``: a fork's parent.
     """
 
     def __init__(
@@ -115,6 +130,7 @@ class RunWriter:
         """Set by the first write that failed (one sentence); every write after it is skipped."""
         self.on_error: Callable[[], None] | None = None
         """Called once, on that first failure (the trainer stops the run there)."""
+        self._backup: FolderBackup | None = None
         if append:
             self._reopen(cfg, keep_rows)
             return
@@ -141,21 +157,26 @@ class RunWriter:
     def _reopen(self, cfg: ExperimentConfig, keep_rows: int | None) -> None:
         metrics = self.path / METRICS
         if not os.path.lexists(metrics):
-            raise RunError(f"The run in '{self.path}' has no {METRICS} to continue.")
-        lines = read_text(metrics, "The run's metrics file", MAX_CSV, RunError).splitlines(keepends=True)
+            raise RunError(f"The run in '{shown(self.path)}' has no {METRICS} to continue.")
+        lines = read_text(metrics, f"The run's {METRICS}", MAX_CSV, RunError).splitlines(keepends=True)
         if not lines or next(csv.reader(lines[:1])) != self.columns:
             raise RunError(f"'{metrics}' does not have the columns this run writes; it cannot be continued.")
         rows = [line for line in lines[1:] if line.endswith("\n")]  # a row cut off by a crash is dropped
         if keep_rows is not None:
             rows = rows[:keep_rows]
-        sweep_temp_files(self.path)
         try:
+            self._backup = FolderBackup(self.path)  # before the first change: a failed resume puts it all back
+        except OSError as err:
+            raise RunError(f"Cannot write the run folder '{self.path}': {err.strerror or err}.") from None
+        try:
+            sweep_temp_files(self.path)
             self._repair_weights()
             atomic_write_text(metrics, "".join([lines[0], *rows]))
             atomic_write_text(self.path / CONFIG, cfg.to_json())
             (self.path / SUMMARY).unlink(missing_ok=True)
             self._csv = open(metrics, "a", newline="", encoding="utf-8")  # noqa: SIM115 - kept open for the run
         except OSError as err:
+            self.rollback()
             raise RunError(f"Cannot write the run folder '{self.path}': {err.strerror or err}.") from None
         self.rows = len(rows)
         self._writer = csv.writer(self._csv)
@@ -240,14 +261,36 @@ class RunWriter:
             self._unlock()
 
     def close(self) -> None:
+        handle = getattr(self, "_csv", None)  # none yet if the folder could not be opened
         with contextlib.suppress(OSError):  # a full disk fails the last flush too; error already says so
-            if not self._csv.closed:
-                self._csv.close()
+            if handle is not None and not handle.closed:
+                handle.close()
         self._unlock()
 
     def _unlock(self) -> None:
-        if self.lock is not None:
-            self.lock.release()
+        lock, self.lock = getattr(self, "lock", None), None
+        if lock is not None:
+            lock.release()
+
+    def commit(self) -> None:
+        """The resume ended (completed, stopped or diverged): what it wrote stands, the backup goes."""
+        if self._backup is not None:
+            self._backup.discard()
+            self._backup = None
+
+    def rollback(self) -> None:
+        """The resume failed: the folder goes back to what it was before it (nothing of a new run is undone); the
+        lock is let go only once it has."""
+        lock, self.lock = self.lock, None  # held through the restore: nobody may start writing the folder meanwhile
+        try:
+            self.close()
+            if self._backup is not None:
+                backup, self._backup = self._backup, None
+                with contextlib.suppress(OSError):  # a folder that vanished cannot be put back; the error says why
+                    backup.restore()
+        finally:
+            if lock is not None:
+                lock.release()
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -361,7 +404,7 @@ def checkpoint_epochs(run: str | Path) -> list[int]:
     epochs = []
     for path in (Path(run) / CHECKPOINTS).glob("epoch-*.safetensors"):
         suffix = path.stem.removeprefix("epoch-")
-        if suffix.isdigit():
+        if suffix.isdigit() and path.is_file():  # a folder or a FIFO by that name holds no weights to start from
             epochs.append(int(suffix))
     return sorted(epochs)
 
@@ -407,12 +450,34 @@ def load_weights(path: Path, modules: dict[str, torch.nn.Module], *, check_only:
     for name, module in modules.items():
         prefix = f"{name}."
         state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
-        try:
-            module.load_state_dict(state)
-        except RuntimeError as err:
-            raise RunError(
-                f"The weights in '{path}' do not fit the run's model ({str(err).splitlines()[0]})."
-            ) from None
+        problem = _misfit(state, module, prefix)
+        if problem is None:
+            try:
+                module.load_state_dict(state)
+            except RuntimeError as err:
+                problem = str(err).splitlines()[0]
+        if problem is not None:
+            raise RunError(f"The weights in '{shown(path)}' do not fit the run's model: {problem}.")
+
+
+def _misfit(state: dict[str, torch.Tensor], module: torch.nn.Module, prefix: str) -> str | None:
+    """What stops ``state`` loading into ``module``, as a clause naming the layer (PyTorch's own message starts with
+    "Error(s) in loading state_dict for Sequential:" and puts the useful part on the lines after)."""
+    own = module.state_dict()
+    for key, tensor in own.items():
+        if key not in state:
+            return f"the file has no {prefix}{key}"
+        if tuple(state[key].shape) != tuple(tensor.shape):
+            return (
+                f"{prefix}{key} is {_shape(state[key])} in the file but {_shape(tensor)} in the model (the data or the "
+                "model settings changed since it was saved)"
+            )
+    extra = sorted(set(state) - set(own))
+    return f"the file has {prefix}{extra[0]}, which the model has not" if extra else None
+
+
+def _shape(tensor: torch.Tensor) -> str:
+    return "×".join(map(str, tensor.shape)) or "a single number"
 
 
 def save_preview_png(preview: Preview, path: Path) -> None:
@@ -444,6 +509,9 @@ class RunRecord:
 def open_run(path: str | Path) -> RunRecord:
     """A run folder's config, summary and parent link, each checked against its schema (:mod:`run_schema`)."""
     path = Path(path).expanduser()
+    special = describe_special(path)
+    if special is not None:
+        raise RunError(f"'{shown(path)}' is {special}, not a run folder.")
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -453,11 +521,11 @@ def open_run(path: str | Path) -> RunRecord:
     if not stat.S_ISDIR(st.st_mode):
         raise RunError(f"'{shown(path)}' is a file, not a run folder.")
     if not os.path.lexists(path / CONFIG):
-        raise RunError(f"'{path}' is not a Vision Lab run folder (it has no {CONFIG}).")
+        raise RunError(f"'{shown(path)}' is not a Vision Lab run folder (it has no {CONFIG}).")
     try:
         cfg = ExperimentConfig.load(path / CONFIG)
     except ConfigError as err:
-        raise RunError(f"The run in '{path}' has an unusable config: {err}") from None
+        raise RunError(f"The run in '{shown(path)}' has an unusable config: {err}") from None
     if os.path.lexists(path / METRICS):  # read later, whole: a device or a huge file is refused now
         check_file(path / METRICS, "The run's metrics file", MAX_CSV, RunError)
     summary = _read_checked(path / SUMMARY, f"The run's {SUMMARY} in '{shown(path)}'", run_schema.summary)
@@ -481,16 +549,18 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 
 
 def read_metrics(path: Path) -> list[dict[str, float | None]]:
-    """metrics.csv's rows; the readable part of a damaged file (a row cut off by a crash ends it)."""
+    """The rows of a metrics.csv; none when it is missing or is not a regular file of sane size (never read then:
+    the views that draw curves must not block on a FIFO; export and resume say what is wrong in a sentence)."""
     rows: list[dict[str, float | None]] = []
     try:
-        check_file(path, "The run's metrics file", MAX_CSV, RunError)
-        with open(path, newline="", encoding="utf-8") as fh:
+        with open_file(path, f"The run's {METRICS}", MAX_CSV, RunError) as raw:
+            fh = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
             for row in csv.DictReader(fh):
                 try:
                     rows.append({k: (float(v) if v not in ("", None) else None) for k, v in row.items() if k})
                 except (ValueError, TypeError):
                     break  # a row cut off by a crash ends the readable part
+            fh.detach()
     except (RunError, OSError, UnicodeDecodeError, csv.Error):
         pass  # absent, not a file, not text, NUL bytes: no (more) rows
     return rows
@@ -501,12 +571,10 @@ def load_checkpoint(path: Path, n_losses: int | None = None) -> dict[str, Any]:
     ``n_losses`` is the task's loss count, the width of a mid-epoch loss buffer."""
     file = path / CHECKPOINT
     if not os.path.lexists(file):
-        raise RunError(f"The run in '{path}' has no checkpoint to resume from.")
-    check_file(file, "The checkpoint", MAX_WEIGHTS, RunError)
+        raise RunError(f"The run in '{shown(path)}' has no checkpoint to resume from.")
+    data = read_bytes(file, f"The run's {CHECKPOINT}", MAX_WEIGHTS, RunError)  # never blocks on a FIFO
     try:
-        state = torch.load(file, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise RunError(f"The run in '{path}' has no checkpoint to resume from.") from None
+        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as err:
         raise RunError(f"The checkpoint in '{path}' is corrupt ({err.__class__.__name__}).") from None
     return run_schema.checkpoint(state, f"The checkpoint in '{shown(path)}'", n_losses)
@@ -605,12 +673,11 @@ def list_runs(root: str | Path) -> list[RunInfo]:
 def _last_metrics_row(path: Path) -> dict[str, float | None] | None:
     """The last complete row of metrics.csv, reading only the file's first line and its tail."""
     try:
-        check_file(path, "The run's metrics file", MAX_CSV, RunError)
-        with open(path, "rb") as fh:
+        with open_file(path, f"The run's {METRICS}", MAX_CSV, RunError) as fh:
             header = fh.readline(64 * 1024).decode("utf-8", errors="replace")
             size = fh.seek(0, io.SEEK_END)
             fh.seek(max(len(header), size - 4096))
-            tail = fh.read().decode("utf-8", errors="replace")
+            tail = fh.read(8192).decode("utf-8", errors="replace")
     except (OSError, RunError):
         return None
     lines = [line for line in tail.split("\n")[:-1] if line.strip()]  # the last element is unterminated

@@ -13,6 +13,7 @@ import errno
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 from vision_lab.core.errors import VisionLabError
 
@@ -50,6 +51,10 @@ def _size_text(n: int) -> str:
         if n >= size:
             return f"{n / size:.3g} {unit}"
     return f"{n} bytes"
+
+
+size_text = _size_text
+"""``1.5 GB``, ``300 KB``: a size as a sentence gives it (binary units)."""
 
 
 def shown(path: str | Path, limit: int = 120) -> str:
@@ -115,6 +120,42 @@ def read_bytes(path: str | Path, what: str, max_bytes: int, error: type[VisionLa
         raise error(f"{what} '{shown(path)}' cannot be read ({_reason(err)}).") from None
     finally:
         os.close(fd)
+
+
+def open_file(path: str | Path, what: str, max_bytes: int, error: type[VisionLabError] = VisionLabError) -> BinaryIO:
+    """``path`` opened for binary reading after the checks of :func:`check_file`; the caller closes it.
+
+    For readers that stream a format whose own header bounds what they read (Pillow, gzip, zip, pickle, a CSV's
+    tail): opened non-blocking, and checked again on the open file, so a FIFO swapped in after the check cannot
+    block either.
+    """
+    path = Path(path)
+    check_file(path, what, max_bytes, error)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as err:
+        raise error(f"{what} '{shown(path)}' cannot be read ({_reason(err)}).") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise error(f"{what} '{shown(path)}' is {_describe(st.st_mode)}, not a file.")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def describe_special(path: str | Path) -> str | None:
+    """What ``path`` is when it is there but not a regular file ("a pipe (FIFO)", "a device"...); None otherwise."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return "a loop of symbolic links"
+        return None
+    except ValueError:
+        return None
+    return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else _describe(mode)
 
 
 def read_text(

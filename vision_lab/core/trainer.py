@@ -12,6 +12,7 @@ import contextlib
 import copy
 import dataclasses
 import math
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from vision_lab.core.data import ImageDataset, load_dataset
 from vision_lab.core.errors import ConfigError, RunError, VisionLabError
 from vision_lab.core.events import DatasetSummary, Event, Finished, Metrics, Preview, Started
 from vision_lab.core.health import HealthTracker, preview_probe
+from vision_lab.core.run_checks import check_classes, check_run_outside_data, check_tensor_memory, data_out_of_memory
 from vision_lab.core.runlock import RunLock, lock_run
 from vision_lab.core.runs import (
     TIMING_COLUMNS,
@@ -283,12 +285,15 @@ class Trainer:
         self._lock: RunLock | None = None
         """A resumed folder's lock, taken before its checkpoint is read (a new folder's is taken by its writer)."""
         error: VisionLabError | None = None
+        self._loading = False
         try:
             self._build(cfg, dataset, run_dir, runs_root, resume_from, fork_from, fork_epoch, load_kwargs)
         except VisionLabError as err:
             error = err
         except (RuntimeError, MemoryError) as err:
-            error = out_of_memory_error(err, cfg)
+            error = out_of_memory_error(err, cfg)  # re-raises anything but a failed allocation (a bug)
+            if self._loading:
+                error = data_out_of_memory(cfg)
         if error is not None and self._lock is not None:
             self._lock.release()  # refused: the folder is free again at once, not when this object is collected
         # Under torchrun: if any process could not start, all stop here rather than wait for it forever.
@@ -330,7 +335,12 @@ class Trainer:
         if resume_from is not None and self.world.is_main:
             # Another process training this folder is named first, before its data is loaded or its files read.
             self._lock = lock_run(Path(resume_from))
+        self._loading = True  # an allocation that fails now is the data's fault, not the batch size's
         self.dataset = prepare_dataset(cfg, dataset, **(load_kwargs or {}))
+        self._loading = False
+        check_classes(cfg, self.dataset)
+        check_run_outside_data(self.dataset, None if resume_from is not None else run_dir, runs_root)
+        check_tensor_memory(self.dataset, self.device, cfg.train.augment_shift if cfg.is_classifier else 0)
         shape = self.dataset.image_shape
         # Blocks that shrink the image to nothing, batch norm with one value per channel: one sentence now, not
         # PyTorch's error from inside the first step (after the run folder was made).
@@ -407,7 +417,7 @@ class Trainer:
         task, spe, carry, seed = self.task, self.steps_per_epoch, self._carry, self.cfg.train.seed
         if epoch is not None:
             snapshot = epoch_weights_path(path, epoch)
-            if not snapshot.is_file():
+            if not snapshot.is_file() and not os.path.lexists(snapshot):
                 have = ", ".join(map(str, checkpoint_epochs(path))) or "none"
                 raise RunError(f"The run in '{path}' kept no weights for the end of epoch {epoch} (it has: {have}).")
             load_weights(snapshot, task.modules)
@@ -563,10 +573,11 @@ class Trainer:
                 task.judge = self._load_judge()
         except VisionLabError as err:
             error = err
-            for lock in (self._lock, self.writer.lock if self.writer is not None else None):
-                if lock is not None:
-                    lock.release()
-        distributed.check_peers(self.world, error)
+        try:
+            distributed.check_peers(self.world, error)
+        except BaseException:
+            self._rollback()
+            raise
         if self._rng_state is not None:  # after the judge: building its network draws from the RNG
             torch.set_rng_state(self._rng_state)
         if self.world.rank > 0:
@@ -709,13 +720,16 @@ class Trainer:
             # The consumer closed us (window closed): keep what was trained, then go.
             self._finish("stopped", "Training was interrupted.", clock, start_step)
             raise
+        except KeyboardInterrupt:
+            # Ctrl-C in a terminal lands here when it interrupts a step: a stop, as the CLI tells the user.
+            self._finish("stopped", "Interrupted by the user.", clock, start_step)
+            raise
         except (RuntimeError, MemoryError) as err:
-            if self.writer is not None:  # the last checkpoint stays what a resume starts from
-                self.writer.close()
+            # A new run keeps its last checkpoint for a resume; a failed resume puts its folder back as it was.
+            self._rollback()
             raise out_of_memory_error(err, cfg, prog.step) from None
         except BaseException:
-            if self.writer is not None:  # a bug: the folder is released (and its last checkpoint kept) all the same
-                self.writer.close()
+            self._rollback()  # a bug: the folder is released, a resumed one put back as it was
             raise
         if shared and status == "completed" and not distributed.in_sync(self.task.modules):
             # Every rank reaches this point together (stops and divergence are decided on averaged losses).
@@ -726,6 +740,14 @@ class Trainer:
         yield from self._emit(clock, self._finish(status, message, clock, start_step))
 
     # --- helpers ---------------------------------------------------------------------------------------
+    def _rollback(self) -> None:
+        """The run failed: stop writing; a resumed run's folder goes back to what it was before (runs.RunWriter);
+        the folder's lock is let go (a resume that failed before its writer opened holds it here)."""
+        if self.writer is not None:
+            self.writer.rollback()
+        if self._lock is not None:
+            self._lock.release()
+
     def _path_needed(self) -> bool:
         return self._run_path is not None
 
@@ -932,7 +954,10 @@ class Trainer:
             except OSError as err:
                 warnings.append(f"Could not save the run to '{self._run_path}': {err.strerror or err}.")
         weights = None
+        if self.writer is not None and self.writer.error is None:
+            self.writer.commit()  # a resume that ended keeps what it wrote
         if self.writer is not None and self.writer.error is not None:
+            self.writer.rollback()  # a resume that could not write leaves its folder as it was
             # Nothing reaches the disk any more: the model goes to the front end, which can save it elsewhere.
             status = summary["status"] = "unsaved"
             message = f"{self.writer.error.rstrip('.')}, so the run stopped at step {prog.step}."
@@ -957,12 +982,12 @@ class Trainer:
         with distributed.single_process():
             try:
                 check_architecture(judge_config(self.dataset), self.dataset.image_shape)
-                return get_judge(self.dataset, self.device)
             except ConfigError:  # its CNN does not fit these images (4×4 ones): the GAN trains without a judge
                 self._warnings.append(
                     "The GAN judge's network does not fit images this small, so this run has no judge figures."
                 )
                 return None
+            return get_judge(self.dataset, self.device, warn=self._warnings.append)
 
 
 def finished_message(epochs: float, step: int, steps_done: int, seconds: float) -> str:

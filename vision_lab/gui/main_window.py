@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 from vision_lab.core.atomic import atomic_write_text
 from vision_lab.core.config import FAMILY_TITLES, ExperimentConfig, default_config
 from vision_lab.core.data import ImageDataset
-from vision_lab.core.errors import ConfigError, RunError, VisionLabError
+from vision_lab.core.errors import ConfigError, VisionLabError
 from vision_lab.core.events import Finished, Metrics, Preview, Started
 from vision_lab.core.lineage import Launch
 from vision_lab.core.paths import runs_dir
@@ -1069,7 +1069,7 @@ class MainWindow(QMainWindow):
         try:
             record = open_run(path)
             inspector = Inspector.from_run(path)
-        except RunError as err:
+        except VisionLabError as err:
             self._message(QMessageBox.Icon.Warning, "Cannot open the run", str(err))
             return False
         self.actions.stop_watching()
@@ -1120,14 +1120,13 @@ class MainWindow(QMainWindow):
 
     def _show_saved_previews(self, path: Path) -> None:
         images = []
+        from vision_lab.core.images import read_image_rgb
+
         for png in sorted(path.glob("preview-*.png")):
-            image = QImage(str(png))
-            if image.isNull():
+            try:  # PNG only, never a FIFO or a device, never a picture over the pixel bound: skipped instead
+                images.append(read_image_rgb(png, "Preview"))
+            except VisionLabError:
                 continue
-            image = image.convertToFormat(QImage.Format.Format_RGB888)
-            w, h, stride = image.width(), image.height(), image.bytesPerLine()
-            rows = np.frombuffer(image.constBits(), np.uint8, count=stride * h).reshape(h, stride)
-            images.append(rows[:, : w * 3].reshape(h, w, 3).copy())
         if not images:
             self.preview.clear("This run saved no previews.")
             self.preview_title.setText("")

@@ -415,21 +415,53 @@ class RunActions(QObject):
             "preview-png": "-preview.png",
         }.get(fmt, "")
         start = str(Path.home() / name)
-        out, _ = QFileDialog.getSaveFileName(w, "Export " + title.replace("&", "").rstrip("…"), start, filt)
+        # Our own question instead of the dialog's "already exists": a run's own file is refused, not offered.
+        dont_ask = QFileDialog.Option.DontConfirmOverwrite
+        caption = "Export " + title.replace("&", "").rstrip("…")
+        out, _ = QFileDialog.getSaveFileName(w, caption, start, filt, options=dont_ask)
         if out:
-            self.export(fmt, Path(out))
+            self.export(fmt, Path(out), ask=True)
 
-    def export(self, fmt: str, out: Path) -> bool:
-        """Write ``fmt`` to ``out``; the model formats run (and are checked) off the GUI thread."""
+    def export(self, fmt: str, out: Path, *, force: bool = False, ask: bool = False) -> bool:
+        """Write ``fmt`` to ``out``; the model formats run (and are checked) off the GUI thread.
+
+        A run's own files are never written (a dialog says why); a file that is not an earlier export of this kind
+        is replaced only after a confirmation (``force``), as the CLI wants --force; ``ask`` (the dialog's way):
+        any existing file is replaced only after a confirmation. False: nothing started (yet).
+        """
         w = self.window
         out = Path(out)
+        from vision_lab.core.errors import ExportOverwrite
+        from vision_lab.core.export import export_run
+        from vision_lab.core.export_targets import TITLES, export_target, run_file_owner
+
+        owner = run_file_owner(out)
+        if owner is not None:
+            text = self.tr("'{name}' is the run's own {file}: an export there would destroy the run.").format(
+                name=out, file=owner
+            )
+            w._message(QMessageBox.Icon.Warning, self.tr("Export refused"), text)
+            return False
         if fmt in MODEL_EXPORTS:
             run = w.opened_run
             if run is None:
                 return self._say("Train or open a run first: Export writes a saved run's model.", "Nothing to export")
-            from vision_lab.core.export import export_run
-
-            job = FunctionWorker(lambda _progress: export_run(run, fmt, out), self)
+            try:
+                target = export_target(run, fmt, out, force=force)
+            except ExportOverwrite as err:
+                text = self.tr("'{name}' is not an earlier {kind} export from Vision Lab. Replace it?").format(
+                    name=err.path or out, kind=err.kind
+                )
+                self._confirm_replace(text, self.tr("What it holds now will be lost."), fmt, out)
+                return False
+            except VisionLabError as err:
+                w._message(QMessageBox.Icon.Warning, self.tr("Export refused"), str(err))
+                return False
+            if ask and not force and target.exists():
+                text = self.tr("Replace the earlier {kind} export '{name}'?").format(name=target, kind=TITLES[fmt])
+                self._confirm_replace(text, "", fmt, out)
+                return False
+            job = FunctionWorker(lambda _progress: export_run(run, fmt, out, force=force), self)
             job.done.connect(self._exported)
             job.failed.connect(lambda msg, details: w._message(QMessageBox.Icon.Warning, "Export failed", msg, details))
             job.finished.connect(lambda j=job: self._exports.remove(j) if j in self._exports else None)
@@ -437,6 +469,9 @@ class RunActions(QObject):
             w.status_label.setText(f"Exporting {run.name} as {fmt}…")
             job.start()
             return True
+        if ask and not force and out.exists():
+            self._confirm_replace(self.tr("'{name}' already exists. Replace it?").format(name=out), "", fmt, out)
+            return False
         try:
             if fmt == "plot-png":
                 with w.loss_plot.legend_for_export():
@@ -459,6 +494,26 @@ class RunActions(QObject):
             return False
         self._exported(out)
         return True
+
+    def _confirm_replace(self, text: str, informative: str, fmt: str, out: Path) -> None:
+        """Ask before writing over an existing file (window-modal, non-blocking); Replace exports with ``force``."""
+        w = self.window
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("Replace the file?"),
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            w,
+        )
+        box.setObjectName("confirmOverwrite")
+        if informative:
+            box.setInformativeText(informative)
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Replace"))
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.accepted.connect(lambda: self.export(fmt, out, force=True))
+        box.open()
+        w.last_message = box
 
     # --- a run whose folder could not be written -----------------------------------------------------------------
     def keep_unsaved(self, finished: Finished, started: Started | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from vision_lab.core.data import base
 from vision_lab.core.errors import DataError
 
 
@@ -40,7 +41,11 @@ def as_uint8_images(x: np.ndarray, what: str) -> np.ndarray:
 
 
 def as_labels(y: np.ndarray, n: int, what: str) -> np.ndarray:
-    """Integer (or integral float, or one-hot N×K) labels -> int64 of length ``n``, all >= 0."""
+    """Integer (or integral float, or one-hot N×K) labels -> int64 of length ``n``, all in 0..MAX_CLASSES-1.
+
+    The range is checked on the values as stored, before any cast: 1e300 or 2**64-1 cast to int64 would turn
+    into a negative number and be reported as one.
+    """
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     elif y.ndim == 2 and y.shape[0] == n and y.size and np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all():
@@ -54,14 +59,37 @@ def as_labels(y: np.ndarray, n: int, what: str) -> np.ndarray:
             raise DataError(f"{what} contains labels that are not whole numbers.")
     elif y.dtype.kind not in "iub":
         raise DataError(f"{what} has unsupported label type {y.dtype}.")
-    out = y.astype(np.int64)
-    if out.size and out.min() < 0:
-        raise DataError(f"{what} contains negative labels.")
-    return out
+    if y.size:
+        low, high = y.min(), y.max()
+        if low < 0:
+            raise DataError(f"{what} has negative label {_number(low)}; labels are class numbers from 0.")
+        if high >= base.MAX_CLASSES:  # numpy compares uint64 and float values exactly, no cast
+            check_class_count(None, what, _number(high))
+    return y.astype(np.int64)
+
+
+def check_class_count(count: int | None, what: str, label: str | None = None) -> None:
+    """Refuse more than MAX_CLASSES classes: as labels (``label``, the largest) or as a list of names (``count``)."""
+    if count is not None and count <= base.MAX_CLASSES:
+        return
+    if label is not None:
+        raise DataError(
+            f"{what} has label {label}, but Vision Lab supports at most {base.MAX_CLASSES:,} classes "
+            f"(labels 0 to {base.MAX_CLASSES - 1:,})."
+        )
+    raise DataError(f"{what} has {count:,} class names, but Vision Lab supports at most {base.MAX_CLASSES:,} classes.")
+
+
+def _number(value: np.generic) -> str:
+    """A label as a user would write it: 1,000,000,000, or 1e+300 for a float too big to write out."""
+    if isinstance(value, np.floating) and abs(float(value)) >= 1e15:
+        return f"{float(value):g}"
+    return f"{int(value):,}"
 
 
 def default_class_names(*label_arrays: np.ndarray) -> tuple[str, ...]:
     top = max((int(y.max()) for y in label_arrays if y.size), default=0)
+    check_class_count(top + 1, "The dataset", f"{top:,}")
     return tuple(str(i) for i in range(top + 1))
 
 

@@ -13,6 +13,9 @@ from vision_lab.core.errors import DataError
 #: Returning ``False`` asks the caller to cancel (downloads raise DownloadCancelled).
 ProgressFn = Callable[[int, "int | None"], "bool | None"]
 
+MAX_CLASSES = 10_000
+"""More classes than any dataset Vision Lab can train on; a label past it is a corrupt or foreign file."""
+
 
 @dataclass(frozen=True, eq=False)
 class ImageDataset:
@@ -40,8 +43,18 @@ class ImageDataset:
                 )
             if y.ndim != 1 or len(y) != len(x):
                 raise DataError(f"Dataset {self.name!r}: {split} has {len(x)} images but {len(y)} labels.")
+            if y.size and (y.min() < 0 or y.max() >= len(self.class_names)):  # else a crash mid-training
+                bad = y.min() if y.min() < 0 else y.max()
+                raise DataError(
+                    f"Dataset {self.name!r}: {split} has label {bad} but only {len(self.class_names)} class names."
+                )
         if self.train_images.shape[1:] != self.val_images.shape[1:]:
             raise DataError(f"Dataset {self.name!r}: train and validation images differ in shape.")
+        if len(self.class_names) > MAX_CLASSES:
+            raise DataError(
+                f"Dataset {self.name!r} has {len(self.class_names):,} classes; Vision Lab supports at most "
+                f"{MAX_CLASSES:,}."
+            )
         if len(self.train_images) == 0:
             raise DataError(f"Dataset {self.name!r} has no training images.")
 

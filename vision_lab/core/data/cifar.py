@@ -22,9 +22,11 @@ from typing import Any
 import numpy as np
 
 from vision_lab.core.data import mnist_family
+from vision_lab.core.data.arrays import check_class_count
 from vision_lab.core.data.base import ImageDataset, ProgressFn
 from vision_lab.core.data.download import REMOTE_SOURCES, fetch
 from vision_lab.core.errors import DataError
+from vision_lab.core.safe_io import MAX_DATA_FILE, describe_special, open_file, shown
 
 BATCHES_DIR = "cifar-10-batches-py"
 TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
@@ -187,7 +189,7 @@ def _unstub(obj: Any) -> Any:
 def safe_unpickle(path: Path) -> Any:
     """Load a pickle that may only contain dicts, lists, str/bytes, numbers and plain numpy arrays."""
     try:
-        with open(path, "rb") as f:
+        with open_file(path, "CIFAR batch", MAX_DATA_FILE, DataError) as f:  # a FIFO or /dev/zero is never read
             return _unstub(_RestrictedUnpickler(f, encoding="latin1").load())
     except _Forbidden as why:
         raise DataError(f"Refusing to load '{path}': {why}, which a CIFAR batch never needs.") from None
@@ -220,11 +222,15 @@ def read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
         raise DataError(f"'{path}' has no N×3072 uint8 'data' array, so it is not a CIFAR-10 batch.")
     if not isinstance(labels, (list, tuple, np.ndarray)) or len(labels) != len(data):
         raise DataError(f"'{path}' does not have one label per image.")
-    # Plain integers only: a list of (shared) lists would make np.asarray build a huge nested array.
+    # Numbers only: a list of (shared) lists would make np.asarray build a huge nested array, and
+    # np.asarray(..., dtype=int64) would truncate 1.5 to 1 without a word.
     if isinstance(labels, np.ndarray) and labels.ndim != 1:
-        raise DataError(f"'{path}' has labels that are not integers.")
-    if not isinstance(labels, np.ndarray) and not all(type(v) is int for v in labels):
-        raise DataError(f"'{path}' has labels that are not integers.")
+        raise DataError(f"'{path}' has labels that are not whole numbers.")
+    values = labels.tolist() if isinstance(labels, np.ndarray) else labels
+    for v in values:
+        if not _whole(v):
+            example = f" (e.g. {v!r})" if isinstance(v, (int, float)) else ""  # never the repr of a nested list
+            raise DataError(f"'{path}' has labels that are not whole numbers{example}.")
     try:
         y = np.asarray(labels, dtype=np.int64)
     except (TypeError, ValueError, OverflowError):
@@ -236,11 +242,18 @@ def read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def _whole(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+
+
 def read_class_names(path: Path) -> tuple[str, ...]:
     meta = safe_unpickle(path)
     names = meta.get("label_names") if isinstance(meta, dict) else None
     if not isinstance(names, (list, tuple)) or not names:
         raise DataError(f"'{path}' has no 'label_names' list.")
+    check_class_count(len(names), f"'{shown(path)}'")
     return tuple(n.decode("utf-8", "replace") if isinstance(n, bytes) else str(n) for n in names)
 
 
@@ -249,6 +262,23 @@ def find_batches_dir(folder: Path) -> Path | None:
     for candidate in (folder, folder / BATCHES_DIR):
         if all((candidate / n).is_file() for n in (META, TRAIN_BATCHES[0], TEST_BATCH)):
             return candidate
+    return None
+
+
+def incomplete(folder: Path) -> str | None:
+    """Why ``folder`` (or its ``cifar-10-batches-py`` child), which holds CIFAR batch files, cannot be read as
+    CIFAR-10 batches; None when it holds none (it is some other kind of dataset)."""
+    for candidate in (folder, folder / BATCHES_DIR):
+        present = [n for n in (*TRAIN_BATCHES, TEST_BATCH, META) if os.path.lexists(candidate / n)]
+        if not any(n != META for n in present):
+            continue
+        for needed in (META, TRAIN_BATCHES[0], TEST_BATCH):
+            what = " (the class names)" if needed == META else ""
+            if needed not in present:
+                return f"The folder '{shown(candidate)}' looks like a CIFAR-10 folder but has no {needed}{what}."
+            special = describe_special(candidate / needed)
+            if special is not None:
+                return f"The CIFAR-10 folder '{shown(candidate)}' has a {needed} that is {special}, not a file."
     return None
 
 

@@ -2,13 +2,15 @@
 
 Every image is brought to one size and one channel count: palette, 16-bit, alpha, CMYK and the other
 Pillow modes are converted, transparent pixels are composited on black, and files Pillow cannot read
-are skipped and counted rather than failing the whole folder.
+are skipped and counted rather than failing the whole folder. Only the formats of
+:data:`vision_lab.core.images.IMAGE_FORMATS` are opened, special files are never opened, a picture over
+:data:`~vision_lab.core.images.MAX_IMAGE_PIXELS` is skipped from its header, and the scan of the folder is bounded,
+reports progress and can be cancelled (``--dataset /`` must not walk the whole disk in silence).
 """
 
 from __future__ import annotations
 
 import os
-import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,51 +18,121 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from vision_lab.core.data import base
 from vision_lab.core.data.arrays import to_grey
-from vision_lab.core.data.base import ImageDataset, stratified_split
-from vision_lab.core.errors import DataError
+from vision_lab.core.data.base import ImageDataset, ProgressFn, stratified_split
+from vision_lab.core.errors import DataError, LoadCancelled
+from vision_lab.core.images import MAX_IMAGE_PIXELS, ImageTooLarge, open_image
+from vision_lab.core.safe_io import shown
 
 #: Without an explicit image_size the most common size wins, but never larger than this on its long side:
 #: a folder of phone photos must not become N × 4000 × 3000 × 3 bytes.
 MAX_AUTO_SIDE = 128
 _SIZE_SAMPLE = 64
 _VAL_NAMES = ("val", "valid", "validation", "test")
+MAX_FOLDER_FILES = 250_000
+"""Files under the class folders. Even at 28×28 grey, more images than this are more than a desktop playground
+holds; and the limit stops the scan of a folder that is not a dataset at all (``/``, ``/proc/self``, a home folder)
+within seconds."""
+PROGRESS_EVERY = 1000
+"""Files scanned (or images read) between two progress reports."""
+#: What makes a sub-folder a Vision Lab run (core.runs writes them) rather than a class: ``--out`` inside the
+#: dataset folder must not become a class of the next run.
+_RUN_MARK = "config.json"
+_RUN_FILES = ("metrics.csv", "weights.safetensors", "dataset.json", "checkpoints")
 
 
 @dataclass
 class _Decoded:
     pixels: list[np.ndarray] = field(default_factory=list)  # H×W (grey) or H×W×3
     labels: list[int] = field(default_factory=list)
-    skipped: list[Path] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    """(file, why) for each file that was not read."""
+    too_large: list[tuple[Path, str]] = field(default_factory=list)
+    """(file, why) for pictures over the pixel bound: skipped from their header, never decoded."""
+
+
+class _Scan:
+    """Counts files and images for progress reports, and turns a ``False`` from the callback into a cancel."""
+
+    def __init__(self, folder: Path, progress: ProgressFn | None) -> None:
+        self.folder, self.progress, self.files = folder, progress, 0
+
+    def report(self, done: int, total: int | None) -> None:
+        if self.progress is not None and self.progress(done, total) is False:
+            raise LoadCancelled(f"Loading the folder '{shown(self.folder)}' was cancelled.")
 
 
 def _visible(names: list[str]) -> list[str]:
     return sorted(n for n in names if not n.startswith("."))
 
 
-def _class_dirs(root: Path) -> list[Path]:
+def _is_run_folder(folder: Path) -> bool:
+    return (folder / _RUN_MARK).is_file() and any((folder / n).exists() for n in _RUN_FILES)
+
+
+def _sub_folders(root: Path) -> list[Path]:
     try:
         return [root / n for n in _visible(os.listdir(root)) if (root / n).is_dir()]
     except OSError as err:
-        raise DataError(f"Cannot read the folder '{root}' ({err.strerror or err}).") from None
+        raise DataError(f"Cannot read the folder '{shown(root)}' ({err.strerror or err}).") from None
 
 
-def _files_under(folder: Path) -> list[Path]:
+def _class_dirs(root: Path, notes: list[str] | None = None) -> list[Path]:
+    """The class folders under ``root``: its sub-folders, less run folders (noted), at most MAX_CLASSES of them."""
+    dirs = _sub_folders(root)
+    runs = [d for d in dirs if _is_run_folder(d)]
+    if runs:
+        dirs = [d for d in dirs if d not in runs]
+        if notes is not None:
+            names = ", ".join(d.name for d in runs[:3]) + (", ..." if len(runs) > 3 else "")
+            notes.append(f"ignored {len(runs)} Vision Lab run folder(s) inside the dataset, not classes: {names}")
+    if len(dirs) > base.MAX_CLASSES:
+        raise DataError(
+            f"The folder '{shown(root)}' has {len(dirs):,} class sub-folders, but Vision Lab supports at most "
+            f"{base.MAX_CLASSES:,} classes; choose the folder whose sub-folders are the classes."
+        )
+    return dirs
+
+
+def _files_under(folder: Path, scan: _Scan) -> list[Path]:
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = _visible(dirnames)
-        found.extend(Path(dirpath) / n for n in _visible(filenames))
+        for name in _visible(filenames):
+            found.append(Path(dirpath) / name)
+            scan.files += 1
+            if scan.files > MAX_FOLDER_FILES:
+                raise DataError(
+                    f"The folder '{shown(scan.folder)}' holds more than {MAX_FOLDER_FILES:,} files under its class "
+                    "sub-folders, more than a dataset Vision Lab can hold in memory; choose the folder whose "
+                    "sub-folders are the classes."
+                )
+            if scan.files % PROGRESS_EVERY == 0:
+                scan.report(scan.files, None)
     return sorted(found)  # path order, as `find | sort` would list them
 
 
-def split_roots(folder: Path) -> tuple[Path, Path | None]:
-    """``(train_root, val_root)``: a ``train/`` + ``val/`` (or valid, validation, test) layout, else the folder."""
-    subdirs = {d.name.lower(): d for d in _class_dirs(folder)}
+def split_roots(folder: Path, notes: list[str] | None = None) -> tuple[Path, Path | None]:
+    """``(train_root, val_root)``: a ``train/`` sub-folder of class folders is the training set (with ``val/``,
+    ``valid/``, ``validation/`` or ``test/`` beside it as validation, else a hold-out); else the folder itself."""
+    subdirs = {d.name.lower(): d for d in _sub_folders(folder)}
     if "train" in subdirs and _class_dirs(subdirs["train"]):
         val = next((subdirs[n] for n in _VAL_NAMES if n in subdirs), None)
-        if val is not None:
-            return subdirs["train"], val
+        others = sorted(d.name for d in subdirs.values() if d not in (subdirs["train"], val))
+        if others and notes is not None:
+            notes.append(f"used only train/{' and ' + val.name + '/' if val else ''}; ignored {', '.join(others)}")
+        return subdirs["train"], val
     return folder, None
+
+
+def _reason(err: BaseException, path: Path) -> str:
+    """A refusal as a clause for a note: "image 'x' is not a PNG ... image"."""
+    if isinstance(err, DataError):
+        text = str(err).rstrip(".")
+        return text[:1].lower() + text[1:]
+    first = str(err).splitlines()[0][:160] if str(err) else err.__class__.__name__
+    return f"'{shown(path)}' cannot be decoded ({first})"
 
 
 def _to_8bit(img: Image.Image) -> Image.Image:
@@ -96,7 +168,7 @@ def _to_8bit(img: Image.Image) -> Image.Image:
 
 
 def _decode(path: Path, size_wh: tuple[int, int]) -> np.ndarray:
-    with Image.open(path) as opened:
+    with open_image(path) as opened:
         opened.draft(None, size_wh)  # JPEG: decode at a reduced scale when that is still big enough
         try:
             img = ImageOps.exif_transpose(opened)
@@ -108,38 +180,44 @@ def _decode(path: Path, size_wh: tuple[int, int]) -> np.ndarray:
         return np.asarray(img)
 
 
-def _pick_size(files: list[Path]) -> tuple[int, int] | None:
-    """Most common (width, height) among the first readable files, scaled to fit MAX_AUTO_SIDE."""
+def _pick_size(files: list[Path]) -> tuple[int, int] | str:
+    """Most common (width, height) among the first readable files, scaled to fit MAX_AUTO_SIDE; if none of them can
+    be read, why the first could not."""
     sizes: Counter[tuple[int, int]] = Counter()
+    why = ""
     for path in files[: 4 * _SIZE_SAMPLE]:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                with Image.open(path) as img:  # lazy: reads the header only
-                    sizes[img.size] += 1
-        except Exception:
+            with open_image(path) as img:  # lazy: reads the header only
+                sizes[img.size] += 1
+        except Exception as err:
+            why = why or _reason(err, path)
             continue
         if sizes.total() >= _SIZE_SAMPLE:
             break
     if not sizes:
-        return None
+        return why
     (w, h), _ = sizes.most_common(1)[0]
     scale = min(1.0, MAX_AUTO_SIDE / max(w, h))
     return max(1, round(w * scale)), max(1, round(h * scale))
 
 
-def _read_classes(root: Path, classes: list[str], size_wh: tuple[int, int], out: _Decoded) -> None:
-    for label, name in enumerate(classes):
-        for path in _files_under(root / name):
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # DecompressionBombWarning, odd PNG chunks, ...
-                    pixels = _decode(path, size_wh)
-            except Exception:  # Pillow raises many types for unreadable or non-image files
-                out.skipped.append(path)
-                continue
+def _read_files(
+    files: list[tuple[Path, int]], size_wh: tuple[int, int], out: _Decoded, scan: _Scan, done: int, total: int
+) -> int:
+    for path, label in files:
+        try:
+            pixels = _decode(path, size_wh)
+        except ImageTooLarge as err:
+            out.too_large.append((path, _reason(err, path)))
+        except Exception as err:  # Pillow raises many types for unreadable or non-image files
+            out.skipped.append((path, _reason(err, path)))
+        else:
             out.pixels.append(pixels)
             out.labels.append(label)
+        done += 1
+        if done % PROGRESS_EVERY == 0 or done == total:
+            scan.report(done, total)
+    return done
 
 
 def _is_colour(pixels: np.ndarray) -> bool:
@@ -162,49 +240,61 @@ def _stack(pixels: list[np.ndarray], channels: int, size_wh: tuple[int, int]) ->
 
 
 def load_image_folder(
-    folder: Path, name: str, image_size: int | None, channels: int | None, val_fraction: float, seed: int
+    folder: Path,
+    name: str,
+    image_size: int | None,
+    channels: int | None,
+    val_fraction: float,
+    seed: int,
+    progress: ProgressFn | None = None,
 ) -> ImageDataset:
-    train_root, val_root = split_roots(folder)
-    classes = [d.name for d in _class_dirs(train_root)]
+    notes: list[str] = []
+    scan = _Scan(folder, progress)
+    train_root, val_root = split_roots(folder, notes)
+    classes = [d.name for d in _class_dirs(train_root, notes)]
     if not classes:
         raise DataError(
-            f"The folder '{folder}' has no class sub-folders; put each class's images in a sub-folder named after "
-            "the class."
+            f"The folder '{shown(folder)}' has no class sub-folders; put each class's images in a sub-folder named "
+            "after the class."
         )
-    train_files = [p for c in classes for p in _files_under(train_root / c)]
+    train_files = [(p, label) for label, c in enumerate(classes) for p in _files_under(train_root / c, scan)]
     if not train_files:
-        raise DataError(f"The class folders in '{train_root}' are all empty.")
-    if image_size is not None:
-        size_wh = (image_size, image_size)
-    else:
-        picked = _pick_size(train_files)
-        if picked is None:
-            raise DataError(f"No readable images were found in '{folder}' (tried {len(train_files)} files).")
-        size_wh = picked
-
-    train, val = _Decoded(), _Decoded()
-    _read_classes(train_root, classes, size_wh, train)
-    if not train.pixels:
-        raise DataError(f"No readable images were found in '{folder}' (skipped {len(train.skipped)} files).")
+        raise DataError(f"The class folders in '{shown(train_root)}' are all empty.")
+    val_files: list[tuple[Path, int]] = []
     if val_root is not None:
         val_classes = [d.name for d in _class_dirs(val_root)]
         unknown = sorted(set(val_classes) - set(classes))
         if unknown:
-            raise DataError(f"Validation class folder '{val_root / unknown[0]}' has no matching training folder.")
-        # Read validation with the training label numbering.
-        for label, cls in enumerate(classes):
-            if cls in val_classes:
-                part = _Decoded()
-                _read_classes(val_root, [cls], size_wh, part)
-                val.pixels += part.pixels
-                val.labels += [label] * len(part.labels)
-                val.skipped += part.skipped
+            raise DataError(
+                f"Validation class folder '{shown(val_root / unknown[0])}' has no matching training folder."
+            )
+        # Validation with the training label numbering.
+        val_files = [
+            (p, label) for label, c in enumerate(classes) if c in val_classes for p in _files_under(val_root / c, scan)
+        ]
+    scan.report(scan.files, None)
+    if image_size is not None:
+        size_wh = (image_size, image_size)
+    else:
+        picked = _pick_size([p for p, _ in train_files])
+        if isinstance(picked, str):
+            tried = min(len(train_files), 4 * _SIZE_SAMPLE)
+            raise DataError(f"No readable images were found in '{shown(folder)}' (tried {tried} files; e.g. {picked}).")
+        size_wh = picked
+
+    train, val = _Decoded(), _Decoded()
+    total = len(train_files) + len(val_files)
+    done = _read_files(train_files, size_wh, train, scan, 0, total)
+    if not train.pixels:
+        first = (train.too_large + train.skipped)[0][1]
+        count = len(train.too_large) + len(train.skipped)
+        raise DataError(f"No readable images were found in '{shown(folder)}' (skipped {count} files; e.g. {first}).")
+    _read_files(val_files, size_wh, val, scan, done, total)
 
     # Keep only classes that ended up with at least one training image, and renumber densely.
     counts = np.bincount(np.asarray(train.labels), minlength=len(classes))
     kept = [i for i in range(len(classes)) if counts[i] > 0]
     remap = {old: new for new, old in enumerate(kept)}
-    notes: list[str] = []
     if len(kept) < len(classes):
         empty = [classes[i] for i in range(len(classes)) if counts[i] == 0]
         notes.append(f"ignored {len(empty)} class folder(s) without readable images: {', '.join(empty)}")
@@ -221,9 +311,16 @@ def load_image_folder(
         x, y, val_x, val_y = stratified_split(x, y, val_fraction, seed)
         notes.append(f"validation = seeded stratified {val_fraction:.0%} hold-out (seed {seed})")
 
-    skipped = train.skipped + val.skipped
-    if skipped:
-        notes.append(f"skipped {len(skipped)} unreadable file{'s' if len(skipped) != 1 else ''} (e.g. '{skipped[0]}')")
+    unreadable, too_large = train.skipped + val.skipped, train.too_large + val.too_large
+    if unreadable:
+        s = "s" if len(unreadable) != 1 else ""
+        notes.append(f"skipped {len(unreadable)} unreadable file{s} (e.g. {unreadable[0][1]})")
+    if too_large:
+        s, them = ("s", "them") if len(too_large) != 1 else ("", "it")
+        notes.append(
+            f"skipped {len(too_large)} picture{s} over {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels without decoding "
+            f"{them} (e.g. {too_large[0][1]})"
+        )
     notes.append(f"all images brought to {size_wh[1]}×{size_wh[0]} with {n_channels} channel(s)")
     return ImageDataset(
         name=name,

@@ -7,12 +7,14 @@ byte, so a lying header or a gzip bomb costs neither memory nor time.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import math
 import os
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -20,6 +22,8 @@ from typing import BinaryIO
 import numpy as np
 
 from vision_lab.core.errors import DataError
+from vision_lab.core.memory import available_memory
+from vision_lab.core.safe_io import MAX_DATA_FILE, open_file, shown, size_text
 
 #: IDX type code -> big-endian numpy dtype (README "IDX format").
 IDX_DTYPES: dict[int, np.dtype] = {
@@ -50,11 +54,6 @@ class IdxHeader:
         return math.prod(self.shape) * self.dtype.itemsize
 
 
-def _is_gzip(path: Path) -> bool:
-    with open(path, "rb") as f:
-        return f.read(2) == _GZIP_MAGIC
-
-
 def _read_exact(f: BinaryIO, n: int) -> bytes:
     data = f.read(n)
     return data if data is not None else b""
@@ -63,91 +62,99 @@ def _read_exact(f: BinaryIO, n: int) -> bytes:
 def _parse_header(f: BinaryIO, path: Path) -> IdxHeader:
     head = _read_exact(f, 4)
     if len(head) < 4:
-        raise DataError(f"IDX file '{path}' is too short to hold a header.")
+        raise DataError(f"IDX file '{shown(path)}' is too short to hold a header.")
     if head[0] != 0 or head[1] != 0:
-        raise DataError(f"'{path}' is not an IDX file: its first two bytes are not zero.")
+        raise DataError(f"'{shown(path)}' is not an IDX file: its first two bytes are not zero.")
     if head[2] not in IDX_DTYPES:
-        raise DataError(f"IDX file '{path}' has an unknown element type code 0x{head[2]:02X}.")
+        raise DataError(f"IDX file '{shown(path)}' has an unknown element type code 0x{head[2]:02X}.")
     ndim = head[3]
     if ndim == 0:
-        raise DataError(f"IDX file '{path}' declares zero dimensions.")
+        raise DataError(f"IDX file '{shown(path)}' declares zero dimensions.")
     dims = _read_exact(f, 4 * ndim)
     if len(dims) < 4 * ndim:
-        raise DataError(f"IDX file '{path}' is truncated inside its header.")
+        raise DataError(f"IDX file '{shown(path)}' is truncated inside its header.")
     shape = tuple(int(s) for s in struct.unpack(f">{ndim}I", dims))
     # A zero dimension makes the data empty whatever the others say, but numpy still refuses a shape whose other
     # dimensions multiply past its index range (found by hypothesis: 0 × 2²¹ × 2²¹ × 2²¹).
     if math.prod(d for d in shape if d) * IDX_DTYPES[head[2]].itemsize > 1 << 40:
-        raise DataError(f"IDX file '{path}' declares an impossible shape {shape} (over a terabyte).")
+        raise DataError(f"IDX file '{shown(path)}' declares an impossible shape {shape} (over a terabyte).")
     return IdxHeader(IDX_DTYPES[head[2]], shape, 4 + 4 * ndim)
 
 
-def _open(path: Path) -> tuple[BinaryIO, bool]:
-    try:
-        gz = _is_gzip(path)
-        raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
-    except FileNotFoundError:
-        raise DataError(f"IDX file '{path}' does not exist.") from None
-    except IsADirectoryError:
-        raise DataError(f"IDX file '{path}' is a folder, not a file.") from None
-    except OSError as err:
-        raise DataError(f"IDX file '{path}' cannot be read ({err.strerror or err}).") from None
-    if gz:
-        return gzip.GzipFile(fileobj=raw, mode="rb"), True  # type: ignore[return-value]
-    return raw, False
+@contextlib.contextmanager
+def _open(path: Path) -> Iterator[tuple[BinaryIO, bool]]:
+    """The file's data stream (decompressed for a .gz) and whether it was gzipped."""
+    with open_file(path, "IDX file", MAX_DATA_FILE, DataError) as raw:  # a FIFO or /dev/zero is never read
+        try:
+            gz = raw.read(2) == _GZIP_MAGIC
+            raw.seek(0)
+        except OSError as err:
+            raise DataError(f"IDX file '{shown(path)}' cannot be read ({err.strerror or err}).") from None
+        if not gz:
+            yield raw, False
+            return
+        with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+            yield stream, True  # type: ignore[misc]
 
 
 def read_idx_header(path: str | os.PathLike[str]) -> IdxHeader:
     """Parse only the header (cheap even for a 30 MB .gz): for availability checks."""
     path = Path(path)
-    f, _ = _open(path)
     try:
-        with f:
+        with _open(path) as (f, _):
             return _parse_header(f, path)
     except (OSError, EOFError, zlib.error) as err:
-        raise DataError(f"IDX file '{path}' is not a valid gzip or IDX file ({err}).") from None
+        raise DataError(f"IDX file '{shown(path)}' is not a valid gzip or IDX file ({err}).") from None
 
 
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an IDX file (gzipped or raw) into a writable native-endian numpy array.
 
     Raises DataError naming the file for a wrong magic number, an unknown type code, a header that
-    claims more data than the file can hold, truncated data and trailing bytes after the data.
+    claims more data than the file can hold, data that would not fit in the memory free, truncated data
+    and trailing bytes after the data.
     """
     path = Path(path)
-    f, gz = _open(path)
     try:
-        with f:
+        with _open(path) as (f, gz):
             header = _parse_header(f, path)
             need = header.data_bytes
             file_size = path.stat().st_size
+            if gz and need > file_size * _MAX_DEFLATE_RATIO + 1024:
+                raise DataError(
+                    f"IDX file '{shown(path)}' claims {need:,} bytes of data, far more than its "
+                    f"{file_size:,} compressed bytes can hold."
+                )
+            have = file_size - header.header_bytes
+            if not gz and have < need:
+                raise DataError(
+                    f"IDX file '{shown(path)}' is truncated: its header promises {need:,} bytes of data "
+                    f"but only {have:,} follow."
+                )
+            if not gz and have > need:
+                raise DataError(f"IDX file '{shown(path)}' has {have - need:,} unexpected bytes after its data.")
+            free = available_memory()
+            if free is not None and need > free:  # else "Out of memory", which would blame the batch size
+                held = "once decompressed" if gz else "of data"
+                raise DataError(
+                    f"IDX file '{shown(path)}' holds {size_text(need)} {held}, more than the {size_text(free)} of "
+                    "memory free, so it cannot be loaded here."
+                )
             if gz:
-                if need > file_size * _MAX_DEFLATE_RATIO + 1024:
-                    raise DataError(
-                        f"IDX file '{path}' claims {need:,} bytes of data, far more than its "
-                        f"{file_size:,} compressed bytes can hold."
-                    )
                 buf = _read_bounded(f, need + 1)
             else:
-                have = file_size - header.header_bytes
-                if have < need:
-                    raise DataError(
-                        f"IDX file '{path}' is truncated: its header promises {need:,} bytes of data "
-                        f"but only {have:,} follow."
-                    )
-                if have > need:
-                    raise DataError(f"IDX file '{path}' has {have - need:,} unexpected bytes after its data.")
                 buf = bytearray(need)
                 got = f.readinto(buf)  # type: ignore[attr-defined]
                 buf = buf if got == need else buf[:got]
     except (OSError, EOFError, zlib.error) as err:
-        raise DataError(f"IDX file '{path}' is not a valid gzip or IDX file ({err}).") from None
+        raise DataError(f"IDX file '{shown(path)}' is not a valid gzip or IDX file ({err}).") from None
     if len(buf) < need:
         raise DataError(
-            f"IDX file '{path}' is truncated: its header promises {need:,} bytes of data but only {len(buf):,} follow."
+            f"IDX file '{shown(path)}' is truncated: its header promises {need:,} bytes of data but only "
+            f"{len(buf):,} follow."
         )
     if len(buf) > need:
-        raise DataError(f"IDX file '{path}' has unexpected bytes after its data.")
+        raise DataError(f"IDX file '{shown(path)}' has unexpected bytes after its data.")
     arr = np.frombuffer(buf, dtype=header.dtype).reshape(header.shape)
     if header.dtype.itemsize > 1:
         arr = arr.astype(header.dtype.newbyteorder("="))

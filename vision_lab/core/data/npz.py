@@ -1,19 +1,25 @@
 """A NumPy ``.npz`` file with ``x`` and ``y`` (and optionally ``x_val``, ``y_val``, ``class_names``).
 
 Keras-style names (``x_train``/``y_train``/``x_test``/``y_test``, as in Keras' ``mnist.npz``) are
-accepted too. Loaded with ``allow_pickle=False``: an .npz that needs pickle is refused, never executed.
+accepted too. Loaded with ``allow_pickle=False``: an .npz that needs pickle is refused, never executed. Each array's
+header is checked against what its zip member can hold before anything is allocated: a header may claim 10^14 bytes.
 """
 
 from __future__ import annotations
 
+import math
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from vision_lab.core.data.arrays import as_labels, as_uint8_images, default_class_names
+from vision_lab.core.data.arrays import as_labels, as_uint8_images, check_class_count, default_class_names
 from vision_lab.core.data.base import ImageDataset, stratified_split
 from vision_lab.core.errors import DataError
+from vision_lab.core.safe_io import MAX_DATA_FILE, open_file, shown
+
+# Deflate cannot expand data by more than about 1032:1 (as in idx.py).
+_MAX_DEFLATE_RATIO = 1100
 
 _ALIASES = {
     "x": ("x", "x_train", "images"),
@@ -32,38 +38,66 @@ _READABLE = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate", zipf
              zipfile.ZIP_LZMA: "lzma"}  # fmt: skip
 
 
-def _check_members(path: Path) -> None:
-    """Every member stored in a way zipfile can read (another tool's Deflate64 or encryption is named, not a crash)."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            members = zf.infolist()
-    except (OSError, zipfile.BadZipFile, ValueError) as err:
-        raise DataError(f"'{path}' is not a readable .npz file ({err}).") from None
-    for info in members:
+def _check_members(zf: zipfile.ZipFile, path: Path) -> None:
+    """Every member stored in a way zipfile can read (another tool's Deflate64 or encryption is named, not a
+    crash), and every ``.npy`` member's header against the bytes it holds, before numpy allocates the array."""
+    for info in zf.infolist():
         if info.flag_bits & 0x1:
-            raise DataError(f"'{path}' is encrypted ({info.filename}); save the arrays with np.savez.")
+            raise DataError(f"'{shown(path)}' is encrypted ({info.filename}); save the arrays with np.savez.")
         if info.compress_type not in _READABLE:
             raise DataError(
-                f"'{path}' stores {info.filename} with a compression method this program cannot read (method "
-                f"{info.compress_type}); save the arrays with np.savez or np.savez_compressed."
+                f"'{shown(path)}' stores {info.filename} with a compression method this program cannot read "
+                f"(method {info.compress_type}); save the arrays with np.savez or np.savez_compressed."
+            )
+        if not info.filename.endswith(".npy"):
+            continue
+        key = info.filename[:-4]
+        if info.compress_type != zipfile.ZIP_STORED and info.file_size > info.compress_size * _MAX_DEFLATE_RATIO + 1024:
+            raise DataError(
+                f"'{key}' in '{shown(path)}' claims {info.file_size:,} bytes, far more than its {info.compress_size:,} "
+                "compressed bytes can hold."
+            )
+        try:
+            with zf.open(info) as fh:
+                version = np.lib.format.read_magic(fh)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+                else:
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+                header = fh.tell()
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile, SyntaxError, TypeError, NotImplementedError,
+                RuntimeError) as err:  # fmt: skip
+            raise DataError(f"'{key}' in '{shown(path)}' is not a readable array ({err}).") from None
+        if dtype.hasobject:
+            continue  # refused by np.load(allow_pickle=False) below, with its own sentence
+        need = math.prod(shape) * dtype.itemsize
+        have = info.file_size - header
+        if need > have:
+            raise DataError(
+                f"'{key}' in '{shown(path)}' declares {need:,} bytes of data (shape {shape}) but holds only "
+                f"{max(have, 0):,}."
             )
 
 
 def load_npz(path: Path, name: str, val_fraction: float, seed: int) -> ImageDataset:
-    if not zipfile.is_zipfile(path):  # np.load would try to unpickle it and blame pickle
-        raise DataError(f"'{path}' is not a readable .npz file (it is not a zip archive).")
-    _check_members(path)
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except ValueError as err:
-        if "pickle" in str(err).lower():
-            raise DataError(
-                f"'{path}' stores Python objects that need pickle, which is not allowed; save plain arrays."
-            ) from None
-        raise DataError(f"'{path}' is not a readable .npz file ({err}).") from None
-    except (OSError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError, RuntimeError) as err:
-        raise DataError(f"'{path}' is not a readable .npz file ({err}).") from None
+    with open_file(path, "The .npz file", MAX_DATA_FILE, DataError) as fh:
+        if not zipfile.is_zipfile(fh):  # np.load would try to unpickle it and blame pickle
+            raise DataError(f"'{shown(path)}' is not a readable .npz file (it is not a zip archive).")
+        fh.seek(0)
+        try:
+            with zipfile.ZipFile(fh) as zf:
+                _check_members(zf, path)
+            fh.seek(0)
+            with np.load(fh, allow_pickle=False) as npz:
+                arrays = {k: npz[k] for k in npz.files}
+        except ValueError as err:
+            if "pickle" in str(err).lower():
+                raise DataError(
+                    f"'{shown(path)}' stores Python objects that need pickle, which is not allowed; save plain arrays."
+                ) from None
+            raise DataError(f"'{shown(path)}' is not a readable .npz file ({err}).") from None
+        except (OSError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError, RuntimeError) as err:
+            raise DataError(f"'{shown(path)}' is not a readable .npz file ({err}).") from None
 
     for key, value in arrays.items():
         if not isinstance(value, np.ndarray):  # numpy hands back the raw bytes of a member not named .npy
@@ -92,6 +126,7 @@ def load_npz(path: Path, name: str, val_fraction: float, seed: int) -> ImageData
         raw = arrays["class_names"]
         if raw.dtype.kind not in "US" or raw.ndim != 1:
             raise DataError(f"'class_names' in '{path}' must be a 1-D array of strings.")
+        check_class_count(len(raw), f"'{shown(path)}'")
         class_names = tuple(s.decode("utf-8", "replace") if isinstance(s, bytes) else str(s) for s in raw.tolist())
         top = max(int(y.max(initial=0)), int(val_y.max(initial=0)))
         if top >= len(class_names):

@@ -16,7 +16,7 @@ from vision_lab.core.data.download import REMOTE_SOURCES, fetch
 from vision_lab.core.data.folders import load_image_folder
 from vision_lab.core.data.npz import load_npz
 from vision_lab.core.errors import DataError
-from vision_lab.core.safe_io import os_reason, shown
+from vision_lab.core.safe_io import describe_special, os_reason, shown
 
 DEFAULT_DATASET = "mnist-5k"
 DATASET_NAMES: tuple[str, ...] = ("mnist-5k", "shapes", "fashion-mnist", "mnist", "kmnist", "cifar10")
@@ -55,7 +55,7 @@ def _cache_root(cache_dir: Path | None) -> Path:
 
 def _looks_like_path(text: str) -> bool:
     seps = [s for s in (os.sep, os.altsep) if s]
-    return any(s in text for s in seps) or text.startswith((".", "~")) or os.path.exists(text)
+    return any(s in text for s in seps) or text.startswith((".", "~")) or os.path.lexists(text)
 
 
 def _check_options(val_fraction: float, image_size: int | None, channels: int | None, count: int | None) -> None:
@@ -80,6 +80,7 @@ def load_dataset(
     channels: int | None = None,
     count: int | None = None,
     cache_dir: Path | None = None,
+    scan_progress: ProgressFn | None = None,
 ) -> ImageDataset:
     """Load a named dataset (``DATASET_NAMES``) or a dataset at a path.
 
@@ -92,6 +93,9 @@ def load_dataset(
     ``image_size`` and ``channels``, when given, are honoured by every source (resizing and converting
     after loading where the source has a fixed format). ``count`` sizes generated datasets (``shapes``)
     and is ignored by the others. ``download`` allows fetching a missing named dataset into the cache.
+    ``progress(done, total)`` hears of downloads (bytes), ``scan_progress(done, total)`` of an image folder's scan
+    (files found, total None) and decoding (images read of ``total``); either returning False cancels
+    (:class:`~vision_lab.core.errors.DownloadCancelled`, :class:`~vision_lab.core.errors.LoadCancelled`).
     """
     _check_options(val_fraction, image_size, channels, count)
     text = os.fspath(name_or_path)
@@ -114,11 +118,11 @@ def load_dataset(
             batches = cifar.download(root, progress=progress) / cifar.BATCHES_DIR
         ds = cifar.load_batches_dir(batches, "cifar10", cifar.SOURCE, require_all=True)
     elif name is None and _looks_like_path(text):
-        ds = _load_path(text, val_fraction, seed, image_size, channels)
+        ds = _load_path(text, val_fraction, seed, image_size, channels, scan_progress)
     else:
         raise DataError(
-            f"Unknown dataset '{text}'; known datasets are {', '.join(DATASET_NAMES)}, or give a path to a folder "
-            "or an .npz file."
+            f"Unknown dataset '{shown(text)}'; known datasets are {', '.join(DATASET_NAMES)}, or give a path to a "
+            "folder or an .npz file."
         )
     return _conform(ds, image_size, channels)
 
@@ -130,8 +134,18 @@ def _require_download(name: str, download: bool) -> None:
         )
 
 
-def _load_path(text: str, val_fraction: float, seed: int, image_size: int | None, channels: int | None) -> ImageDataset:
+def _load_path(
+    text: str,
+    val_fraction: float,
+    seed: int,
+    image_size: int | None,
+    channels: int | None,
+    progress: ProgressFn | None = None,
+) -> ImageDataset:
     path = Path(os.path.expanduser(text))
+    special = describe_special(path)
+    if special is not None:
+        raise DataError(f"Dataset path '{shown(text)}' is {special}, not a dataset file or folder.")
     try:
         path.stat()
     except FileNotFoundError:
@@ -144,19 +158,22 @@ def _load_path(text: str, val_fraction: float, seed: int, image_size: int | None
             return load_npz(path, name, val_fraction, seed)
         if "ubyte" not in path.name.lower():
             raise DataError(
-                f"'{text}' is a file; a dataset path must be an .npz file or a folder (IDX files, CIFAR batches, or "
-                "one sub-folder of images per class)."
+                f"'{shown(text)}' is a file; a dataset path must be an .npz file or a folder (IDX files, CIFAR "
+                "batches, or one sub-folder of images per class)."
             )
         path = path.parent  # one IDX file: use the set in its folder
         name = path.resolve().name or str(path)
     batches = cifar.find_batches_dir(path)
     if batches is not None:
         return cifar.load_batches_dir(batches, name, str(batches), require_all=False)
+    problem = cifar.incomplete(path)
+    if problem is not None:
+        raise DataError(problem)
     for folder in (path, path / "raw"):  # torchvision keeps IDX files in <root>/raw
         files = mnist_family.find_idx_files(folder)
         if files is not None:
             return mnist_family.load_idx_folder(folder, files, name, val_fraction, seed)
-    return load_image_folder(path, name, image_size, channels, val_fraction, seed)
+    return load_image_folder(path, name, image_size, channels, val_fraction, seed, progress)
 
 
 def _conform(ds: ImageDataset, image_size: int | None, channels: int | None) -> ImageDataset:

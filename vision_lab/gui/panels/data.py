@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,7 @@ from vision_lab.gui.worker import FunctionWorker
 OPEN_FOLDER = "::open-folder"
 OPEN_FILE = "::open-file"
 PREVIEW_COUNT = 24
+LOAD_QUIET_S = 0.5  # a load quicker than this shows no progress row
 MAX_LIMIT = 10_000_000
 
 
@@ -83,6 +85,7 @@ class DataPanel(QWidget):
         download_row.addWidget(self.cancel_button)
         self.download_box = QWidget()
         self.download_box.setLayout(download_row)
+        self._build_load_box()
 
         self.limit_spin = QSpinBox()
         self.limit_spin.setObjectName("limitSpin")
@@ -124,11 +127,13 @@ class DataPanel(QWidget):
         lay.addLayout(form)
         lay.addWidget(self.description)
         lay.addWidget(self.download_box)
+        lay.addWidget(self.load_box)
         lay.addWidget(self.preview, 1)
         lay.addWidget(self.sizes)
         lay.addWidget(self.counts)
         lay.addWidget(self.source)
         self.download_box.hide()
+        self.load_box.hide()
         self.populate()
         self.combo.currentIndexChanged.connect(self._selected)
 
@@ -240,16 +245,23 @@ class DataPanel(QWidget):
         self.download_box.hide()
         self.preview.clear("Loading examples…")
         self.changed.emit()
-        worker = FunctionWorker(lambda _progress: load_dataset(key), self)
+        if self._loader is not None and self._loader.isRunning():
+            self._loader.cancel()  # a scan of the previous folder stops at its next report
+        # An image folder's scan reports progress and checks for Cancel (a folder like / holds 100,000s of files).
+        worker = FunctionWorker(lambda progress: load_dataset(key, scan_progress=progress), self)
+        worker.progress.connect(lambda done, total, w=worker: self._load_progress(w, done, total))
         worker.done.connect(lambda ds, key=key: self._loaded(key, ds))
         worker.failed.connect(lambda msg, details, key=key: self._load_failed(key, msg, details))
+        worker.finished.connect(lambda w=worker: self._load_ended(w))
         worker.finished.connect(worker.deleteLater)
         self._loader = worker
+        self._load_started = time.monotonic()
         worker.start()
 
     def _loaded(self, key: str, ds: ImageDataset) -> None:
         if key != self.current_key:
             return  # the user picked another dataset meanwhile
+        self.load_box.hide()
         self.dataset = ds
         self._problem = None
         self._good = (key, ds)
@@ -276,6 +288,7 @@ class DataPanel(QWidget):
     def _load_failed(self, key: str, message: str, details: str) -> None:
         if key != self.current_key:
             return
+        self.load_box.hide()
         good = self._good
         if key not in self.infos and good is not None:
             # A folder or file the user opened and we refused leaves the list again: the combo goes back to the
@@ -299,6 +312,46 @@ class DataPanel(QWidget):
 
     def is_loading(self) -> bool:
         return self._loader is not None and self._loader.isRunning()
+
+    # --- a long load: progress and Cancel --------------------------------------------------------------------------
+    def _build_load_box(self) -> None:
+        self.load_progress = QLabel()
+        self.load_progress.setObjectName("loadProgress")
+        self.cancel_load_button = QPushButton(self.tr("Cancel"))
+        self.cancel_load_button.setObjectName("cancelLoadButton")
+        self.cancel_load_button.setToolTip(self.tr("Stop reading this folder"))
+        self.cancel_load_button.clicked.connect(self.cancel_load)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.load_progress, 1)
+        row.addWidget(self.cancel_load_button)
+        self.load_box = QWidget()
+        self.load_box.setObjectName("loadBox")
+        self.load_box.setLayout(row)
+        self._load_started = 0.0
+
+    def _load_progress(self, worker: FunctionWorker, done: int, total: int) -> None:
+        if worker is not self._loader or time.monotonic() - self._load_started < LOAD_QUIET_S:
+            return  # a quick load shows no progress row at all
+        if total < 0:
+            text = self.tr("Scanning the folder: {count} files so far…").format(count=f"{done:,}")
+        else:
+            text = self.tr("Reading images: {done} of {total}…").format(done=f"{done:,}", total=f"{total:,}")
+        self.load_progress.setText(text)
+        if not self.load_box.isVisible():
+            self.cancel_load_button.setEnabled(not worker.cancelled)
+            self.load_box.show()
+
+    def cancel_load(self) -> None:
+        if self._loader is not None and self._loader.isRunning():
+            self._loader.cancel()
+            self.cancel_load_button.setEnabled(False)
+            self.load_progress.setText(self.tr("Cancelling…"))
+
+    def _load_ended(self, worker: FunctionWorker) -> None:
+        if worker is self._loader:
+            self._loader = None  # deleteLater follows: never ask a deleted thread whether it runs
+            self.load_box.hide()
 
     # --- downloads -------------------------------------------------------------------------------------
     def start_download(self) -> None:
