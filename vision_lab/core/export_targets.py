@@ -120,7 +120,7 @@ def _earlier_export(path: Path, fmt: str) -> bool:
                 size = fh.seek(0, os.SEEK_END)
                 fh.seek(max(0, size - (1 << 20)))
                 return marker in fh.read()
-        with safe_open(str(path), framework="pt") as weights:  # reads the header only
+        with safe_open(str(path), framework="numpy") as weights:  # reads the header only (no torch needed)
             return (weights.metadata() or {}).get("format") == EXPORT_FORMAT
     except Exception:  # a file of any other kind (zipfile, safetensors raise their own types): not an export
         return False

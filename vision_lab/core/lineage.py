@@ -12,13 +12,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vision_lab.core.config import ExperimentConfig, apply_overrides, config_changes
 from vision_lab.core.data import ImageDataset
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.runs import open_run
-from vision_lab.core.trainer import Trainer, TrainerControl
+
+if TYPE_CHECKING:  # the window reads Launch without loading torch; resume and fork build a Trainer
+    from vision_lab.core.trainer import Trainer, TrainerControl
 
 RESUMABLE = ("train.epochs", "train.max_steps", "train.device", "train.report_seconds", "train.preview_seconds")
 """What a resume may change: how long it trains, where, and how often it reports; nothing that changes the numbers."""
@@ -52,6 +54,8 @@ def resume_run(
             f"A resumed run keeps its settings, so {', '.join(other)} cannot change; fork the run to change "
             f"{'it' if len(other) == 1 else 'them'}."
         )
+    from vision_lab.core.trainer import Trainer
+
     return Trainer(cfg, resume_from=record.path, dataset=dataset, control=control, load_kwargs=load_kwargs)
 
 
@@ -95,6 +99,8 @@ def fork_run(
     parent = record.path.resolve()
     if run_dir is None:
         run_dir = fork_dir(Path(runs_root).expanduser() if runs_root else parent.parent, parent.name, epoch)
+    from vision_lab.core.trainer import Trainer
+
     return Trainer(
         cfg,
         run_dir=Path(run_dir).expanduser(),
@@ -149,6 +155,8 @@ class Launch:
                 self.fork, self.overrides, epoch=self.fork_epoch, runs_root=runs_root, dataset=dataset, control=control
             )
         root = Path(runs_root) if runs_root is not None else None
+        from vision_lab.core.trainer import Trainer
+
         return Trainer(self.config, dataset=dataset, runs_root=root, control=control)
 
 

@@ -16,16 +16,18 @@ shapes but no memory).
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NoReturn
-
-import torch
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from vision_lab.core.config import FAMILIES, MAX_EPOCHS, parse_json
 from vision_lab.core.errors import ConfigError, RunError
 from vision_lab.core.events import DatasetSummary
 from vision_lab.core.safe_io import MAX_JSON, MAX_WEIGHTS, check_file, read_text, shown
+
+if TYPE_CHECKING:  # the JSON checks run in the window, which does not load torch to open a run folder
+    import torch
 
 MAX_STEP = 10**12
 """As train.max_steps: more steps than any run takes."""
@@ -38,9 +40,25 @@ MAX_TEXT = 10_000
 """Characters in a name, a source or a note."""
 MAX_NOTES = 1_000
 STATUSES = ("running", "completed", "stopped", "diverged", "unsaved")
-FLOATS = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
-NUMBERS = (*FLOATS, torch.int32, torch.int64)
-"""A counter kept as a 0-d tensor (an optimizer's step) may be either."""
+
+
+def _floats() -> tuple[torch.dtype, ...]:
+    import torch
+
+    return (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+
+
+def _numbers() -> tuple[torch.dtype, ...]:
+    """A counter kept as a 0-d tensor (an optimizer's step) may be float or integer."""
+    import torch
+
+    return (*_floats(), torch.int32, torch.int64)
+
+
+def _is_tensor(value: Any) -> bool:
+    """Without importing torch: nothing is a tensor while torch is not loaded."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.Tensor)
 
 
 class _Fields:
@@ -67,7 +85,7 @@ class _Fields:
         return self.whole(value, f"'{key}'", lo, hi)
 
     def whole(self, value: Any, field: str, lo: int, hi: int) -> int:
-        if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_floating_point():
+        if _is_tensor(value) and value.numel() == 1 and not value.is_floating_point():
             value = int(value.item())  # a 0-d integer tensor, as some writers keep counters
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(field, f"is {_kind(value)}, not a whole number")
@@ -105,7 +123,7 @@ class _Fields:
     def tensor(
         self, value: Any, field: str, *, dtypes: tuple[torch.dtype, ...], shape: tuple[int, ...] | None = None
     ) -> torch.Tensor:
-        if not isinstance(value, torch.Tensor):
+        if not _is_tensor(value):
             self.fail(field, f"is {_kind(value)}, not a tensor")
         if value.dtype not in dtypes:
             self.fail(field, f"holds {str(value.dtype).removeprefix('torch.')} values")
@@ -119,7 +137,7 @@ def _kind(value: Any) -> str:
         return "empty (null)"
     if isinstance(value, bool):
         return "true or false"
-    if isinstance(value, torch.Tensor):
+    if _is_tensor(value):
         return f"a tensor of shape {_shape(value.shape)}"
     names = {
         str: "text",
@@ -322,6 +340,8 @@ def checkpoint(state: Any, what: str, n_losses: int | None = None) -> dict[str, 
     if batch > step:
         f.fail("'batch'", f"is {batch}, more than the run's {step} steps")
     f.integer(d, "format", 1, 2, default=2)
+    import torch
+
     rng = torch.get_rng_state()
     f.tensor(
         f.required(d, "rng"), "'rng' (the random number generator's state)", dtypes=(rng.dtype,), shape=tuple(rng.shape)
@@ -336,9 +356,9 @@ def checkpoint(state: Any, what: str, n_losses: int | None = None) -> dict[str, 
         f.fail("'status'", f"is {_quoted(status) if isinstance(status, str) else _kind(status)}, not a run status")
     task = f.mapping(d.get("task", {}), "'task'")
     for key, value in task.items():
-        f.tensor(value, f"'task.{_key(key)}'", dtypes=FLOATS, shape=())
+        f.tensor(value, f"'task.{_key(key)}'", dtypes=_floats(), shape=())
     if "losses" in d:
-        losses = f.tensor(d["losses"], "'losses'", dtypes=FLOATS)
+        losses = f.tensor(d["losses"], "'losses'", dtypes=_floats())
         width = losses.shape[1] if losses.dim() == 2 else -1
         if len(losses) != batch or width < 1 or (n_losses is not None and width != n_losses):
             f.fail("'losses'", f"has shape {_shape(losses.shape)}, not one row per step of the epoch so far ({batch})")
@@ -381,8 +401,8 @@ def optimizer_state(saved: Any, optimizer: torch.optim.Optimizer, name: str, wha
             if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
                 continue
             where = f"{field}'s '{key}' of parameter {pid}"
-            tensor = f.tensor(value, where, dtypes=NUMBERS)
-            if tensor.dim() and (tensor.dtype not in FLOATS or tuple(tensor.shape) != shapes[pid]):
+            tensor = f.tensor(value, where, dtypes=_numbers())
+            if tensor.dim() and (tensor.dtype not in _floats() or tuple(tensor.shape) != shapes[pid]):
                 f.fail(
                     f"{field}'s '{key}' of parameter {pid}",
                     f"has shape {_shape(tensor.shape)}, the parameter {_shape(shapes[pid])}",
@@ -403,8 +423,8 @@ def _same_kind(saved: Any, live: Any) -> bool:
             and len(saved) == len(live)
             and all(_same_kind(s, v) for s, v in zip(saved, live, strict=True))
         )
-    if isinstance(live, torch.Tensor):
-        return isinstance(saved, torch.Tensor) and saved.shape == live.shape
+    if _is_tensor(live):
+        return _is_tensor(saved) and saved.shape == live.shape
     return isinstance(saved, type(live))
 
 

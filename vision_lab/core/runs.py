@@ -35,12 +35,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
 
 from vision_lab.core import run_schema
 from vision_lab.core.atomic import atomic_save, atomic_write_bytes, atomic_write_text
@@ -61,6 +59,9 @@ from vision_lab.core.safe_io import (
     read_text,
     shown,
 )
+
+if TYPE_CHECKING:  # listing and opening runs (the window's Runs list) needs no torch: only writing and loading do
+    import torch
 
 CONFIG = "config.json"
 METRICS = "metrics.csv"
@@ -224,6 +225,8 @@ class RunWriter:
                     _link_or_copy(weights, self.path / PREVIOUS_WEIGHTS)
                 # The step in the weights' metadata is what tells the two apart.
                 save_weights(weights, modules, {"step": str(extra["step"])} if "step" in extra else None)
+                import torch
+
                 buf = io.BytesIO()
                 torch.save(extra, buf)
                 atomic_write_bytes(self.path / CHECKPOINT, buf.getvalue())
@@ -339,6 +342,8 @@ def save_model(
 
     For a run whose own folder could not be written. Raises RunError in one sentence if this one cannot be either.
     """
+    import torch
+
     folder = Path(folder).expanduser()
     # torch.tensor copies, and keeps 0-d 0-d (np.ascontiguousarray would make it 1-d).
     states = {name: {key: torch.tensor(value) for key, value in state.items()} for name, state in weights.items()}
@@ -385,6 +390,8 @@ def _save_states(path: Path, states: dict[str, dict[str, torch.Tensor]], metadat
 
 def save_safetensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
     """safetensors' save_file, whose I/O failures (disk full, file too large) become the OSError they are."""
+    from safetensors.torch import save_file
+
     try:
         save_file(tensors, str(path), metadata=metadata)
     except SafetensorError as err:
@@ -421,7 +428,7 @@ def _weights_header(path: Path) -> tuple[dict[str, str], dict[str, tuple[tuple[i
         raise RunError(f"The run has no weights file '{path}'.")
     run_schema.check_weights_file(path)
     try:
-        with safe_open(str(path), framework="pt") as fh:
+        with safe_open(str(path), framework="numpy") as fh:  # the header alone: no need to load torch
             meta = dict(fh.metadata() or {})
             header = {}
             for key in fh.keys():  # noqa: SIM118 - a safetensors handle, not a dict
@@ -441,6 +448,8 @@ def load_weights(path: Path, modules: dict[str, torch.nn.Module], *, check_only:
     run_schema.check_weights_fit(path, header, modules)
     if check_only:
         return
+    from safetensors.torch import load_file
+
     try:
         tensors = load_file(str(path))
     except FileNotFoundError:
@@ -573,6 +582,8 @@ def load_checkpoint(path: Path, n_losses: int | None = None) -> dict[str, Any]:
     if not os.path.lexists(file):
         raise RunError(f"The run in '{shown(path)}' has no checkpoint to resume from.")
     data = read_bytes(file, f"The run's {CHECKPOINT}", MAX_WEIGHTS, RunError)  # never blocks on a FIFO
+    import torch
+
     try:
         state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as err:

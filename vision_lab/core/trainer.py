@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from vision_lab.core import distributed, run_schema
 from vision_lab.core.architecture import check_architecture, check_batch
 from vision_lab.core.config import ExperimentConfig
+from vision_lab.core.control import TrainerControl
 from vision_lab.core.data import ImageDataset, load_dataset
 from vision_lab.core.errors import ConfigError, RunError, VisionLabError
 from vision_lab.core.events import DatasetSummary, Event, Finished, Metrics, Preview, Started
@@ -52,38 +53,6 @@ SNAPSHOT_SECONDS = 3.0  # how stale the "last good weights" kept on divergence m
 PREVIEW_BUDGET = 50  # a preview costing c seconds comes at most every 50·c seconds
 AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 """train.precision -> the autocast type of the training step's forward passes (fp32: no autocast)."""
-
-
-@dataclass
-class TrainerControl:
-    """Flags a front end sets from any thread; the loop reads them between steps.
-
-    Plain attribute writes are atomic under the GIL, so no lock is needed. ``interrupt`` makes
-    the loop report right after the current step, which is how pause, stop and step act within
-    one batch.
-    """
-
-    stop: bool = False
-    interrupt: bool = False
-    preview_now: bool = False
-    new_lr: float | None = None
-    report_every_step: bool = False
-    stream_weights: bool = False
-    """Attach the weights to each Preview (the GUI's inspection views need them; the CLI does not)."""
-
-    def request_stop(self) -> None:
-        self.stop = True
-        self.interrupt = True
-
-    def request_report(self, preview: bool = False) -> None:
-        self.preview_now = self.preview_now or preview
-        self.interrupt = True
-
-    def set_lr(self, lr: float) -> None:
-        if not math.isfinite(lr) or lr <= 0:
-            raise ConfigError(f"The learning rate must be a positive number, got {lr}.")
-        self.new_lr = lr
-        self.interrupt = True
 
 
 _ALLOCATOR_TUNED = False

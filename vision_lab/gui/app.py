@@ -76,7 +76,8 @@ def training_threads() -> int:
 
 def create_app(argv: Sequence[str] = ()) -> QApplication:
     """The QApplication (reused when one exists, as under pytest-qt), with name, icon and GC tuning."""
-    keep_torch_off_the_gui_thread()
+    if "torch" in sys.modules:  # else on the GUI thread's first use of it (see warmup)
+        keep_torch_off_the_gui_thread()
     tune_gc()
     app = QApplication.instance()
     if app is None:
@@ -114,18 +115,30 @@ def main(argv: Sequence[str] = ()) -> int:
     from vision_lab.core.runlock import set_holder
 
     set_holder("the Vision Lab window")  # how a CLI training the same run folder is told who has it
-    # Imported after the QApplication exists: pyqtgraph reads the application's palette and settings.
+    # Imported after the QApplication exists: pyqtgraph reads the application's palette and settings. None of
+    # the window's modules imports torch: the window shows first, then torch loads (warmup).
+    from vision_lab.gui import startup_probe, warmup
     from vision_lab.gui.main_window import MainWindow
 
+    warmup.defer()  # the panels show "loading" where they need torch, until it has loaded
     window = MainWindow()
     window.show()
+    probe = startup_probe.attach(window)  # VISION_LAB_STARTUP_PROBE: how long to a visible window, idle memory
     window.load_initial_data()
-    freeze_heap()
+
+    def torch_loaded() -> None:
+        keep_torch_off_the_gui_thread()  # before the GUI thread's first torch op
+        freeze_heap()  # torch's and Qt's start-up objects: never garbage, never scanned again
+
+    warmup.warmup().ready.connect(torch_loaded)
+    warmup.start()
     # Start the training process now (torch takes seconds to import) so the first Start reports at once.
     from vision_lab.gui.worker import ProcessWorker, prewarm_engine, worker_class
 
     if worker_class() is ProcessWorker:
         prewarm_engine()
+    if probe is not None:
+        probe.armed()
     return app.exec()
 
 

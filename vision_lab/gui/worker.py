@@ -15,18 +15,20 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
 from PySide6.QtCore import QObject, QThread, Signal
 
 from vision_lab.core.config import ExperimentConfig
+from vision_lab.core.control import TrainerControl
 from vision_lab.core.data import ImageDataset
 from vision_lab.core.errors import VisionLabError
 from vision_lab.core.events import Finished, Metrics, Preview, Started
 from vision_lab.core.lineage import Launch
-from vision_lab.core.trainer import Trainer, TrainerControl
 from vision_lab.gui.app import training_threads
+
+if TYPE_CHECKING:  # the window never loads torch for a run in the training process (the default)
+    from vision_lab.core.trainer import Trainer
 
 WORKER_NICE = 5
 
@@ -155,6 +157,8 @@ class TrainingWorker(QThread):
 
     def run(self) -> None:
         _yield_to_the_gui()
+        import torch
+
         # Per thread under OpenMP: see keep_torch_off_the_gui_thread.
         torch.set_num_threads(self.threads or training_threads())
         try:
@@ -335,8 +339,6 @@ class ProcessWorker(TrainingWorker):
         self._send("step")
 
     def set_lr(self, lr: float) -> None:
-        from vision_lab.core.trainer import TrainerControl
-
         TrainerControl().set_lr(lr)  # same validation, same message, here and now
         self._send("lr", lr)
 

@@ -38,7 +38,7 @@ from vision_lab.core.config import (
 )
 from vision_lab.core.data import ImageDataset
 from vision_lab.core.errors import ConfigError
-from vision_lab.core.models import build_models, count_parameters, layer_table
+from vision_lab.gui import warmup
 from vision_lab.gui.widgets.fields import (
     ERROR_COLOR,
     CheckedSpinBox,
@@ -387,6 +387,7 @@ class ModelPanel(QWidget):
                     if hasattr(child, signal) and not isinstance(child, QStackedWidget):
                         getattr(child, signal).connect(self._knob_changed)
                         break
+        warmup.warmup().ready.connect(self.update_table)
         self.load(default_config("cnn"))
         # Each family's form starts from that family's own defaults (the GAN's label smoothing, say),
         # not from the CNN experiment's copy of them.
@@ -453,7 +454,14 @@ class ModelPanel(QWidget):
         self.changed.emit()
 
     def update_table(self) -> None:
-        """Build the model on the CPU from the knobs and list its layers."""
+        """Build the model on the CPU from the knobs and list its layers (once PyTorch has loaded: see warmup)."""
+        if not warmup.torch_ready():
+            self.params.setText(self.tr("Parameters: counting… (PyTorch is loading)"))
+            return  # warmup's ready signal calls this again
+        from vision_lab.core.models import build_models, count_parameters, layer_table
+        from vision_lab.gui.app import keep_torch_off_the_gui_thread
+
+        keep_torch_off_the_gui_thread()  # before the GUI thread's first torch op
         family = self.family
         try:
             cfg = self.apply(default_config(family))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import torch
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
@@ -17,6 +16,7 @@ from vision_lab.core.config import (
     PRECISIONS,
     ExperimentConfig,
 )
+from vision_lab.gui import warmup
 from vision_lab.gui.widgets.fields import CheckedSpinBox, Field, LogSpinBox, error_label, set_error
 
 OPTIMIZER_TITLES = {"sgd": "SGD (momentum)", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop"}
@@ -26,6 +26,8 @@ PRECISION_TITLES = {"fp32": "fp32", "bf16": "bf16 (mixed)", "fp16": "fp16 (mixed
 def device_available(name: str) -> bool:
     if name in ("auto", "cpu"):
         return True
+    import torch
+
     if name == "cuda":
         return torch.cuda.is_available()
     mps = getattr(torch.backends, "mps", None)
@@ -79,17 +81,16 @@ class TrainingPanel(QWidget):
         self.device.setObjectName("deviceCombo")
         self.device.setToolTip("Where to train: auto picks a GPU when this computer has one")
         for name in DEVICES:
-            title = f"auto ({auto_device()})" if name == "auto" else name
-            self.device.addItem(title, name)
-            if not device_available(name):
-                item = self.device.model().item(self.device.count() - 1)  # type: ignore[attr-defined]
-                item.setEnabled(False)
-                item.setToolTip(f"{name} is not available on this computer")
+            self.device.addItem(name, name)
         self.precision = QComboBox()
         self.precision.setObjectName("precisionCombo")
         for name in PRECISIONS:
             self.precision.addItem(PRECISION_TITLES[name], name)
         self.precision.setToolTip("Mixed precision runs on a CUDA GPU only")
+        if warmup.torch_ready():
+            self.refresh_devices()
+        else:  # asking CUDA needs torch: the list says what is there once it has loaded (see warmup)
+            warmup.warmup().ready.connect(self.refresh_devices)
         for spin in (self.batch, self.epochs, self.seed):
             spin.setKeyboardTracking(False)
         self.lr_field = Field(self.lr)
@@ -134,6 +135,19 @@ class TrainingPanel(QWidget):
         for w in (self.batch, self.epochs, self.seed):
             w.valueChanged.connect(self._changed)
         self.lr.valueChanged.connect(self._lr_changed)
+
+    def refresh_devices(self) -> None:
+        """Name the device auto picks and grey out the ones this computer lacks (asks torch)."""
+        model = self.device.model()
+        for i in range(self.device.count()):
+            name = self.device.itemData(i)
+            if name == "auto":
+                self.device.setItemText(i, f"auto ({auto_device()})")
+            elif not device_available(name):
+                item = model.item(i)  # type: ignore[attr-defined]
+                item.setEnabled(False)
+                item.setToolTip(f"{name} is not available on this computer")
+        self._update_precision()
 
     def load(self, cfg: ExperimentConfig) -> None:
         self._loading = True
@@ -183,16 +197,22 @@ class TrainingPanel(QWidget):
         self._running = running
         self._update_precision()
 
-    def _cuda_chosen(self) -> bool:
+    def _cuda_chosen(self) -> bool | None:
+        """None while torch loads: auto's device is not known yet."""
         name = self.device.currentData()
-        return name == "cuda" or (name == "auto" and auto_device() == "cuda")
+        if name != "auto":
+            return name == "cuda"
+        if not warmup.torch_ready():
+            return None
+        return auto_device() == "cuda"
 
     def _update_precision(self) -> None:
         # Mixed precision is a CUDA feature: elsewhere the combo is off and shows (and the config says) fp32.
+        # While torch loads the choice is kept as it is (a saved bf16 on a GPU machine must not become fp32).
         cuda = self._cuda_chosen()
-        if not cuda:
+        if cuda is False:
             self.precision.setCurrentIndex(self.precision.findData("fp32"))
-        self.precision.setEnabled(cuda and not self._running)
+        self.precision.setEnabled(bool(cuda) and not self._running)
 
     def _changed(self) -> None:
         if not self._loading:
