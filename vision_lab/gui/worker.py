@@ -62,6 +62,9 @@ class TrainingWorker(QThread):
     training's CPU threads (twin runs share the cores), else it takes them all.
     """
 
+    FREEZES_RUN = True
+    """Its thread freezes the run's models and tensors (gc.freeze), so the next start unfreezes them to free them."""
+
     run_started = Signal(object)  # Started
     metrics = Signal(object)  # Metrics
     preview = Signal(object)  # Preview
@@ -150,8 +153,12 @@ class TrainingWorker(QThread):
     def start(self, *args: object) -> None:
         """Collect last run's garbage here, on the GUI thread, then start. Garbage can hold Qt widgets (a closed
         dialog, a window in a reference cycle); collected on this worker's thread, their C++ destructors ran on
-        the wrong thread and deadlocked on the GIL (seen in a test run: the worker hung in ``~QObject``)."""
-        gc.unfreeze()
+        the wrong thread and deadlocked on the GIL (seen in a test run: the worker hung in ``~QObject``).
+
+        Only a worker that froze its run's objects (:attr:`FREEZES_RUN`) unfreezes the heap first: a full collection
+        of the unfrozen heap (torch's and Qt's objects) held the GUI thread for 80-230 ms at every Start."""
+        if self.FREEZES_RUN:
+            gc.unfreeze()
         gc.collect()
         super().start(*args)  # type: ignore[arg-type]
 
@@ -309,6 +316,7 @@ class ProcessWorker(TrainingWorker):
     """
 
     JOIN_SECONDS = 60.0
+    FREEZES_RUN = False  # the run's objects live in the training process: nothing here to unfreeze
 
     def __init__(self, cfg: ExperimentConfig, **kwargs: Any) -> None:
         super().__init__(cfg, **kwargs)
