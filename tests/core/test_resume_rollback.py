@@ -88,7 +88,7 @@ def test_a_resume_whose_data_changed_is_refused_in_a_sentence_naming_the_layer(t
         for _ in resume_run(run, {"train.epochs": 2}).events():
             pass
     message = str(err.value)
-    assert "do not fit the run's model: model." in message and "16×144 in the file but 16×256 in the model" in message
+    assert "do not fit the run's model ('model." in message and "is 16×144, the model's is 16×256" in message
     assert "Error(s) in loading state_dict" not in message
     assert folder_hash(run) == before
 
@@ -132,4 +132,5 @@ def test_a_resume_that_ends_or_is_stopped_keeps_its_work_and_leaves_nothing_behi
     events = list(resume_run(run, {"train.epochs": 3}, dataset=mnist5k).events())
     assert isinstance(events[-1], Finished) and events[-1].status == "completed"
     assert open_run(run).summary["epochs"] == 3  # type: ignore[index]
-    assert sorted(p.name for p in run.iterdir() if p.name.startswith(".")) == [".weights.previous.safetensors"]
+    # The run lock's file stays (empty, unlocked: core/runlock.py); no backup or temp file is left behind.
+    assert sorted(p.name for p in run.iterdir() if p.name.startswith(".")) == [".lock", ".weights.previous.safetensors"]

@@ -335,7 +335,7 @@ def checkpoint(state: Any, what: str, n_losses: int | None = None) -> dict[str, 
     batch = f.integer(d, "batch", 0, MAX_STEP)
     if "steps_per_epoch" in d:
         spe = f.integer(d, "steps_per_epoch", 1, MAX_STEP)
-        if batch >= spe:
+        if batch > spe:  # == spe: stopped after the epoch's last step, before the next epoch began
             f.fail("'batch'", f"is {batch}, past the epoch's {spe} steps")
     if batch > step:
         f.fail("'batch'", f"is {batch}, more than the run's {step} steps")
