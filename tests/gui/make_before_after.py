@@ -161,7 +161,7 @@ def shot_compare(window, shoot: Shooter) -> None:
     close_messages()
     parent = window.opened_run
     window.training_panel.lr.setValue(0.001)  # the fork's one change, as typed into the Training panel
-    window.actions.fork(parent, 1)
+    window.run_actions.fork(parent, 1)
     wait(lambda: window.worker is not None, 60, "the fork to start")
     wait_finished(window)
     close_messages()

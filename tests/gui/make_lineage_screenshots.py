@@ -38,7 +38,7 @@ def fork(app, window, root: Path) -> Path:
     assert window.open_run(parent)
     window.training_panel.lr.setValue(0.005)
     window.training_panel.epochs.setValue(6)
-    dialog = window.actions.fork_dialog_open()
+    dialog = window.run_actions.fork_dialog_open()
     assert dialog is not None
     combo = dialog.source
     combo.setCurrentIndex(next(i for i in range(combo.count()) if combo.itemData(i) == 2))
@@ -58,7 +58,7 @@ def watch(app, window, root: Path) -> Path:
         stdout=subprocess.DEVNULL,
     )
     try:
-        window.actions.watch(run)
+        window.run_actions.watch(run)
         wait(app, lambda: (window.loss_plot.series["val_loss"].x or [0])[-1] >= 1 and window.preview.count > 0, 900)
         wait(app, lambda: window.loss_plot.point_count() > 0 and window.loss_plot.series["train_loss"].x[-1] > 1.6, 900)
         settle(app, window)
@@ -67,7 +67,7 @@ def watch(app, window, root: Path) -> Path:
     finally:
         proc.terminate()
         proc.wait(60)
-    window.actions.stop_watching()
+    window.run_actions.stop_watching()
     return path
 
 
@@ -77,7 +77,7 @@ def twin(app, window, root: Path) -> Path:
     window.training_panel.epochs.setValue(4)
     window.training_panel.lr.setValue(0.001)
     cfg_b = with_overrides(window.current_config(), **{"optim.lr": 0.02})
-    tw = window.actions.start_twins(cfg_b)
+    tw = window.run_actions.start_twins(cfg_b)
     finished: list[bool] = []
     tw.both_finished.connect(lambda: finished.append(True))
     wait(app, lambda: bool(finished), 900)

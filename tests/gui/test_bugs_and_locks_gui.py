@@ -40,6 +40,9 @@ def test_an_exception_in_a_slot_is_one_sentence_and_its_traceback_goes_to_the_lo
     monkeypatch.setenv("VISION_LAB_HOME", str(tmp_path / "home"))
     reporter = crash.reporter()
     assert reporter is not None, "create_app installs the catch-all"
+    if reporter.dialog is not None:  # one dialog at a time: one an earlier test left open would hide ours
+        reporter.dialog.close()
+        qtbot.waitUntil(lambda: reporter.dialog is None or not reporter.dialog.isVisible(), timeout=5000)
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom in the plot\nsecond line")
@@ -123,7 +126,7 @@ def test_a_cli_resume_while_the_window_trains_the_run_is_refused_naming_the_wind
     w = window
     run = unfinished_run
     with qtbot.waitSignal(w.run_started, timeout=RUN_TIMEOUT):
-        assert w.actions.resume(run)
+        assert w.run_actions.resume(run)
     try:
         result = subprocess.run(
             [sys.executable, "-m", "vision_lab", "train", "--resume", str(run), "-q"],
@@ -147,7 +150,7 @@ def test_a_window_resume_while_the_cli_trains_the_run_is_refused_naming_it_and_w
     cli = start_cli("--resume", str(run), until=run)
     try:
         # The Resume command asks first (the panels and the plot stay as they were)...
-        assert not w.actions.resume(run) and w.worker is None
+        assert not w.run_actions.resume(run) and w.worker is None
         box = w.last_message
         assert box is not None and box.isVisible()
         message = box.text()
@@ -161,6 +164,6 @@ def test_a_window_resume_while_the_cli_trains_the_run_is_refused_naming_it_and_w
     finally:
         kill(cli)
     with qtbot.waitSignal(w.run_started, timeout=RUN_TIMEOUT):  # the killed holder left nothing behind
-        assert w.actions.resume(run)
+        assert w.run_actions.resume(run)
     with qtbot.waitSignal(w.run_ended, timeout=RUN_TIMEOUT):
         click(qtbot, w.stop_button)

@@ -34,7 +34,7 @@ def test_compare_opens_a_full_size_window_naming_runs_by_their_difference(qtbot,
         assert f"color:{run.color}" in legend and "lr&nbsp;0.0" in legend
     assert cw.legend.geometry().bottom() <= cw.plot.geometry().top()
     assert len({r.color for r in cw.runs}) == 2
-    cw.metric.setCurrentIndex(cw.metric.findData("val_accuracy"))
+    cw.metric_combo.setCurrentIndex(cw.metric_combo.findData("val_accuracy"))
     assert set(cw.curves) == {(a.run_dir.name, "val_accuracy"), (b.run_dir.name, "val_accuracy")}
     click(qtbot, cw.findChild(QPushButton, "compareCloseButton"))
     qtbot.waitUntil(lambda: not cw.isVisible())

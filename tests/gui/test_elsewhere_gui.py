@@ -170,7 +170,7 @@ def test_export_refuses_the_runs_own_files_and_asks_before_replacing_a_foreign_f
     assert w.open_run(run)
     before = folder_hash(run)
     for fmt, name in (("safetensors", "weights.safetensors"), ("csv", "metrics.csv"), ("preview-png", "preview-x.png")):
-        assert w.actions.export(fmt, run / name) is False
+        assert w.run_actions.export(fmt, run / name) is False
         box = w.last_message
         assert box is not None and box.isVisible() and "is the run's own" in box.text(), box.text()
         assert one_sentence(box.text())
@@ -180,19 +180,19 @@ def test_export_refuses_the_runs_own_files_and_asks_before_replacing_a_foreign_f
 
     mine = tmp_path / "thesis.csv"
     mine.write_text("my,own\n1,2\n")
-    assert w.actions.export("csv", mine) is False  # not yet: it asks first
+    assert w.run_actions.export("csv", mine) is False  # not yet: it asks first
     box = w.last_message
     assert box is not None and box.objectName() == "confirmOverwrite" and "thesis.csv" in box.text()
     click(qtbot, box.button(QMessageBox.StandardButton.Cancel))
     assert mine.read_text() == "my,own\n1,2\n"
-    assert w.actions.export("csv", mine) is False
+    assert w.run_actions.export("csv", mine) is False
     box = w.last_message
-    with qtbot.waitSignal(w.actions.export_done, timeout=30000):
+    with qtbot.waitSignal(w.run_actions.export_done, timeout=30000):
         click(qtbot, box.button(QMessageBox.StandardButton.Yes))
     assert mine.read_text().startswith("step,epoch,")
     # An earlier export of the same kind is replaced without a question, as the CLI does without --force.
-    with qtbot.waitSignal(w.actions.export_done, timeout=30000):
-        assert w.actions.export("csv", mine) is True
+    with qtbot.waitSignal(w.run_actions.export_done, timeout=30000):
+        assert w.run_actions.export("csv", mine) is True
 
 
 def test_the_export_dialog_asks_once_before_replacing_an_earlier_export(
@@ -204,8 +204,8 @@ def test_the_export_dialog_asks_once_before_replacing_an_earlier_export(
     run = make_run(tmp_path / "runs", mnist5k, "mlp", lr=0.01, epochs=1).run_dir
     assert w.open_run(run)
     earlier = tmp_path / "metrics.csv"
-    with qtbot.waitSignal(w.actions.export_done, timeout=30000):
-        assert w.actions.export("csv", earlier)
+    with qtbot.waitSignal(w.run_actions.export_done, timeout=30000):
+        assert w.run_actions.export("csv", earlier)
     asked: list[object] = []
 
     def save_dialog(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -213,9 +213,9 @@ def test_the_export_dialog_asks_once_before_replacing_an_earlier_export(
         return str(earlier), ""
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", save_dialog)
-    w.actions.export_dialog("csv")
+    w.run_actions.export_dialog("csv")
     assert asked == [QFileDialog.Option.DontConfirmOverwrite]  # one question, ours, not the dialog's as well
     box = w.last_message
     assert box is not None and box.objectName() == "confirmOverwrite" and "earlier metrics export" in box.text()
-    with qtbot.waitSignal(w.actions.export_done, timeout=30000):
+    with qtbot.waitSignal(w.run_actions.export_done, timeout=30000):
         click(qtbot, box.button(QMessageBox.StandardButton.Yes))

@@ -60,7 +60,7 @@ def test_unwritable_run_folder_keeps_the_model_and_offers_save_weights(
     w = window
     run = start_long_run(qtbot, w, "mlp", 200)
     assert run is not None and run.is_dir()
-    assert not w.actions.save_weights_action.isEnabled()
+    assert not w.run_actions.save_weights_action.isEnabled()
     # The folder vanishes under the running process (a disk pulled, a share gone): a file stands in its place.
     # Root ignores permission bits, so this is the fault a read-only folder becomes for everyone.
     with qtbot.waitSignal(w.run_ended, timeout=60000) as ended:
@@ -74,7 +74,7 @@ def test_unwritable_run_folder_keeps_the_model_and_offers_save_weights(
     assert box.text() == finished.message and f"Cannot write the run folder '{run}'" in box.text()
     assert "Traceback" not in box.text() + box.detailedText()
     assert w.status_label.text().startswith("Cannot write the run folder")
-    assert w.actions.save_weights_action.isEnabled() and w.start_button.isEnabled()
+    assert w.run_actions.save_weights_action.isEnabled() and w.start_button.isEnabled()
     # Save weights to…: the button in the dialog, a folder picked in the (patched) file dialog.
     target = tmp_path / "saved-elsewhere"
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(target)))
@@ -82,7 +82,7 @@ def test_unwritable_run_folder_keeps_the_model_and_offers_save_weights(
     assert button is not None and button.text() == "Save weights to…"
     click(qtbot, button)
     assert (target / "weights.safetensors").is_file() and (target / "config.json").is_file()
-    assert not w.actions.save_weights_action.isEnabled()
+    assert not w.run_actions.save_weights_action.isEnabled()
     saved = load_file(str(target / "weights.safetensors"))
     for key, value in finished.weights["model"].items():
         assert np.array_equal(saved[f"model.{key}"].numpy(), value), key

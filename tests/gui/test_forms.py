@@ -241,7 +241,7 @@ def test_hovering_the_plot_reads_out_exact_values(qtbot) -> None:
     x = plot.view.mapSceneToView(centre).x()
     plot.plot_item.scene().sigMouseMoved.emit(centre)
     qtbot.waitUntil(lambda: "G loss <b>" in plot.readout.text(), timeout=3000)
-    assert plot.cursor.isVisible() and abs(plot.cursor.value() - x) < 1e-6
+    assert plot.hover_line.isVisible() and abs(plot.hover_line.value() - x) < 1e-6
     assert "judge confidence <b>75.0%</b>" in plot.readout.text()
     assert not plot.hint.isVisible()  # the values are showing
 

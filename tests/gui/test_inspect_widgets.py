@@ -436,8 +436,8 @@ def test_feature_grid_two_groups(qtbot) -> None:
 def test_feature_grid_scrolls_when_tall(qtbot) -> None:
     grid = show(qtbot, FeatureGrid(), 300, 200)
     grid.set_maps([(f"layer {i}", np.random.default_rng(i).random((32, 7, 7))) for i in range(4)])
-    qtbot.waitUntil(lambda: grid.scroll.verticalScrollBar().maximum() > 0, timeout=1000)
-    assert grid.canvas.height() > grid.scroll.viewport().height()
+    qtbot.waitUntil(lambda: grid.scroll_area.verticalScrollBar().maximum() > 0, timeout=1000)
+    assert grid.canvas.height() > grid.scroll_area.viewport().height()
 
 
 def test_feature_grid_filters(qtbot) -> None:

@@ -136,7 +136,7 @@ def test_fork_from_an_earlier_epoch_with_a_changed_learning_rate(qtbot, window, 
     w.training_panel.lr.setValue(0.002)
     w.training_panel.epochs.setValue(3)
     run_menu_action(w, "forkRunAction").trigger()
-    dialog = w.actions.fork_dialog
+    dialog = w.run_actions.fork_dialog
     assert dialog is not None and dialog.isVisible()
     assert "Learning rate: 0.01 → 0.002" in dialog.changes.text() and "optim.lr" not in dialog.changes.text()
     combo = dialog.source
@@ -167,7 +167,7 @@ def test_fork_button_in_the_browser_opens_the_run_and_asks_where(qtbot, window, 
     select(qtbot, w, rows(w))
     click(qtbot, w.runs_panel.fork_button)
     assert w.opened_run == parent
-    dialog = w.actions.fork_dialog
+    dialog = w.run_actions.fork_dialog
     assert dialog is not None and "No settings changed" in dialog.changes.text()
     dialog.reject()
     assert w.worker is None
@@ -185,12 +185,12 @@ def test_watch_a_folder_that_a_subprocess_writes(qtbot, window, tmp_path: Path) 
     )  # fmt: skip
     try:
         # Started before the folder exists: the window waits for it.
-        assert w.actions.watch(run)
+        assert w.run_actions.watch(run)
         assert "waiting" in w.status_label.text()
-        w.actions.watch_updated.connect(
+        w.run_actions.watch_updated.connect(
             lambda: seen_live.append(w.loss_plot.point_count()) if proc.poll() is None else None
         )
-        qtbot.waitUntil(lambda: not w.actions.watching, timeout=120000)
+        qtbot.waitUntil(lambda: not w.run_actions.watching, timeout=120000)
     finally:
         proc.wait(60)
     assert proc.returncode == 0, proc.stderr.read().decode() if proc.stderr else ""
@@ -223,7 +223,7 @@ def test_export_menu_writes_checked_models_plots_and_previews(
     from PySide6.QtWidgets import QFileDialog
 
     w = window
-    assert w.actions.export("onnx", tmp_path / "m.onnx") is False  # nothing opened yet
+    assert w.run_actions.export("onnx", tmp_path / "m.onnx") is False  # nothing opened yet
     assert "open a run" in close_message(w).lower()
     f = make_run(w.runs_root, mnist5k, "cnn", lr=0.01, epochs=1)
     assert w.open_run(f.run_dir)
@@ -231,12 +231,12 @@ def test_export_menu_writes_checked_models_plots_and_previews(
     out.mkdir()
     # Through the menu: File ▸ Export ▸ TorchScript… asks where, then exports and checks off the GUI thread.
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out / "menu.pt"), ""))
-    with qtbot.waitSignal(w.actions.export_done, timeout=RUN_TIMEOUT):
+    with qtbot.waitSignal(w.run_actions.export_done, timeout=RUN_TIMEOUT):
         run_menu_action(w, "export-torchscript").trigger()
     assert (out / "menu.pt").is_file()
     for fmt, name in (("torchscript", "m.pt"), ("onnx", "m.onnx"), ("script", "m.py"), ("csv", "m.csv")):
-        with qtbot.waitSignal(w.actions.export_done, timeout=RUN_TIMEOUT) as done:
-            assert w.actions.export(fmt, out / name)
+        with qtbot.waitSignal(w.run_actions.export_done, timeout=RUN_TIMEOUT) as done:
+            assert w.run_actions.export(fmt, out / name)
         result = done.args[0]
         assert result.path == out / name and result.path.is_file()
         if fmt in ("torchscript", "onnx", "script"):
@@ -253,15 +253,15 @@ def test_export_menu_writes_checked_models_plots_and_previews(
 
     monkeypatch.setattr(w.loss_plot, "legend_for_export", spy)
     for fmt, name in (("plot-png", "loss.png"), ("preview-png", "preview.png")):
-        assert w.actions.export(fmt, out / name)
+        assert w.run_actions.export(fmt, out / name)
         image = QImage(str(out / name))
         assert not image.isNull() and image.width() > 100
-    assert w.actions.export("plot-svg", out / "loss.svg")
+    assert w.run_actions.export("plot-svg", out / "loss.svg")
     svg = (out / "loss.svg").read_text(encoding="utf-8")
     assert "<svg" in svg and "<path" in svg
     assert exported_legends == [["train loss", "val loss", "val accuracy"]] * 2
     assert "train loss" in svg  # the legend's text is in the vector file
-    assert not w.actions.export("plot-png", tmp_path / "no-such-folder" / "loss.png")
+    assert not w.run_actions.export("plot-png", tmp_path / "no-such-folder" / "loss.png")
     text = close_message(w)
     assert "Could not write" in text and "Traceback" not in text
 
@@ -273,7 +273,7 @@ def test_twin_run_from_the_run_menu(qtbot, window) -> None:
     make_tiny(w, "mlp")
     w.training_panel.lr.setValue(0.001)
     run_menu_action(w, "twinRunAction").trigger()
-    dialog = w.actions.twin_dialog
+    dialog = w.run_actions.twin_dialog
     assert dialog is not None and dialog.isVisible()
     combo = dialog.findChild(QComboBox, "twinKnobCombo")
     combo.setCurrentIndex(combo.findData("optim.lr"))
@@ -281,8 +281,8 @@ def test_twin_run_from_the_run_menu(qtbot, window) -> None:
     edit.selectAll()
     qtbot.keyClicks(edit, "0.05")
     click(qtbot, dialog.findChild(QPushButton, "twinOkButton"))
-    qtbot.waitUntil(lambda: w.actions.twin_window is not None, timeout=5000)
-    twin = w.actions.twin_window
+    qtbot.waitUntil(lambda: w.run_actions.twin_window is not None, timeout=5000)
+    twin = w.run_actions.twin_window
     qtbot.waitUntil(
         lambda: twin.finished_events[0] is not None and twin.finished_events[1] is not None, timeout=RUN_TIMEOUT
     )

@@ -56,7 +56,7 @@ def test_run_names_stay_put_data_shows_use_only_and_settings_the_live_rate(qtbot
     created = time.strftime("%Y-%m-%d %H:%M", time.strptime(run.name[:15], "%Y%m%d-%H%M%S"))
     assert item.text(COL_DATE) == created
     with qtbot.waitSignal(w.run_ended, timeout=60000):
-        w.actions.resume(run)
+        w.run_actions.resume(run)
     item = next(i for i in rows(w) if w.runs_panel.path_of(i) == run)
     assert item.text(COL_DATE) == created and item.text(COL_RESULT) != "–"
     assert item.data(COL_DATE, SORT_ROLE) == time.mktime(time.strptime(run.name[:15], "%Y%m%d-%H%M%S"))

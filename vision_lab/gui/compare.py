@@ -98,16 +98,16 @@ class CompareWindow(QWidget):
         self.setWindowTitle(self.tr("Compare runs: {names}").format(names="  |  ".join(r.name for r in self.runs)))
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
 
-        self.metric = QComboBox()
-        self.metric.setObjectName("compareMetricCombo")
-        self.metric.addItem(self.tr("Losses (train: line, validation: dashed)"), LOSSES)
+        self.metric_combo = QComboBox()
+        self.metric_combo.setObjectName("compareMetricCombo")
+        self.metric_combo.addItem(self.tr("Losses (train: line, validation: dashed)"), LOSSES)
         epoch_keys = sorted(
             {k for r in self.runs for row in r.rows for k, v in row.items() if v is not None}
             & {"val_accuracy", "val_mse", "judge_confidence", "judge_coverage"}
         )
         for key in epoch_keys:
-            self.metric.addItem(_metric_title(key), key)
-        self.metric.currentIndexChanged.connect(self.draw)
+            self.metric_combo.addItem(_metric_title(key), key)
+        self.metric_combo.currentIndexChanged.connect(self.draw)
         self.legend = QLabel()
         self.legend.setObjectName("compareLegend")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
@@ -123,7 +123,7 @@ class CompareWindow(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("Show")))
-        top.addWidget(self.metric)
+        top.addWidget(self.metric_combo)
         top.addStretch(1)
         top.addWidget(close)
         lay = QVBoxLayout(self)
@@ -134,7 +134,7 @@ class CompareWindow(QWidget):
         self.draw()
 
     def draw(self) -> None:
-        metric = self.metric.currentData()
+        metric = self.metric_combo.currentData()
         self.plot.clear()
         self.curves = {}
         keys = (("train_loss", False), ("d_loss", False), ("g_loss", False), ("val_loss", True))

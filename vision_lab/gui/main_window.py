@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         from vision_lab.gui.run_actions import RunActions
 
-        self.actions = RunActions(self)
+        self.run_actions = RunActions(self)
         self._build_menus()
 
         self.data_panel.changed.connect(self.revalidate)
@@ -364,12 +364,12 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("&Recent runs")
         self.recent_menu.setObjectName("recentRunsMenu")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self.actions.add_file_actions(file_menu)
+        self.run_actions.add_file_actions(file_menu)
         file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
-        self.actions.add_run_actions(bar.addMenu("&Run"))
+        self.run_actions.add_run_actions(bar.addMenu("&Run"))
         view = bar.addMenu("&View")
         self.stage_action = QAction("&Stage mode", self, checkable=True)
         self.stage_action.setObjectName("stageModeAction")
@@ -734,7 +734,7 @@ class MainWindow(QMainWindow):
         """Train the panels' settings; ``launch`` resumes or forks a saved run instead (Run menu)."""
         if self.worker is not None or not self._valid:
             return False
-        self.actions.stop_watching()
+        self.run_actions.stop_watching()
         cfg = launch.config if launch is not None else self.current_config()
         worker = worker_class()(
             cfg,
@@ -946,7 +946,7 @@ class MainWindow(QMainWindow):
         if f.status == "diverged":
             self._show_warnings([*self.inspect_panel.warnings, f.message])
         if f.status == "unsaved":  # the folder could not be written: the dialog offers to save the model elsewhere
-            self.actions.keep_unsaved(f, self._started)
+            self.run_actions.keep_unsaved(f, self._started)
         elif f.status == "diverged" or f.warnings:
             self._message(
                 QMessageBox.Icon.Warning, "Training stopped" if f.status == "diverged" else "Vision Lab", text
@@ -1072,7 +1072,7 @@ class MainWindow(QMainWindow):
         except VisionLabError as err:
             self._message(QMessageBox.Icon.Warning, "Cannot open the run", str(err))
             return False
-        self.actions.stop_watching()
+        self.run_actions.stop_watching()
         cfg = record.config
         self.show_config(cfg)
         self.clear_run_views("")
@@ -1201,7 +1201,7 @@ class MainWindow(QMainWindow):
             return
         self._closing = True
         self._refresh_timer.stop()
-        self.actions.shutdown()
+        self.run_actions.shutdown()
         self.save_settings()
         worker = self.worker
         if worker is not None:

@@ -110,9 +110,9 @@ class LossPlot(QWidget):
         self.right_view.enableAutoRange(enable=False)
         self.view.sigResized.connect(self._sync_right_view)
 
-        self.cursor = pg.InfiniteLine(angle=90, movable=False)
-        self.cursor.hide()
-        self.plot_item.addItem(self.cursor, ignoreBounds=True)
+        self.hover_line = pg.InfiniteLine(angle=90, movable=False)
+        self.hover_line.hide()
+        self.plot_item.addItem(self.hover_line, ignoreBounds=True)
         self._mouse_proxy = pg.SignalProxy(self.plot_item.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
 
         self.title = QLabel("Loss")
@@ -203,7 +203,7 @@ class LossPlot(QWidget):
         self._x_max = min(1.0, self.total_epochs)
         self._y_lo, self._y_hi = math.inf, -math.inf
         self._row_step = -1
-        self.cursor.hide()
+        self.hover_line.hide()
         self._show_legend()
         self.view.setXRange(0.0, self._x_max, padding=0.02)
         self._apply_y_range()
@@ -313,12 +313,12 @@ class LossPlot(QWidget):
     def _hover(self, args: tuple[QPointF]) -> None:
         pos = args[0]
         if not self.view.sceneBoundingRect().contains(pos) or not any(s.x or s.tail for s in self.series.values()):
-            self.cursor.hide()
+            self.hover_line.hide()
             self._show_legend()
             return
         x = self.view.mapSceneToView(pos).x()
-        self.cursor.setPos(x)
-        self.cursor.show()
+        self.hover_line.setPos(x)
+        self.hover_line.show()
         self.readout.setText(self.readout_at(x))
         self.hint.hide()  # the values are showing
 
@@ -386,7 +386,7 @@ class LossPlot(QWidget):
             axis = self.plot_item.getAxis(name)
             axis.setPen(pg.mkPen(_mix(text, base, 0.55)))
             axis.setTextPen(pg.mkPen(text))
-        self.cursor.setPen(pg.mkPen(_mix(text, base, 0.5), style=Qt.PenStyle.DashLine))
+        self.hover_line.setPen(pg.mkPen(_mix(text, base, 0.5), style=Qt.PenStyle.DashLine))
 
     def apply_font(self) -> None:
         """pyqtgraph's axes keep their own font: follow the widget's (stage mode enlarges it)."""
