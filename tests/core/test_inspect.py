@@ -112,6 +112,15 @@ def test_untrained_inspector_is_the_runs_step_zero_and_leaves_the_rng_alone(mnis
         assert torch.equal(inspector.task.modules["model"].state_dict()[key], value), key
 
 
+def test_inspecting_builds_no_optimizer(mnist5k, tmp_path: Path) -> None:
+    """The window builds an Inspector at every run's start, on its own thread: a process's first optimizer imports
+    torch._dynamo, which once held the window for 1.0-1.3 s at the first Start after start-up."""
+    assert Inspector(tiny("mlp"), SHAPE, DIGITS).task.optimizers == {}
+    train(tiny("mlp", **{"train.max_steps": 2}), mnist5k, run_dir=tmp_path / "run")
+    loaded = Inspector.from_run(tmp_path / "run")
+    assert loaded.task.optimizers == {} and loaded.task.lr == tiny("mlp").optim.lr
+
+
 def test_from_run_loads_the_final_weights(mnist5k, tmp_path: Path) -> None:
     _, previews = train(tiny("mlp"), mnist5k, run_dir=tmp_path / "run")
     inspector = Inspector.from_run(tmp_path / "run")

@@ -20,6 +20,7 @@ from vision_lab.gui.main_window import MainWindow
 w = MainWindow()
 w.show()
 app.processEvents()
+w.model_panel.update_table()  # what its timer does: it must say why it waits, not import torch here
 print("torch" in sys.modules, w.model_panel.params.text())
 """
 

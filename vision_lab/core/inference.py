@@ -63,7 +63,7 @@ def load_run_models(path: str | Path, device: str = "cpu") -> LoadedRun:
     with torch.device("meta"):
         shapes = build_models(record.config, ds.image_shape, max(1, len(ds.class_names)))
     load_weights(weights, shapes, check_only=True)
-    task = make_task(record.config, ds.image_shape, ds.class_names, torch.device(device))
+    task = make_task(record.config, ds.image_shape, ds.class_names, torch.device(device), trainable=False)
     load_weights(weights, task.modules)
     task.train(False)
     return LoadedRun(record, ds, task)

@@ -54,7 +54,7 @@ class Inspector:
         # keeps the caller's RNG stream as it was.
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(cfg.train.seed)
-            task = make_task(cfg, _hwc(image_shape), tuple(class_names), CPU)
+            task = make_task(cfg, _hwc(image_shape), tuple(class_names), CPU, trainable=False)
         self._use(task)
 
     @classmethod

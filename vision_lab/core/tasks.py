@@ -68,6 +68,8 @@ class Task:
         image_shape: tuple[int, int, int],
         class_names: tuple[str, ...],
         device: torch.device,
+        *,
+        trainable: bool = True,
     ) -> None:
         self.cfg = cfg
         self.image_shape = image_shape
@@ -77,7 +79,9 @@ class Task:
         self.modules: dict[str, nn.Module] = {
             k: m.to(device) for k, m in build_models(cfg, image_shape, self.num_classes).items()
         }
-        self.optimizers: dict[str, torch.optim.Optimizer] = self._make_optimizers()
+        # Inspecting, exporting and sampling never train: no optimizers. The process's first optimizer imports
+        # torch._dynamo (about a second), which held the window's thread at the start of its first run.
+        self.optimizers: dict[str, torch.optim.Optimizer] = self._make_optimizers() if trainable else {}
         self.preview_x: torch.Tensor | None = None
         self.preview_y: torch.Tensor | None = None
         self.preview_from_training = False
@@ -103,6 +107,8 @@ class Task:
     # --- learning rate ---------------------------------------------------------------------------------
     @property
     def lr(self) -> float:
+        if not self.optimizers:  # a task built to look at, not to train
+            return float(self.cfg.optim.lr)
         return float(next(iter(self.optimizers.values())).param_groups[0]["lr"])
 
     def set_lr(self, lr: float) -> None:
@@ -422,10 +428,16 @@ class GANTask(Task):
 
 
 def make_task(
-    cfg: ExperimentConfig, image_shape: tuple[int, int, int], class_names: tuple[str, ...], device: torch.device
+    cfg: ExperimentConfig,
+    image_shape: tuple[int, int, int],
+    class_names: tuple[str, ...],
+    device: torch.device,
+    *,
+    trainable: bool = True,
 ) -> Task:
+    """``trainable=False``: the models alone, for looking at them (no optimizers)."""
     cls = {"mlp": ClassifierTask, "cnn": ClassifierTask, "autoencoder": AutoencoderTask, "gan": GANTask}[cfg.model]
-    return cls(cfg, image_shape, class_names, device)
+    return cls(cfg, image_shape, class_names, device, trainable=trainable)
 
 
 def is_finite(x: float) -> bool:

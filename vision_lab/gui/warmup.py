@@ -52,6 +52,7 @@ def start() -> None:
         try:
             import torch  # noqa: F401
 
+            import vision_lab.core.inspect  # what the Inspect views import at a run's start
             import vision_lab.core.models  # noqa: F401
         finally:
             _done.set()
