@@ -28,11 +28,9 @@ def copy(family: str, tmp_path: Path) -> Path:
 
 
 def finish(trainer) -> Finished:  # type: ignore[no-untyped-def]
-    last = None
-    for last in trainer.events():
-        pass
-    assert isinstance(last, Finished)
-    return last
+    events = list(trainer.events())
+    assert isinstance(events[-1], Finished)
+    return events[-1]
 
 
 def test_the_fixtures_are_format_1_as_written_then() -> None:
