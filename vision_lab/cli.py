@@ -15,10 +15,8 @@ from pathlib import Path
 from typing import TextIO
 
 from vision_lab import __version__
+from vision_lab.core import families
 from vision_lab.core.config import (
-    FAMILIES,
-    MAX_EPOCHS,
-    MAX_SEED,
     PRECISIONS,
     ExperimentConfig,
     apply_overrides,
@@ -28,6 +26,7 @@ from vision_lab.core.config import (
 )
 from vision_lab.core.errors import ConfigError, VisionLabError
 from vision_lab.core.safe_io import shown
+from vision_lab.core.validate import MAX_EPOCHS, MAX_SEED
 
 EXIT_USAGE = 2
 EXIT_BUG = 1
@@ -52,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train a model headless and save a run folder")
     t.add_argument("--config", type=_path, help="experiment JSON (a run's config.json re-runs it)")
-    t.add_argument("--model", choices=FAMILIES, help="model family")
+    t.add_argument("--model", choices=families.names(), help="model family")
     t.add_argument("--dataset", help="dataset name (see 'vision-lab datasets') or a path")
     t.add_argument("--epochs", type=int)
     t.add_argument("--batch-size", type=int)
@@ -99,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="write over an existing file even if it is not an earlier export"
     )
 
-    s = sub.add_parser("sample", help="generate images with a trained GAN")
+    makers = " or ".join(f.title for f in families.with_capability("generate")) or "generator"
+    s = sub.add_parser("sample", help=f"generate images with a trained {makers}")
     s.add_argument("run_dir", type=_path)
     s.add_argument("-n", type=int, default=64, help="how many images")
     s.add_argument("--out", type=_path, required=True, help="output .npz (array 'images', uint8 N×H×W×C)")
@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     b.add_argument("--seconds", type=float, default=2.0, help="length of each timed segment")
     b.add_argument("--rounds", type=int, default=4, help="alternating engine/bare segments per model and batch size")
-    b.add_argument("--models", default=",".join(FAMILIES), help="comma-separated families")
+    b.add_argument("--models", default=",".join(families.names()), help="comma-separated families")
     b.add_argument("--batch-sizes", default="32,128", help="comma-separated batch sizes")
     b.add_argument(
         "--keras",
@@ -216,7 +216,10 @@ def set_overrides(items: Sequence[str]) -> dict[str, object]:
 
 
 def config_from_args(args: argparse.Namespace) -> ExperimentConfig:
-    cfg = ExperimentConfig.load(args.config) if args.config else default_config(args.model or "cnn")
+    if args.config:
+        cfg = ExperimentConfig.load(args.config)
+    else:
+        cfg = default_config(args.model) if args.model else default_config()
     if args.config and args.model and args.model != cfg.model:
         cfg = default_config(args.model, data=cfg.data, train=cfg.train)
     flags = flag_overrides(args)
@@ -444,8 +447,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
     if args.out.suffix != ".npz":
         raise ConfigError(f"--out must name a .npz file, got '{args.out}'.")
     loaded = load_run_models(args.run_dir)
-    if loaded.config.model != "gan":
-        raise RunError(f"'{args.run_dir}' holds a {loaded.config.model} run; only a GAN run can sample images.")
+    if not loaded.config.family.has("generate"):
+        able = " or ".join(f.title for f in families.with_capability("generate"))
+        raise RunError(f"'{args.run_dir}' holds a {loaded.config.model} run; only a {able} run can sample images.")
     images = loaded.generate(args.n, seed=args.seed)
     try:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -471,8 +475,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     for m in models:
-        if m not in FAMILIES:
-            raise ConfigError(f"--models: unknown model {m!r}; choose from {', '.join(FAMILIES)}.")
+        if m not in families.names():
+            raise ConfigError(f"--models: unknown model {m!r}; choose from {', '.join(families.names())}.")
     try:
         sizes = [int(v) for v in args.batch_sizes.split(",") if v.strip()]
     except ValueError:

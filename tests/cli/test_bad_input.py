@@ -105,7 +105,7 @@ CONFIGS: list[tuple[str, bytes, tuple[str, ...]]] = [
     ("section not object", b'{"optim": 3}', ("optim must be a JSON object",)),
     ("unknown key", b'{"optim": {"learning_rate": 0.1}}', ("Unknown config key optim.learning_rate", "known: ")),
     ("unknown top key", b'{"trian": {}}', ("Unknown config key trian",)),
-    ("future version", b'{"version": 2, "model": "mlp"}', ("newer Vision Lab", "format 2", "format 1")),
+    ("future version", b'{"version": 3, "model": "mlp"}', ("newer Vision Lab", "format 3", "format 2")),
     # A newer format may well have keys we do not know: the version is what to report, not the key.
     ("future version, new keys", b'{"version": 7, "hologram": {}}', ("newer Vision Lab", "format 7")),
     ("version as text", b'{"version": "2"}', ("version must be a whole number",)),

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from safetensors.torch import load_file
 
-from vision_lab.core.config import MLPConfig, default_config, with_overrides
+from vision_lab.core.config import default_config, with_overrides
+from vision_lab.core.families.mlp import MLPConfig
 from vision_lab.core.inference import load_run_models
 from vision_lab.core.runs import open_run
 

@@ -12,9 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vision_lab.core.config import CNNConfig, ConvBlock, ExperimentConfig, MLPConfig, TrainConfig
+from vision_lab.core.config import ExperimentConfig, TrainConfig
 from vision_lab.core.data import ImageDataset
 from vision_lab.core.errors import VisionLabError
+from vision_lab.core.families.cnn import CNNConfig, ConvBlock
+from vision_lab.core.families.mlp import MLPConfig
 from vision_lab.core.trainer import Trainer
 
 
@@ -115,7 +117,8 @@ def test_batch_norm_needs_two_values_per_channel() -> None:
 
 
 def test_a_gan_on_images_too_small_for_its_judge_trains_without_one() -> None:
-    from vision_lab.core.config import GANConfig, default_config
+    from vision_lab.core.config import default_config
+    from vision_lab.core.families.gan import GANConfig
 
     cfg = default_config(
         "gan",

@@ -7,17 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vision_lab.core.config import (
-    FAMILIES,
-    ConvBlock,
-    ExperimentConfig,
-    default_config,
-    with_overrides,
-)
+from vision_lab.core import families
+from vision_lab.core.config import ExperimentConfig, default_config, with_overrides
 from vision_lab.core.errors import ConfigError
+from vision_lab.core.families.cnn import ConvBlock
 
 
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", families.names())
 def test_round_trip_through_json(family: str) -> None:
     cfg = default_config(family)
     again = ExperimentConfig.from_json(cfg.to_json())
@@ -72,7 +68,7 @@ def test_load_reports_missing_and_folder(tmp_path) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    family=st.sampled_from(FAMILIES),
+    family=st.sampled_from(families.names()),
     epochs=st.integers(1, 1000),
     batch=st.integers(1, 4096),
     lr=st.floats(1e-6, 5.0),

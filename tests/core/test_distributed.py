@@ -21,11 +21,14 @@ import torch.multiprocessing as mp
 from safetensors.torch import load_file
 
 from vision_lab.core import distributed
-from vision_lab.core.config import AutoencoderConfig, ExperimentConfig, GANConfig, MLPConfig, default_config
+from vision_lab.core.config import ExperimentConfig, default_config
 from vision_lab.core.config import with_overrides as _with
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.events import Finished
 from vision_lab.core.export import export_run
+from vision_lab.core.families.autoencoder import AutoencoderConfig
+from vision_lab.core.families.gan import GANConfig
+from vision_lab.core.families.mlp import MLPConfig
 from vision_lab.core.inference import load_run_models
 from vision_lab.core.inspect import Inspector
 from vision_lab.core.runs import open_run

@@ -14,21 +14,17 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file
 
-from vision_lab.core.config import (
-    AutoencoderConfig,
-    CNNConfig,
-    ConvBlock,
-    GANConfig,
-    MLPConfig,
-    default_config,
-    with_overrides,
-)
+from vision_lab.core.config import default_config, with_overrides
 from vision_lab.core.errors import ExportError, RunError
 from vision_lab.core.export import ONNX_MISSING, check_inputs, export_run, exported_module
+from vision_lab.core.families.autoencoder import AutoencoderConfig
+from vision_lab.core.families.cnn import CNNConfig, ConvBlock
+from vision_lab.core.families.gan import GANConfig
+from vision_lab.core.families.mlp import MLPConfig
 from vision_lab.core.inference import load_run_models
 from vision_lab.core.trainer import Trainer
 
-FAMILIES = ("mlp", "cnn", "autoencoder", "gan")
+FAMILIES = ("mlp", "cnn", "autoencoder", "gan")  # the built-in four, each with a tiny setup below
 TINY = {
     "mlp": {"mlp": MLPConfig(hidden=(32,), dropout=0.1)},
     "cnn": {"cnn": CNNConfig(blocks=(ConvBlock(8, batch_norm=True), ConvBlock(8, dropout=0.1)), dense=(16,))},

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from vision_lab.cli import main
-from vision_lab.core.config import MLPConfig, default_config, with_overrides
+from vision_lab.core.config import default_config, with_overrides
 from vision_lab.core.errors import ExportError, ExportOverwrite
 from vision_lab.core.export import export_run
+from vision_lab.core.families.mlp import MLPConfig
 from vision_lab.core.lineage import resume_run
 from vision_lab.core.trainer import Trainer
 

@@ -22,8 +22,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from vision_lab.core.config import MLPConfig, default_config, with_overrides
+from vision_lab.core.config import default_config, with_overrides
 from vision_lab.core.events import Finished, Metrics, Started
+from vision_lab.core.families.mlp import MLPConfig
 from vision_lab.core.lineage import resume_run
 from vision_lab.core.runs import CHECKPOINT, WEIGHTS, load_checkpoint, open_run, read_metrics, weights_metadata
 from vision_lab.core.trainer import Trainer

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from vision_lab.core.config import GANConfig, MLPConfig, default_config, with_overrides
+from vision_lab.core.config import default_config, with_overrides
 from vision_lab.core.events import Preview
+from vision_lab.core.families.gan import GANConfig
+from vision_lab.core.families.mlp import MLPConfig
 from vision_lab.core.health import HealthTracker, dead_relu_fractions, health_warnings
 from vision_lab.core.tasks import make_task
 from vision_lab.core.trainer import Trainer, TrainerControl, to_tensor

@@ -10,17 +10,12 @@ import pytest
 import torch
 from PIL import Image
 
-from vision_lab.core.config import (
-    AutoencoderConfig,
-    CNNConfig,
-    ConvBlock,
-    ExperimentConfig,
-    GANConfig,
-    MLPConfig,
-    default_config,
-    with_overrides,
-)
+from vision_lab.core.config import ExperimentConfig, default_config, with_overrides
 from vision_lab.core.events import Metrics, Preview
+from vision_lab.core.families.autoencoder import AutoencoderConfig
+from vision_lab.core.families.cnn import CNNConfig, ConvBlock
+from vision_lab.core.families.gan import GANConfig
+from vision_lab.core.families.mlp import MLPConfig
 from vision_lab.core.images import save_gif
 from vision_lab.core.inspect import Inspector, LatentProjection, most_confused
 from vision_lab.core.trainer import Trainer, TrainerControl

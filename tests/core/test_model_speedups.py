@@ -11,7 +11,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vision_lab.core.config import CNNConfig, ConvBlock, GANConfig, default_config
+from vision_lab.core.config import default_config
+from vision_lab.core.families.cnn import CNNConfig, ConvBlock
+from vision_lab.core.families.gan import GANConfig
 from vision_lab.core.inspect import ACTIVATIONS, Inspector, _normalise
 from vision_lab.core.models.cnn import build_cnn
 from vision_lab.core.models.spectral import SpectralConvTranspose2d

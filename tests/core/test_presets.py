@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from vision_lab.core.config import FAMILIES, with_overrides
+from vision_lab.core import families
+from vision_lab.core.config import with_overrides
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.events import Finished
 from vision_lab.core.presets import HIDEABLE, Preset, list_presets, load_preset, presets_dir
@@ -20,7 +21,7 @@ def test_every_shipped_preset_loads() -> None:
     assert len(presets) >= 6
     assert [p.title for p in presets] == sorted(p.title for p in presets)
     assert {p.key for p in presets} == {path.stem for path in presets_dir().glob("*.json")}
-    assert {p.config.model for p in presets} == set(FAMILIES)
+    assert {p.config.model for p in presets} == set(families.names())
     for p in presets:
         assert isinstance(p, Preset)
         assert set(p.hide) <= set(HIDEABLE), p.key

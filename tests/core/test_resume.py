@@ -12,18 +12,13 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from vision_lab.core.config import (
-    AutoencoderConfig,
-    CNNConfig,
-    ConvBlock,
-    ExperimentConfig,
-    GANConfig,
-    MLPConfig,
-    default_config,
-    with_overrides,
-)
+from vision_lab.core.config import ExperimentConfig, default_config, with_overrides
 from vision_lab.core.errors import ConfigError, RunError
 from vision_lab.core.events import Finished, Metrics
+from vision_lab.core.families.autoencoder import AutoencoderConfig
+from vision_lab.core.families.cnn import CNNConfig, ConvBlock
+from vision_lab.core.families.gan import GANConfig
+from vision_lab.core.families.mlp import MLPConfig
 from vision_lab.core.lineage import fork_run, resume_run
 from vision_lab.core.runs import TIMING_COLUMNS, checkpoint_epochs, list_runs, open_run
 from vision_lab.core.trainer import Trainer, TrainerControl

@@ -17,9 +17,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vision_lab.core.config import MLPConfig, default_config, with_overrides
+from vision_lab.core.config import default_config, with_overrides
 from vision_lab.core.errors import RunError
 from vision_lab.core.events import Finished, Metrics
+from vision_lab.core.families.mlp import MLPConfig
 from vision_lab.core.lineage import resume_run
 from vision_lab.core.runs import open_run, read_metrics
 from vision_lab.core.trainer import Trainer, TrainerControl

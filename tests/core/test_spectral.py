@@ -9,7 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from vision_lab.core.config import GANConfig, article_config, with_overrides
+from vision_lab.core.config import article_config, with_overrides
+from vision_lab.core.families.gan import GANConfig
 from vision_lab.core.models.gan import Generator
 from vision_lab.core.models.spectral import SpectralConvTranspose2d, _plan
 from vision_lab.core.tasks import make_task

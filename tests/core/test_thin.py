@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from vision_lab.core.config import GANConfig
+from vision_lab.core.families.gan import GANConfig
 from vision_lab.core.models.gan import Discriminator, Generator
 from vision_lab.core.models.thin import ThinConv2d, ThinConvTranspose2d
 

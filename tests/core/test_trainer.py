@@ -10,18 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vision_lab.core.config import (
-    AutoencoderConfig,
-    CNNConfig,
-    ConvBlock,
-    ExperimentConfig,
-    GANConfig,
-    MLPConfig,
-    default_config,
-    with_overrides,
-)
+from vision_lab.core.config import ExperimentConfig, default_config, with_overrides
 from vision_lab.core.errors import ConfigError, DataError
 from vision_lab.core.events import Finished, Metrics, Preview, Started
+from vision_lab.core.families.autoencoder import AutoencoderConfig
+from vision_lab.core.families.cnn import CNNConfig, ConvBlock
+from vision_lab.core.families.gan import GANConfig
+from vision_lab.core.families.mlp import MLPConfig
 from vision_lab.core.runs import TIMING_COLUMNS, open_run
 from vision_lab.core.trainer import Trainer, TrainerControl
 

@@ -19,8 +19,9 @@ from conftest import answer_close_question, click, make_tiny
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton
 from safetensors.torch import load_file
 
-from vision_lab.core.config import MLPConfig, with_overrides
+from vision_lab.core.config import with_overrides
 from vision_lab.core.events import Finished, Started
+from vision_lab.core.families.mlp import MLPConfig
 from vision_lab.core.lineage import Launch, resume_run
 from vision_lab.core.runs import load_checkpoint, open_run
 

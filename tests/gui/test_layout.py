@@ -14,7 +14,7 @@ from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QToolButton, QWidget
 
-from vision_lab.core.config import FAMILIES
+from vision_lab.core import families
 
 SIZES = [(1280, 720), (1600, 1000)]
 
@@ -57,7 +57,7 @@ def test_no_settings_panel_is_clipped(qtbot, window, width: int, height: int) ->
     window.resize(width, height)
     settle(qtbot)
     problems = []
-    for family in FAMILIES:
+    for family in families.names():
         pick_family(window, family)
         for i in range(window.tabs.count()):
             window.tabs.setCurrentIndex(i)
@@ -71,7 +71,7 @@ def test_no_settings_panel_is_clipped(qtbot, window, width: int, height: int) ->
 @pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_every_inspect_view_is_reachable_without_scroll_arrows(qtbot, window, width: int, height: int) -> None:
     window.resize(width, height)
-    for family in FAMILIES:
+    for family in families.names():
         pick_family(window, family)
         settle(qtbot)
         bar = window.inspect_panel.tabBar()

@@ -11,8 +11,11 @@ from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 from test_inspect_views import show_tab, stroke
 
-from vision_lab.core.config import FAMILY_TITLES, CNNConfig, ConvBlock, MLPConfig, default_config, with_overrides
+from vision_lab.core import families
+from vision_lab.core.config import default_config, with_overrides
 from vision_lab.core.events import Finished
+from vision_lab.core.families.cnn import CNNConfig, ConvBlock
+from vision_lab.core.families.mlp import MLPConfig
 from vision_lab.core.trainer import Trainer
 from vision_lab.gui.main_window import MainWindow, final_metric
 from vision_lab.gui.panels.runs import COL_MODEL, COL_RESULT, COL_SETTINGS, COL_STATUS
@@ -79,12 +82,12 @@ def test_browser_lists_sorts_compares_and_deletes(qtbot, window, mnist5k, monkey
     items = rows(w)
     assert len(items) == 2
     by_model = {item.text(COL_MODEL): item for item in items}
-    assert set(by_model) == {FAMILY_TITLES["mlp"], FAMILY_TITLES["cnn"]}
+    assert set(by_model) == {families.titles()["mlp"], families.titles()["cnn"]}
     for f, family in ((a, "mlp"), (b, "cnn")):
-        item = by_model[FAMILY_TITLES[family]]
+        item = by_model[families.titles()[family]]
         assert item.text(COL_RESULT) == final_metric(f.summary) != "–"
         assert item.text(COL_STATUS) == "completed"
-    assert "lr 0.01 " in by_model[FAMILY_TITLES["mlp"]].text(COL_SETTINGS)
+    assert "lr 0.01 " in by_model[families.titles()["mlp"]].text(COL_SETTINGS)
 
     # Sorting: by model name, then by learning rate (numerically), both ways.
     click_header(qtbot, w, COL_MODEL)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import pick_family
 from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QComboBox, QFormLayout, QLineEdit, QWidget
 
-from vision_lab.core.config import FAMILIES
+from vision_lab.core import families
 
 KNOBS = (QAbstractSpinBox, QComboBox, QCheckBox, QLineEdit)
 
@@ -24,7 +24,7 @@ def form_label(widget: QWidget) -> str:
 
 def test_every_knob_of_every_panel_has_a_tooltip(window) -> None:
     missing = set()
-    for family in FAMILIES:
+    for family in families.names():
         pick_family(window, family)
         for panel in (window.data_panel, window.model_panel, window.training_panel):
             for knob in [k for cls in KNOBS for k in panel.findChildren(cls)]:

@@ -15,7 +15,8 @@ from pathlib import Path
 import torch
 
 from vision_lab.bench.bare import BareLoop
-from vision_lab.core.config import FAMILIES, article_config, with_overrides
+from vision_lab.core import families
+from vision_lab.core.config import article_config, with_overrides
 from vision_lab.core.data import load_dataset
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.events import Event, Metrics
@@ -125,7 +126,7 @@ def bench(
             first = next(e for e in events if isinstance(e, Metrics))
             first_metric_s = time.perf_counter() - t
             del first
-            loop = BareLoop(model, x01, y, bs, gan_update=cfg.gan.update)
+            loop = BareLoop(model, x01, y, bs, cfg)
             loop.run(3)  # warm-up: allocator, oneDNN primitives
             bare, engine, ker = [], [], []
             for _ in range(rounds):
@@ -155,9 +156,9 @@ def bench(
     return rows, extra
 
 
-def main(models: Sequence[str] = FAMILIES, batch_sizes: Sequence[int] = (32, 128), seconds: float = 2.0,
+def main(models: Sequence[str] | None = None, batch_sizes: Sequence[int] = (32, 128), seconds: float = 2.0,
          as_json: bool = False, rounds: int = 4, keras: str | None = None) -> int:  # fmt: skip
-    rows, extra = bench(models, batch_sizes, seconds, rounds, keras)
+    rows, extra = bench(models or families.names(), batch_sizes, seconds, rounds, keras)
     if as_json:
         print(json.dumps([asdict(r) for r in rows], indent=2))
         return 0

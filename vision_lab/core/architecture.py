@@ -4,15 +4,17 @@ PyTorch finds out from deep inside a forward pass ("Output size is too small", "
 actual input size", "Expected more than 1 value per channel when training"). Here the sizes follow from the config
 and the image size alone, so the first block that does not fit is named in one sentence before any model, tensor
 or run folder exists. The trainer calls :func:`check_fit` (so the CLI and the GUI's worker refuse alike) and the
-Model tab shows :func:`cnn_maps` row by row while the user edits the blocks.
+Model tab shows :func:`cnn_maps` row by row while the user edits the blocks. Each family declares its own checks
+(``Family.check_fit``, ``Family.batch_norm_need``); the CNN's use :func:`cnn_maps`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vision_lab.core.config import CNNConfig, ExperimentConfig
+from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.errors import ConfigError
+from vision_lab.core.families.cnn import CNNConfig
 
 MIN_BATCH_NORM = 2
 """Batch norm in training normalises each channel over the batch (and the map): it needs two values at least."""
@@ -73,37 +75,16 @@ def cnn_maps(cfg: CNNConfig, image_shape: tuple[int, int, int]) -> list[BlockMap
 
 def check_architecture(cfg: ExperimentConfig, image_shape: tuple[int, int, int]) -> None:
     """ConfigError in one sentence when the family's layers cannot run on images of ``image_shape`` (H, W, C)."""
-    h, w = image_shape[0], image_shape[1]
-    if cfg.model == "cnn":
-        for row in cnn_maps(cfg.cnn, image_shape):
-            if row.problem:
-                raise ConfigError(row.problem, key="cnn.blocks")
-    elif cfg.model == "gan" and (h != w or h % 4):
-        raise ConfigError(
-            f"The GAN needs square images whose side is a multiple of 4, but this dataset's are {h}×{w}; "
-            "set the image size to 28 or 32.",
-            key="data.image_size",
-        )
+    check = cfg.family.check_fit
+    if check is not None:
+        check(cfg, image_shape)
 
 
 def _batch_norm_need(cfg: ExperimentConfig, image_shape: tuple[int, int, int]) -> tuple[int, str, bool] | None:
     """The smallest per-image value count any batch-norm layer normalises over, what it is, and whether the user
     can turn batch norm off; None when the model has no batch norm."""
-    if cfg.model == "mlp":
-        return (1, "the MLP", True) if cfg.mlp.batch_norm and cfg.mlp.hidden else None
-    if cfg.model == "gan":
-        return 1, "the GAN's generator", False  # its first layer: BatchNorm1d over the projected noise
-    if cfg.model == "cnn":
-        sizes = [
-            (row.conv[0] * row.conv[1], row.index)
-            for row, block in zip(cnn_maps(cfg.cnn, image_shape), cfg.cnn.blocks, strict=False)
-            if block.batch_norm
-        ]
-        if not sizes:
-            return None
-        values, index = min(sizes)
-        return values, f"block {index} of the CNN (a {values}-pixel map)", True
-    return None
+    need = cfg.family.batch_norm_need
+    return need(cfg, image_shape) if need is not None else None
 
 
 def check_batch(

@@ -1,15 +1,28 @@
 """The whole experiment as frozen dataclasses, to and from JSON.
 
-Every knob the GUI shows is a field here, and a run is reproducible from its ``config.json``
-alone. Parsing is strict: an unknown key, a wrong type or an out-of-range value raises
+Every knob the GUI shows is a field here or in a family's section, and a run is reproducible from its
+``config.json`` alone. Parsing is strict: an unknown key, a wrong type or an out-of-range value raises
 :class:`ConfigError` with one sentence naming the field.
+
+The file format (``version``):
+
+- **2** (since families became plugins, issue 18): ``model``, ``data``, then the settings of that one family under
+  its key (``"cnn": {...}``), then ``optim``, ``train``, ``name``, ``version``. A config carries its own family's
+  settings only, so a new family adds nothing to anyone else's files and a file names exactly what its run used.
+  Reading accepts another registered family's section too (ignored, as format 1 ignored them), and a file without
+  ``version`` is read as the current format.
+- **1**: the same, with every family's section (``mlp``, ``cnn``, ``autoencoder``, ``gan``) whatever ``model`` was;
+  read unchanged (tests/fixtures/runs-v1 are run folders format 1 wrote). Written back, it is format 2.
+
+In memory an :class:`ExperimentConfig` may hold sections of other families too (a format-1 file's): they are
+validated (a value out of range is a mistake even where it changes nothing) but neither compared nor saved.
+``cfg.mlp`` (any family's key) is that family's section, its defaults when the config holds none.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import types
 import typing
 from collections.abc import Mapping
@@ -17,26 +30,26 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar, Union
 
+from vision_lab.core import families
 from vision_lab.core.errors import ConfigError
+from vision_lab.core.validate import (
+    MAX_BATCH,
+    MAX_EPOCHS,
+    MAX_SEED,
+    check_choice,
+    check_lr,
+    check_range,
+)
 
-CONFIG_VERSION = 1
+CONFIG_VERSION = 2
+"""The format this Vision Lab writes (see the module docstring); it reads this one and every older one."""
 
-FAMILIES = ("mlp", "cnn", "autoencoder", "gan")
-FAMILY_TITLES = {"mlp": "MLP classifier", "cnn": "CNN classifier", "autoencoder": "Autoencoder", "gan": "GAN"}
-ACTIVATIONS = ("relu", "leaky_relu", "gelu", "tanh", "sigmoid")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("fp32", "bf16", "fp16")
-AE_VARIANTS = ("dense", "conv")
 LR_SCHEDULES = ("constant", "cosine")
-GAN_UPDATES = ("alternating", "simultaneous")
-
-# Guards against values that would only ever be typos (batch 10^9, a 10^6-wide layer).
-MAX_WIDTH = 16384
-MAX_BATCH = 65536
-MAX_EPOCHS = 100000
-MAX_SEED = 2**63 - 1
-"""Seeds are whole numbers from 0 to 2**63 - 1 (what NumPy and PyTorch generators take, with room to derive more)."""
+_PARTS = ("model", "data", "optim", "train", "name", "version")
+"""The keys of a config besides the family sections."""
 
 
 @dataclass(frozen=True)
@@ -58,126 +71,16 @@ class DataConfig:
     def validate(self) -> None:
         if not self.name.strip():
             raise ConfigError("The dataset name is empty.")
-        _check_range("data.val_fraction", self.val_fraction, 0.0, 0.9)
-        _check_range("data.split_seed", self.split_seed, 0, MAX_SEED)
+        check_range("data.val_fraction", self.val_fraction, 0.0, 0.9)
+        check_range("data.split_seed", self.split_seed, 0, MAX_SEED)
         if self.image_size is not None:
-            _check_range("data.image_size", self.image_size, 8, 256)
+            check_range("data.image_size", self.image_size, 8, 256)
         if self.channels is not None and self.channels not in (1, 3):
             raise ConfigError(f"data.channels must be 1 or 3, got {self.channels}.")
         for name in ("count", "limit", "val_limit"):
             value = getattr(self, name)
             if value is not None:
-                _check_range(f"data.{name}", value, 1, 10_000_000)
-
-
-@dataclass(frozen=True)
-class MLPConfig:
-    hidden: tuple[int, ...] = (512, 256)
-    activation: str = "relu"
-    dropout: float = 0.2
-    batch_norm: bool = True
-
-    def validate(self) -> None:
-        _check_widths("mlp.hidden", self.hidden, allow_empty=True)
-        _check_choice("mlp.activation", self.activation, ACTIVATIONS)
-        _check_range("mlp.dropout", self.dropout, 0.0, 0.95)
-
-
-@dataclass(frozen=True)
-class ConvBlock:
-    channels: int = 32
-    kernel: int = 3
-    pool: bool = True
-    batch_norm: bool = False
-    dropout: float = 0.0
-    padding: str = "same"
-    """``same`` keeps the size; ``valid`` (Keras' default, the article's) trims kernel - 1 pixels."""
-
-
-@dataclass(frozen=True)
-class CNNConfig:
-    blocks: tuple[ConvBlock, ...] = (
-        ConvBlock(32, batch_norm=True),
-        ConvBlock(64, batch_norm=True),
-        ConvBlock(128, batch_norm=True),
-    )
-    dense: tuple[int, ...] = (128,)
-    activation: str = "relu"
-    dropout: float = 0.3
-    """Dropout before each dense layer."""
-
-    def validate(self) -> None:
-        if not self.blocks:
-            raise ConfigError("cnn.blocks must hold at least one convolution block.")
-        if len(self.blocks) > 6:
-            raise ConfigError(f"cnn.blocks holds {len(self.blocks)} blocks; at most 6 fit a 28-pixel image.")
-        for i, block in enumerate(self.blocks):
-            _check_range(f"cnn.blocks[{i}].channels", block.channels, 1, 2048)
-            if block.kernel not in (1, 3, 5, 7):
-                raise ConfigError(f"cnn.blocks[{i}].kernel must be 1, 3, 5 or 7, got {block.kernel}.")
-            _check_range(f"cnn.blocks[{i}].dropout", block.dropout, 0.0, 0.95)
-            _check_choice(f"cnn.blocks[{i}].padding", block.padding, ("same", "valid"))
-        if sum(b.pool for b in self.blocks) > 3:
-            raise ConfigError("cnn.blocks pool more than 3 times; a 28-pixel image would shrink to nothing.")
-        _check_widths("cnn.dense", self.dense, allow_empty=True)
-        _check_choice("cnn.activation", self.activation, ACTIVATIONS)
-        _check_range("cnn.dropout", self.dropout, 0.0, 0.95)
-
-
-@dataclass(frozen=True)
-class AutoencoderConfig:
-    variant: str = "dense"
-    latent_dim: int = 32
-    hidden: tuple[int, ...] = (256,)
-    """Dense variant: widths between the image and the latent code (mirrored in the decoder)."""
-    conv_channels: tuple[int, ...] = (32, 64)
-    """Conv variant: channels of the stride-2 convolutions."""
-    activation: str = "relu"
-
-    def validate(self) -> None:
-        _check_choice("autoencoder.variant", self.variant, AE_VARIANTS)
-        _check_range("autoencoder.latent_dim", self.latent_dim, 1, 4096)
-        _check_widths("autoencoder.hidden", self.hidden, allow_empty=True)
-        _check_widths("autoencoder.conv_channels", self.conv_channels, allow_empty=False, max_len=2)
-        _check_choice("autoencoder.activation", self.activation, ACTIVATIONS)
-
-
-@dataclass(frozen=True)
-class GANConfig:
-    latent_dim: int = 100
-    g_width: int = 256
-    """Channels of the generator's first 7×7 (8×8 at 32 px) map; halved by each transposed conv."""
-    d_width: int = 64
-    """Channels of the discriminator's first convolution; doubled by the second."""
-    d_dropout: float = 0.3
-    d_lr: float | None = None
-    """Discriminator learning rate; None uses the optimizer's (the generator's) rate."""
-    d_steps: int = 1
-    """Discriminator updates per generator update."""
-    label_smoothing: float = 0.0
-    """One-sided: real images are labelled ``1 - label_smoothing`` for the discriminator."""
-    judge_samples: int = 300
-    ema: float = 0.995
-    """Decay of the moving average of generator weights that samples come from; 0 turns it off."""
-    update: str = "alternating"
-    """How a step updates the pair. ``alternating``: D steps first, then G trains against the updated D
-    (PyTorch's DCGAN example; three D passes). ``simultaneous``: both gradients come from one pass through D
-    on the same fakes, then both step (the TensorFlow DCGAN tutorial the article follows; two D passes)."""
-
-    def validate(self) -> None:
-        _check_range("gan.latent_dim", self.latent_dim, 1, 4096)
-        _check_range("gan.g_width", self.g_width, 4, 4096)
-        if self.g_width % 4:
-            raise ConfigError(f"gan.g_width must be a multiple of 4, got {self.g_width}.")
-        _check_range("gan.d_width", self.d_width, 1, 4096)
-        _check_range("gan.d_dropout", self.d_dropout, 0.0, 0.95)
-        if self.d_lr is not None:
-            _check_lr("gan.d_lr", self.d_lr)
-        _check_range("gan.d_steps", self.d_steps, 1, 100)
-        _check_range("gan.label_smoothing", self.label_smoothing, 0.0, 0.5)
-        _check_range("gan.judge_samples", self.judge_samples, 10, 100000)
-        _check_range("gan.ema", self.ema, 0.0, 0.9999)
-        _check_choice("gan.update", self.update, GAN_UPDATES)
+                check_range(f"data.{name}", value, 1, 10_000_000)
 
 
 @dataclass(frozen=True)
@@ -191,12 +94,12 @@ class OptimConfig:
     beta2: float = 0.999
 
     def validate(self) -> None:
-        _check_choice("optim.name", self.name, OPTIMIZERS)
-        _check_lr("optim.lr", self.lr)
-        _check_range("optim.weight_decay", self.weight_decay, 0.0, 1.0)
-        _check_range("optim.momentum", self.momentum, 0.0, 0.999)
-        _check_range("optim.beta1", self.beta1, 0.0, 0.9999)
-        _check_range("optim.beta2", self.beta2, 0.0, 0.99999)
+        check_choice("optim.name", self.name, OPTIMIZERS)
+        check_lr("optim.lr", self.lr)
+        check_range("optim.weight_decay", self.weight_decay, 0.0, 1.0)
+        check_range("optim.momentum", self.momentum, 0.0, 0.999)
+        check_range("optim.beta1", self.beta1, 0.0, 0.9999)
+        check_range("optim.beta2", self.beta2, 0.0, 0.99999)
 
 
 @dataclass(frozen=True)
@@ -221,35 +124,93 @@ class TrainConfig:
     """``bf16`` or ``fp16``: mixed precision (autocast; fp16 with a loss scaler) on a CUDA GPU; fp32 elsewhere."""
 
     def validate(self) -> None:
-        _check_range("train.epochs", self.epochs, 1, MAX_EPOCHS)
-        _check_range("train.batch_size", self.batch_size, 1, MAX_BATCH)
-        _check_range("train.seed", self.seed, 0, MAX_SEED)
-        _check_choice("train.device", self.device, DEVICES)
-        _check_choice("train.precision", self.precision, PRECISIONS)
+        check_range("train.epochs", self.epochs, 1, MAX_EPOCHS)
+        check_range("train.batch_size", self.batch_size, 1, MAX_BATCH)
+        check_range("train.seed", self.seed, 0, MAX_SEED)
+        check_choice("train.device", self.device, DEVICES)
+        check_choice("train.precision", self.precision, PRECISIONS)
         if self.max_steps is not None:
-            _check_range("train.max_steps", self.max_steps, 1, 10**12)
-        _check_range("train.report_seconds", self.report_seconds, 0.0, 3600.0)
-        _check_range("train.preview_seconds", self.preview_seconds, 0.0, 3600.0)
-        _check_range("train.log_every", self.log_every, 0, 10**9)
-        _check_choice("train.lr_schedule", self.lr_schedule, LR_SCHEDULES)
-        _check_range("train.augment_shift", self.augment_shift, 0, 8)
+            check_range("train.max_steps", self.max_steps, 1, 10**12)
+        check_range("train.report_seconds", self.report_seconds, 0.0, 3600.0)
+        check_range("train.preview_seconds", self.preview_seconds, 0.0, 3600.0)
+        check_range("train.log_every", self.log_every, 0, 10**9)
+        check_choice("train.lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        check_range("train.augment_shift", self.augment_shift, 0, 8)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False, eq=False)
 class ExperimentConfig:
-    """One experiment: which family, its knobs, the data, the optimizer and the schedule."""
+    """One experiment: which family, its knobs, the data, the optimizer and the schedule.
+
+    ``ExperimentConfig(model="mlp", mlp=MLPConfig(...))`` and ``dataclasses.replace(cfg, gan=...)`` take any
+    registered family's key as a keyword; ``cfg.gan`` reads it back (see the module docstring).
+    """
 
     model: str = "cnn"
     data: DataConfig = field(default_factory=DataConfig)
-    mlp: MLPConfig = field(default_factory=MLPConfig)
-    cnn: CNNConfig = field(default_factory=CNNConfig)
-    autoencoder: AutoencoderConfig = field(default_factory=AutoencoderConfig)
-    gan: GANConfig = field(default_factory=GANConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     name: str = ""
     """Free text shown in the runs list."""
     version: int = CONFIG_VERSION
+    sections: tuple[tuple[str, Any], ...] = ()
+    """The family sections given, as sorted (key, settings) pairs; a family's defaults stand for any other."""
+
+    def __init__(
+        self,
+        model: str = "cnn",
+        data: DataConfig | None = None,
+        optim: OptimConfig | None = None,
+        train: TrainConfig | None = None,
+        name: str = "",
+        version: int = CONFIG_VERSION,
+        sections: Mapping[str, Any] | tuple[tuple[str, Any], ...] = (),
+        **family_sections: Any,
+    ) -> None:
+        given = dict(sections.items() if isinstance(sections, Mapping) else sections)
+        for key, value in family_sections.items():
+            if key not in families.names():
+                raise TypeError(f"ExperimentConfig got an unexpected keyword argument {key!r} (not a family)")
+            given[key] = value
+        init = object.__setattr__  # frozen: set once, here
+        init(self, "model", model)
+        init(self, "data", DataConfig() if data is None else data)
+        init(self, "optim", OptimConfig() if optim is None else optim)
+        init(self, "train", TrainConfig() if train is None else train)
+        init(self, "name", name)
+        init(self, "version", version)
+        init(self, "sections", tuple(sorted(given.items())))
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for names that are not attributes: a family's key reads its section.
+        if not name.startswith("_") and "sections" in self.__dict__ and name in families.names():
+            return self.section(name)
+        raise AttributeError(f"'ExperimentConfig' object has no attribute {name!r}")
+
+    def section(self, key: str) -> Any:
+        """Family ``key``'s settings: the ones given, else that family's defaults."""
+        for k, value in self.sections:
+            if k == key:
+                return value
+        return families.get(key).config()
+
+    @property
+    def family(self) -> families.Family:
+        """What the registry knows of this config's family (ConfigError when there is no such family)."""
+        return families.get(self.model)
+
+    def _identity(self) -> tuple[Any, ...]:
+        # The experiment: the other families' sections are not part of it.
+        own = self.section(self.model) if self.model in families.names() else dict(self.sections).get(self.model)
+        return (self.model, self.data, own, self.optim, self.train, self.name, self.version)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ExperimentConfig):
+            return NotImplemented
+        return self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
 
     def validate(self) -> ExperimentConfig:
         if self.version > CONFIG_VERSION:
@@ -257,28 +218,39 @@ class ExperimentConfig:
                 f"This config was written by a newer Vision Lab (format {self.version}); "
                 f"this version reads format {CONFIG_VERSION} and older."
             )
-        _check_range("version", self.version, 1, CONFIG_VERSION)
-        _check_choice("model", self.model, FAMILIES)
-        for part in (self.data, self.mlp, self.cnn, self.autoencoder, self.gan, self.optim, self.train):
+        check_range("version", self.version, 1, CONFIG_VERSION)
+        families.get(self.model)  # "model must be one of ..."
+        given = dict(self.sections)
+        # Its own family's settings, and any other family's it was given: a value out of range is a mistake even
+        # where it changes nothing.
+        keys = [k for k in families.names() if k in given or k == self.model]
+        sections = [given[k] if k in given else self.section(k) for k in keys]
+        for key, part in zip(keys, sections, strict=True):
+            expected = families.get(key).config
+            if not isinstance(part, expected):
+                raise ConfigError(f"The {key} settings must be a {expected.__name__}, not {type(part).__name__}.")
+        for part in (self.data, *sections, self.optim, self.train):
             part.validate()
         return self
 
-    @property
-    def family_config(self) -> MLPConfig | CNNConfig | AutoencoderConfig | GANConfig:
-        return getattr(self, self.model)
-
-    @property
-    def is_classifier(self) -> bool:
-        return self.model in ("mlp", "cnn")
-
     def to_dict(self) -> dict[str, Any]:
-        return _to_jsonable(self)
+        """The format-2 file's content: the config's own family section only."""
+        return {
+            "model": self.model,
+            "data": _to_jsonable(self.data),
+            self.model: _to_jsonable(self.section(self.model)),
+            "optim": _to_jsonable(self.optim),
+            "train": _to_jsonable(self.train),
+            "name": self.name,
+            "version": CONFIG_VERSION,
+        }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
     @classmethod
     def from_dict(cls, data: Any) -> ExperimentConfig:
+        """Format 2 or 1 (or no ``version``: the current format); the result is a current (format 2) config."""
         if not isinstance(data, dict):
             raise ConfigError("A config must be a JSON object.")
         version = data.get("version", CONFIG_VERSION)
@@ -287,7 +259,21 @@ class ExperimentConfig:
                 f"This config was written by a newer Vision Lab (format {version}); "
                 f"this version reads format {CONFIG_VERSION} and older."
             )
-        return _from_jsonable(cls, data, "").validate()
+        hints = typing.get_type_hints(cls)
+        parts: dict[str, Any] = {}
+        sections: dict[str, Any] = {}
+        for key, value in data.items():
+            if key in _PARTS:
+                parts[key] = _from_jsonable(hints[key], value, key)
+            elif key in families.names():
+                sections[key] = _from_jsonable(families.get(key).config, value, key)
+            else:
+                shown = key if key.isidentifier() else repr(key)  # a key with a newline must not break the sentence
+                known = sorted((*_PARTS, *families.names()))
+                raise ConfigError(f"Unknown config key {shown} (known: {', '.join(known)}).")
+        check_range("version", parts.get("version", CONFIG_VERSION), 1, CONFIG_VERSION)
+        parts["version"] = CONFIG_VERSION  # read as what it means now
+        return cls(**parts, sections=sections).validate()
 
     @classmethod
     def from_json(cls, text: str, source: str = "config") -> ExperimentConfig:
@@ -342,20 +328,12 @@ def _depth(value: Any) -> int:
 
 
 def default_config(model: str = "cnn", **changes: Any) -> ExperimentConfig:
-    """Sensible defaults per family: the GAN trains with Adam 2e-4, betas 0.5/0.999 (DCGAN's)."""
-    _check_choice("model", model, FAMILIES)
+    """Sensible defaults per family (each family says how it trains best: the GAN with Adam 2e-4, betas
+    0.5/0.999, DCGAN's)."""
+    family = families.get(model)
     cfg = ExperimentConfig(model=model)
-    if model == "gan":
-        cfg = replace(
-            cfg,
-            optim=OptimConfig(name="adam", lr=2e-4, beta1=0.5, beta2=0.999),
-            gan=replace(cfg.gan, label_smoothing=0.1),
-            train=replace(cfg.train, epochs=20, batch_size=32, lr_schedule="constant"),
-        )
-    elif model == "mlp":
-        cfg = replace(cfg, optim=replace(cfg.optim, lr=2e-3))
-    elif model == "autoencoder":
-        cfg = replace(cfg, train=replace(cfg.train, epochs=10))
+    if family.defaults is not None:
+        cfg = family.defaults(cfg)
     return replace(cfg, **changes)
 
 
@@ -375,11 +353,15 @@ def with_overrides(cfg: ExperimentConfig, **dotted: Any) -> ExperimentConfig:
 def apply_overrides(cfg: ExperimentConfig, overrides: Mapping[str, Any] | None) -> ExperimentConfig:
     """``apply_overrides(cfg, {"optim.lr": 0.01, "mlp.hidden": [64]})``: dotted keys, checked as strictly as a
     config file (types, ranges; an unknown key raises :class:`ConfigError` naming it). Unlike
-    :func:`with_overrides`, None is a value here (``{"train.max_steps": None}`` removes the cap)."""
+    :func:`with_overrides`, None is a value here (``{"train.max_steps": None}`` removes the cap). Another
+    family's settings are checked and kept, as format 1 kept them, so that one list of settings can serve a
+    script that trains several families (``model`` may change in the same call)."""
     data = cfg.to_dict()
     for key, value in (overrides or {}).items():
-        node: Any = data
         *path, last = key.split(".")
+        if path and path[0] in families.names() and path[0] not in data:
+            data[path[0]] = _to_jsonable(cfg.section(path[0]))
+        node: Any = data
         for part in path:
             node = node.get(part) if isinstance(node, dict) else None
         if not isinstance(node, dict) or last not in node:
@@ -408,45 +390,6 @@ def config_changes(old: ExperimentConfig, new: ExperimentConfig) -> list[str]:
     """The dotted keys whose values differ, e.g. ``["optim.lr", "train.epochs"]`` (a list compares whole)."""
     a, b = flat_config(old), flat_config(new)
     return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
-
-
-# --- validation helpers -------------------------------------------------------------------------
-
-
-def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}.")
-
-
-def _check_range(name: str, value: float, lo: float, hi: float) -> None:
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ConfigError(f"{name} must be a finite number, got {value}.")
-    if not lo <= value <= hi:
-        raise ConfigError(f"{name} must be between {_num(lo)} and {_num(hi)}, got {_num(value)}.")
-
-
-def _num(value: float) -> str:
-    # Whole numbers in full: "got 1000000000", not "got 1e+09", which reads like a float setting.
-    if not isinstance(value, int):
-        return f"{value:g}"
-    text = str(value)
-    return text if len(text) <= 21 else f"{text[:4]}… (a {len(text.lstrip('-'))}-digit number)"
-
-
-def _check_lr(name: str, value: float) -> None:
-    if not math.isfinite(value) or value <= 0:
-        raise ConfigError(f"{name} (learning rate) must be a positive number, got {value}.")
-    if value > 10:
-        raise ConfigError(f"{name} (learning rate) of {value:g} is absurdly large; use at most 10.")
-
-
-def _check_widths(name: str, widths: tuple[int, ...], *, allow_empty: bool, max_len: int = 16) -> None:
-    if not widths and not allow_empty:
-        raise ConfigError(f"{name} must not be empty.")
-    if len(widths) > max_len:
-        raise ConfigError(f"{name} holds {len(widths)} layers; at most {max_len} are allowed.")
-    for w in widths:
-        _check_range(f"{name} width", w, 1, MAX_WIDTH)
 
 
 # --- strict JSON (de)serialisation ----------------------------------------------------------------
@@ -519,21 +462,11 @@ def _from_jsonable(tp: Any, data: Any, where: str) -> Any:
 
 
 def article_config(model: str, **changes: Any) -> ExperimentConfig:
-    """The reference article's models at their exact shapes (and Keras' habits: batch 32, constant lr).
-
-    MLP 784-64-10; CNN conv32 3×3 (valid) -> maxpool 2 -> dense 64 -> 10; autoencoder 784-64-784;
-    DCGAN as in :class:`GANConfig`, with the article's simultaneous updates and without the weight averaging
-    it does not have.
-    """
+    """The reference article's models at their exact shapes, with Keras' habits (batch 32, a constant rate, no
+    augmentation); each family says what its article model is (``Family.article``)."""
     cfg = default_config(model)
-    train = replace(cfg.train, batch_size=32, lr_schedule="constant", augment_shift=0)
-    cfg = replace(
-        cfg,
-        mlp=MLPConfig(hidden=(64,), dropout=0.0, batch_norm=False),
-        cnn=CNNConfig(blocks=(ConvBlock(32, kernel=3, padding="valid"),), dense=(64,), dropout=0.0),
-        autoencoder=AutoencoderConfig(variant="dense", hidden=(), latent_dim=64),
-        gan=replace(cfg.gan, ema=0.0, update="simultaneous"),
-        optim=replace(cfg.optim, lr=1e-3) if model != "gan" else cfg.optim,
-        train=train,
-    )
+    cfg = replace(cfg, train=replace(cfg.train, batch_size=32, lr_schedule="constant", augment_shift=0))
+    article = families.get(model).article
+    if article is not None:
+        cfg = article(cfg)
     return replace(cfg, **changes)

@@ -1,15 +1,9 @@
 """Take a trained model out of Vision Lab: weights, TorchScript, ONNX, a plain-PyTorch script, or the metrics.
 
-What is exported, per family (always in eval mode: dropout off, batch norm on its running statistics):
-
-- classifier (mlp, cnn): the model. Input float32 N×C×H×W images scaled to [0, 1] (uint8 pixels / 255);
-  output N×classes logits (softmax gives probabilities; the class names are in the metadata).
-- autoencoder: the whole autoencoder, N×C×H×W in [0, 1] -> its reconstruction, same shape and range. Its
-  halves are ``encoder`` (images -> N×latent code) and ``decoder`` (code -> images): the TorchScript file has
-  them as ``encode`` and ``decode`` methods, the script as ``model.encode`` / ``model.decode``, the weights under
-  ``encoder.*`` / ``decoder.*``; the ONNX graph is the whole autoencoder only.
-- GAN: the generator, its moving average when the run kept one (what previews and samples use). Input
-  N×latent standard normal noise; output N×C×H×W images in [-1, 1] (tanh: ``(x + 1) / 2`` gives [0, 1]).
+What is exported is the family's to say (``Family.export``, :class:`~vision_lab.core.families.base.ExportSpec`),
+always in eval mode (dropout off, batch norm on its running statistics): a classifier's model (float32 N×C×H×W
+images scaled to [0, 1] -> N×classes logits; the class names are in the metadata), the autoencoder whole with its
+halves as methods, the GAN's generator (noise -> images in [-1, 1]); each family module's docstring says more.
 
 Every format that runs (TorchScript, ONNX, script) is checked right after it is written: its outputs on a
 batch of the run's validation images (noise for a GAN; random images in the input range when the dataset
@@ -47,11 +41,10 @@ from vision_lab.core.export_targets import (
     TITLES,
     export_target,
 )
+from vision_lab.core.families import ExportSpec
 from vision_lab.core.inference import LoadedRun, load_run_models
-from vision_lab.core.models import Autoencoder, Generator
 from vision_lab.core.runs import METRICS, open_run
 from vision_lab.core.safe_io import MAX_CSV, check_file, os_reason, shown
-from vision_lab.core.tasks import GANTask
 
 TOLERANCE = 1e-5
 ONNX_OPSET = 17
@@ -119,13 +112,16 @@ def export_run(
     return ExportResult(fmt, path, files, name, diff, checked_on if diff is not None else "")
 
 
+def _spec(loaded: LoadedRun) -> ExportSpec:
+    return loaded.config.family.export
+
+
 def exported_module(loaded: LoadedRun) -> tuple[str, nn.Module]:
-    """The module a run exports (see the module docstring), in eval mode."""
+    """The module a run exports (the first of its family's ``ExportSpec.modules`` it has), in eval mode."""
     task = loaded.task
-    if isinstance(task, GANTask):
-        name = "generator_ema" if "generator_ema" in task.modules else "generator"
-    else:
-        name = "model"
+    name = next((m for m in _spec(loaded).modules if m in task.modules), "")
+    if not name:
+        raise ExportError(f"The {loaded.config.model} run in '{shown(loaded.record.path)}' has no module to export.")
     return name, task.modules[name].eval()
 
 
@@ -133,8 +129,8 @@ def check_inputs(loaded: LoadedRun, n: int = CHECK_BATCH) -> tuple[torch.Tensor,
     """A batch to compare outputs on: validation images (noise for a GAN), as the exported model takes them."""
     task, cfg = loaded.task, loaded.config
     gen = torch.Generator().manual_seed(0)
-    if isinstance(task, GANTask):
-        return torch.randn(n, cfg.gan.latent_dim, generator=gen), f"{n} noise vectors"
+    if _spec(loaded).noise_input:
+        return torch.randn(n, task.latent_dim, generator=gen), f"{n} noise vectors"  # type: ignore[attr-defined]
     from vision_lab.core.trainer import prepare_dataset, to_tensor
 
     with contextlib.suppress(VisionLabError, OSError):
@@ -163,10 +159,10 @@ def _safetensors(loaded: LoadedRun, module: nn.Module, inputs: torch.Tensor, pat
 
 def _torchscript(loaded: LoadedRun, module: nn.Module, inputs: torch.Tensor, path: Path) -> Written:
     example = inputs[:TRACE_BATCH]
+    methods = _spec(loaded).methods
     with torch.no_grad(), _quiet():
-        if isinstance(module, Autoencoder):  # the halves too, as methods
-            z = module.encode(example)
-            traced = torch.jit.trace_module(module, {"forward": example, "encode": example, "decode": z})
+        if methods is not None:  # methods besides forward (the autoencoder's halves), traced with their inputs
+            traced = torch.jit.trace_module(module, {"forward": example, **methods(module, example)})
         else:
             traced = torch.jit.trace(module, example)
     with _writing(path) as tmp:
@@ -176,9 +172,8 @@ def _torchscript(loaded: LoadedRun, module: nn.Module, inputs: torch.Tensor, pat
             back = torch.jit.load(str(tmp))
         with torch.no_grad():
             diff = _max_diff(back(inputs), module(inputs))
-            if isinstance(module, Autoencoder):
-                z = module.encode(inputs)
-                diff = max(diff, _max_diff(back.encode(inputs), z), _max_diff(back.decode(z), module.decode(z)))
+            for name, x in (methods(module, inputs) if methods is not None else {}).items():
+                diff = max(diff, _max_diff(getattr(back, name)(x), getattr(module, name)(x)))
     return (path,), diff
 
 
@@ -194,7 +189,7 @@ def _onnx(loaded: LoadedRun, module: nn.Module, inputs: torch.Tensor, path: Path
     import onnx
     import onnxruntime
 
-    in_name, out_name = _io_names(loaded)
+    in_name, out_name = _spec(loaded).input_name, _spec(loaded).output_name
     with _writing(path) as tmp:
         with torch.no_grad(), _quiet():
             # The TorchScript-based exporter: it needs only onnx (the dynamo one also needs onnxscript) and
@@ -237,13 +232,13 @@ def _script(loaded: LoadedRun, module: nn.Module, inputs: torch.Tensor, path: Pa
 
 
 # --- the standalone script ----------------------------------------------------------------------------------------
-def _layer_code(module: nn.Module, indent: str) -> str:
+def layer_code(module: nn.Module, indent: str) -> str:
     """``module`` as the constructor call that rebuilds it, with arguments PyTorch has taken for years (the
     script may meet an older PyTorch than the one that wrote it)."""
     m, kind = module, type(module).__name__
     if isinstance(m, nn.Sequential):
         inner = indent + "    "
-        children = "".join(f"{inner}{_layer_code(child, inner)},\n" for child in m)
+        children = "".join(f"{inner}{layer_code(child, inner)},\n" for child in m)
         return f"nn.Sequential(\n{children}{indent})"
     if isinstance(m, nn.Linear):
         return f"nn.Linear({m.in_features}, {m.out_features}, bias={m.bias is not None})"
@@ -285,53 +280,28 @@ def script_source(loaded: LoadedRun, module: nn.Module, weights_name: str) -> st
     cfg, ds = loaded.config, loaded.dataset
     h, w, c = ds.image_shape
     lo, hi = loaded.task.value_range
+    make = _spec(loaded).script
+    if make is None:
+        raise ExportError(f"A {cfg.family.title} cannot be written as a standalone script yet.")
+    parts = make(module, (c, h, w), tuple(ds.class_names))
     head = {
         "IMAGE_SHAPE": (c, h, w),
         "VALUE_RANGE": (lo, hi),
         "CLASS_NAMES": list(ds.class_names),
+        **parts.constants,
     }
-    if isinstance(module, Generator):
-        kind, body = (
-            "gan",
-            _GENERATOR.format(
-                project=_layer_code(module.project, "        "), upsample=_layer_code(module.upsample, "        ")
-            ),
-        )
-        head["LATENT_DIM"] = module.latent_dim
-        doc = (
-            f"Input: N×{module.latent_dim} standard normal noise. Output: N×{c}×{h}×{w} images in [-1, 1] "
-            "((x + 1) / 2 gives [0, 1])."
-        )
-    elif isinstance(module, Autoencoder):
-        kind, body = (
-            "autoencoder",
-            _AUTOENCODER.format(
-                encoder=_layer_code(module.encoder, "        "), decoder=_layer_code(module.decoder, "        ")
-            ),
-        )
-        head["LATENT_DIM"] = module.latent_dim
-        doc = (
-            f"Input: N×{c}×{h}×{w} images in [0, 1] (uint8 / 255). Output: their reconstructions, same shape and "
-            f"range. model.encode(x) gives the N×{module.latent_dim} code, model.decode(z) an image from a code."
-        )
-    else:
-        kind, body = "classifier", f"def build_model() -> nn.Module:\n    return {_layer_code(module, '    ')}\n"
-        doc = (
-            f"Input: N×{c}×{h}×{w} images in [0, 1] (uint8 / 255). Output: N×{len(ds.class_names)} logits; "
-            "softmax gives the probabilities of CLASS_NAMES."
-        )
     # Code gets repr() (a literal whatever the text); the docstring gets _docstring_text (no quote, backslash or
     # control character can end it early): a file or run name is data, never code.
     constants = "".join(f"{k} = {v!r}\n" for k, v in head.items())
     title = f"The {cfg.model} of the Vision Lab run '{loaded.record.path.name}', rebuilt in plain PyTorch"
     return _TEMPLATE.format(
         title=_docstring_text(title),
-        doc=textwrap.fill(doc, 110),
+        doc=textwrap.fill(parts.doc, 110),
         weights=_docstring_text(weights_name),
         weights_literal=repr(weights_name),
         constants=constants,
-        body=body,
-        run=_RUNNERS[kind],
+        body=parts.body,
+        run=parts.demo,
         script=_docstring_text(weights_name.rsplit(".", 1)[0] + ".py"),
     )
 
@@ -410,76 +380,12 @@ if __name__ == "__main__":
     main()
 '''
 
-_GENERATOR = """class Generator(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.project = {project}
-        self.upsample = {upsample}
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.upsample(self.project(z))
-
-
-def build_model() -> nn.Module:
-    return Generator()
-"""
-
-_AUTOENCODER = """class Autoencoder(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.encoder = {encoder}
-        self.decoder = {decoder}
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encoder(x)
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.encoder(x))
-
-
-def build_model() -> nn.Module:
-    return Autoencoder()
-"""
-
-_IMAGES_DEMO = """
+IMAGES_DEMO = """
 def demo_batch(n: int, seed: int) -> torch.Tensor:
     lo, hi = VALUE_RANGE
     return lo + (hi - lo) * torch.rand(n, *IMAGE_SHAPE, generator=torch.Generator().manual_seed(seed))
 """
-
-_RUNNERS = {
-    "classifier": _IMAGES_DEMO
-    + """
-
-def run(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    logits = model(x)
-    probs = torch.softmax(logits, 1)
-    for i, (p, k) in enumerate(zip(*probs.max(1))):
-        print(f"image {i}: {CLASS_NAMES[int(k)]} ({float(p):.0%})")
-    return logits
-""",
-    "autoencoder": _IMAGES_DEMO
-    + """
-
-def run(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    out = model(x)
-    print(f"reconstructed {len(x)} images; mean squared error {float(((out - x) ** 2).mean()):.4g}")
-    return out
-""",
-    "gan": """
-def demo_batch(n: int, seed: int) -> torch.Tensor:
-    return torch.randn(n, LATENT_DIM, generator=torch.Generator().manual_seed(seed))
-
-
-def run(model: nn.Module, z: torch.Tensor) -> torch.Tensor:
-    out = model(z)
-    print(f"generated {len(out)} images of {tuple(out.shape[1:])} in [-1, 1]")
-    return out
-""",
-}
+"""A script's demo batch for a model that takes images (a family's ``ScriptParts.demo`` starts with it)."""
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------
@@ -523,13 +429,6 @@ def _metadata(loaded: LoadedRun) -> dict[str, str]:
     }
 
 
-def _io_names(loaded: LoadedRun) -> tuple[str, str]:
-    return {
-        "gan": ("noise", "images"),
-        "autoencoder": ("images", "reconstructions"),
-    }.get(loaded.config.model, ("images", "logits"))
-
-
 def _import_file(path: Path) -> Any:
     """Import a generated script from its (temp) file, as a module of its own."""
     name = f"_vision_lab_export_{uuid.uuid4().hex}"
@@ -547,4 +446,14 @@ def _import_file(path: Path) -> Any:
     return module
 
 
-__all__ = ["FORMATS", "ONNX_MISSING", "TOLERANCE", "ExportResult", "check_inputs", "export_run", "exported_module"]
+__all__ = [
+    "FORMATS",
+    "IMAGES_DEMO",
+    "ONNX_MISSING",
+    "TOLERANCE",
+    "ExportResult",
+    "check_inputs",
+    "export_run",
+    "exported_module",
+    "layer_code",
+]

@@ -13,7 +13,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from vision_lab.core.tasks import GANTask, Task
+from vision_lab.core import families
+from vision_lab.core.tasks import Task
 
 D_LOSS_FLOOR = 0.05
 """A GAN discriminator loss below this in each of the last ``D_LOSS_REPORTS`` reports: D wins outright."""
@@ -57,11 +58,12 @@ class HealthTracker:
         # The Model tab's names for the layers, so a learner finds the layer a chart or a warning talks about.
         self.labels: dict[str, str] = {}
         self.after: dict[str, str] = {}
+        prefixes = families.get(task.cfg.model).module_prefixes
         for module_name, module in task.modules.items():
             if module_name.endswith("_ema"):
                 continue
             labels, after = layer_labels(module, f"{module_name}.")
-            side = {"generator": "G · ", "discriminator": "D · "}.get(module_name, "")
+            side = prefixes.get(module_name, "")
             self.labels.update({k: side + v for k, v in labels.items()})
             self.after.update({k: side + v for k, v in after.items()})
         self._previous: dict[str, torch.Tensor] = {}
@@ -164,8 +166,8 @@ class ReluProbe:
 def preview_probe(task: Task) -> ReluProbe:
     """A probe to wrap around ``task.preview()``: a classifier's or autoencoder's preview is exactly the eval-mode
     pass over the preview batch that dead-ReLU counting needs, so the trainer does not pay for a second one.
-    (A GAN's preview runs the averaged generator and no discriminator: nothing to take from it.)"""
-    return ReluProbe([] if isinstance(task, GANTask) else [("model", task.modules["model"])])
+    The task says which modules its preview runs (:meth:`~vision_lab.core.tasks.Task.probe_modules`)."""
+    return ReluProbe(task.probe_modules())
 
 
 def dead_relu_fractions(task: Task) -> dict[str, float]:
@@ -175,13 +177,7 @@ def dead_relu_fractions(task: Task) -> dict[str, float]:
     the discriminator on what it made. LeakyReLU is left out: it always passes a gradient, so its units
     cannot die.
     """
-    if isinstance(task, GANTask):
-        runs: list[tuple[str, nn.Module]] = [("generator", task.modules["generator"])]
-        runs.append(("discriminator", task.modules["discriminator"]))
-        first_input: torch.Tensor | None = task.fixed_noise
-    else:
-        runs = [("model", task.modules["model"])]
-        first_input = task.preview_x
+    runs, first_input = task.relu_chain()
     probe = ReluProbe(runs)
     if first_input is None or not probe.relus:
         return {}
@@ -211,14 +207,14 @@ def health_warnings(
     latest coverage with earlier epochs.
     """
     warnings: list[str] = []
-    is_gan = family == "gan"
-    loss_keys = ("d_loss", "g_loss") if is_gan else ("train_loss",)
+    declared = families.get(family)
+    loss_keys = declared.losses
     with_loss = [v for v in values if any(k in v for k in loss_keys)]
     if with_loss and not all(math.isfinite(with_loss[-1].get(k, 0.0)) for k in loss_keys):
         warnings.append("Loss is NaN: run stopped, last good weights kept.")
-    elif not is_gan:
+    elif declared.loss_descends:
         # A GAN's losses are a contest, not a descent: G's loss rising is D getting better, not divergence.
-        losses = _finite([v["train_loss"] for v in with_loss])
+        losses = _finite([v[loss_keys[0]] for v in with_loss if loss_keys[0] in v])
         recent = losses[-DIVERGE_REPORTS:]
         ups = sum(b > a for a, b in itertools.pairwise(recent))
         # Compared as means of DIVERGE_REPORTS reports: one lucky low batch must not make ordinary noise
@@ -232,10 +228,12 @@ def health_warnings(
             and means[-1] > DIVERGE_FACTOR * min(means)
         ):
             warnings.append("Loss diverging: the learning rate is probably too high.")
-    if is_gan:
+    # Figures named by what they are, whichever family reports them: a discriminator's loss, a judge's coverage.
+    if "d_loss" in loss_keys:
         d = [v["d_loss"] for v in values if "d_loss" in v][-D_LOSS_REPORTS:]
         if len(d) == D_LOSS_REPORTS and all(math.isfinite(x) and x < D_LOSS_FLOOR for x in d):
             warnings.append("Discriminator loss near 0: D is overpowering G.")
+    if any(m.key == "judge_coverage" for m in declared.metrics):
         coverage = _finite([v["judge_coverage"] for v in values if "judge_coverage" in v])
         floor = max(COLLAPSE_MIN_CLASSES, COLLAPSE_SHARE * num_classes)
         few = num_classes >= COLLAPSE_MIN_DATASET and bool(coverage) and coverage[-1] <= COLLAPSE_MIN_CLASSES

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -17,7 +18,7 @@ from vision_lab.core.images import to_uint8
 from vision_lab.core.models import build_models
 from vision_lab.core.runs import DATASET, WEIGHTS, RunRecord, load_weights, open_run
 from vision_lab.core.safe_io import shown
-from vision_lab.core.tasks import GANTask, Task, make_task
+from vision_lab.core.tasks import Task, make_task
 
 
 @dataclass
@@ -31,13 +32,13 @@ class LoadedRun:
         return self.record.config
 
     def generate(self, n: int, seed: int = 0) -> np.ndarray:
-        """GAN: ``n`` images as uint8 N×H×W×C from seeded noise."""
-        task = self.task
-        assert isinstance(task, GANTask)
+        """A family that generates (the GAN): ``n`` images as uint8 N×H×W×C from seeded noise."""
+        task: Any = self.task
+        assert self.config.family.has("generate")
         gen = torch.Generator().manual_seed(seed)
-        z = torch.randn(n, task.cfg.gan.latent_dim, generator=gen).to(task.device)
+        z = torch.randn(n, task.latent_dim, generator=gen).to(task.device)
         x = task.generate(z)
-        return to_uint8(x.permute(0, 2, 3, 1).cpu().numpy(), -1.0, 1.0)
+        return to_uint8(x.permute(0, 2, 3, 1).cpu().numpy(), *task.value_range)
 
 
 def read_dataset_summary(path: Path) -> DatasetSummary:

@@ -9,15 +9,17 @@ in [0, 1] (a drawing canvas) are accepted too.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from vision_lab.core.config import FAMILY_TITLES, ExperimentConfig
+from vision_lab.core import families
+from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.images import to_uint8
 from vision_lab.core.inference import load_run_models
-from vision_lab.core.tasks import EVAL_BATCH, AutoencoderTask, ClassifierTask, GANTask, Task, make_task
+from vision_lab.core.tasks import EVAL_BATCH, Task, make_task
 from vision_lab.core.trainer import to_tensor
 
 CPU = torch.device("cpu")
@@ -74,7 +76,7 @@ class Inspector:
 
     @property
     def family(self) -> str:
-        """``mlp``, ``cnn``, ``autoencoder`` or ``gan``."""
+        """The family's key (``cnn``); what its model can show is ``families.get(family).capabilities``."""
         return self.cfg.model
 
     def load(self, weights: dict[str, dict[str, np.ndarray]]) -> None:
@@ -96,10 +98,13 @@ class Inspector:
             raise ValueError(f"This model has no part called '{name}'; it has: {known}.")
         return self.task.modules[name]
 
-    def _need(self, what: str, *families: str) -> None:
-        if self.family not in families:
-            kinds = " or ".join(_a(FAMILY_TITLES[f]) for f in families)
-            raise ValueError(f"{what} needs {kinds}; this model is {_a(FAMILY_TITLES[self.family])}.")
+    def _need(self, what: str, capability: str) -> Any:
+        """The task, when its family can do ``capability``; else ValueError naming the families that can."""
+        mine = families.get(self.family)
+        if not mine.has(capability):
+            kinds = " or ".join(_a(f.title) for f in families.with_capability(capability))
+            raise ValueError(f"{what} needs {kinds}; this model is {_a(mine.title)}.")
+        return self.task
 
     def _batch(self, images: np.ndarray) -> torch.Tensor:
         """N×H×W×C (or N×H×W for one channel) uint8, or float in [0, 1] -> the model's input tensor."""
@@ -141,9 +146,7 @@ class Inspector:
     # --- classifiers -----------------------------------------------------------------------------------
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """Class probabilities, float32 N×classes (the same computation as the trainer's previews)."""
-        self._need("Class probabilities", "mlp", "cnn")
-        task = self.task
-        assert isinstance(task, ClassifierTask)
+        task = self._need("Class probabilities", "probabilities")
         return task.predict_proba(self._batch(images)).numpy().astype(np.float32)
 
     def saliency(self, image: np.ndarray, target: int | None = None) -> np.ndarray:
@@ -152,8 +155,7 @@ class Inspector:
         ``target`` defaults to the predicted class. Bright pixels are those whose change would move that
         class's score most.
         """
-        self._need("A saliency map", "mlp", "cnn")
-        model = self.task.modules["model"]
+        model = self._need("A saliency map", "saliency").modules["model"]
         x = self._single(image).requires_grad_(True)
         with torch.enable_grad():
             logits = model(x)
@@ -248,38 +250,29 @@ class Inspector:
                 maps.append((f"conv {k} ({c}×{h}×{w})", _normalise(outputs[id(m)].numpy(), (1, 2))))
         return maps
 
-    # --- autoencoder -----------------------------------------------------------------------------------
-    def _autoencoder(self, what: str) -> AutoencoderTask:
-        self._need(what, "autoencoder")
-        assert isinstance(self.task, AutoencoderTask)
-        return self.task
-
+    # --- latent spaces (the autoencoder's) ----------------------------------------------------------------
     def reconstruct(self, images: np.ndarray) -> np.ndarray:
-        """The autoencoder's output for each image, uint8 N×H×W×C."""
-        task = self._autoencoder("Reconstruction")
+        """The model's output for each image (an autoencoder's reconstruction), uint8 N×H×W×C."""
+        task = self._need("Reconstruction", "reconstruct")
         x = self._batch(images)
         return self._uint8(torch.cat([task.reconstruct(x[i : i + EVAL_BATCH]) for i in range(0, len(x), EVAL_BATCH)]))
 
     def latent_codes(self, images: np.ndarray) -> np.ndarray:
         """Each image's latent code, float32 N×latent."""
-        self._autoencoder("Latent codes")
+        self._need("Latent codes", "latent")
         return self._encode(self._batch(images)).numpy()
 
-    @torch.inference_mode()
     def _encode(self, x: torch.Tensor) -> torch.Tensor:
-        model = self._autoencoder("Latent codes").model
-        return torch.cat([model.encode(x[i : i + EVAL_BATCH]) for i in range(0, len(x), EVAL_BATCH)])
+        return self._need("Latent codes", "latent").encode(x)
 
-    @torch.inference_mode()
     def decode(self, codes: np.ndarray) -> np.ndarray:
         """Images from latent codes (N×latent, or one code), uint8 N×H×W×C."""
-        model = self._autoencoder("Decoding").model
-        z = self._codes(codes, model.latent_dim)
-        return self._uint8(torch.cat([model.decode(z[i : i + EVAL_BATCH]) for i in range(0, len(z), EVAL_BATCH)]))
+        task = self._need("Decoding", "latent")
+        return self._uint8(task.decode(self._codes(codes, task.latent_dim)))
 
     def interpolate_images(self, a: np.ndarray, b: np.ndarray, steps: int) -> np.ndarray:
         """Encode both images, walk in a straight line between the codes, decode: uint8 steps×H×W×C."""
-        self._autoencoder("Interpolation")
+        self._need("Interpolation", "latent")
         _check_steps(steps)
         codes = self._encode(torch.cat([self._single(a), self._single(b)]))
         t = torch.linspace(0, 1, steps)[:, None]
@@ -297,21 +290,21 @@ class Inspector:
             raise ValueError("The codes hold NaN or infinite values.")
         return torch.from_numpy(np.ascontiguousarray(z))
 
-    # --- GAN -------------------------------------------------------------------------------------------
+    # --- generating from noise (the GAN's) ---------------------------------------------------------------
     @property
     def latent_dim(self) -> int:
         """Length of the noise vector the generator (GAN) or of the code the decoder (autoencoder) takes."""
-        if self.family == "autoencoder":
-            return self.cfg.autoencoder.latent_dim
-        self._need("A latent size", "gan", "autoencoder")
-        return self.cfg.gan.latent_dim
+        mine = families.get(self.family)
+        if not (mine.has("latent") or mine.has("generate")):
+            able = [f for f in families.all_families() if f.has("latent") or f.has("generate")]
+            kinds = " or ".join(_a(f.title) for f in able)
+            raise ValueError(f"A latent size needs {kinds}; this model is {_a(mine.title)}.")
+        return int(self.task.latent_dim)
 
     def generate(self, z: np.ndarray) -> np.ndarray:
         """Images from noise (N×latent) by the sampling generator (the averaged one when enabled), uint8."""
-        self._need("Generating from noise", "gan")
-        task = self.task
-        assert isinstance(task, GANTask)
-        return self._uint8(task.generate(self._codes(z, self.cfg.gan.latent_dim)))
+        task = self._need("Generating from noise", "generate")
+        return self._uint8(task.generate(self._codes(z, task.latent_dim)))
 
     def interpolate_noise(self, z0: np.ndarray, z1: np.ndarray, steps: int) -> np.ndarray:
         """A walk from noise ``z0`` to ``z1``, uint8 steps×H×W×C.
@@ -319,10 +312,10 @@ class Inspector:
         Spherical, not straight: Gaussian noise lives near a sphere, and the midpoint of a straight line
         lies well inside it, where the generator has never been trained (washed-out images).
         """
-        self._need("A noise walk", "gan")
+        dim = self._need("A noise walk", "generate").latent_dim
         _check_steps(steps)
-        a = self._codes(z0, self.cfg.gan.latent_dim)[0].double().numpy()
-        b = self._codes(z1, self.cfg.gan.latent_dim)[0].double().numpy()
+        a = self._codes(z0, dim)[0].double().numpy()
+        b = self._codes(z1, dim)[0].double().numpy()
         t = np.linspace(0.0, 1.0, steps)[:, None]
         na, nb = np.linalg.norm(a), np.linalg.norm(b)
         cos = float(np.clip(a @ b / (na * nb), -1.0, 1.0)) if na > 0 and nb > 0 else 1.0

@@ -16,15 +16,17 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vision_lab.core.config import CNNConfig, DataConfig, ExperimentConfig, OptimConfig, TrainConfig
+from vision_lab.core.config import DataConfig, ExperimentConfig, OptimConfig, TrainConfig
 from vision_lab.core.data import ImageDataset
 from vision_lab.core.errors import VisionLabError
+from vision_lab.core.families.cnn import CNNConfig
 from vision_lab.core.models.cnn import build_cnn
 from vision_lab.core.paths import cache_dir, resource
 from vision_lab.core.runs import load_weights, save_weights
@@ -94,12 +96,14 @@ def get_judge(
     ds: ImageDataset,
     device: torch.device,
     *,
+    fit: Callable[[ExperimentConfig, ImageDataset], Any] | None = None,
     train_if_missing: bool = True,
     warn: Callable[[str], None] | None = None,
 ) -> Judge | None:
-    """The judge for ``ds``: shipped, cached, or trained now (and cached). A cached file that cannot be used, or a
-    cache that cannot be written, is one sentence to ``warn`` (the run's warnings: the CLI prints them as
-    ``vision-lab: warning: ...``), never fatal."""
+    """The judge for ``ds``: shipped, cached, or trained now (and cached) by ``fit``, which trains an experiment
+    to its end and returns its task (the trainer's; passed in so that this module needs no trainer). A cached
+    file that cannot be used, or a cache that cannot be written, is one sentence to ``warn`` (the run's warnings:
+    the CLI prints them as ``vision-lab: warning: ...``), never fatal."""
     say = warn or log.warning
     key = fingerprint(ds)
     model = build_cnn(JUDGE_CNN, ds.image_shape, ds.num_classes)
@@ -113,9 +117,9 @@ def get_judge(
                 why = why[:1].lower() + why[1:]
                 then = "it is trained again" if train_if_missing else "no judge is used"
                 say(f"The GAN's judge in the cache could not be used ({why}); {then}.")
-    if not train_if_missing:
+    if not train_if_missing or fit is None:
         return None
-    model = train_judge(ds)
+    model = train_judge(ds, fit)
     target = cache_dir() / "judges" / f"{key}.safetensors"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -126,18 +130,14 @@ def get_judge(
     return Judge(model.to(device), ds.num_classes)
 
 
-def train_judge(ds: ImageDataset) -> nn.Module:
-    from vision_lab.core.trainer import Trainer
-
+def train_judge(ds: ImageDataset, fit: Callable[[ExperimentConfig, ImageDataset], Any]) -> nn.Module:
     # Keep the caller's RNG stream untouched: the GAN run must not depend on whether a judge was cached.
     state = torch.get_rng_state()
     try:
-        trainer = Trainer(judge_config(ds), dataset=ds)
-        for _ in trainer.events():
-            pass
+        task = fit(judge_config(ds), ds)
     finally:
         torch.set_rng_state(state)
-    return trainer.task.modules["model"].cpu().eval()
+    return task.modules["model"].cpu().eval()
 
 
 def judge_path_for(ds: ImageDataset) -> Path:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vision_lab.core.config import FAMILIES, ExperimentConfig, default_config
+from vision_lab.core import families
+from vision_lab.core.config import ExperimentConfig, default_config
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.paths import resource
 from vision_lab.core.safe_io import MAX_JSON, read_text
@@ -68,8 +69,8 @@ def load_preset(path: str | Path) -> Preset:
     for key, value in (("title", title), ("lesson", lesson)):
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"{where} needs a non-empty text '{key}'.")
-    if model not in FAMILIES:
-        raise ConfigError(f"{where} has model {model!r}; it must be one of {', '.join(FAMILIES)}.")
+    if model not in families.names():
+        raise ConfigError(f"{where} has model {model!r}; it must be one of {', '.join(families.names())}.")
     dataset = data.get("dataset", "mnist-5k")
     if not isinstance(dataset, str) or not dataset.strip():
         raise ConfigError(f"{where} needs a dataset name as text.")

@@ -16,7 +16,7 @@ from vision_lab.core.safe_io import shown, size_text
 
 def check_classes(cfg: ExperimentConfig, ds: ImageDataset) -> None:
     """A classifier needs two classes at least: on one, its accuracy is 100% from the first step and means nothing."""
-    if cfg.is_classifier and ds.num_classes < 2:
+    if cfg.family.target == "class" and ds.num_classes < 2:
         only = f" ('{shown(ds.class_names[0])}')" if ds.class_names else ""
         raise ConfigError(
             f"The dataset '{shown(ds.name)}' has only one class{only}, so a classifier has nothing to tell apart; "

@@ -21,10 +21,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from vision_lab.core.config import FAMILIES, MAX_EPOCHS, parse_json
+from vision_lab.core import families
+from vision_lab.core.config import parse_json
 from vision_lab.core.errors import ConfigError, RunError
 from vision_lab.core.events import DatasetSummary
 from vision_lab.core.safe_io import MAX_JSON, MAX_WEIGHTS, check_file, read_text, shown
+from vision_lab.core.validate import MAX_EPOCHS
 
 if TYPE_CHECKING:  # the JSON checks run in the window, which does not load torch to open a run folder
     import torch
@@ -234,7 +236,7 @@ def summary(data: Any, what: str) -> dict[str, Any]:
             if value not in STATUSES:
                 f.fail("'status'", f"is {_quoted(value)}, not one of {', '.join(STATUSES)}")
         elif key == "model":
-            if value not in FAMILIES:
+            if value not in families.names():
                 f.fail("'model'", f"is {_quoted(value) if isinstance(value, str) else _kind(value)}, not a family")
             out[key] = value
         elif key == "steps":

@@ -1,7 +1,10 @@
 """What one training step, an evaluation and a preview mean for each family.
 
 The trainer owns the loop (order, timing, reporting); a task owns the models, the optimizers
-and the maths. Inputs arrive as float NCHW tensors already on the device.
+and the maths. Inputs arrive as float NCHW tensors already on the device. Where families differ in what the
+loop around them does (a fixed preview batch or noise, validation images or a judge, which modules a preview
+carries), the loop asks the task through the hooks of :class:`Task`; a family declares its Task class in its
+module of :mod:`vision_lab.core.families`.
 """
 
 from __future__ import annotations
@@ -9,19 +12,39 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from vision_lab.core import families
 from vision_lab.core.config import ExperimentConfig, OptimConfig
+from vision_lab.core.errors import ConfigError
 from vision_lab.core.events import Preview
 from vision_lab.core.images import to_uint8
-from vision_lab.core.models import Autoencoder, build_models, count_parameters
+from vision_lab.core.models import build_models, count_parameters
+from vision_lab.core.models.autoencoder import Autoencoder
+
+if TYPE_CHECKING:
+    from vision_lab.core.data import ImageDataset
 
 EVAL_BATCH = 1000
+
+
+@dataclass
+class RunContext:
+    """What a task may use of the run that trains it, before its first step (:meth:`Task.prepare`)."""
+
+    dataset: ImageDataset
+    device: torch.device
+    warn: Callable[[str], None]
+    """Adds one sentence to the run's warnings (the CLI prints them; the window shows them)."""
+    fit: Callable[[ExperimentConfig, ImageDataset], Task]
+    """Trains another experiment to its end, on its own, and returns its task (the GAN's judge is such a run)."""
 
 
 def make_optimizer(params: Any, cfg: OptimConfig, lr: float | None = None) -> torch.optim.Optimizer:
@@ -61,6 +84,10 @@ class Task:
     #: optimizer steps outside it, through ``scaler`` for fp16.
     amp: bool = False
     scaler: torch.amp.GradScaler | None = None
+    #: Images in the fixed preview batch, taken from the validation split (None: previews need no images).
+    preview_count: int | None = None
+    #: Evaluation needs validation images; without them a run reports no figures rather than made-up ones.
+    needs_validation: bool = True
 
     def __init__(
         self,
@@ -152,10 +179,27 @@ class Task:
     def load_extra_state(self, state: dict[str, torch.Tensor]) -> None:
         pass
 
+    # --- hooks the loop and the inspection code ask ---------------------------------------------------------------
+    def prepare(self, run: RunContext) -> None:
+        """Before the first step, on the main process: load or train what the task needs besides its models."""
+
+    def probe_modules(self) -> list[tuple[str, nn.Module]]:
+        """The modules a preview runs in eval mode on its batch: health counts their dead ReLUs during it."""
+        return [("model", self.modules["model"])] if "model" in self.modules else []
+
+    def relu_chain(self) -> tuple[list[tuple[str, nn.Module]], torch.Tensor | None]:
+        """Modules to run one after the other on an input, and that input, for counting dead ReLUs on demand."""
+        return self.probe_modules(), self.preview_x
+
+    def streamed_modules(self) -> list[str]:
+        """The modules whose weights a preview carries to the inspection views (what they can show)."""
+        return list(self.modules)
+
 
 class ClassifierTask(Task):
     loss_names = ("train_loss",)
     eval_names = ("val_loss", "val_accuracy")
+    preview_count = 32
 
     def train_step(self, x: torch.Tensor, y: torch.Tensor, step: int) -> torch.Tensor:
         model, opt = self.modules["model"], self.optimizers["model"]
@@ -215,10 +259,24 @@ class ClassifierTask(Task):
 class AutoencoderTask(Task):
     loss_names = ("train_loss",)
     eval_names = ("val_loss", "val_mse")
+    preview_count = 16
 
     @property
     def model(self) -> Autoencoder:
         return self.modules["model"]  # type: ignore[return-value]
+
+    @property
+    def latent_dim(self) -> int:
+        """Length of the code between encoder and decoder."""
+        return int(self.cfg.autoencoder.latent_dim)
+
+    @torch.inference_mode()
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.model.encode(x[i : i + EVAL_BATCH]) for i in range(0, len(x), EVAL_BATCH)])
+
+    @torch.inference_mode()
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.model.decode(z[i : i + EVAL_BATCH]) for i in range(0, len(z), EVAL_BATCH)])
 
     def train_step(self, x: torch.Tensor, y: torch.Tensor, step: int) -> torch.Tensor:
         opt = self.optimizers["model"]
@@ -278,6 +336,7 @@ class GANTask(Task):
     eval_names = ("judge_confidence", "judge_coverage")
     value_range = (-1.0, 1.0)
     PREVIEW_COUNT = 64
+    needs_validation = False  # the judge scores samples, not validation images
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -298,7 +357,7 @@ class GANTask(Task):
                     strict=True,
                 )
             ]
-        self.judge: Any = None  # vision_lab.core.judge.Judge, set by the trainer
+        self.judge: Any = None  # vision_lab.core.judge.Judge, loaded or trained by prepare()
 
     def _make_optimizers(self) -> dict[str, torch.optim.Optimizer]:
         cfg = self.cfg
@@ -309,7 +368,41 @@ class GANTask(Task):
 
     @property
     def lr(self) -> float:
+        if not self.optimizers:
+            return float(self.cfg.optim.lr)
         return float(self.optimizers["generator"].param_groups[0]["lr"])
+
+    @property
+    def latent_dim(self) -> int:
+        """Length of the noise vector the generator takes."""
+        return int(self.cfg.gan.latent_dim)
+
+    def prepare(self, run: RunContext) -> None:
+        """The judge that scores samples: shipped, cached, or trained now (a CNN on the run's data)."""
+        if self.judge is not None:
+            return
+        from vision_lab.core.architecture import check_architecture
+        from vision_lab.core.judge import get_judge, judge_config
+
+        try:
+            check_architecture(judge_config(run.dataset), run.dataset.image_shape)
+        except ConfigError:  # its CNN does not fit these images (4×4 ones): the GAN trains without a judge
+            run.warn("The GAN judge's network does not fit images this small, so this run has no judge figures.")
+            return
+        self.judge = get_judge(run.dataset, self.device, fit=run.fit, warn=run.warn)
+
+    def probe_modules(self) -> list[tuple[str, nn.Module]]:
+        return []  # a preview runs the averaged generator and no discriminator: nothing to count there
+
+    def relu_chain(self) -> tuple[list[tuple[str, nn.Module]], torch.Tensor | None]:
+        # The generator on the fixed noise, then the discriminator on what it made.
+        return [("generator", self.modules["generator"]), ("discriminator", self.modules["discriminator"])], (
+            self.fixed_noise
+        )
+
+    def streamed_modules(self) -> list[str]:
+        # The raw generator stays home when its average makes the samples: a third less to copy and pickle.
+        return [n for n in self.modules if not (n == "generator" and "generator_ema" in self.modules)]
 
     def extra_state(self) -> dict[str, torch.Tensor]:
         # With d_steps > 1 the steps between generator updates report the last generator loss.
@@ -436,7 +529,7 @@ def make_task(
     trainable: bool = True,
 ) -> Task:
     """``trainable=False``: the models alone, for looking at them (no optimizers)."""
-    cls = {"mlp": ClassifierTask, "cnn": ClassifierTask, "autoencoder": AutoencoderTask, "gan": GANTask}[cfg.model]
+    cls = families.get(cfg.model).task()
     return cls(cfg, image_shape, class_names, device, trainable=trainable)
 
 

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 from vision_lab.core import distributed, run_schema
 from vision_lab.core.architecture import check_architecture, check_batch
-from vision_lab.core.config import ExperimentConfig
+from vision_lab.core.config import ExperimentConfig, flat_config
 from vision_lab.core.control import TrainerControl
 from vision_lab.core.data import ImageDataset, load_dataset
 from vision_lab.core.errors import ConfigError, RunError, VisionLabError
@@ -45,10 +45,8 @@ from vision_lab.core.runs import (
     open_run,
     weights_metadata,
 )
-from vision_lab.core.tasks import GANTask, Task, make_task
+from vision_lab.core.tasks import RunContext, Task, make_task
 
-PREVIEW_CLASSIFIER = 32
-PREVIEW_AUTOENCODER = 16
 SNAPSHOT_SECONDS = 3.0  # how stale the "last good weights" kept on divergence may be
 PREVIEW_BUDGET = 50  # a preview costing c seconds comes at most every 50·c seconds
 AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
@@ -307,9 +305,10 @@ class Trainer:
         self._loading = True  # an allocation that fails now is the data's fault, not the batch size's
         self.dataset = prepare_dataset(cfg, dataset, **(load_kwargs or {}))
         self._loading = False
+        family = cfg.family
         check_classes(cfg, self.dataset)
         check_run_outside_data(self.dataset, None if resume_from is not None else run_dir, runs_root)
-        check_tensor_memory(self.dataset, self.device, cfg.train.augment_shift if cfg.is_classifier else 0)
+        check_tensor_memory(self.dataset, self.device, cfg.train.augment_shift if family.shift_augment else 0)
         shape = self.dataset.image_shape
         # Blocks that shrink the image to nothing, batch norm with one value per channel: one sentence now, not
         # PyTorch's error from inside the first step (after the run folder was made).
@@ -341,10 +340,10 @@ class Trainer:
         total = cfg.train.epochs * self.steps_per_epoch
         self.total_steps = min(total, cfg.train.max_steps) if cfg.train.max_steps else total
         self.log_every = cfg.train.log_every or max(1, self.steps_per_epoch // 50)
-        if cfg.model != "gan":
+        count = self.task.preview_count
+        if count:
             # Without a validation split (a share of 0, a tiny folder) the fixed preview batch comes from the
             # training images, and the previews say so.
-            count = PREVIEW_CLASSIFIER if cfg.is_classifier else PREVIEW_AUTOENCODER
             x, y, labels = (
                 (self.val_x, self.val_y, self.dataset.val_labels)
                 if len(self.val_x)
@@ -354,7 +353,7 @@ class Trainer:
             self.task.set_preview_batch(x[idx], y[idx], from_training=not len(self.val_x))
         s = cfg.train.augment_shift
         # Random shifts help classifiers generalise from few images; they would only blur an autoencoder or GAN.
-        self._pad = F.pad(self.train_x, (s, s, s, s)) if s and cfg.is_classifier else None
+        self._pad = F.pad(self.train_x, (s, s, s, s)) if s and family.shift_augment else None
         self.progress = _Progress()
         self._rng_state: torch.Tensor | None = None
         self._carry = _Carry(base_lr=self.task.lr)
@@ -413,7 +412,10 @@ class Trainer:
                 "the run was cut off while saving."
             )
         parent = open_run(path).config if fork else self.cfg
-        same_optim = parent.optim == self.cfg.optim and parent.gan.d_lr == self.cfg.gan.d_lr
+        mine, theirs = flat_config(self.cfg), flat_config(parent)
+        same_optim = parent.optim == self.cfg.optim and all(
+            theirs.get(k) == mine.get(k) for k in self.cfg.family.optimizer_keys
+        )
         what = f"The checkpoint in '{path}'"
         for name, opt in task.optimizers.items():
             if name not in state["optimizers"]:
@@ -537,9 +539,11 @@ class Trainer:
         try:
             if self.writer is None and self._path_needed():
                 self._open_writer()
-            # The judge scores evaluations and previews, which rank 0 alone makes.
-            if isinstance(task, GANTask) and task.judge is None and self.world.is_main:
-                task.judge = self._load_judge()
+            # What the task needs besides its models (the GAN's judge) serves evaluations and previews, which
+            # rank 0 alone makes; anything it trains is a run of its own: one process, even under torchrun.
+            if self.world.is_main:
+                with distributed.single_process():
+                    task.prepare(RunContext(self.dataset, self.device, self._warnings.append, _fit_alone))
         except VisionLabError as err:
             error = err
         try:
@@ -841,7 +845,7 @@ class Trainer:
         if not self.world.is_main:  # rank 0 evaluates for everyone; the others only train
             self.last_eval_step = self.progress.step
             return {}, None
-        if not len(self.val_x) and not isinstance(self.task, GANTask):  # no validation split: no figures made up
+        if not len(self.val_x) and self.task.needs_validation:  # no validation split: no figures made up
             self.last_eval_step = self.progress.step
             return {}, None
         values, confusion = self.task.evaluate(self.val_x, self.val_y)
@@ -858,12 +862,10 @@ class Trainer:
         health = self.health.measure(task, step, dead_relu=probe.fractions())
         weights = None
         if self.control.stream_weights:
-            # Weights as they are now, so an inspector shows exactly this preview's model. The GAN's raw
-            # generator stays home when its average makes the samples: a third less to copy and pickle.
+            # Weights as they are now, so an inspector shows exactly this preview's model.
             weights = {
-                name: {k: v.detach().to("cpu", copy=True).numpy() for k, v in module.state_dict().items()}
-                for name, module in task.modules.items()
-                if not (name == "generator" and "generator_ema" in task.modules)
+                name: {k: v.detach().to("cpu", copy=True).numpy() for k, v in task.modules[name].state_dict().items()}
+                for name in task.streamed_modules()
             }
         preview = dataclasses.replace(preview, weights=weights, health=health)
         self._preview_cost = time.perf_counter() - t
@@ -944,20 +946,6 @@ class Trainer:
             weights=weights,
         )
 
-    def _load_judge(self) -> Any:
-        from vision_lab.core.judge import get_judge, judge_config
-
-        # A judge trained here is a run of its own: one process, even under torchrun.
-        with distributed.single_process():
-            try:
-                check_architecture(judge_config(self.dataset), self.dataset.image_shape)
-            except ConfigError:  # its CNN does not fit these images (4×4 ones): the GAN trains without a judge
-                self._warnings.append(
-                    "The GAN judge's network does not fit images this small, so this run has no judge figures."
-                )
-                return None
-            return get_judge(self.dataset, self.device, warn=self._warnings.append)
-
 
 def finished_message(epochs: float, step: int, steps_done: int, seconds: float) -> str:
     """ "Finished 1 epoch (140 steps) in 3.2 s." — or, for a run that continued another (resume, fork), where it
@@ -986,6 +974,14 @@ def out_of_memory_error(err: BaseException, cfg: ExperimentConfig, step: int | N
         f"Out of memory {where} ({cfg.model}, batch size {cfg.train.batch_size}): lower the batch size or the "
         "model's size."
     )
+
+
+def _fit_alone(cfg: ExperimentConfig, dataset: ImageDataset) -> Task:
+    """Train ``cfg`` on ``dataset`` to its end, nothing written, and return its task (a GAN's judge)."""
+    trainer = Trainer(cfg, dataset=dataset)
+    for _ in trainer.events():
+        pass
+    return trainer.task
 
 
 def fit(cfg: ExperimentConfig, **kwargs: Any) -> Iterator[Event]:

@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from vision_lab.core.config import FAMILIES, default_config
+from vision_lab.core import families as registry
+from vision_lab.core.config import default_config
 
 TIMER_MS = 10
 
@@ -160,7 +161,7 @@ def format_startup(f: dict[str, float | None]) -> str:
 
 
 def run_gui_bench(
-    families: Sequence[str] = FAMILIES, seconds: float = 10.0, *, gc_tuning: bool = True, rounds: int = 3
+    families: Sequence[str] | None = None, seconds: float = 10.0, *, gc_tuning: bool = True, rounds: int = 3
 ) -> list[dict]:
     """One row per family: core and GUI samples/s (medians of ``rounds`` alternating segments), their ratio,
     and the GUI timer's lateness (ms; p99 and max are the worst over the rounds)."""
@@ -187,7 +188,7 @@ def run_gui_bench(
 
         if worker_class() is ProcessWorker:
             prewarm_engine()  # as the app does at start-up: the first GUI run below is the first after start-up
-        for family in families:
+        for family in families or registry.names():
             # Alternate the front ends, several rounds, and take medians: this machine's speed drifts.
             cli_rates, gui_runs = [], []
             for _ in range(rounds):
@@ -247,7 +248,7 @@ def main(
     ``vision-lab bench --gui`` with ``models``, ``seconds`` and ``as_json`` already parsed."""
     if models is None:
         p = argparse.ArgumentParser(prog="python -m vision_lab.gui.bench", description=__doc__.split("\n\n")[0])
-        p.add_argument("--families", nargs="+", choices=FAMILIES, default=list(FAMILIES))
+        p.add_argument("--families", nargs="+", choices=registry.names(), default=list(registry.names()))
         p.add_argument("--seconds", type=float, default=10.0, help="training time measured per family and front end")
         p.add_argument("--json", action="store_true", help="print the rows as JSON")
         p.add_argument("--no-gc-tuning", action="store_true", help="Python's default GC thresholds, no freeze")

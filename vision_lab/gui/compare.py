@@ -19,11 +19,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from vision_lab.core import families
 from vision_lab.core.config import ExperimentConfig, config_changes, flat_config
 from vision_lab.core.errors import RunError
 from vision_lab.core.runs import METRICS, open_run, read_metrics
 from vision_lab.gui.labels import short_setting
 from vision_lab.gui.panels.runs import final_metric_cell
+from vision_lab.gui.widgets.loss_plot import series_style
 
 COLORS = ("#3d8bfd", "#e8590c", "#2fb344", "#ae3ec9", "#f59f00", "#0ca678", "#d6336c", "#868e96")
 LOSSES = "losses"
@@ -83,6 +85,26 @@ def load_runs(paths: list[Path]) -> list[ComparedRun]:
     return runs
 
 
+def _figures() -> set[str]:
+    """Every family's figures measured at epoch ends (accuracy, MSE, the judge's), for the Show menu."""
+    return {m.key for f in families.all_families() for m in f.metrics if not m.loss and m.epoch_only}
+
+
+def _losses() -> list[tuple[str, bool]]:
+    """Every family's losses, each with whether it is dashed: a validation loss, or a family's second loss (G's
+    against D's), so that a run's curves stay told apart in its one colour."""
+    out: dict[str, bool] = {}
+    for family in families.all_families():
+        steps = [m for m in family.metrics if m.loss and not m.epoch_only]
+        for i, m in enumerate(steps):
+            out.setdefault(m.key, i > 0)
+    for family in families.all_families():
+        for m in family.metrics:
+            if m.loss and m.epoch_only:
+                out.setdefault(m.key, True)
+    return list(out.items())
+
+
 def _metric_title(key: str) -> str:
     return key.replace("_", " ").replace("val ", "validation ")
 
@@ -102,8 +124,7 @@ class CompareWindow(QWidget):
         self.metric_combo.setObjectName("compareMetricCombo")
         self.metric_combo.addItem(self.tr("Losses (train: line, validation: dashed)"), LOSSES)
         epoch_keys = sorted(
-            {k for r in self.runs for row in r.rows for k, v in row.items() if v is not None}
-            & {"val_accuracy", "val_mse", "judge_confidence", "judge_coverage"}
+            {k for r in self.runs for row in r.rows for k, v in row.items() if v is not None} & _figures()
         )
         for key in epoch_keys:
             self.metric_combo.addItem(_metric_title(key), key)
@@ -137,9 +158,8 @@ class CompareWindow(QWidget):
         metric = self.metric_combo.currentData()
         self.plot.clear()
         self.curves = {}
-        keys = (("train_loss", False), ("d_loss", False), ("g_loss", False), ("val_loss", True))
         for run in self.runs:
-            for key, dashed in keys if metric == LOSSES else ((metric, False),):
+            for key, dashed in _losses() if metric == LOSSES else ((metric, False),):
                 points = [
                     (float(r["epoch"]), float(r[key]))  # type: ignore[arg-type]
                     for r in run.rows
@@ -148,8 +168,8 @@ class CompareWindow(QWidget):
                 if not points:
                     continue
                 xs, ys = zip(*points, strict=True)
-                style = Qt.PenStyle.DashLine if dashed or key == "g_loss" else Qt.PenStyle.SolidLine
-                epoch_only = dashed or metric != LOSSES
+                style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
+                epoch_only = series_style(key).epoch_only or metric != LOSSES
                 curve = self.plot.plot(
                     list(xs),
                     list(ys),

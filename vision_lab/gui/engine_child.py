@@ -5,10 +5,11 @@ small, Python-driven steps of an MLP, and the GUI waits for the training thread 
 A child process trains exactly as ``vision-lab train`` does, and a crash or an out-of-memory kill
 there leaves the window standing. Qt-free: it is imported by ``multiprocessing``'s spawn.
 
-Protocol over one duplex pipe. Parent -> child: ``("run", launch, dataset, runs_root, start_paused, threads)``
-once, then commands ``("pause",)``, ``("resume",)``, ``("step",)``, ``("lr", value)``, ``("stop",)``,
-``("abort",)``. Child -> parent: ``("ready",)`` once imported, ``("event", event)``, ``("paused", bool)``,
-``("failed", message, details)``.
+Protocol over one duplex pipe. Parent -> child: ``("run", launch, dataset, runs_root, start_paused, threads,
+plugins)`` once (``plugins``: the modules of families registered from outside the package, see
+:func:`vision_lab.core.families.plugins`), then commands ``("pause",)``, ``("resume",)``, ``("step",)``,
+``("lr", value)``, ``("stop",)``, ``("abort",)``. Child -> parent: ``("ready",)`` once imported, ``("event", event)``,
+``("paused", bool)``, ``("failed", message, details)``.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def engine_main(conn: Connection) -> None:
         return
     if message[0] != "run":
         return
-    _, launch, dataset, runs_root, start_paused, threads = message
+    _, launch, dataset, runs_root, start_paused, threads, plugins = message
     from vision_lab.core.runlock import set_holder
 
     set_holder("the Vision Lab window", os.getppid())  # what a CLI resuming the same run folder is told
@@ -46,6 +47,9 @@ def engine_main(conn: Connection) -> None:
         torch.set_num_threads(threads)
     driver = _Driver(conn, start_paused)
     try:
+        from vision_lab.core import families
+
+        families.load(plugins)  # the families the window registered from outside the package
         trainer = launch.build(dataset=dataset, runs_root=runs_root, control=driver.control)
     except VisionLabError as err:
         conn.send(("failed", str(err), ""))

@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication
 
 from vision_lab.core.config import ExperimentConfig, config_changes, flat_config
+from vision_lab.gui import families as gui_families
 from vision_lab.gui.widgets.fields import plain_number
 
 
@@ -18,7 +19,7 @@ def _t(text: str) -> str:
     return QCoreApplication.translate("Settings", text)
 
 
-# (panel label, short label for legends)
+# (panel label, short label for legends); a family's settings are named by its window module (vision_lab/gui/families).
 _LABELS: dict[str, tuple[str, str]] = {
     "model": ("Family", "family"),
     "name": ("Name", "name"),
@@ -41,32 +42,12 @@ _LABELS: dict[str, tuple[str, str]] = {
     "train.precision": ("Precision", "precision"),
     "train.max_steps": ("Step limit", "max steps"),
     "train.augment_shift": ("Random shifts", "shift"),
-    "mlp.hidden": ("Hidden sizes", "hidden"),
-    "mlp.activation": ("Activation", "activation"),
-    "mlp.dropout": ("Dropout", "dropout"),
-    "mlp.batch_norm": ("Batch norm", "batch norm"),
-    "cnn.blocks": ("Conv blocks", "conv"),
-    "cnn.dense": ("Dense sizes", "dense"),
-    "cnn.activation": ("Activation", "activation"),
-    "cnn.dropout": ("Dropout", "dropout"),
-    "autoencoder.variant": ("Variant", "variant"),
-    "autoencoder.latent_dim": ("Latent size", "latent"),
-    "autoencoder.hidden": ("Hidden sizes", "hidden"),
-    "autoencoder.conv_channels": ("Conv channels", "conv"),
-    "autoencoder.activation": ("Activation", "activation"),
-    "gan.latent_dim": ("Latent size", "latent"),
-    "gan.g_width": ("G width", "G width"),
-    "gan.d_width": ("D width", "D width"),
-    "gan.d_lr": ("D learning rate", "D lr"),
-    "gan.d_steps": ("D steps", "D steps"),
-    "gan.update": ("Updates", "updates"),
-    "gan.label_smoothing": ("Label smoothing", "smoothing"),
 }
 
 
 def setting_label(key: str, *, short: bool = False) -> str:
     """The panel's label for a dotted config key (the key itself for a setting no panel shows)."""
-    labels = _LABELS.get(key)
+    labels = _LABELS.get(key) or gui_families.label(key)
     if labels is None:
         return key
     return _t(labels[1] if short else labels[0])
@@ -74,18 +55,15 @@ def setting_label(key: str, *, short: bool = False) -> str:
 
 def setting_value(key: str, value: Any) -> str:
     """A setting's value as the panel shows it."""
+    own = gui_families.value_text(key, value)  # a family's way of showing its setting
+    if own is not None:
+        return own
     if value is None:
-        return _t("same as G") if key == "gan.d_lr" else _t("none")
+        return _t("none")
     if isinstance(value, bool):
         return _t("on") if value else _t("off")
     if isinstance(value, float):
         return plain_number(value)
-    if key == "cnn.blocks" and isinstance(value, list):
-        channels = ", ".join(str(b.get("channels")) for b in value if isinstance(b, dict))
-        first = value[0] if value and isinstance(value[0], dict) else {}
-        kernel = first.get("kernel", 3)
-        pool = _t("pool") if any(b.get("pool") for b in value if isinstance(b, dict)) else _t("no pool")
-        return f"{channels} ({kernel}×{kernel}, {pool})"
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value) or _t("none")
     return str(value)

@@ -43,12 +43,13 @@ from PySide6.QtWidgets import (
 )
 
 from vision_lab.core.atomic import atomic_write_text
-from vision_lab.core.config import FAMILY_TITLES, ExperimentConfig, default_config
+from vision_lab.core.config import ExperimentConfig, default_config
 from vision_lab.core.data import ImageDataset
 from vision_lab.core.errors import ConfigError, VisionLabError
 from vision_lab.core.events import Finished, Metrics, Preview, Started
 from vision_lab.core.lineage import Launch
 from vision_lab.core.paths import runs_dir
+from vision_lab.gui import families as gui_families
 from vision_lab.gui.labels import describe_changes
 from vision_lab.gui.panels.data import DataPanel
 from vision_lab.gui.panels.inspect import InspectPanel
@@ -156,7 +157,7 @@ class MainWindow(QMainWindow):
         self.data_panel = DataPanel()
         self.model_panel = ModelPanel()
         self.training_panel = TrainingPanel()
-        self.training_panel.load(default_config("cnn"))
+        self.training_panel.load(default_config())
         self._build_centre()
         self._build_settings_dock()
         self._build_toolbar()
@@ -700,7 +701,7 @@ class MainWindow(QMainWindow):
                 self._shown_problem = self._problem
             elif self._started is None or self._shown_problem is not None:  # the problem is gone: so is its text
                 self._shown_problem = None
-                family = FAMILY_TITLES[self.model_panel.family]
+                family = gui_families.title(self.model_panel.family)
                 self.status_label.setText(f"Ready: {family} on {self.data_panel.current_key}. Press Start.")
 
     def _family_picked(self, family: str) -> None:
@@ -716,7 +717,7 @@ class MainWindow(QMainWindow):
         changes = describe_changes(before, panel.apply(ExperimentConfig()))
         if changes:
             text = self.tr("{family} trains best with its own settings, so these changed: {changes}.").format(
-                family=FAMILY_TITLES[family], changes="; ".join(changes)
+                family=gui_families.title(family), changes="; ".join(changes)
             )
             panel.set_note(text)
             self.statusBar().showMessage(text, 10000)
@@ -762,7 +763,7 @@ class MainWindow(QMainWindow):
         self.preview_title.setText("")
         self.progress.setRange(0, 0)  # busy until Started says how many steps
         verb = {"resume": "Resuming", "fork": "Forking"}.get(launch.kind if launch else "", "Starting")
-        self.status_label.setText(f"{verb}: {FAMILY_TITLES[cfg.model]} on {cfg.data.name}…")
+        self.status_label.setText(f"{verb}: {gui_families.title(cfg.model)} on {cfg.data.name}…")
         self._update_controls()
         worker.start()
         self._refresh_timer.start()
@@ -868,7 +869,7 @@ class MainWindow(QMainWindow):
         self.runs_panel.live_path, self.runs_panel.live_status, self.runs_panel.live_lr = e.run_dir, "running", None
         self.runs_panel.refresh()
         self.status_label.setText(
-            f"Training {FAMILY_TITLES[e.config.model]} on {e.dataset.name}: {e.dataset.train_size:,} images, "
+            f"Training {gui_families.title(e.config.model)} on {e.dataset.name}: {e.dataset.train_size:,} images, "
             f"{e.steps_per_epoch} steps per epoch, {total:,} parameters"
         )
         if self._paused:
@@ -1088,7 +1089,7 @@ class MainWindow(QMainWindow):
         self.revalidate()
         result = final_metric(record.summary or {})
         self.status_label.setText(
-            f"Opened {path.name}: {FAMILY_TITLES[cfg.model]} on {cfg.data.name}"
+            f"Opened {path.name}: {gui_families.title(cfg.model)} on {cfg.data.name}"
             + (f", {result}." if result != "–" else " (incomplete).")
             + " Its weights are in Inspect; Start trains a new run with these settings."
         )
@@ -1170,7 +1171,7 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self.restoreState(state)
         family = st.value("family")
-        if isinstance(family, str) and family in FAMILY_TITLES and family != self.model_panel.family:
+        if isinstance(family, str) and family in gui_families.names() and family != self.model_panel.family:
             combo = self.model_panel.combo
             combo.setCurrentIndex(combo.findData(family))  # as a pick: the family's training defaults come along
         dataset = st.value("dataset")

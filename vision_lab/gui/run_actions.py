@@ -27,12 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vision_lab.core.config import FAMILY_TITLES, ExperimentConfig, apply_overrides, config_changes, flat_config
+from vision_lab.core.config import ExperimentConfig, apply_overrides, config_changes, flat_config
 from vision_lab.core.errors import VisionLabError
 from vision_lab.core.events import Finished, Started
 from vision_lab.core.lineage import RESUMABLE, Launch
 from vision_lab.core.runlock import holder
 from vision_lab.core.runs import CHECKPOINT, checkpoint_epochs, open_run, run_info
+from vision_lab.gui import families as gui_families
 from vision_lab.gui.labels import describe_changes, setting_label
 from vision_lab.gui.panels.runs import final_metric_cell, metrics_from_row
 from vision_lab.gui.worker import FunctionWorker
@@ -375,7 +376,7 @@ class RunActions(QObject):
         elif update.rows:
             last = update.rows[-1]
             cfg = follower.config
-            title = FAMILY_TITLES[cfg.model] if cfg else "run"
+            title = gui_families.title(cfg.model) if cfg else "run"
             epochs = cfg.train.epochs if cfg else "?"
             w.status_label.setText(
                 f"Watching {path.name} ({title}, written by another process): epoch "

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
@@ -32,24 +32,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vision_lab.core.config import FAMILY_TITLES, ExperimentConfig, apply_overrides, config_changes, flat_config
+from vision_lab.core import families
+from vision_lab.core.config import ExperimentConfig, apply_overrides, config_changes, flat_config
 from vision_lab.core.data import ImageDataset
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.events import Finished, Metrics, Preview, Started
+from vision_lab.core.families import Knob, Metric
 from vision_lab.core.runs import read_metrics
+from vision_lab.gui import families as gui_families
 from vision_lab.gui.app import training_threads
 from vision_lab.gui.panels.runs import metrics_from_row
 from vision_lab.gui.widgets.charts import SeriesPlot
 from vision_lab.gui.widgets.fields import ERROR_COLOR
 from vision_lab.gui.widgets.image_grid import ImageGrid, fill_grid
-from vision_lab.gui.widgets.loss_plot import STYLES
+from vision_lab.gui.widgets.loss_plot import series_style
 from vision_lab.gui.worker import ProcessWorker, TrainingWorker, prewarm_engine, worker_class
 
 BINS_PER_EPOCH = 25  # train-loss points per epoch on the finished curves
 REFRESH_MS = 250  # ~4 Hz, as the main window paints its plot: two runs' events never cost a paint each
 SAME_AS_A = "B would be the same as A: change the value."
 
-# key -> (label for people, short name for captions and titles)
+# The optimizer's and the schedule's knobs, everyone's: key -> (label for people, short name for captions and titles).
+# A family's own are its declaration's (``Family.knobs``); ``train.augment_shift`` only where it shifts images.
 KNOBS: dict[str, tuple[str, str]] = {
     "optim.lr": ("Learning rate", "lr"),
     "optim.name": ("Optimizer", "optimizer"),
@@ -58,58 +62,24 @@ KNOBS: dict[str, tuple[str, str]] = {
     "optim.momentum": ("Momentum", "momentum"),
     "train.lr_schedule": ("Learning-rate schedule", "schedule"),
     "train.augment_shift": ("Random shift (pixels)", "shift"),
-    "mlp.hidden": ("Hidden layer widths", "hidden"),
-    "mlp.dropout": ("Dropout", "dropout"),
-    "mlp.activation": ("Activation", "activation"),
-    "mlp.batch_norm": ("Batch norm", "batch norm"),
-    "cnn.channels": ("Conv channels (one block each)", "channels"),
-    "cnn.dense": ("Dense layer widths", "dense"),
-    "cnn.dropout": ("Dropout", "dropout"),
-    "cnn.activation": ("Activation", "activation"),
-    "autoencoder.latent_dim": ("Latent size", "latent"),
-    "autoencoder.hidden": ("Hidden layer widths", "hidden"),
-    "autoencoder.conv_channels": ("Conv channels", "channels"),
-    "autoencoder.variant": ("Variant (dense or conv)", "variant"),
-    "autoencoder.activation": ("Activation", "activation"),
-    "gan.latent_dim": ("Noise size z", "z size"),
-    "gan.d_steps": ("Discriminator steps per generator step", "D steps"),
-    "gan.label_smoothing": ("Label smoothing", "smoothing"),
-    "gan.g_width": ("Generator width", "G width"),
-    "gan.d_width": ("Discriminator width", "D width"),
-    "gan.d_dropout": ("Discriminator dropout", "D dropout"),
-    "gan.ema": ("Generator weight averaging (EMA)", "EMA"),
 }
-_FAMILY_KNOBS: dict[str, tuple[str, ...]] = {
-    "mlp": ("mlp.hidden", "mlp.dropout", "mlp.activation", "mlp.batch_norm"),
-    "cnn": ("cnn.channels", "cnn.dense", "cnn.dropout", "cnn.activation"),
-    "autoencoder": ("autoencoder.latent_dim", "autoencoder.variant", "autoencoder.activation"),
-    "gan": (
-        "gan.latent_dim",
-        "gan.d_steps",
-        "gan.label_smoothing",
-        "gan.g_width",
-        "gan.d_width",
-        "gan.d_dropout",
-        "gan.ema",
-    ),
-}
-# cnn.blocks is a list of block objects; people think of it as its channel counts (as the Model panel does).
-_CNN_CHANNELS = "cnn.channels"
 
-# The figure each family is judged by at the end: (summary key, title, percent, higher is better).
-FINAL_FIGURE: dict[str, tuple[str, str, bool, bool]] = {
-    "mlp": ("val_accuracy", "val accuracy", True, True),
-    "cnn": ("val_accuracy", "val accuracy", True, True),
-    "autoencoder": ("val_mse", "val MSE", False, False),
-    "gan": ("judge_confidence", "judge confidence", True, True),
-}
-# Losses share one axis; accuracy and the judge's confidence are in the captions and the verdict.
-PLOT_KEYS: dict[str, tuple[str, ...]] = {
-    "mlp": ("train_loss", "val_loss"),
-    "cnn": ("train_loss", "val_loss"),
-    "autoencoder": ("train_loss", "val_loss"),
-    "gan": ("d_loss", "g_loss"),
-}
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("Twin", text)
+
+
+def _family_knob(key: str) -> Knob | None:
+    family = key.partition(".")[0]
+    if family not in families.names():
+        return None
+    return next((k for k in families.get(family).knobs if k.key == key), None)
+
+
+def _pseudo_knob(key: str) -> Knob | None:
+    """A family's own name for part of its settings (``cnn.channels``), which no config file has."""
+    knob = _family_knob(key)
+    return knob if knob is not None and knob.get is not None else None
 
 
 # --- knobs and values ------------------------------------------------------------------------------------
@@ -118,30 +88,32 @@ def twin_knobs(cfg: ExperimentConfig) -> list[tuple[str, str]]:
 
     Never the seed or the length: the twins must share them, or the comparison says nothing about the knob.
     """
-    keys = ["optim.lr", "optim.name", "train.batch_size", *_FAMILY_KNOBS[cfg.model]]
-    if cfg.model == "autoencoder":
-        keys.insert(4, "autoencoder.hidden" if cfg.autoencoder.variant == "dense" else "autoencoder.conv_channels")
+    family = cfg.family
+    keys = ["optim.lr", "optim.name", "train.batch_size", *(k.key for k in family.knobs_for(cfg))]
     keys.append("optim.weight_decay")
     if cfg.optim.name in ("sgd", "rmsprop"):  # Adam ignores it: a twin on it would train the same model twice
         keys.append("optim.momentum")
     keys.append("train.lr_schedule")
-    if cfg.is_classifier:
+    if family.shift_augment:
         keys.append("train.augment_shift")
-    return [(k, KNOBS[k][0]) for k in keys]
+    return [(k, knob_label(k)) for k in keys]
 
 
 def knob_label(key: str) -> str:
-    return KNOBS.get(key, (key, key))[0]
+    knob = _family_knob(key)
+    return _t(knob.label) if knob is not None else _t(KNOBS[key][0]) if key in KNOBS else key
 
 
 def knob_short(key: str) -> str:
-    return KNOBS.get(key, (key, key))[1]
+    knob = _family_knob(key)
+    return _t(knob.short) if knob is not None else _t(KNOBS[key][1]) if key in KNOBS else key
 
 
 def knob_value(cfg: ExperimentConfig, key: str) -> Any:
     """The knob's value as in a config file (lists for widths)."""
-    if key == _CNN_CHANNELS:
-        return [b.channels for b in cfg.cnn.blocks]
+    pseudo = _pseudo_knob(key)
+    if pseudo is not None and pseudo.get is not None:
+        return pseudo.get(cfg)
     flat = flat_config(cfg)
     if key not in flat:
         raise ConfigError(f"Unknown setting {key!r}; settings look like train.epochs or optim.lr.")
@@ -190,19 +162,10 @@ def parse_value(text: str, current: Any) -> Any:
 
 def set_knob(cfg: ExperimentConfig, key: str, value: Any) -> ExperimentConfig:
     """``cfg`` with ``key`` set to ``value``, checked as strictly as a config file (raises ConfigError)."""
-    if key != _CNN_CHANNELS:
-        return apply_overrides(cfg, {key: value})
-    if not isinstance(value, list) or not value:
-        raise ConfigError(f"Conv channels must be a list of channel counts such as [32, 64], got {value!r}.")
-    blocks = list(cfg.cnn.blocks)
-    out = []
-    for i, channels in enumerate(value):
-        # New blocks copy the last one's kernel and norm; they pool only while a 28-pixel image can still halve.
-        template = blocks[min(i, len(blocks) - 1)]
-        pooled = sum(b["pool"] for b in out)
-        pool = template.pool if i < len(blocks) else template.pool and pooled < 3
-        out.append({**dataclasses.asdict(template), "channels": channels, "pool": pool})
-    return apply_overrides(cfg, {"cnn.blocks": out})
+    pseudo = _pseudo_knob(key)
+    if pseudo is not None and pseudo.set is not None:
+        return pseudo.set(cfg, value)
+    return apply_overrides(cfg, {key: value})
 
 
 def config_b(cfg: ExperimentConfig, key: str, text: str) -> ExperimentConfig:
@@ -222,25 +185,33 @@ def config_b(cfg: ExperimentConfig, key: str, text: str) -> ExperimentConfig:
 
 
 def differences(a: ExperimentConfig, b: ExperimentConfig) -> list[tuple[str, str, str]]:
-    """(key, A's value, B's value) for people, the name aside; cnn.blocks reads as its channel counts."""
+    """(key, A's value, B's value) for people, the name aside; a setting a family names otherwise reads so
+    (cnn.blocks as its channel counts)."""
     keys = [k for k in config_changes(a, b) if k != "name"]
+    covering = {c: k for k in a.family.knobs if k.get is not None for c in k.covers}
     out = []
     for key in keys:
-        if key == "cnn.blocks" and knob_value(a, _CNN_CHANNELS) != knob_value(b, _CNN_CHANNELS):
-            key = _CNN_CHANNELS
+        knob = covering.get(key)
+        if knob is not None and knob.get is not None and knob.get(a) != knob.get(b):
+            key = knob.key
         va, vb = knob_value(a, key), knob_value(b, key)
         out.append((key, display_value(va), display_value(vb)))
     return out
 
 
 def final_figure(family: str, summary: dict[str, Any] | None) -> float | None:
-    key = FINAL_FIGURE[family][0]
+    key = families.get(family).headline
     value = (summary or {}).get(key)
     return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
 
 
+def _headline(family: str) -> Metric:
+    declared = families.get(family)
+    return declared.metric(declared.headline)
+
+
 def format_figure(family: str, value: float, digits: int | None = None) -> str:
-    _key, _title, percent, _higher = FINAL_FIGURE[family]
+    percent = _headline(family).percent
     if percent:
         return f"{value:.{1 if digits is None else digits}%}"
     return f"{value:.{4 if digits is None else digits + 3}g}"
@@ -248,7 +219,8 @@ def format_figure(family: str, value: float, digits: int | None = None) -> str:
 
 def verdict(family: str, a: dict[str, Any] | None, b: dict[str, Any] | None) -> str:
     """Which twin did better on the family's final figure, in one sentence."""
-    _key, title, _percent, higher = FINAL_FIGURE[family]
+    headline = _headline(family)
+    title, higher = _t(headline.title), headline.higher_is_better
     va, vb = final_figure(family, a), final_figure(family, b)
     if va is None and vb is None:
         return f"Neither run reached a {title}."
@@ -379,12 +351,13 @@ class TwinPlot(SeriesPlot):
         super().__init__(
             "Loss",
             x_label="epoch",
-            y_label="losses (D and G)" if family == "gan" else "loss",
+            y_label=QCoreApplication.translate("Families", families.get(family).loss_axis),
             object_name="twinPlot",
             placeholder="Both runs' curves appear here once they have trained a few steps.",
             parent=parent,
         )
-        self.keys = PLOT_KEYS[family]
+        # Losses share one axis; accuracy and the judge's confidence are in the captions and the verdict.
+        self.keys = tuple(k for k in families.get(family).plotted if families.get(family).metric(k).loss)
         self._points: dict[str, tuple[list[float], list[float]]] = {}
         self._meta: dict[str, tuple[str, str]] = {}  # series -> (twin, metric key)
         self._live_epoch: dict[str, bool] = {}  # twin -> this epoch already has live train points
@@ -392,7 +365,7 @@ class TwinPlot(SeriesPlot):
 
     @staticmethod
     def series_name(twin: str, key: str) -> str:
-        return f"{twin} {STYLES[key].title}"
+        return f"{twin} {series_style(key).title}"
 
     def add_metrics(self, twin: str, m: Metrics) -> None:
         x = float(m.epoch_progress)
@@ -400,7 +373,7 @@ class TwinPlot(SeriesPlot):
             value = m.values.get(key)
             if value is None or not math.isfinite(value):
                 continue
-            if not STYLES[key].epoch_only and m.epoch_end and self._live_epoch.get(twin):
+            if not series_style(key).epoch_only and m.epoch_end and self._live_epoch.get(twin):
                 continue  # an epoch's mean would draw a step back up; the live points already show it
             self._add(twin, key, x, float(value))
         self._live_epoch[twin] = not m.epoch_end
@@ -431,7 +404,7 @@ class TwinPlot(SeriesPlot):
                 value = m.values.get(key)
                 if value is None or not math.isfinite(value):
                     continue
-                if STYLES[key].epoch_only:
+                if series_style(key).epoch_only:
                     if m.epoch_end:
                         self._add(twin, key, x, float(value))
                 else:
@@ -453,7 +426,7 @@ class TwinPlot(SeriesPlot):
         line = super()._line(series)
         if new and series in self._meta:
             twin, key = self._meta[series]
-            style = STYLES[key]
+            style = series_style(key)
             line.color = style.color
             dashed = Qt.PenStyle.DashLine if twin == "B" else Qt.PenStyle.SolidLine
             line.item.setPen(pg.mkPen(style.color, width=2.5, style=dashed))
@@ -467,7 +440,7 @@ class TwinPlot(SeriesPlot):
 
     def legend_text(self) -> str:
         keys = [key for key in self.keys if any(k == key for _t, k in self._meta.values())]
-        parts = [f"<span style='color:{STYLES[k].color}'>■</span> {STYLES[k].title}" for k in keys]
+        parts = [f"<span style='color:{series_style(k).color}'>■</span> {series_style(k).title}" for k in keys]
         return " &nbsp; ".join([*parts, "<b>A</b> solid ━━, <b>B</b> dashed ╍╍"]) if parts else ""
 
 
@@ -628,7 +601,7 @@ class TwinWindow(QWidget):
             lead = "A and B are the same setup: their curves should lie on top of each other."
         epochs = cfg.train.epochs
         return (
-            f"{lead} Both train the {FAMILY_TITLES[cfg.model]} on {cfg.data.name} for {epochs} "
+            f"{lead} Both train the {gui_families.title(cfg.model)} on {cfg.data.name} for {epochs} "
             f"epoch{'s' if epochs != 1 else ''} with seed {cfg.train.seed}, and see the training images in the "
             f"same shuffled order."
         )
@@ -808,16 +781,17 @@ class TwinWindow(QWidget):
         twin.dirty = True
 
     def _update_caption(self, twin: _Twin) -> None:
-        key, title, _percent, _higher = FINAL_FIGURE[self.family]
+        headline = _headline(self.family)
+        key, title = headline.key, _t(headline.title)
         parts = [f"<b>{twin.name}</b> · {self._setting(twin.name)}"]
         figure = twin.evals.get(key)
         if figure is not None and math.isfinite(figure):
             parts.append(f"{title} <b>{format_figure(self.family, figure)}</b>")
         elif twin.last is not None:
-            loss_key = PLOT_KEYS[self.family][0]
+            loss_key = self._plot.keys[0]
             loss = twin.last.values.get(loss_key)
             if loss is not None:
-                parts.append(f"{STYLES[loss_key].title} {loss:.4g} at step {twin.last.step:,}")
+                parts.append(f"{series_style(loss_key).title} {loss:.4g} at step {twin.last.step:,}")
         if twin.grid_note:
             parts.append(twin.grid_note)
         if twin.finished is not None and twin.finished.status != "completed":

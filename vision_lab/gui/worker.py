@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from vision_lab.core import families
 from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.control import TrainerControl
 from vision_lab.core.data import ImageDataset
@@ -363,7 +364,8 @@ class ProcessWorker(TrainingWorker):
         proc, conn = _take_engine()
         self.pid = proc.pid
         try:
-            conn.send(("run", self.launch, self.dataset, self.runs_root, self._paused, self.threads))
+            plugins = families.plugins()
+            conn.send(("run", self.launch, self.dataset, self.runs_root, self._paused, self.threads, plugins))
         except OSError as err:
             self.failed.emit(f"The training process could not be started ({err}).", "")
             return

@@ -7,7 +7,7 @@ import math
 import torch
 from torch import nn
 
-from vision_lab.core.config import AutoencoderConfig
+from vision_lab.core.families.autoencoder import AutoencoderConfig
 from vision_lab.core.models.common import activation
 
 

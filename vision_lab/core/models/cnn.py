@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from vision_lab.core.config import CNNConfig
+from vision_lab.core.families.cnn import CNNConfig
 from vision_lab.core.models.common import MONOTONE, Dropout, activation
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from vision_lab.core.config import GANConfig
+from vision_lab.core.families.gan import GANConfig
 from vision_lab.core.models.common import Dropout
 from vision_lab.core.models.spectral import SpectralConvTranspose2d
 from vision_lab.core.models.thin import ThinConv2d, ThinConvTranspose2d

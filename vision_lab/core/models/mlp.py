@@ -6,7 +6,7 @@ import math
 
 from torch import nn
 
-from vision_lab.core.config import MLPConfig
+from vision_lab.core.families.mlp import MLPConfig
 from vision_lab.core.models.common import Dropout, activation
 
 

@@ -1,8 +1,9 @@
 """The "see inside" views: draw and predict, confusion matrix, filters and feature maps, latent explorer,
 the GAN's latent space and judge, and training health.
 
-Every view is computed from the core's data — the weights each Preview carries, the confusion matrix
-and judge histogram each epoch's Metrics carry, the health figures the trainer measures — by a
+Each view declares the capabilities it needs (``_Tab.needs``); a model gets the views its family's capabilities
+allow (vision_lab/core/families). Every view is computed from the core's data — the weights each Preview carries,
+the confusion matrix and judge histogram each epoch's Metrics carry, the health figures the trainer measures — by a
 :class:`vision_lab.core.inspect.Inspector` in this process. Nothing trains here. To keep the GUI thread
 cheap only the visible tab is recomputed, at most every ``UPDATE_S`` seconds, and only when new
 weights or input arrived.
@@ -29,6 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vision_lab.core import families
+from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.data import ImageDataset
 from vision_lab.core.events import Metrics, Preview, Started
 from vision_lab.gui.widgets.charts import BarChart, SeriesPlot
@@ -59,15 +62,19 @@ def _to_uint8(gray01: np.ndarray) -> np.ndarray:
 
 
 class _Tab(QWidget):
-    """A view: ``families`` it serves, and ``update_view`` run when it is visible and something changed."""
+    """A view: the capabilities it ``needs`` (a family with any of them gets it), and ``update_view``, run when it
+    is visible and something changed."""
 
-    families: tuple[str, ...] = ()
+    needs: frozenset[str] = frozenset()
     title = ""
     min_interval_s = UPDATE_S
 
     def __init__(self, panel: InspectPanel) -> None:
         super().__init__()
         self.panel = panel
+
+    def serves(self, family: str) -> bool:
+        return family in families.names() and bool(self.needs & families.get(family).capabilities)
 
     def reset(self) -> None:
         """A new run (or none): forget what was shown."""
@@ -77,7 +84,9 @@ class _Tab(QWidget):
 
 
 class DrawTab(_Tab):
-    families = ("mlp", "cnn", "autoencoder")
+    """The drawing through the model: class probabilities (and saliency), or a reconstruction."""
+
+    needs = frozenset({"probabilities", "reconstruct"})
     title = "Draw"
     min_interval_s = 0.05  # follows the pen
 
@@ -127,9 +136,9 @@ class DrawTab(_Tab):
         self.reconstruction: np.ndarray | None = None
 
     def reset(self) -> None:
-        ae = self.panel.family == "autoencoder"
+        ae = not self.panel.can("probabilities")  # it reconstructs the drawing instead
         self.bars.setVisible(not ae)
-        self.saliency.setVisible(not ae)
+        self.saliency.setVisible(self.panel.can("saliency"))
         self.canvas.set_secondary(np.zeros_like(self.canvas.image()) if ae else None, "reconstruction")
         self.probabilities = None
         self.verdict.setText("Draw a digit with the mouse (right button erases).")
@@ -166,12 +175,12 @@ class DrawTab(_Tab):
         if self.canvas.is_empty():
             self.canvas.set_overlay(None)
             self.bars.set_values([0.0] * len(self.panel.class_names), self.panel.class_names, maximum=1.0)
-            if self.panel.family == "autoencoder":
+            if not self.panel.can("probabilities"):
                 self.canvas.set_secondary(np.zeros_like(self.canvas.image()), "reconstruction")
             self.probabilities = None
             return
         x = self.model_input()
-        if self.panel.family == "autoencoder":
+        if not self.panel.can("probabilities"):
             recon = insp.reconstruct(x)[0].astype(np.float32).mean(-1) / 255.0
             self.reconstruction = recon
             self.canvas.set_secondary(self._fit(recon, self.canvas.image().shape), "reconstruction")
@@ -183,7 +192,7 @@ class DrawTab(_Tab):
         names = self.panel.class_names
         self.bars.set_values(list(map(float, p)), names, highlight=best, maximum=1.0)
         self.verdict.setText(f"The model says <b>{names[best] if best < len(names) else best}</b> ({p[best]:.0%}).")
-        if self.saliency.isChecked():
+        if self.saliency.isChecked() and self.panel.can("saliency"):
             heat = insp.saliency(x[0], best)
             self.canvas.set_overlay(self._fit(heat, self.canvas.image().shape))
         else:
@@ -191,7 +200,7 @@ class DrawTab(_Tab):
 
 
 class ConfusionTab(_Tab):
-    families = ("mlp", "cnn")
+    needs = frozenset({"confusion"})
     title = "Confusion"
 
     def __init__(self, panel: InspectPanel) -> None:
@@ -290,7 +299,7 @@ class ConfusionTab(_Tab):
 
 
 class FiltersTab(_Tab):
-    families = ("cnn", "gan")
+    needs = frozenset({"filters"})
     title = "Filters"
 
     def __init__(self, panel: InspectPanel) -> None:
@@ -322,19 +331,25 @@ class FiltersTab(_Tab):
     def reset(self) -> None:
         ds = self.panel.dataset
         self.index.setMaximum(max(0, len(ds.val_images) - 1) if ds is not None else 0)
-        gan = self.panel.family == "gan"
-        self.use_drawing.setVisible(not gan)
+        module = self._module()
+        self.use_drawing.setVisible(self.panel.draw_tab.serves(self.panel.family))  # a family one can draw for
         self.note.setText(
-            "The discriminator's first-layer filters, and what each conv layer sees in a real image."
-            if gan
-            else "First-layer filters (light = positive weight), then each conv layer's feature maps."
+            self.tr("The {module}'s first-layer filters, and what each conv layer sees in a real image.").format(
+                module=module
+            )
+            if module != "model"
+            else self.tr("First-layer filters (light = positive weight), then each conv layer's feature maps.")
         )
+
+    def _module(self) -> str:
+        family = self.panel.family
+        return families.get(family).filters_module if family in families.names() else "model"
 
     def update_view(self) -> None:
         insp, ds = self.panel.inspector, self.panel.dataset
         if insp is None or ds is None:
             return
-        module = "discriminator" if self.panel.family == "gan" else "model"
+        module = self._module()
         if self.use_drawing.isChecked() and not self.panel.draw_tab.canvas.is_empty():
             x = self.panel.draw_tab.model_input()[0]
             shown = _to_uint8(x)
@@ -348,7 +363,7 @@ class FiltersTab(_Tab):
 
 
 class LatentTab(_Tab):
-    families = ("autoencoder",)
+    needs = frozenset({"latent"})
     title = "Latent"
 
     def __init__(self, panel: InspectPanel) -> None:
@@ -439,7 +454,9 @@ class LatentTab(_Tab):
 
 
 class GanTab(_Tab):
-    families = ("gan",)
+    """Noise walks, latent sliders and the judge's view: a family that generates from noise."""
+
+    needs = frozenset({"generate"})
     title = "GAN"
 
     def __init__(self, panel: InspectPanel) -> None:
@@ -538,7 +555,7 @@ class GanTab(_Tab):
 
 
 class HealthTab(_Tab):
-    families = ("mlp", "cnn", "autoencoder", "gan")
+    needs = frozenset({"health"})
     title = "Health"
 
     def __init__(self, panel: InspectPanel) -> None:
@@ -637,7 +654,7 @@ class InspectPanel(QTabWidget):
             view.setObjectName(f"inspect{view.title}Tab")
             self.addTab(view, view.title)
         self.currentChanged.connect(lambda _i: self.refresh(force=True))
-        self.set_family("cnn")
+        self.set_family(ExperimentConfig().model)
 
     @property
     def dataset(self) -> ImageDataset | None:
@@ -654,6 +671,10 @@ class InspectPanel(QTabWidget):
         if isinstance(confusion, ConfusionTab):
             confusion.set_no_validation(self.no_validation)
 
+    def can(self, capability: str) -> bool:
+        """Whether the family on show declares ``capability``."""
+        return self.family in families.names() and families.get(self.family).has(capability)
+
     # --- what the window tells us -------------------------------------------------------------------
     def set_family(self, family: str) -> None:
         """Show only the views that make sense for ``family`` (before a run, too).
@@ -663,8 +684,8 @@ class InspectPanel(QTabWidget):
         """
         self.family = family
         for i, view in enumerate(self.views):
-            self.setTabVisible(i, family in view.families)
-            self.setTabEnabled(i, family in view.families)
+            self.setTabVisible(i, view.serves(family))
+            self.setTabEnabled(i, view.serves(family))
         if not self.isTabEnabled(self.currentIndex()):
             for i in range(self.count()):
                 if self.isTabEnabled(i):
@@ -790,7 +811,7 @@ class InspectPanel(QTabWidget):
         view = self.currentWidget()
         if not isinstance(view, _Tab) or view.title not in self._dirty or self.inspector is None:
             return
-        if self.inspector.family not in view.families:
+        if not view.serves(self.inspector.family):
             return  # the family was changed after the run: this view waits for a run of its own kind
         if not self._loaded and view.title != "Health":
             return

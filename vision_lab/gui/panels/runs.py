@@ -25,14 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vision_lab.core.config import FAMILY_TITLES
+from vision_lab.core import families
 from vision_lab.core.errors import RunError
 from vision_lab.core.events import Metrics
 from vision_lab.core.runs import RunInfo, list_runs, open_run
+from vision_lab.gui import families as gui_families
 from vision_lab.gui.widgets.headers import readable_sort_arrows
 
-# (summary key, title, shown as a percentage): the first one a run has is its final metric.
-FINAL_METRIC = (("val_accuracy", "accuracy", True), ("val_mse", "MSE", False), ("judge_confidence", "judge", True))
 COLUMNS = ("Run", "Model", "Data", "Status", "Result", "Settings", "Parent")
 COL_DATE, COL_MODEL, COL_DATA, COL_STATUS, COL_RESULT, COL_SETTINGS, COL_PARENT = range(len(COLUMNS))
 PATH_ROLE = Qt.ItemDataRole.UserRole
@@ -44,21 +43,24 @@ _BOOKKEEPING = ("step", "epoch", "lr", "samples_per_s", "elapsed_s")
 def final_metric_cell(summary: dict[str, Any] | None) -> tuple[str, float]:
     """The Result column: its text and a sort key (higher is better; a run without a figure sorts last).
 
-    A GAN's judge reads as confidence and coverage together ("judge 0.82, 10/10 classes"): a collapsed generator
-    draws one class the judge is sure of, so confidence alone once said "judge 100%" of near-identical dots.
+    The run's family says what its result is: its headline metric, or its window module's own text (the GAN's judge
+    as confidence and coverage together, vision_lab/gui/families/gan.py).
     """
     summary = summary or {}
-    confidence, coverage = summary.get("judge_confidence"), summary.get("judge_coverage")
-    if isinstance(confidence, int | float) and isinstance(coverage, int | float) and math.isfinite(confidence):
-        classes = summary.get("classes")
-        of = f"{coverage:.0f}/{classes}" if isinstance(classes, int) and classes > 0 else f"{coverage:.0f}"
-        share = coverage / classes if isinstance(classes, int) and classes > 0 else 1.0
-        return f"judge {confidence:.2f}, {of} classes", float(confidence) * share
-    for key, title, percent in FINAL_METRIC:
-        value = (summary or {}).get(key)
+    model = summary.get("model")
+    # A summary that names no family (an old or foreign one): the first family whose result it holds.
+    order = [families.get(model)] if model in families.names() else list(families.all_families())
+    for family in order:
+        gui = gui_families.get(family.key) if family.key in gui_families.names() else None
+        own = gui.result_text(summary) if gui is not None and gui.result_text is not None else None
+        if own is not None:
+            return own
+        headline = family.metric(family.headline)
+        value = summary.get(headline.key)
         if isinstance(value, int | float) and math.isfinite(value):
-            text = f"{title} {value:.1%}" if percent else f"{title} {value:.4f}"
-            return text, float(value) if percent else -float(value)
+            title = headline.title.removeprefix("val ")
+            text = f"{title} {value:.1%}" if headline.percent else f"{title} {value:.4f}"
+            return text, float(value) if headline.higher_is_better else -float(value)
     return "–", -math.inf
 
 
@@ -263,7 +265,7 @@ class RunsPanel(QWidget):
         # When the run began: a resume rewrites its files, and a name taken from them moved the row to the top.
         date = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.created))
         data = info.dataset if info.limit is None else f"{info.dataset} ({info.limit:,} images)"
-        item = _Item([date, FAMILY_TITLES.get(info.model, info.model), data, status, result, settings, parent])
+        item = _Item([date, gui_families.title(info.model), data, status, result, settings, parent])
         item.setData(COL_DATE, PATH_ROLE, str(info.path))
         item.setData(COL_DATE, SORT_ROLE, info.created)
         item.setData(COL_RESULT, SORT_ROLE, result_key)

@@ -1,4 +1,5 @@
-"""The live loss plot: losses on the left axis, accuracy (or the GAN judge's confidence) on the right.
+"""The live loss plot: losses on the left axis, accuracy (or the GAN judge's confidence) on the right; what a
+family plots is its declaration's (``Family.plotted``).
 
 Metrics are only stored when they arrive; :meth:`LossPlot.refresh` (called by the window's coalescing
 timer) pushes them to the curves, so a burst of events costs one repaint. The view never jumps: the
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QPointF, Qt
 from PySide6.QtGui import QColor, QPalette, QResizeEvent, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -28,35 +29,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vision_lab.core import families
+from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.events import Metrics
+from vision_lab.core.families import Metric
+
+SeriesStyle = Metric
+"""A curve's look and meaning: the metric as its family declares it (title, colour, axis, epoch ends only)."""
 
 
-@dataclass(frozen=True)
-class SeriesStyle:
-    title: str
-    color: str
-    right: bool = False
-    """On the right (0-1) axis."""
-    epoch_only: bool = False
-    """Measured at epoch ends: drawn with markers."""
-    percent: bool = False
-
-
-# Mid-tone colours that read on light and dark backgrounds.
-STYLES: dict[str, SeriesStyle] = {
-    "train_loss": SeriesStyle("train loss", "#3d8bfd"),
-    "d_loss": SeriesStyle("D loss", "#e8590c"),
-    "g_loss": SeriesStyle("G loss", "#3d8bfd"),
-    "val_loss": SeriesStyle("val loss", "#f59f00", epoch_only=True),
-    "val_accuracy": SeriesStyle("val accuracy", "#2fb344", right=True, epoch_only=True, percent=True),
-    "judge_confidence": SeriesStyle("judge confidence", "#2fb344", right=True, epoch_only=True, percent=True),
-}
-SERIES_BY_FAMILY: dict[str, tuple[str, ...]] = {
-    "mlp": ("train_loss", "val_loss", "val_accuracy"),
-    "cnn": ("train_loss", "val_loss", "val_accuracy"),
-    "autoencoder": ("train_loss", "val_loss"),
-    "gan": ("d_loss", "g_loss", "judge_confidence"),
-}
+def series_style(key: str) -> Metric:
+    """The declaration of metric ``key`` (vision_lab/core/families); a grey curve named by its key for one no
+    family declares (a metrics.csv from elsewhere)."""
+    return families.metric(key) or Metric(key, key.replace("_", " "))
 
 
 @dataclass
@@ -164,7 +149,7 @@ class LossPlot(QWidget):
         self._row_step = -1
         self.apply_palette()
         self.apply_font()
-        self.reset("cnn", 1)
+        self.reset(ExperimentConfig().model, 1)
 
     # --- data --------------------------------------------------------------------------------------
     def reset(self, family: str, total_epochs: float) -> None:
@@ -175,8 +160,9 @@ class LossPlot(QWidget):
         for line in self.markers:
             self.plot_item.removeItem(line)
         self.markers = []
-        for key in SERIES_BY_FAMILY[family]:
-            style = STYLES[key]
+        declared = families.get(family)
+        for key in declared.plotted:
+            style = series_style(key)
             pen = pg.mkPen(style.color, width=2.5 if not style.epoch_only else 2)
             item = pg.PlotDataItem(
                 pen=pen,
@@ -197,7 +183,7 @@ class LossPlot(QWidget):
         axis = self.plot_item.getAxis("right")
         axis.setLabel(right.title if right else "")
         axis.setStyle(showValues=right is not None)
-        self.plot_item.setLabel("left", "losses (D and G)" if family == "gan" else "loss")
+        self.plot_item.setLabel("left", QCoreApplication.translate("Families", declared.loss_axis))
         self.total_epochs = max(float(total_epochs), 1e-9)
         self._follow = True
         self._x_max = min(1.0, self.total_epochs)

@@ -1,0 +1,59 @@
+"""Every registered family opens in the real window and trains a step from it; a family declared outside the
+package (tests/toy_family.py) does too. No line here names a family: the list is the registry's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import TINY_LIMIT, click
+from every_family import train
+from toy_family import KEY, registered
+
+from vision_lab.core import families
+from vision_lab.gui import families as gui_families
+
+
+def check_in_window(qtbot, w, key: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Open a tiny run of ``key``: the panels, the plot, the previews and the Inspect views are the family's; then
+    one Step of the same settings trains from the window and Stop ends it."""
+    family = families.get(key)
+    run = tmp_path / f"{key}-run"
+    train(key, run)
+    assert w.open_run(run)
+    assert w.model_panel.family == key and w.model_panel.combo.currentText() == gui_families.title(key)
+    assert w.model_panel.formula.text() == gui_families.get(key).formula
+    panel = w.inspect_panel
+    shown = {v.title for i, v in enumerate(panel.views) if panel.isTabVisible(i)}
+    assert shown == {v.title for v in panel.views if v.needs & family.capabilities} and shown
+    assert list(w.loss_plot.series) == list(family.plotted) and w.loss_plot.point_count() > 0
+    assert w.preview.count > 0 and gui_families.title(key) in w.status_label.text()
+    click(qtbot, w.step_button)  # from idle: a paused run of the panels' settings, then one batch
+    qtbot.waitUntil(lambda: w._last_metrics is not None and w._paused, timeout=90000)
+    assert w._last_metrics.step == 1 and set(family.losses) <= set(w._last_metrics.values)
+    with qtbot.waitSignal(w.run_ended, timeout=60000) as blocker:
+        click(qtbot, w.stop_button)
+    assert blocker.args[0].status == "stopped" and blocker.args[0].summary["model"] == key
+
+
+@pytest.mark.parametrize("key", gui_families.names())
+def test_every_family_opens_in_the_window_and_trains_from_it(qtbot, window, key: str, tmp_path: Path) -> None:
+    check_in_window(qtbot, window, key, tmp_path)
+
+
+def test_a_family_from_outside_gets_the_window_too(qtbot, tmp_path: Path) -> None:
+    from vision_lab.gui.main_window import MainWindow
+
+    with registered(window=True):
+        w = MainWindow(runs_root=tmp_path / "runs")
+        qtbot.addWidget(w, before_close_func=lambda win: setattr(win, "ask_before_closing", False))
+        w.show()
+        w.load_initial_data()
+        qtbot.waitUntil(lambda: w.data_panel.dataset is not None, timeout=20000)
+        w.data_panel.set_limit(TINY_LIMIT)
+        assert w.model_panel.combo.findData(KEY) >= 0
+        try:
+            check_in_window(qtbot, w, KEY, tmp_path)
+        finally:
+            w.ask_before_closing = False
+            w.close()

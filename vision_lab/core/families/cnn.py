@@ -1,0 +1,167 @@
+"""The CNN classifier: convolution blocks -> dense layers -> class logits (vision_lab/core/models/cnn.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from vision_lab.core.errors import ConfigError
+from vision_lab.core.families import classifier
+from vision_lab.core.families.base import Family, Knob
+from vision_lab.core.validate import ACTIVATIONS, check_choice, check_range, check_widths
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from vision_lab.core.config import ExperimentConfig
+    from vision_lab.core.families.base import BareStep
+
+
+@dataclass(frozen=True)
+class ConvBlock:
+    channels: int = 32
+    kernel: int = 3
+    pool: bool = True
+    batch_norm: bool = False
+    dropout: float = 0.0
+    padding: str = "same"
+    """``same`` keeps the size; ``valid`` (Keras' default, the article's) trims kernel - 1 pixels."""
+
+
+@dataclass(frozen=True)
+class CNNConfig:
+    blocks: tuple[ConvBlock, ...] = (
+        ConvBlock(32, batch_norm=True),
+        ConvBlock(64, batch_norm=True),
+        ConvBlock(128, batch_norm=True),
+    )
+    dense: tuple[int, ...] = (128,)
+    activation: str = "relu"
+    dropout: float = 0.3
+    """Dropout before each dense layer."""
+
+    def validate(self) -> None:
+        if not self.blocks:
+            raise ConfigError("cnn.blocks must hold at least one convolution block.")
+        if len(self.blocks) > 6:
+            raise ConfigError(f"cnn.blocks holds {len(self.blocks)} blocks; at most 6 fit a 28-pixel image.")
+        for i, block in enumerate(self.blocks):
+            check_range(f"cnn.blocks[{i}].channels", block.channels, 1, 2048)
+            if block.kernel not in (1, 3, 5, 7):
+                raise ConfigError(f"cnn.blocks[{i}].kernel must be 1, 3, 5 or 7, got {block.kernel}.")
+            check_range(f"cnn.blocks[{i}].dropout", block.dropout, 0.0, 0.95)
+            check_choice(f"cnn.blocks[{i}].padding", block.padding, ("same", "valid"))
+        if sum(b.pool for b in self.blocks) > 3:
+            raise ConfigError("cnn.blocks pool more than 3 times; a 28-pixel image would shrink to nothing.")
+        check_widths("cnn.dense", self.dense, allow_empty=True)
+        check_choice("cnn.activation", self.activation, ACTIVATIONS)
+        check_range("cnn.dropout", self.dropout, 0.0, 0.95)
+
+
+def _build(cfg: CNNConfig, image_shape: tuple[int, int, int], num_classes: int) -> dict[str, nn.Module]:
+    from vision_lab.core.models.cnn import build_cnn
+
+    return {"model": build_cnn(cfg, image_shape, num_classes)}
+
+
+def _article(cfg: ExperimentConfig) -> ExperimentConfig:
+    """conv32 3×3 (valid) -> maxpool 2 -> dense 64 -> 10."""
+    cnn = CNNConfig(blocks=(ConvBlock(32, kernel=3, padding="valid"),), dense=(64,), dropout=0.0)
+    return cfg.replace(cnn=cnn, optim=dataclasses.replace(cfg.optim, lr=1e-3))
+
+
+def _check_fit(cfg: ExperimentConfig, image_shape: tuple[int, int, int]) -> None:
+    from vision_lab.core.architecture import cnn_maps
+
+    for row in cnn_maps(cfg.cnn, image_shape):
+        if row.problem:
+            raise ConfigError(row.problem, key="cnn.blocks")
+
+
+def _batch_norm_need(cfg: ExperimentConfig, image_shape: tuple[int, int, int]) -> tuple[int, str, bool] | None:
+    from vision_lab.core.architecture import cnn_maps
+
+    sizes = [
+        (row.conv[0] * row.conv[1], row.index)
+        for row, block in zip(cnn_maps(cfg.cnn, image_shape), cfg.cnn.blocks, strict=False)
+        if block.batch_norm
+    ]
+    if not sizes:
+        return None
+    values, index = min(sizes)
+    return values, f"block {index} of the CNN (a {values}-pixel map)", True
+
+
+# cnn.blocks is a list of block objects; people think of it as its channel counts (as the Model panel does).
+def _channels(cfg: ExperimentConfig) -> list[int]:
+    return [b.channels for b in cfg.cnn.blocks]
+
+
+def _set_channels(cfg: ExperimentConfig, value: Any) -> ExperimentConfig:
+    from vision_lab.core.config import apply_overrides
+
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"Conv channels must be a list of channel counts such as [32, 64], got {value!r}.")
+    blocks = list(cfg.cnn.blocks)
+    out: list[dict[str, Any]] = []
+    for i, channels in enumerate(value):
+        # New blocks copy the last one's kernel and norm; they pool only while a 28-pixel image can still halve.
+        template = blocks[min(i, len(blocks) - 1)]
+        pooled = sum(b["pool"] for b in out)
+        pool = template.pool if i < len(blocks) else template.pool and pooled < 3
+        out.append({**dataclasses.asdict(template), "channels": channels, "pool": pool})
+    return apply_overrides(cfg, {"cnn.blocks": out})
+
+
+def _bench(cfg: ExperimentConfig, x01: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, BareStep]:
+    from torch import nn
+
+    c, h, w = x01.shape[1:]
+    flat = 32 * ((h - 2) // 2) * ((w - 2) // 2)  # after a valid 3×3 convolution and a 2×2 pool
+    net = nn.Sequential(
+        nn.Conv2d(c, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(flat, 64), nn.ReLU(),
+        nn.Linear(64, classifier.classes(y)),
+    )  # fmt: skip
+    return x01, classifier.bare_step(net)
+
+
+def _tiny(cfg: ExperimentConfig) -> ExperimentConfig:
+    return cfg.replace(cnn=CNNConfig(blocks=(ConvBlock(4, batch_norm=True), ConvBlock(6, dropout=0.1)), dense=(8,)))
+
+
+FAMILY = Family(
+    key="cnn",
+    title="CNN classifier",
+    config=CNNConfig,
+    build=_build,
+    task=classifier.task,
+    target="class",
+    preview="predictions",
+    metrics=classifier.METRICS,
+    plotted=classifier.PLOTTED,
+    headline=classifier.HEADLINE,
+    capabilities=classifier.CAPABILITIES | {"filters"},
+    export=classifier.EXPORT,
+    knobs=(
+        Knob(
+            "cnn.channels",
+            "Conv channels (one block each)",
+            "channels",
+            None,
+            _channels,
+            _set_channels,
+            ("cnn.blocks",),
+        ),
+        Knob("cnn.dense", "Dense layer widths", "dense"),
+        Knob("cnn.dropout", "Dropout", "dropout"),
+        Knob("cnn.activation", "Activation", "activation"),
+    ),
+    article=_article,
+    tiny=_tiny,
+    check_fit=_check_fit,
+    batch_norm_need=_batch_norm_need,
+    shift_augment=True,
+    bench=_bench,
+)
