@@ -29,7 +29,7 @@ ALLOWED = {("core/config.py", "cnn"), ("core/judge.py", "cnn"), ("bench/keras_ar
 def test_each_declaration_is_coherent_with_its_task(key: str) -> None:
     family = families.get(key)
     family.check()
-    task = family.task()
+    task = family.load_task()
     assert task.loss_names == family.losses
     assert set(task.eval_names) <= {m.key for m in family.metrics}
     assert family.headline in task.eval_names

@@ -4,73 +4,22 @@ PyTorch finds out from deep inside a forward pass ("Output size is too small", "
 actual input size", "Expected more than 1 value per channel when training"). Here the sizes follow from the config
 and the image size alone, so the first block that does not fit is named in one sentence before any model, tensor
 or run folder exists. The trainer calls :func:`check_fit` (so the CLI and the GUI's worker refuse alike) and the
-Model tab shows :func:`cnn_maps` row by row while the user edits the blocks. Each family declares its own checks
-(``Family.check_fit``, ``Family.batch_norm_need``); the CNN's use :func:`cnn_maps`.
+Model tab shows the CNN's maps row by row while the user edits the blocks. Each family declares its own checks
+(``Family.check_fit``, ``Family.batch_norm_need``); the CNN's use ``cnn_maps`` (vision_lab/core/families/cnn.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.errors import ConfigError
-from vision_lab.core.families.cnn import CNNConfig
+
+if TYPE_CHECKING:
+    from vision_lab.core.config import ExperimentConfig
 
 MIN_BATCH_NORM = 2
 """Batch norm in training normalises each channel over the batch (and the map): it needs two values at least."""
-
-
-@dataclass(frozen=True)
-class BlockMap:
-    """One CNN block: the map its convolution leaves, the map it hands on, and why it does not fit (None: it does)."""
-
-    index: int
-    """1-based, as a learner counts blocks."""
-    kernel: int
-    padding: str
-    pool: bool
-    channels: int
-    conv: tuple[int, int]
-    """(height, width) after the convolution."""
-    out: tuple[int, int]
-    """(height, width) after the pool (the convolution's when the block does not pool)."""
-    problem: str | None = None
-    fails: str | None = None
-    """Which layer of the block does not fit: ``"kernel"`` (its convolution) or ``"pool"``."""
-
-
-def _size(hw: tuple[int, int]) -> str:
-    return f"{hw[0]}×{hw[1]}"
-
-
-def cnn_maps(cfg: CNNConfig, image_shape: tuple[int, int, int]) -> list[BlockMap]:
-    """Each block's maps, up to and including the first that does not fit (whose ``problem`` says why)."""
-    h, w = image_shape[0], image_shape[1]
-    rows: list[BlockMap] = []
-    for i, block in enumerate(cfg.blocks, start=1):
-        k = block.kernel
-        source = f"the images are {h}×{w}" if i == 1 else f"block {i - 1} leaves {h}×{w}"
-        if block.padding == "valid" and (h < k or w < k):
-            problem = (
-                f"Block {i}'s {k}×{k} kernel needs a map of at least {k}×{k}, but {source}: remove a pool or use "
-                "padding 'same'."
-            )
-            rows.append(BlockMap(i, k, block.padding, block.pool, block.channels, (h, w), (h, w), problem, "kernel"))
-            return rows
-        if block.padding == "valid":
-            h, w = h - k + 1, w - k + 1
-        conv = (h, w)
-        if block.pool:
-            if h < 2 or w < 2:
-                problem = (
-                    f"Block {i}'s 2×2 pool needs a map of at least 2×2, but it gets {h}×{w}: remove a pool, "
-                    "use fewer blocks or use larger images."
-                )
-                rows.append(BlockMap(i, k, block.padding, block.pool, block.channels, conv, conv, problem, "pool"))
-                return rows
-            h, w = h // 2, w // 2
-        rows.append(BlockMap(i, k, block.padding, block.pool, block.channels, conv, (h, w)))
-    return rows
 
 
 def check_architecture(cfg: ExperimentConfig, image_shape: tuple[int, int, int]) -> None:
@@ -128,4 +77,4 @@ def check_fit(cfg: ExperimentConfig, image_shape: tuple[int, int, int], train_si
     check_batch(cfg, image_shape, min(cfg.train.batch_size, n) if n else train_size, train_size, world_size)
 
 
-__all__ = ["BlockMap", "check_architecture", "check_batch", "check_fit", "cnn_maps"]
+__all__ = ["check_architecture", "check_batch", "check_fit"]

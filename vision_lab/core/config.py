@@ -291,6 +291,10 @@ class ExperimentConfig:
     def replace(self, **changes: Any) -> ExperimentConfig:
         return replace(self, **changes)
 
+    def apply(self, overrides: Mapping[str, Any] | None) -> ExperimentConfig:
+        """:func:`apply_overrides` as a method (a family's code changes a config without importing this module)."""
+        return apply_overrides(self, overrides)
+
 
 MAX_JSON_DEPTH = 32
 """A config nests four levels deep; anything past this is not a config (and deep enough nesting crashes parsers)."""

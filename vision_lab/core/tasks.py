@@ -529,7 +529,7 @@ def make_task(
     trainable: bool = True,
 ) -> Task:
     """``trainable=False``: the models alone, for looking at them (no optimizers)."""
-    cls = families.get(cfg.model).task()
+    cls = families.get(cfg.model).load_task()
     return cls(cfg, image_shape, class_names, device, trainable=trainable)
 
 

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
     from vision_lab.core.config import ExperimentConfig
     from vision_lab.core.families.base import BareStep
-    from vision_lab.core.tasks import Task
 
 AE_VARIANTS = ("dense", "conv")
 
@@ -48,12 +47,6 @@ def _build(cfg: AutoencoderConfig, image_shape: tuple[int, int, int], num_classe
     from vision_lab.core.models.autoencoder import build_autoencoder
 
     return {"model": build_autoencoder(cfg, image_shape)}
-
-
-def _task() -> type[Task]:
-    from vision_lab.core.tasks import AutoencoderTask
-
-    return AutoencoderTask
 
 
 def _defaults(cfg: ExperimentConfig) -> ExperimentConfig:
@@ -100,7 +93,7 @@ def run(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 
 def _script(module: nn.Module, chw: tuple[int, int, int], class_names: tuple[str, ...]) -> ScriptParts:
-    from vision_lab.core.export import IMAGES_DEMO, layer_code
+    from vision_lab.core.script_code import IMAGES_DEMO, layer_code
 
     c, h, w = chw
     latent = module.latent_dim
@@ -149,7 +142,7 @@ FAMILY = Family(
     title="Autoencoder",
     config=AutoencoderConfig,
     build=_build,
-    task=_task,
+    task="vision_lab.core.tasks:AutoencoderTask",
     target="none",
     preview="reconstructions",
     metrics=(

@@ -12,6 +12,7 @@ Task class, the export script and the bench recipe are functions that import wha
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -130,8 +131,10 @@ class Family:
     """Its section's frozen dataclass (``cfg.<key>``): defaults, ``validate()``."""
     build: Callable[[Any, tuple[int, int, int], int], dict[str, nn.Module]]
     """(its section, image shape H×W×C, classes) -> the named modules."""
-    task: Callable[[], type[Task]]
-    """The Task class: what a step, an evaluation and a preview are (imported when asked: it needs torch)."""
+    task: str
+    """Where its Task class is, as ``"module:Class"``: what a step, an evaluation and a preview are. A name, not the
+    class, as a plugin manifest names its contributions: it is imported when a run needs it (it needs torch), and
+    the declaration stays below everything that asks the registry, tasks included."""
     target: str
     """One of :data:`TARGETS`."""
     preview: str
@@ -177,6 +180,11 @@ class Family:
     has no bench row (vision_lab/bench/bare.py batches the step)."""
 
     # --- questions ---------------------------------------------------------------------------------------------
+    def load_task(self) -> type[Task]:
+        """The Task class named by :attr:`task`."""
+        module, _, name = self.task.partition(":")
+        return getattr(importlib.import_module(module), name)
+
     def has(self, capability: str) -> bool:
         return capability in self.capabilities
 
@@ -203,6 +211,8 @@ class Family:
         what = f"The family '{self.key}'"
         if not self.key.isidentifier() or self.key != self.key.lower() or self.key in RESERVED:
             raise ConfigError(f"{what} needs a lower-case identifier as its key, not one of {sorted(RESERVED)}.")
+        if ":" not in self.task:
+            raise ConfigError(f"{what} needs its Task class named as 'module:Class', not {self.task!r}.")
         if not dataclasses.is_dataclass(self.config) or not hasattr(self.config, "validate"):
             raise ConfigError(f"{what} needs a dataclass with validate() as its config.")
         if self.target not in TARGETS:

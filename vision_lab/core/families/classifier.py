@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     import torch
     from torch import nn
 
-    from vision_lab.core.tasks import Task
 
 METRICS = (
     Metric("train_loss", "train loss", loss=True, color="#3d8bfd"),
@@ -35,10 +34,7 @@ HEADLINE = "val_accuracy"
 CAPABILITIES = frozenset({"probabilities", "saliency", "confusion", "health"})
 
 
-def task() -> type[Task]:
-    from vision_lab.core.tasks import ClassifierTask
-
-    return ClassifierTask
+TASK = "vision_lab.core.tasks:ClassifierTask"
 
 
 RUN_DEMO = """
@@ -53,7 +49,7 @@ def run(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 
 def script(module: nn.Module, chw: tuple[int, int, int], class_names: tuple[str, ...]) -> ScriptParts:
-    from vision_lab.core.export import IMAGES_DEMO, layer_code
+    from vision_lab.core.script_code import IMAGES_DEMO, layer_code
 
     c, h, w = chw
     return ScriptParts(
@@ -90,4 +86,4 @@ def classes(y: torch.Tensor) -> int:
     return int(y.max()) + 1 if len(y) else 1
 
 
-__all__: list[Any] = ["CAPABILITIES", "EXPORT", "HEADLINE", "METRICS", "PLOTTED", "bare_step", "script", "task"]
+__all__: list[Any] = ["CAPABILITIES", "EXPORT", "HEADLINE", "METRICS", "PLOTTED", "TASK", "bare_step", "script"]

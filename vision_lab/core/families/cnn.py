@@ -60,6 +60,59 @@ class CNNConfig:
         check_range("cnn.dropout", self.dropout, 0.0, 0.95)
 
 
+@dataclass(frozen=True)
+class BlockMap:
+    """One CNN block: the map its convolution leaves, the map it hands on, and why it does not fit (None: it does)."""
+
+    index: int
+    """1-based, as a learner counts blocks."""
+    kernel: int
+    padding: str
+    pool: bool
+    channels: int
+    conv: tuple[int, int]
+    """(height, width) after the convolution."""
+    out: tuple[int, int]
+    """(height, width) after the pool (the convolution's when the block does not pool)."""
+    problem: str | None = None
+    fails: str | None = None
+    """Which layer of the block does not fit: ``"kernel"`` (its convolution) or ``"pool"``."""
+
+
+def _size(hw: tuple[int, int]) -> str:
+    return f"{hw[0]}×{hw[1]}"
+
+
+def cnn_maps(cfg: CNNConfig, image_shape: tuple[int, int, int]) -> list[BlockMap]:
+    """Each block's maps, up to and including the first that does not fit (whose ``problem`` says why)."""
+    h, w = image_shape[0], image_shape[1]
+    rows: list[BlockMap] = []
+    for i, block in enumerate(cfg.blocks, start=1):
+        k = block.kernel
+        source = f"the images are {h}×{w}" if i == 1 else f"block {i - 1} leaves {h}×{w}"
+        if block.padding == "valid" and (h < k or w < k):
+            problem = (
+                f"Block {i}'s {k}×{k} kernel needs a map of at least {k}×{k}, but {source}: remove a pool or use "
+                "padding 'same'."
+            )
+            rows.append(BlockMap(i, k, block.padding, block.pool, block.channels, (h, w), (h, w), problem, "kernel"))
+            return rows
+        if block.padding == "valid":
+            h, w = h - k + 1, w - k + 1
+        conv = (h, w)
+        if block.pool:
+            if h < 2 or w < 2:
+                problem = (
+                    f"Block {i}'s 2×2 pool needs a map of at least 2×2, but it gets {h}×{w}: remove a pool, "
+                    "use fewer blocks or use larger images."
+                )
+                rows.append(BlockMap(i, k, block.padding, block.pool, block.channels, conv, conv, problem, "pool"))
+                return rows
+            h, w = h // 2, w // 2
+        rows.append(BlockMap(i, k, block.padding, block.pool, block.channels, conv, (h, w)))
+    return rows
+
+
 def _build(cfg: CNNConfig, image_shape: tuple[int, int, int], num_classes: int) -> dict[str, nn.Module]:
     from vision_lab.core.models.cnn import build_cnn
 
@@ -73,16 +126,12 @@ def _article(cfg: ExperimentConfig) -> ExperimentConfig:
 
 
 def _check_fit(cfg: ExperimentConfig, image_shape: tuple[int, int, int]) -> None:
-    from vision_lab.core.architecture import cnn_maps
-
     for row in cnn_maps(cfg.cnn, image_shape):
         if row.problem:
             raise ConfigError(row.problem, key="cnn.blocks")
 
 
 def _batch_norm_need(cfg: ExperimentConfig, image_shape: tuple[int, int, int]) -> tuple[int, str, bool] | None:
-    from vision_lab.core.architecture import cnn_maps
-
     sizes = [
         (row.conv[0] * row.conv[1], row.index)
         for row, block in zip(cnn_maps(cfg.cnn, image_shape), cfg.cnn.blocks, strict=False)
@@ -100,8 +149,6 @@ def _channels(cfg: ExperimentConfig) -> list[int]:
 
 
 def _set_channels(cfg: ExperimentConfig, value: Any) -> ExperimentConfig:
-    from vision_lab.core.config import apply_overrides
-
     if not isinstance(value, list) or not value:
         raise ConfigError(f"Conv channels must be a list of channel counts such as [32, 64], got {value!r}.")
     blocks = list(cfg.cnn.blocks)
@@ -112,7 +159,7 @@ def _set_channels(cfg: ExperimentConfig, value: Any) -> ExperimentConfig:
         pooled = sum(b["pool"] for b in out)
         pool = template.pool if i < len(blocks) else template.pool and pooled < 3
         out.append({**dataclasses.asdict(template), "channels": channels, "pool": pool})
-    return apply_overrides(cfg, {"cnn.blocks": out})
+    return cfg.apply({"cnn.blocks": out})
 
 
 def _bench(cfg: ExperimentConfig, x01: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, BareStep]:
@@ -136,7 +183,7 @@ FAMILY = Family(
     title="CNN classifier",
     config=CNNConfig,
     build=_build,
-    task=classifier.task,
+    task=classifier.TASK,
     target="class",
     preview="predictions",
     metrics=classifier.METRICS,

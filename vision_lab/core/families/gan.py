@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
     from vision_lab.core.config import ExperimentConfig
     from vision_lab.core.families.base import BareStep
-    from vision_lab.core.tasks import Task
 
 GAN_UPDATES = ("alternating", "simultaneous")
 
@@ -70,18 +69,11 @@ def _build(cfg: GANConfig, image_shape: tuple[int, int, int], num_classes: int) 
     return {"generator": Generator(cfg, image_shape), "discriminator": Discriminator(cfg, image_shape)}
 
 
-def _task() -> type[Task]:
-    from vision_lab.core.tasks import GANTask
-
-    return GANTask
-
-
 def _defaults(cfg: ExperimentConfig) -> ExperimentConfig:
     """DCGAN's: Adam 2e-4 with betas 0.5/0.999, a constant rate; one-sided label smoothing."""
-    from vision_lab.core.config import OptimConfig
-
+    optim = type(cfg.optim)(name="adam", lr=2e-4, beta1=0.5, beta2=0.999)  # the rest at OptimConfig's defaults
     return cfg.replace(
-        optim=OptimConfig(name="adam", lr=2e-4, beta1=0.5, beta2=0.999),
+        optim=optim,
         gan=dataclasses.replace(cfg.gan, label_smoothing=0.1),
         train=dataclasses.replace(cfg.train, epochs=20, batch_size=32, lr_schedule="constant"),
     )
@@ -138,7 +130,7 @@ def run(model: nn.Module, z: torch.Tensor) -> torch.Tensor:
 
 
 def _script(module: nn.Module, chw: tuple[int, int, int], class_names: tuple[str, ...]) -> ScriptParts:
-    from vision_lab.core.export import layer_code
+    from vision_lab.core.script_code import layer_code
 
     c, h, w = chw
     return ScriptParts(
@@ -220,7 +212,7 @@ FAMILY = Family(
     title="GAN",
     config=GANConfig,
     build=_build,
-    task=_task,
+    task="vision_lab.core.tasks:GANTask",
     target="none",
     preview="samples",
     metrics=(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
-from vision_lab.core.families.autoencoder import AutoencoderConfig
 from vision_lab.core.models.common import activation
+
+if TYPE_CHECKING:  # the family module declares it (and builds this model)
+    from vision_lab.core.families.autoencoder import AutoencoderConfig
 
 
 class Autoencoder(nn.Module):

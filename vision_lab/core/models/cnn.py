@@ -8,11 +8,15 @@ The maps are kept channels-last (see below).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import nn
 
-from vision_lab.core.families.cnn import CNNConfig
 from vision_lab.core.models.common import MONOTONE, Dropout, activation
+
+if TYPE_CHECKING:  # the family module declares it (and builds this model)
+    from vision_lab.core.families.cnn import CNNConfig
 
 
 def build_cnn(cfg: CNNConfig, image_shape: tuple[int, int, int], num_classes: int) -> nn.Sequential:

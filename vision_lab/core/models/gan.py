@@ -7,13 +7,17 @@ with leaky ReLU and dropout -> one logit (the sigmoid lives in the loss).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import nn
 
-from vision_lab.core.families.gan import GANConfig
 from vision_lab.core.models.common import Dropout
 from vision_lab.core.models.spectral import SpectralConvTranspose2d
 from vision_lab.core.models.thin import ThinConv2d, ThinConvTranspose2d
+
+if TYPE_CHECKING:  # the family module declares it (and builds this model)
+    from vision_lab.core.families.gan import GANConfig
 
 
 class Generator(nn.Module):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from torch import nn
 
-from vision_lab.core.families.mlp import MLPConfig
 from vision_lab.core.models.common import Dropout, activation
+
+if TYPE_CHECKING:  # the family module declares it (and builds this model)
+    from vision_lab.core.families.mlp import MLPConfig
 
 
 def build_mlp(cfg: MLPConfig, image_shape: tuple[int, int, int], num_classes: int) -> nn.Sequential:

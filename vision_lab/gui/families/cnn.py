@@ -9,7 +9,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QCheckBox
 
 from vision_lab.core.config import ExperimentConfig
-from vision_lab.core.families.cnn import CNNConfig, ConvBlock
+from vision_lab.core.families.cnn import CNNConfig, ConvBlock, cnn_maps
 from vision_lab.core.validate import ACTIVATIONS
 from vision_lab.gui.families import GuiFamily, LayerRows
 from vision_lab.gui.families.forms import (
@@ -92,8 +92,6 @@ def _value_text(key: str, value: Any) -> str | None:
 
 def _layer_rows(cfg: ExperimentConfig, image_shape: tuple[int, int, int]) -> LayerRows | None:
     """The blocks with the maps they leave, up to the block that does not fit the images (None: they all fit)."""
-    from vision_lab.core.architecture import cnn_maps
-
     maps = cnn_maps(cfg.cnn, image_shape)
     if not maps or not maps[-1].problem:
         return None
