@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from conftest import click, make_tiny
 
-from vision_lab.gui.panels.runs import COL_RESULT, final_metric_cell
+from vision_lab.gui.panels.runs import COL_RESULT
+from vision_lab.gui.results import final_metric_cell
 
 
 def test_gan_result_is_confidence_and_coverage_everywhere(qtbot, window) -> None:

@@ -24,7 +24,7 @@ from vision_lab.core.config import ExperimentConfig, config_changes, flat_config
 from vision_lab.core.errors import RunError
 from vision_lab.core.runs import METRICS, open_run, read_metrics
 from vision_lab.gui.labels import short_setting
-from vision_lab.gui.panels.runs import final_metric_cell
+from vision_lab.gui.results import final_metric_cell
 from vision_lab.gui.widgets.loss_plot import series_style
 
 COLORS = ("#3d8bfd", "#e8590c", "#2fb344", "#ae3ec9", "#f59f00", "#0ca678", "#d6336c", "#868e96")

@@ -54,8 +54,9 @@ from vision_lab.gui.labels import describe_changes
 from vision_lab.gui.panels.data import DataPanel
 from vision_lab.gui.panels.inspect import InspectPanel
 from vision_lab.gui.panels.model import ModelPanel, fit_check
-from vision_lab.gui.panels.runs import COL_STATUS, RunsPanel, final_metric_cell, metrics_from_row
+from vision_lab.gui.panels.runs import COL_STATUS, RunsPanel
 from vision_lab.gui.panels.training import TrainingPanel, device_available
+from vision_lab.gui.results import final_metric_cell, metrics_from_row
 from vision_lab.gui.widgets.fields import ERROR_COLOR
 from vision_lab.gui.widgets.image_grid import ImageGrid, fill_grid
 from vision_lab.gui.widgets.loss_plot import LossPlot

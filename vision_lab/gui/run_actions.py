@@ -35,7 +35,7 @@ from vision_lab.core.runlock import holder
 from vision_lab.core.runs import CHECKPOINT, checkpoint_epochs, open_run, run_info
 from vision_lab.gui import families as gui_families
 from vision_lab.gui.labels import describe_changes, setting_label
-from vision_lab.gui.panels.runs import final_metric_cell, metrics_from_row
+from vision_lab.gui.results import final_metric_cell, metrics_from_row
 from vision_lab.gui.worker import FunctionWorker
 
 if TYPE_CHECKING:

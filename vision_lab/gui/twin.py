@@ -40,8 +40,8 @@ from vision_lab.core.events import Finished, Metrics, Preview, Started
 from vision_lab.core.families import Knob, Metric
 from vision_lab.core.runs import read_metrics
 from vision_lab.gui import families as gui_families
-from vision_lab.gui.app import training_threads
-from vision_lab.gui.panels.runs import metrics_from_row
+from vision_lab.gui.results import metrics_from_row
+from vision_lab.gui.torch_threads import training_threads
 from vision_lab.gui.widgets.charts import SeriesPlot
 from vision_lab.gui.widgets.fields import ERROR_COLOR
 from vision_lab.gui.widgets.image_grid import ImageGrid, fill_grid

@@ -26,7 +26,7 @@ from vision_lab.core.data import ImageDataset
 from vision_lab.core.errors import VisionLabError
 from vision_lab.core.events import Finished, Metrics, Preview, Started
 from vision_lab.core.lineage import Launch
-from vision_lab.gui.app import training_threads
+from vision_lab.gui.torch_threads import training_threads
 
 if TYPE_CHECKING:  # the window never loads torch for a run in the training process (the default)
     from vision_lab.core.trainer import Trainer

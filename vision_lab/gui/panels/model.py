@@ -183,7 +183,7 @@ class ModelPanel(QWidget):
             self.params.setText(self.tr("Parameters: counting… (PyTorch is loading)"))
             return  # warmup's ready signal calls this again
         from vision_lab.core.models import build_models, count_parameters, layer_table
-        from vision_lab.gui.app import keep_torch_off_the_gui_thread
+        from vision_lab.gui.torch_threads import keep_torch_off_the_gui_thread
 
         keep_torch_off_the_gui_thread()  # before the GUI thread's first torch op
         family = self.family
