@@ -31,6 +31,7 @@ def engine_main(conn: Connection) -> None:
     import torch._dynamo  # built by the first optimizer; import it while we wait
 
     from vision_lab.core.errors import VisionLabError
+    from vision_lab.core.gate import RunGate
 
     conn.send(("ready",))
     try:
@@ -45,12 +46,12 @@ def engine_main(conn: Connection) -> None:
     set_holder("the Vision Lab window", os.getppid())  # what a CLI resuming the same run folder is told
     if threads:
         torch.set_num_threads(threads)
-    driver = _Driver(conn, start_paused)
+    gate = RunGate(start_paused=start_paused, on_paused=lambda paused: conn.send(("paused", paused)))
     try:
         from vision_lab.core import families
 
         families.load(plugins)  # the families the window registered from outside the package
-        trainer = launch.build(dataset=dataset, runs_root=runs_root, control=driver.control)
+        trainer = launch.build(dataset=dataset, runs_root=runs_root, control=gate.control)
     except VisionLabError as err:
         conn.send(("failed", str(err), ""))
         return
@@ -58,16 +59,17 @@ def engine_main(conn: Connection) -> None:
         conn.send(("failed", *_bug(err)))
         return
     del dataset
-    threading.Thread(target=driver.listen, name="commands", daemon=True).start()
+    threading.Thread(target=_listen, args=(conn, gate), name="commands", daemon=True).start()
     events = trainer.events()
     try:
         for event in events:
-            if driver.aborted:
+            if gate.aborted:
                 break
+            gate.seen(event)
             conn.send(("event", event))
             if type(event).__name__ == "Finished":
                 return
-            if driver.wait_while_paused(event):
+            if gate.wait(event):
                 break
     except VisionLabError as err:
         conn.send(("failed", str(err), ""))
@@ -87,77 +89,19 @@ def _bug(err: BaseException) -> tuple[str, str]:
     return sentence, str(path or "")
 
 
-class _Driver:
-    """Pause, step and stop between the loop's yields; commands arrive on a listener thread.
-
-    The listener only flips flags on the core's TrainerControl (read between steps), so stop, pause and
-    a new learning rate act within one batch; it never touches a tensor.
-    """
-
-    def __init__(self, conn: Connection, start_paused: bool) -> None:
-        from vision_lab.core.trainer import TrainerControl
-
-        self.conn = conn
-        self.control = TrainerControl(stream_weights=True)  # the inspection views load each preview's weights
-        self._cond = threading.Condition()
-        self._paused = start_paused
-        self._step_target: int | None = None
-        self.aborted = False
-        self.last_step = 0
-
-    def listen(self) -> None:
-        while True:
-            try:
-                command = self.conn.recv()
-            except (EOFError, OSError):
-                command = ("abort",)  # the parent is gone: save and end
-            self.apply(command)
-            if command[0] == "abort":
-                return
-
-    def apply(self, command: tuple[Any, ...]) -> None:
+def _listen(conn: Connection, gate: Any) -> None:
+    """The parent's commands, applied to the gate as they come (between steps the loop reads its flags; a command
+    never touches a tensor). A parent that went away is an abort: the run saves and ends."""
+    while True:
+        try:
+            command = conn.recv()
+        except (EOFError, OSError):
+            command = ("abort",)
         kind = command[0]
-        with self._cond:
-            if kind == "pause":
-                self._paused = True
-                self.control.request_report(preview=True)
-            elif kind == "resume":
-                self._paused = False
-                self._step_target = None
-                self.control.report_every_step = False
-            elif kind == "step":
-                self._paused = True
-                self._step_target = self.last_step + 1
-                self.control.report_every_step = True
-                self.control.request_report(preview=True)
-            elif kind == "lr":
-                with contextlib.suppress(ValueError):
-                    self.control.set_lr(float(command[1]))
-            elif kind in ("stop", "abort"):
-                self.aborted = self.aborted or kind == "abort"
-                self.control.request_stop()
-                self._paused = False
-                self._step_target = None
-            self._cond.notify_all()
-
-    def wait_while_paused(self, event: object) -> bool:
-        """Block while paused; True when the run must end now. Pauses land on a preview or right after Started."""
-        name = type(event).__name__
-        step = getattr(event, "step", None) if name == "Metrics" else getattr(event, "start_step", None)
-        if step is not None:
-            self.last_step = step
-        if name not in ("Preview", "Started"):
-            return self.aborted
-        with self._cond:
-            if self._step_target is not None and self.last_step >= self._step_target:
-                self._step_target = None
-                self.control.report_every_step = False
-            if not self._paused or self._step_target is not None:
-                return self.aborted
-            self.conn.send(("paused", True))
-            while self._paused and self._step_target is None and not self.aborted:
-                self._cond.wait()
-            resumed = not self._paused
-        if resumed:
-            self.conn.send(("paused", False))
-        return self.aborted
+        if kind == "lr":
+            with contextlib.suppress(ValueError):  # the window checked the rate before sending it
+                gate.set_lr(float(command[1]))
+        elif kind in ("pause", "resume", "step", "stop", "abort"):
+            getattr(gate, kind)()
+        if kind == "abort":
+            return

@@ -1,9 +1,10 @@
 """Runs the core's training generator off the GUI thread and turns its events into Qt signals.
 
-The worker never trains by itself: it pulls :meth:`Trainer.events` and emits what it yields. Pause
-blocks the worker between two yields (the generator stays suspended), Step lets exactly one batch
-through, Stop and Pause make the loop report within one batch (``TrainerControl.request_report``).
-Commands are plain thread-safe methods, not queued slots: a paused worker is blocked, not looping.
+The worker never trains by itself: it pulls :meth:`Trainer.events` and emits what it yields. Pause, Step and
+Stop are the core's :class:`~vision_lab.core.gate.RunGate`, the same gate the training process uses
+(``engine_child.py``): pause blocks between two yields (the generator stays suspended), Step lets exactly one
+batch through, Stop and Pause make the loop report within one batch. Commands are plain thread-safe methods, not
+queued slots: a paused worker is blocked, not looping.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.control import TrainerControl
 from vision_lab.core.data import ImageDataset
 from vision_lab.core.errors import VisionLabError
-from vision_lab.core.events import Finished, Metrics, Preview, Started
+from vision_lab.core.events import Event, Finished, Metrics, Preview, Started
+from vision_lab.core.gate import RunGate
 from vision_lab.core.lineage import Launch
 from vision_lab.gui.torch_threads import training_threads
 
@@ -90,65 +92,48 @@ class TrainingWorker(QThread):
         self.threads = threads
         self.dataset = dataset
         self.runs_root = runs_root
-        self.control = TrainerControl(stream_weights=True)  # the inspection views load each preview's weights
+        # The inspection views load each preview's weights: the control streams them.
+        self.gate = RunGate(
+            TrainerControl(stream_weights=True), start_paused=start_paused, on_paused=self.paused_changed.emit
+        )
+        self.control = self.gate.control
         self.trainer: Trainer | None = None
-        self._cond = threading.Condition()
-        self._paused = start_paused
-        self._step_target: int | None = None
-        self._abort = False
-        self._blocked = False
-        self.last_step = 0
 
     # --- commands (GUI thread) ---------------------------------------------------------------------
     @property
     def paused(self) -> bool:
         """Pause requested (it takes effect within one batch)."""
-        return self._paused
+        return self.gate.paused
 
     @property
     def blocked(self) -> bool:
         """Actually waiting between two yields: nothing trains until resume, step or stop."""
-        return self._blocked
+        return self.gate.blocked
+
+    @property
+    def last_step(self) -> int:
+        return self.gate.last_step
 
     def pause(self) -> None:
-        with self._cond:
-            self._paused = True
-            self.control.request_report(preview=True)
+        self.gate.pause()
 
     def resume(self) -> None:
-        with self._cond:
-            self._paused = False
-            self._step_target = None
-            self.control.report_every_step = False
-            self._cond.notify_all()
+        self.gate.resume()
 
     def step(self) -> None:
         """Train exactly one batch, report it (metrics and preview), then stay paused."""
-        with self._cond:
-            self._paused = True
-            self._step_target = self.last_step + 1
-            self.control.report_every_step = True
-            self.control.request_report(preview=True)
-            self._cond.notify_all()
+        self.gate.step()
 
     def set_lr(self, lr: float) -> None:
-        self.control.set_lr(lr)
+        self.gate.set_lr(lr)
 
     def stop(self) -> None:
         """End the run within one batch; it saves and emits ``run_finished`` with status ``stopped``."""
-        with self._cond:
-            self.control.request_stop()
-            self._paused = False
-            self._step_target = None
-            self._cond.notify_all()
+        self.gate.stop()
 
     def abort(self) -> None:
         """Stop without emitting anything more (window closing); join with :meth:`wait`."""
-        with self._cond:
-            self._abort = True
-            self.control.request_stop()
-            self._paused = False
-            self._cond.notify_all()
+        self.gate.abort()
 
     # --- the thread --------------------------------------------------------------------------------
     def start(self, *args: object) -> None:
@@ -181,14 +166,16 @@ class TrainingWorker(QThread):
         # last run's garbage was collected by start(), on the GUI thread.
         gc.freeze()
         events = self.trainer.events()
+        gate = self.gate
         try:
             for event in events:
-                if self._abort:
+                if gate.aborted:
                     break
+                gate.seen(event)
                 self._emit(event)
                 if isinstance(event, Finished):
                     return
-                if self._wait_while_paused(event):
+                if gate.wait(event):
                     break
         except VisionLabError as err:
             self.failed.emit(str(err), "")
@@ -197,42 +184,15 @@ class TrainingWorker(QThread):
         finally:
             events.close()  # saves what was trained when we left early
 
-    def _emit(self, event: object) -> None:
+    def _emit(self, event: Event) -> None:
         if isinstance(event, Metrics):
-            self.last_step = event.step
             self.metrics.emit(event)
         elif isinstance(event, Preview):
             self.preview.emit(event)
         elif isinstance(event, Started):
-            self.last_step = event.start_step
             self.run_started.emit(event)
         elif isinstance(event, Finished):
             self.run_finished.emit(event)
-
-    def _wait_while_paused(self, event: object) -> bool:
-        """Block while paused; True when the run must end now (abort).
-
-        A pause or step takes effect at a preview (requested with it, so it comes within one batch) or
-        right after Started: the screen then shows the model as it is while paused.
-        """
-        if not isinstance(event, Preview | Started):
-            return self._abort
-        with self._cond:
-            target = self._step_target
-            if target is not None and self.last_step >= target:
-                self._step_target = None
-                self.control.report_every_step = False
-            if not self._paused or self._step_target is not None:
-                return self._abort
-            self.paused_changed.emit(True)
-            self._blocked = True
-            while self._paused and self._step_target is None and not self._abort:
-                self._cond.wait()
-            self._blocked = False
-            resumed = not self._paused
-        if resumed:
-            self.paused_changed.emit(False)
-        return self._abort
 
 
 class FunctionWorker(QThread):
@@ -321,6 +281,10 @@ class ProcessWorker(TrainingWorker):
 
     def __init__(self, cfg: ExperimentConfig, **kwargs: Any) -> None:
         super().__init__(cfg, **kwargs)
+        # The gate is in the training process; here only what was asked, and where the run is (gate.seen).
+        self._paused = bool(kwargs.get("start_paused", False))
+        self._abort = False
+        self._blocked = False
         self._lock = threading.Lock()
         self._conn: Any = None
         self._pending: list[tuple[Any, ...]] = []
@@ -334,6 +298,14 @@ class ProcessWorker(TrainingWorker):
                 return
             with contextlib.suppress(OSError, ValueError):
                 self._conn.send(command)
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def blocked(self) -> bool:
+        return self._blocked
 
     def pause(self) -> None:
         self._paused = True
@@ -386,6 +358,7 @@ class ProcessWorker(TrainingWorker):
                     continue  # the child is saving; keep draining until it closes the pipe
                 if kind == "event":
                     done = done or isinstance(message[1], Finished)
+                    self.gate.seen(message[1])
                     self._emit(message[1])
                 elif kind == "paused":
                     self._blocked = bool(message[1])
