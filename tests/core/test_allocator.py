@@ -7,14 +7,14 @@ import sys
 
 import pytest
 
-from vision_lab.core.trainer import keep_freed_memory
+from vision_lab.core.device import keep_freed_memory
 
 # Five 20 MB tensors made and freed five times over: the pattern of a training step's activations. With glibc's
 # defaults the freed 100 MB at the heap's top exceeds the adaptive trim threshold and goes back to the kernel, so
 # every round faults it in again.
 SCRIPT = """
 import resource, sys, torch
-from vision_lab.core.trainer import keep_freed_memory
+from vision_lab.core.device import keep_freed_memory
 if sys.argv[1] == "keep":
     assert keep_freed_memory()
 def rounds(n):

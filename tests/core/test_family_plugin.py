@@ -55,7 +55,7 @@ def test_it_trains_resumes_and_exports(toy: None, tmp_path: Path) -> None:
 
 
 def inspector_images(run: Path):  # type: ignore[no-untyped-def]
-    from vision_lab.core.trainer import prepare_dataset
+    from vision_lab.core.run_data import prepare_dataset
 
     return prepare_dataset(tiny_config(KEY)).val_images[:4]
 

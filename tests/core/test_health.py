@@ -14,8 +14,9 @@ from vision_lab.core.events import Preview
 from vision_lab.core.families.gan import GANConfig
 from vision_lab.core.families.mlp import MLPConfig
 from vision_lab.core.health import HealthTracker, dead_relu_fractions, health_warnings
+from vision_lab.core.run_data import to_tensor
 from vision_lab.core.tasks import make_task
-from vision_lab.core.trainer import Trainer, TrainerControl, to_tensor
+from vision_lab.core.trainer import Trainer, TrainerControl
 
 DIGITS = tuple(str(i) for i in range(10))
 

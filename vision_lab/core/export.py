@@ -131,7 +131,7 @@ def check_inputs(loaded: LoadedRun, n: int = CHECK_BATCH) -> tuple[torch.Tensor,
     gen = torch.Generator().manual_seed(0)
     if _spec(loaded).noise_input:
         return torch.randn(n, task.latent_dim, generator=gen), f"{n} noise vectors"  # type: ignore[attr-defined]
-    from vision_lab.core.trainer import prepare_dataset, to_tensor
+    from vision_lab.core.run_data import prepare_dataset, to_tensor
 
     with contextlib.suppress(VisionLabError, OSError):
         ds = prepare_dataset(cfg)  # offline only: an export never downloads

@@ -19,8 +19,8 @@ from vision_lab.core import families
 from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.images import to_uint8
 from vision_lab.core.inference import load_run_models
+from vision_lab.core.run_data import to_tensor
 from vision_lab.core.tasks import EVAL_BATCH, Task, make_task
-from vision_lab.core.trainer import to_tensor
 
 CPU = torch.device("cpu")
 ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.GELU, nn.Tanh, nn.Sigmoid)

@@ -4,6 +4,12 @@ Cheap by design (see ARCHITECTURE.md): losses stay on the device in a per-epoch 
 Python floats only when a report is due (about every 100 ms), previews are made at a lower rate in
 eval mode, and nothing that reporting does touches the training RNG, so the numbers of a run depend
 on its config alone, not on how often anyone looked.
+
+The set-up lives beside it: the device and precision in :mod:`~vision_lab.core.device`, the data as tensors in
+:mod:`~vision_lab.core.run_data`, what a checkpoint keeps and how a resume or fork starts in
+:mod:`~vision_lab.core.checkpoint`; what a step, an evaluation and a preview are is the family's Task
+(:mod:`~vision_lab.core.tasks`). :meth:`Trainer.events` reads top to bottom: begin, then for each epoch its steps
+and its end, then finish.
 """
 
 from __future__ import annotations
@@ -12,7 +18,6 @@ import contextlib
 import copy
 import dataclasses
 import math
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,187 +26,32 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from vision_lab.core import distributed, run_schema
+from vision_lab.core import distributed
 from vision_lab.core.architecture import check_architecture, check_batch
-from vision_lab.core.config import ExperimentConfig, flat_config
+from vision_lab.core.checkpoint import Carry, Progress, checkpoint_state, lr_factor, restore
+from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.control import TrainerControl
-from vision_lab.core.data import ImageDataset, load_dataset
+from vision_lab.core.data import ImageDataset
+from vision_lab.core.device import (
+    AMP_DTYPES,
+    check_precision,
+    grad_scaler,
+    keep_freed_memory,
+    out_of_memory_error,
+    resolve_device,
+)
 from vision_lab.core.errors import ConfigError, RunError, VisionLabError
-from vision_lab.core.events import DatasetSummary, Event, Finished, Metrics, Preview, Started
+from vision_lab.core.events import Event, Finished, Metrics, Preview, Started
 from vision_lab.core.health import HealthTracker, preview_probe
 from vision_lab.core.run_checks import check_classes, check_run_outside_data, check_tensor_memory, data_out_of_memory
+from vision_lab.core.run_data import RunData, prepare_dataset, summarize_dataset
 from vision_lab.core.runlock import RunLock, lock_run
-from vision_lab.core.runs import (
-    TIMING_COLUMNS,
-    RunWriter,
-    checkpoint_epochs,
-    checkpoint_weights_path,
-    epoch_weights_path,
-    load_checkpoint,
-    load_weights,
-    new_run_dir,
-    open_run,
-    weights_metadata,
-)
+from vision_lab.core.runs import TIMING_COLUMNS, RunWriter, epoch_weights_path, new_run_dir
 from vision_lab.core.tasks import RunContext, Task, make_task
 
 SNAPSHOT_SECONDS = 3.0  # how stale the "last good weights" kept on divergence may be
 PREVIEW_BUDGET = 50  # a preview costing c seconds comes at most every 50·c seconds
-AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
-"""train.precision -> the autocast type of the training step's forward passes (fp32: no autocast)."""
-
-
-_ALLOCATOR_TUNED = False
-
-
-def keep_freed_memory() -> bool:
-    """Ask glibc to keep freed blocks of up to 32 MB for reuse instead of handing them back to the kernel.
-
-    By default a freed block above its adaptive threshold is unmapped (or trimmed off the heap) and the next
-    step maps it anew, zero-filled a page at a time: measured ~8,000 page faults per DCGAN step at batch 128,
-    about 2% of the step (vision_lab/bench/PERFORMANCE.md, section 7). Both settings are needed: fixing the trim
-    threshold alone switches the adaptive mmap threshold off at 128 KB. The peak footprint does not change; a
-    process keeps up to 256 MB of free heap for the next run. Once per process; glibc only (elsewhere: False).
-    """
-    global _ALLOCATOR_TUNED
-    if _ALLOCATOR_TUNED:
-        return True
-    try:
-        import ctypes
-
-        mallopt = ctypes.CDLL(None).mallopt  # AttributeError off glibc (macOS, Windows, musl has no effect)
-        m_trim_threshold, m_mmap_threshold = -1, -3
-        _ALLOCATOR_TUNED = bool(mallopt(m_mmap_threshold, 32 << 20)) and bool(mallopt(m_trim_threshold, 256 << 20))
-    except (OSError, AttributeError, TypeError):
-        return False
-    return _ALLOCATOR_TUNED
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("Device 'cuda' is not available here (no CUDA GPU, or PyTorch was built without CUDA).")
-    if name == "mps" and not (getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()):
-        raise ConfigError("Device 'mps' is not available here (it needs Apple silicon and a PyTorch built for it).")
-    return torch.device(name)
-
-
-def check_precision(precision: str, device: torch.device) -> None:
-    """Mixed precision is for CUDA GPUs; elsewhere a non-fp32 choice is refused in one sentence.
-
-    Refused rather than quietly run in fp32 (the config would then claim a precision the run did not use) or run
-    with CPU autocast (bf16 matmuls are slower than fp32 on CPUs without AMX/AVX512-BF16, and fp16 there has no
-    loss scaler): the choice means "faster on the GPU", which only a GPU can give.
-    """
-    if precision == "fp32":
-        return
-    if device.type != "cuda":
-        raise ConfigError(
-            f"train.precision {precision!r} (mixed precision) needs a CUDA GPU, but this run is on {device.type}; "
-            "use fp32 there."
-        )
-    if precision == "bf16" and not torch.cuda.is_bf16_supported():
-        raise ConfigError("This GPU has no bfloat16 support; set train.precision to fp16 or fp32.")
-
-
-def summarize_dataset(ds: ImageDataset) -> DatasetSummary:
-    return DatasetSummary(
-        name=ds.name,
-        source=ds.source,
-        train_size=len(ds.train_images),
-        val_size=len(ds.val_images),
-        image_shape=ds.image_shape,
-        class_names=ds.class_names,
-        notes=tuple(ds.notes),
-    )
-
-
-def prepare_dataset(cfg: ExperimentConfig, dataset: ImageDataset | None = None, **load_kwargs: Any) -> ImageDataset:
-    """Load the config's dataset (unless given) and apply its limits; errors are DataError/ConfigError."""
-    d = cfg.data
-    if dataset is None:
-        dataset = load_dataset(
-            d.name,
-            val_fraction=d.val_fraction,
-            seed=d.split_seed,
-            image_size=d.image_size,
-            channels=d.channels,
-            count=d.count,
-            **load_kwargs,
-        )
-    if d.limit is None and d.val_limit is None:
-        return dataset
-    rng = np.random.default_rng(d.split_seed)
-    tx, ty, vx, vy = dataset.train_images, dataset.train_labels, dataset.val_images, dataset.val_labels
-    if d.limit is not None and d.limit < len(tx):
-        keep = np.sort(rng.permutation(len(tx))[: d.limit])
-        tx, ty = tx[keep], ty[keep]
-    if d.val_limit is not None and d.val_limit < len(vx):
-        keep = np.sort(rng.permutation(len(vx))[: d.val_limit])
-        vx, vy = vx[keep], vy[keep]
-    return ImageDataset(
-        name=dataset.name,
-        train_images=tx,
-        train_labels=ty,
-        val_images=vx,
-        val_labels=vy,
-        class_names=dataset.class_names,
-        source=dataset.source,
-        notes=dataset.notes,
-    )
-
-
-def to_tensor(images: np.ndarray, value_range: tuple[float, float], device: torch.device) -> torch.Tensor:
-    """uint8 N×H×W×C -> float32 N×C×H×W scaled to ``value_range``, once, up front."""
-    lo, hi = value_range
-    x = torch.from_numpy(np.ascontiguousarray(images)).to(device).permute(0, 3, 1, 2).float()
-    return (x * ((hi - lo) / 255.0) + lo).contiguous()
-
-
-def _preview_indices(labels: np.ndarray, count: int) -> np.ndarray:
-    """Round-robin over classes so the fixed preview batch shows every class."""
-    by_class = [np.flatnonzero(labels == c).tolist() for c in np.unique(labels)]
-    out: list[int] = []
-    while len(out) < min(count, len(labels)):
-        for idx in by_class:
-            if idx and len(out) < count:
-                out.append(idx.pop(0))
-    return np.array(out, dtype=np.int64)
-
-
-@dataclass
-class _Progress:
-    step: int = 0
-    epoch: int = 0
-    batch: int = 0
-    """Next batch index within ``epoch``."""
-
-
-@dataclass
-class _Carry:
-    """What a checkpoint keeps beyond weights, optimizers, counters and RNG: a continued run matches an unbroken one."""
-
-    base_lr: float
-    """The cosine schedule's base rate (changed when the user sets the rate live)."""
-    losses: torch.Tensor | None = None
-    """A mid-epoch checkpoint's per-step losses of that epoch so far: epoch means and pending rows need them."""
-    log_from: int = 0
-    """First batch of the epoch not yet in a metrics.csv row."""
-    metrics_rows: int | None = None
-    """Rows of metrics.csv the checkpoint accounts for; a resume cuts the file back to them."""
-    elapsed_s: float = 0.0
-    """Training seconds before this session, so metrics.csv's elapsed_s carries on."""
-    append: bool = False
-    """Resume: keep writing the same run folder."""
-    parent: dict[str, Any] | None = None
-    """Fork: ``{"run", "epoch", "step"}`` it started from."""
 
 
 @dataclass
@@ -213,6 +63,30 @@ class _Clock:
 
     def now(self) -> float:
         return time.perf_counter() - self.start - self.outside
+
+
+@dataclass
+class _Loop:
+    """Where the loop is between two of its yields: what its reports, its divergence check and its epoch ends need."""
+
+    start_step: int
+    base_lr: float
+    """The schedule's base rate. Kept, not derived from the current rate: a resumed run must set exactly the rates
+    an unbroken one does."""
+    good: dict[str, dict[str, torch.Tensor]]
+    """The last good weights, taken at most every SNAPSHOT_SECONDS: what a diverged run keeps."""
+    good_step: int
+    last_snapshot_t: float
+    last_report_t: float
+    report_step: int
+    last_preview_t: float = -math.inf
+    rate: float = 0.0
+    report_from: int = 0
+    """First batch of the epoch not yet in a report's mean."""
+    epoch_first: int = 0
+    """First batch of this epoch's loss buffer that was trained (0 after a mid-epoch resume: its losses came back)."""
+    status: str = "completed"
+    message: str = ""
 
 
 class Trainer:
@@ -273,14 +147,12 @@ class Trainer:
         if self._amp_dtype is not None:
             self.task.amp = True
             if self._amp_dtype == torch.float16:
-                # fp16's narrow range would flush small gradients to zero: scale the losses (bf16 needs none).
-                scaler = getattr(torch.amp, "GradScaler", None)  # PyTorch < 2.3 has only the CUDA one
-                self.task.scaler = scaler(self.device.type) if scaler else torch.cuda.amp.GradScaler()
+                self.task.scaler = grad_scaler(self.device)
         self.writer: RunWriter | None = None
         self._rows: list[dict[str, float]] = []
+        """metrics.csv rows logged since the last Metrics event (which carries them)."""
         self._lr_changes: list[tuple[int, float]] = []
         """(step, rate) of each learning rate the user set while this session trained (summary.json keeps them)."""
-        """metrics.csv rows logged since the last Metrics event (which carries them)."""
         self.last_eval: dict[str, float] = {}
         self.last_previews: dict[str, Preview] = {}
         self._preview_cost = 0.0
@@ -306,21 +178,60 @@ class Trainer:
         self.dataset = prepare_dataset(cfg, dataset, **(load_kwargs or {}))
         self._loading = False
         family = cfg.family
+        shift = cfg.train.augment_shift if family.shift_augment else 0
         check_classes(cfg, self.dataset)
         check_run_outside_data(self.dataset, None if resume_from is not None else run_dir, runs_root)
-        check_tensor_memory(self.dataset, self.device, cfg.train.augment_shift if family.shift_augment else 0)
+        check_tensor_memory(self.dataset, self.device, shift)
         shape = self.dataset.image_shape
         # Blocks that shrink the image to nothing, batch norm with one value per channel: one sentence now, not
         # PyTorch's error from inside the first step (after the run folder was made).
         check_architecture(cfg, shape)
         torch.manual_seed(cfg.train.seed)
         self.task: Task = make_task(cfg, shape, self.dataset.class_names, self.device)
-        vr = self.task.value_range
-        self.train_x = to_tensor(self.dataset.train_images, vr, self.device)
-        self.train_y = torch.from_numpy(self.dataset.train_labels.astype(np.int64)).to(self.device)
-        self.val_x = to_tensor(self.dataset.val_images, vr, self.device)
-        self.val_y = torch.from_numpy(self.dataset.val_labels.astype(np.int64)).to(self.device)
-        n = len(self.train_x)
+        self.data = RunData(self.dataset, self.task.value_range, self.device, seed=cfg.train.seed, shift=shift)
+        self._plan_batches(cfg, shape)
+        if self.task.preview_count:
+            x, y, from_training = self.data.preview_batch(self.task.preview_count)
+            self.task.set_preview_batch(x, y, from_training=from_training)
+        self.progress = Progress()
+        self._rng_state: torch.Tensor | None = None
+        self._carry = Carry(base_lr=self.task.lr)
+        self._losses: torch.Tensor | None = None
+        self._log_from = 0
+        self._epoch_end_logged = False
+        self._status = "running"
+        self._clock: _Clock | None = None
+        source = Path(resume_from) if resume_from is not None else Path(fork_from) if fork_from is not None else None
+        if source is not None:
+            fork = resume_from is None
+            restored = restore(
+                source,
+                self.task,
+                cfg,
+                self.steps_per_epoch,
+                self.total_steps,
+                self.device,
+                epoch=fork_epoch if fork else None,
+                fork=fork,
+            )
+            self.progress, self._carry, self._rng_state = restored.progress, restored.carry, restored.rng_state
+            if not fork:
+                run_dir = source
+        self.columns = [
+            "step",
+            "epoch",
+            *self.task.loss_names,
+            *[n for n in self.task.eval_names if n not in self.task.loss_names],
+            "lr",
+            *TIMING_COLUMNS,
+        ]
+        if not self.world.is_main:
+            run_dir = runs_root = None  # rank 0 alone writes the run folder
+        self._run_path = run_dir if run_dir is not None else (new_run_dir(runs_root, cfg) if runs_root else None)
+
+    def _plan_batches(self, cfg: ExperimentConfig, shape: tuple[int, int, int]) -> None:
+        """The batch size, this process's share of each batch, steps per epoch, the run's length, the rows' rate."""
+        n = len(self.data.train_x)
         w = self.world.world_size
         if w > 1 and cfg.train.batch_size % w:
             b = cfg.train.batch_size
@@ -340,204 +251,65 @@ class Trainer:
         total = cfg.train.epochs * self.steps_per_epoch
         self.total_steps = min(total, cfg.train.max_steps) if cfg.train.max_steps else total
         self.log_every = cfg.train.log_every or max(1, self.steps_per_epoch // 50)
-        count = self.task.preview_count
-        if count:
-            # Without a validation split (a share of 0, a tiny folder) the fixed preview batch comes from the
-            # training images, and the previews say so.
-            x, y, labels = (
-                (self.val_x, self.val_y, self.dataset.val_labels)
-                if len(self.val_x)
-                else (self.train_x, self.train_y, self.dataset.train_labels)
-            )
-            idx = torch.from_numpy(_preview_indices(labels, count)).to(self.device)
-            self.task.set_preview_batch(x[idx], y[idx], from_training=not len(self.val_x))
-        s = cfg.train.augment_shift
-        # Random shifts help classifiers generalise from few images; they would only blur an autoencoder or GAN.
-        self._pad = F.pad(self.train_x, (s, s, s, s)) if s and family.shift_augment else None
-        self.progress = _Progress()
-        self._rng_state: torch.Tensor | None = None
-        self._carry = _Carry(base_lr=self.task.lr)
-        self._losses: torch.Tensor | None = None
-        self._log_from = 0
-        self._epoch_end_logged = False
-        self._status = "running"
-        self._clock: _Clock | None = None
-        if resume_from is not None:
-            run_dir = Path(resume_from)
-            self._restore(run_dir)
-        elif fork_from is not None:
-            self._restore(Path(fork_from), epoch=fork_epoch, fork=True)
-        self.columns = [
-            "step",
-            "epoch",
-            *self.task.loss_names,
-            *[n for n in self.task.eval_names if n not in self.task.loss_names],
-            "lr",
-            *TIMING_COLUMNS,
-        ]
-        if not self.world.is_main:
-            run_dir = runs_root = None  # rank 0 alone writes the run folder
-        self._run_path = run_dir if run_dir is not None else (new_run_dir(runs_root, cfg) if runs_root else None)
 
-    # --- checkpoints ---------------------------------------------------------------------------------
-    def _restore(self, path: Path, *, epoch: int | None = None, fork: bool = False) -> None:
-        """Continue from ``path``'s checkpoint, or (a fork with ``epoch``) from its weights at that epoch's end."""
-        task, spe, carry, seed = self.task, self.steps_per_epoch, self._carry, self.cfg.train.seed
-        if epoch is not None:
-            snapshot = epoch_weights_path(path, epoch)
-            if not snapshot.is_file() and not os.path.lexists(snapshot):
-                have = ", ".join(map(str, checkpoint_epochs(path))) or "none"
-                raise RunError(f"The run in '{path}' kept no weights for the end of epoch {epoch} (it has: {have}).")
-            load_weights(snapshot, task.modules)
-            self.progress = _Progress(epoch * spe, epoch, 0)
-            # A snapshot keeps no RNG state: seed from the config and the epoch, so the fork is repeatable.
-            self._rng_state = torch.Generator().manual_seed((seed + 1_000_003 * (epoch + 1)) % 2**63).get_state()
-            step = int(weights_metadata(snapshot).get("step", epoch * spe))
-            carry.parent = {"run": str(path), "epoch": epoch, "step": step}
-            self._check_work_left(path)
-            return
-        state = load_checkpoint(path, n_losses=len(task.loss_names))
-        if not fork and state.get("status") == "diverged":
-            raise RunError(
-                f"The run in '{path}' diverged; resuming would only repeat that, so fork it from an earlier epoch "
-                "with a lower learning rate."
-            )
-        step, ep, batch = int(state["step"]), int(state["epoch"]), int(state["batch"])
-        weights = checkpoint_weights_path(path, step)  # a kill between the two writes left the previous pair
-        load_weights(weights, task.modules)
-        saved_step = weights_metadata(weights).get("step")
-        if saved_step is not None and int(saved_step) != step:
-            raise RunError(
-                f"The weights (step {saved_step}) and checkpoint (step {step}) in '{path}' do not match; "
-                "the run was cut off while saving."
-            )
-        parent = open_run(path).config if fork else self.cfg
-        mine, theirs = flat_config(self.cfg), flat_config(parent)
-        same_optim = parent.optim == self.cfg.optim and all(
-            theirs.get(k) == mine.get(k) for k in self.cfg.family.optimizer_keys
-        )
-        what = f"The checkpoint in '{path}'"
-        for name, opt in task.optimizers.items():
-            if name not in state["optimizers"]:
-                raise RunError(f"{what} is damaged: it keeps no state for the {name} optimizer.")
-            saved = state["optimizers"][name]
-            run_schema.optimizer_state(saved, opt, name, what)
-            mine = [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups]
-            # Moments carry over unless the optimizer kind changed (its groups would hold other settings).
-            if same_optim or [set(g) for g in mine] == [set(g) - {"params"} for g in saved["param_groups"]]:
-                opt.load_state_dict(saved)
-            if not same_optim:  # the fork's rates and betas are its config's
-                for group, settings in zip(opt.param_groups, mine, strict=True):
-                    group.update(settings)
-        if int(state.get("steps_per_epoch", spe)) == spe:
-            self.progress = _Progress(step, ep, batch)
-            if batch and "losses" in state:
-                carry.losses, carry.log_from = state["losses"].to(self.device), int(state["log_from"])
-        else:  # the batches changed size: start the epoch over
-            self.progress = _Progress(ep * spe, ep, 0)
-        self._rng_state = state["rng"]
-        task.load_extra_state(state.get("task", {}))
-        carry.elapsed_s = float(state.get("elapsed_s", 0.0))
-        if fork:
-            carry.parent = {"run": str(path), "epoch": ep, "step": step}
-        else:
-            carry.append = True
-            carry.metrics_rows = state.get("metrics_rows")
-        if same_optim:  # the parent's rate carries on, a rate set by hand while it trained included
-            if "base_lr" in state:
-                carry.base_lr = float(state["base_lr"])
-            else:  # a checkpoint from before base_lr was kept
-                carry.base_lr = task.lr / max(self._lr_factor(step), 1e-12)
-        self._check_work_left(path)
+    # The data as tensors (tests and the distributed checks look at them).
+    @property
+    def train_x(self) -> torch.Tensor:
+        return self.data.train_x
 
-    def _check_work_left(self, path: Path) -> None:
-        prog, train = self.progress, self.cfg.train
-        if prog.step < self.total_steps and prog.epoch < train.epochs:
-            return
-        cap = f" and train.max_steps is {train.max_steps}" if train.max_steps else ""
-        raise RunError(
-            f"Nothing left to train from '{path}': it is at epoch {prog.epoch} (step {prog.step}), train.epochs "
-            f"is {train.epochs}{cap}; set train.epochs (--epochs) higher."
-        )
+    @property
+    def train_y(self) -> torch.Tensor:
+        return self.data.train_y
 
-    def _checkpoint_state(self) -> dict[str, Any]:
-        prog, carry = self.progress, self._carry
-        epoch, batch = prog.epoch, prog.batch
-        if batch >= self.steps_per_epoch and self._epoch_end_logged:
-            epoch, batch = epoch + 1, 0  # the epoch's end is on disk already: a resume starts the next one
-        state: dict[str, Any] = {
-            "format": 2,
-            "optimizers": {k: o.state_dict() for k, o in self.task.optimizers.items()},
-            "step": prog.step,
-            "epoch": epoch,
-            "batch": batch,
-            "steps_per_epoch": self.steps_per_epoch,
-            "rng": torch.get_rng_state(),
-            "base_lr": carry.base_lr,
-            "metrics_rows": self.writer.rows if self.writer is not None else 0,
-            "elapsed_s": carry.elapsed_s + (self._clock.now() if self._clock is not None else 0.0),
-            "status": self._status,
-            "task": self.task.extra_state(),
-        }
-        if batch:
-            if self._losses is not None:
-                state["losses"], state["log_from"] = self._losses[:batch].cpu(), self._log_from
-            elif carry.losses is not None:  # stopped before the resumed epoch began again
-                state["losses"], state["log_from"] = carry.losses.cpu(), carry.log_from
-        return state
+    @property
+    def val_x(self) -> torch.Tensor:
+        return self.data.val_x
 
-    def _epoch_buffer(self, n_losses: int) -> tuple[torch.Tensor, int, int]:
-        """This epoch's per-step loss buffer, where its next metrics.csv row starts, and its first filled batch.
-
-        After a mid-epoch resume the buffer comes back from the checkpoint, so the epoch's means and rows are
-        those of an unbroken run.
-        """
-        prog, carry = self.progress, self._carry
-        losses = torch.zeros(self.steps_per_epoch, n_losses, device=self.device)
-        first = log_from = prog.batch
-        if carry.losses is not None:
-            losses[: len(carry.losses)] = carry.losses
-            first, log_from = 0, carry.log_from
-            carry.losses = None
-        self._losses, self._log_from, self._epoch_end_logged = losses, log_from, False
-        return losses, log_from, first
-
-    def _lr_factor(self, step: int) -> float:
-        """Cosine decay from the base rate to zero over the run."""
-        if self.cfg.train.lr_schedule != "cosine":
-            return 1.0
-        return 0.5 * (1 + math.cos(math.pi * min(step, self.total_steps) / self.total_steps))
-
-    def _shifted(self, idx: torch.Tensor) -> torch.Tensor:
-        """Each image of the batch moved by its own random offset of up to ``augment_shift`` pixels.
-
-        One gather from a zero-padded copy of the training set: no Python loop, no per-sample op.
-        """
-        pad = self._pad
-        assert pad is not None
-        s = self.cfg.train.augment_shift
-        h, w = self.train_x.shape[2], self.train_x.shape[3]
-        dy = torch.randint(0, 2 * s + 1, (len(idx), 1, 1), device=self.device)
-        dx = torch.randint(0, 2 * s + 1, (len(idx), 1, 1), device=self.device)
-        rows = dy + torch.arange(h, device=self.device)[None, :, None]
-        cols = dx + torch.arange(w, device=self.device)[None, None, :]
-        return pad[idx[:, None, None], :, rows, cols].permute(0, 3, 1, 2)
-
-    def _snapshot(self) -> dict[str, dict[str, torch.Tensor]]:
-        return {k: copy.deepcopy(m.state_dict()) for k, m in self.task.modules.items()}
-
-    def _epoch_order(self, epoch: int) -> torch.Tensor:
-        # Seeded per epoch, independent of everything else: a resumed run replays the same order.
-        # Modulo 2**64 (the generator's range): the largest seeds would overflow; smaller ones are unchanged.
-        gen = torch.Generator().manual_seed((self.cfg.train.seed * 1_000_003 + epoch) % 2**64)
-        return torch.randperm(len(self.train_x), generator=gen).to(self.device)
+    @property
+    def val_y(self) -> torch.Tensor:
+        return self.data.val_y
 
     # --- the loop --------------------------------------------------------------------------------------
     def events(self) -> Iterator[Event]:
-        cfg, ctl, task, prog = self.cfg, self.control, self.task, self.progress
+        """Begin (run folder, what the task needs, Started); each epoch's steps, reporting and previewing on their
+        timers, then the epoch's end (evaluation, its row, a report, a preview, a checkpoint); finish."""
+        yield from self._begin()
+        loop = self._loop
+        try:
+            while self._work_left() and loop.status == "completed":
+                yield from self._train_epoch()
+                if loop.status != "completed":
+                    break
+                yield from self._end_epoch()
+        except GeneratorExit:
+            # The consumer closed us (window closed): keep what was trained, then go.
+            self._finish("stopped", "Training was interrupted.")
+            raise
+        except KeyboardInterrupt:
+            # Ctrl-C in a terminal lands here when it interrupts a step: a stop, as the CLI tells the user.
+            self._finish("stopped", "Interrupted by the user.")
+            raise
+        except (RuntimeError, MemoryError) as err:
+            # A new run keeps its last checkpoint for a resume; a failed resume puts its folder back as it was.
+            self._rollback()
+            raise out_of_memory_error(err, self.cfg, self.progress.step) from None
+        except BaseException:
+            self._rollback()  # a bug: the folder is released, a resumed one put back as it was
+            raise
+        if self.world.enabled and loop.status == "completed" and not distributed.in_sync(self.task.modules):
+            # Every rank reaches this point together (stops and divergence are decided on averaged losses).
+            self._warnings.append(
+                "The training processes ended with different weights (a bug: some step bypassed DDP); "
+                "the run holds rank 0's."
+            )
+        yield from self._emit(self._finish(loop.status, loop.message))
+
+    def _begin(self) -> Iterator[Event]:
+        """The run folder, what the task needs besides its models, the RNG where the run is; Started."""
+        cfg, task, prog = self.cfg, self.task, self.progress
         error: VisionLabError | None = None
         try:
-            if self.writer is None and self._path_needed():
+            if self.writer is None and self._run_path is not None:
                 self._open_writer()
             # What the task needs besides its models (the GAN's judge) serves evaluations and previews, which
             # rank 0 alone makes; anything it trains is a run of its own: one process, even under torchrun.
@@ -556,9 +328,8 @@ class Trainer:
         if self.world.rank > 0:
             torch.manual_seed(distributed.rank_seed(cfg.train.seed, self.world.rank, prog.step))
         clock = self._clock = _Clock()
-        self._last_log = (0.0, self.progress.step)
+        self._last_log = (0.0, prog.step)
         yield from self._emit(
-            clock,
             Started(
                 config=cfg,
                 dataset=summarize_dataset(self.dataset),
@@ -569,148 +340,129 @@ class Trainer:
                 batch_size=self.batch_size,
                 start_step=prog.step,
                 run_dir=self._run_path,
-            ),
+            )
         )
-        bs, spe, n_losses = self.batch_size, self.steps_per_epoch, len(task.loss_names)
-        report_s, preview_s = cfg.train.report_seconds, cfg.train.preview_seconds
-        start_step = prog.step
-        last_report_t = last_snapshot_t = clock.now()
-        last_preview_t = -math.inf
-        rate = 0.0
-        report_step = prog.step
-        good = self._snapshot()
-        good_step = prog.step
-        status, message = "completed", ""
+        now = clock.now()
+        self._loop = _Loop(
+            start_step=prog.step,
+            base_lr=self._carry.base_lr if cfg.train.lr_schedule == "cosine" else task.lr,
+            good=self._snapshot(),
+            good_step=prog.step,
+            last_snapshot_t=now,
+            last_report_t=now,
+            report_step=prog.step,
+        )
         task.train(True)
-        cosine = cfg.train.lr_schedule == "cosine"
-        # Kept, not derived from the current rate: a resumed run must set exactly the rates an unbroken one does.
-        base_lr = self._carry.base_lr if cosine else task.lr
+
+    def _work_left(self) -> bool:
+        return self.progress.step < self.total_steps and self.progress.epoch < self.cfg.train.epochs
+
+    def _train_epoch(self) -> Iterator[Event]:
+        """The epoch's steps (to its end, or to the run's max_steps), reporting on the timer or as asked."""
+        cfg, ctl, task, prog, loop = self.cfg, self.control, self.task, self.progress, self._loop
+        bs, spe = self.batch_size, self.steps_per_epoch
         # Under DDP every process must take the same decisions at the same step (a report averages the losses,
         # a collective), so reports come at the metrics rows, not on a timer; previews stay timed: rank 0 alone
         # makes them and they involve no other process.
         shared = self.world.enabled
-        main = self.world.is_main
-        lo, hi = self._shard
         special = shared or self._amp_dtype is not None
-        try:
-            while prog.step < self.total_steps and prog.epoch < cfg.train.epochs and status == "completed":
-                order = self._epoch_order(prog.epoch)
-                losses, log_from, epoch_start_batch = self._epoch_buffer(n_losses)
-                report_from = prog.batch
-                while prog.batch < spe and prog.step < self.total_steps:
-                    i = prog.batch
-                    idx = order[i * bs + lo : i * bs + hi]  # this process's share of the global batch
-                    if cosine:
-                        task.set_lr(base_lr * self._lr_factor(prog.step))
-                    # index_select, not x[idx]: the same gather, 5× faster at batch 128 (PERFORMANCE.md, section 5).
-                    xb = self._shifted(idx) if self._pad is not None else self.train_x.index_select(0, idx)
-                    yb = self.train_y.index_select(0, idx)
-                    losses[i] = self._step_special(xb, yb, prog.step) if special else task.train_step(xb, yb, prog.step)
-                    prog.step += 1
-                    prog.batch += 1
-                    row_due = prog.step % self.log_every == 0
-                    if row_due:
-                        if shared:
-                            distributed.mean_(losses[log_from : i + 1])
-                        self._log_row(losses[log_from : i + 1], clock, None)
-                        log_from = self._log_from = i + 1
-                    now = clock.now()
-                    if row_due if shared else ctl.interrupt or ctl.report_every_step or now - last_report_t >= report_s:
-                        ctl.interrupt = False
-                        if ctl.new_lr is not None:
-                            self._lr_changes.append((prog.step, ctl.new_lr))
-                            task.set_lr(ctl.new_lr)
-                            # The schedule carries on from the user's rate.
-                            base_lr = self._carry.base_lr = ctl.new_lr / max(self._lr_factor(prog.step), 1e-12)
-                            ctl.new_lr = None
-                        mean = losses[report_from : i + 1].mean(0).tolist()
-                        if not all(map(math.isfinite, mean)):
-                            status = "diverged"
-                            message = self._diverged(mean, good, good_step)
-                            break
-                        if now - last_snapshot_t >= SNAPSHOT_SECONDS:
-                            good, good_step, last_snapshot_t = self._snapshot(), prog.step, now
-                        rate = (prog.step - report_step) * bs / max(now - last_report_t, 1e-9)
-                        yield from self._emit(clock, self._metrics(mean, rate, clock, start_step))
-                        report_from, report_step, last_report_t = i + 1, prog.step, clock.now()
-                        # Previews get at most ~2% of the time, however slow the model is to sample.
-                        gap = max(preview_s, PREVIEW_BUDGET * self._preview_cost)
-                        if main and (ctl.preview_now or clock.now() - last_preview_t >= gap):
-                            ctl.preview_now = False
-                            yield from self._emit(clock, self._preview())
-                            last_preview_t = clock.now()
-                        if ctl.stop:
-                            status, message = "stopped", f"Stopped by the user at step {prog.step}."
-                            break
-                if status != "completed":
-                    break
-                # Epoch end (or max_steps reached mid-epoch).
-                epoch_done = prog.batch >= spe
+        cosine = cfg.train.lr_schedule == "cosine"
+        lo, hi = self._shard
+        order = self.data.epoch_order(prog.epoch)
+        losses, loop.epoch_first = self._epoch_buffer(len(task.loss_names))
+        loop.report_from = prog.batch
+        while prog.batch < spe and prog.step < self.total_steps:
+            i = prog.batch
+            idx = order[i * bs + lo : i * bs + hi]  # this process's share of the global batch
+            if cosine:
+                task.set_lr(loop.base_lr * lr_factor(cfg, prog.step, self.total_steps))
+            xb, yb = self.data.batch(idx)
+            losses[i] = self._step_special(xb, yb, prog.step) if special else task.train_step(xb, yb, prog.step)
+            prog.step += 1
+            prog.batch += 1
+            row_due = prog.step % self.log_every == 0
+            if row_due:
                 if shared:
-                    distributed.mean_(losses[log_from : prog.batch])
-                    with torch.no_grad():
-                        distributed.mean_buffers_(task.modules)  # before evaluating: everyone's statistics
-                tail = losses[max(report_from, epoch_start_batch) : prog.batch]
-                mean = tail.mean(0).tolist() if len(tail) else []
-                if mean and not all(map(math.isfinite, mean)):
-                    status, message = "diverged", self._diverged(mean, good, good_step)
-                    break
-                values, confusion = self._evaluate()
-                epoch_losses = losses[epoch_start_batch : prog.batch].mean(0).tolist()
-                self._log_row(losses[log_from : prog.batch], clock, values)
-                self._log_from, self._epoch_end_logged = prog.batch, True
-                now = clock.now()
-                if prog.step > report_step:
-                    rate = (prog.step - report_step) * bs / max(now - last_report_t, 1e-9)
-                named = dict(zip(task.loss_names, epoch_losses, strict=True))
-                yield from self._emit(
-                    clock,
-                    self._metrics(
-                        list(named.values()),
-                        rate,
-                        clock,
-                        start_step,
-                        values,
-                        confusion,
-                        epoch_end=True,
-                        class_counts=task.class_counts,
-                    ),
-                )
-                report_from, report_step, last_report_t = prog.batch, prog.step, clock.now()
-                if main:
-                    yield from self._emit(clock, self._preview())
-                last_preview_t = clock.now()
-                if epoch_done:
-                    prog.epoch += 1
-                    prog.batch = 0
-                if self.writer is not None:
-                    self._save_checkpoint()
-                if ctl.stop and prog.step < self.total_steps and prog.epoch < cfg.train.epochs:
-                    # Asked during the epoch-end reports: stop at the boundary, not one step into the next epoch.
-                    status, message = "stopped", f"Stopped by the user at step {prog.step}."
-                    break
-        except GeneratorExit:
-            # The consumer closed us (window closed): keep what was trained, then go.
-            self._finish("stopped", "Training was interrupted.", clock, start_step)
-            raise
-        except KeyboardInterrupt:
-            # Ctrl-C in a terminal lands here when it interrupts a step: a stop, as the CLI tells the user.
-            self._finish("stopped", "Interrupted by the user.", clock, start_step)
-            raise
-        except (RuntimeError, MemoryError) as err:
-            # A new run keeps its last checkpoint for a resume; a failed resume puts its folder back as it was.
-            self._rollback()
-            raise out_of_memory_error(err, cfg, prog.step) from None
-        except BaseException:
-            self._rollback()  # a bug: the folder is released, a resumed one put back as it was
-            raise
-        if shared and status == "completed" and not distributed.in_sync(self.task.modules):
-            # Every rank reaches this point together (stops and divergence are decided on averaged losses).
-            self._warnings.append(
-                "The training processes ended with different weights (a bug: some step bypassed DDP); "
-                "the run holds rank 0's."
-            )
-        yield from self._emit(clock, self._finish(status, message, clock, start_step))
+                    distributed.mean_(losses[self._log_from : i + 1])
+                self._log_row(losses[self._log_from : i + 1], None)
+                self._log_from = i + 1
+            now = self._clock.now()  # type: ignore[union-attr]
+            timer = ctl.interrupt or ctl.report_every_step or now - loop.last_report_t >= cfg.train.report_seconds
+            if row_due if shared else timer:
+                yield from self._report(losses[loop.report_from : i + 1], now)
+                loop.report_from = i + 1
+                if loop.status != "completed":
+                    return
+
+    def _report(self, recent: torch.Tensor, now: float) -> Iterator[Event]:
+        """A report within the epoch: a new rate the user set, the divergence check, the last good weights, the
+        Metrics event; a preview when one is due; a stop the user asked for."""
+        ctl, task, prog, loop, clock = self.control, self.task, self.progress, self._loop, self._clock
+        assert clock is not None
+        ctl.interrupt = False
+        if ctl.new_lr is not None:
+            self._lr_changes.append((prog.step, ctl.new_lr))
+            task.set_lr(ctl.new_lr)
+            # The schedule carries on from the user's rate.
+            factor = lr_factor(self.cfg, prog.step, self.total_steps)
+            loop.base_lr = self._carry.base_lr = ctl.new_lr / max(factor, 1e-12)
+            ctl.new_lr = None
+        mean = recent.mean(0).tolist()
+        if not all(map(math.isfinite, mean)):
+            loop.status, loop.message = "diverged", self._diverged(mean)
+            return
+        if now - loop.last_snapshot_t >= SNAPSHOT_SECONDS:
+            loop.good, loop.good_step, loop.last_snapshot_t = self._snapshot(), prog.step, now
+        loop.rate = (prog.step - loop.report_step) * self.batch_size / max(now - loop.last_report_t, 1e-9)
+        yield from self._emit(self._metrics(mean))
+        loop.report_step, loop.last_report_t = prog.step, clock.now()
+        # Previews get at most ~2% of the time, however slow the model is to sample.
+        gap = max(self.cfg.train.preview_seconds, PREVIEW_BUDGET * self._preview_cost)
+        if self.world.is_main and (ctl.preview_now or clock.now() - loop.last_preview_t >= gap):
+            ctl.preview_now = False
+            yield from self._emit(self._preview())
+            loop.last_preview_t = clock.now()
+        if ctl.stop:
+            loop.status, loop.message = "stopped", f"Stopped by the user at step {prog.step}."
+
+    def _end_epoch(self) -> Iterator[Event]:
+        """The epoch's end (or max_steps reached mid-epoch): evaluate, log its row, report its means, preview,
+        checkpoint; a stop asked for during all that ends the run at this boundary."""
+        task, prog, loop, clock = self.task, self.progress, self._loop, self._clock
+        assert clock is not None and self._losses is not None
+        losses = self._losses
+        epoch_done = prog.batch >= self.steps_per_epoch
+        if self.world.enabled:
+            distributed.mean_(losses[self._log_from : prog.batch])
+            with torch.no_grad():
+                distributed.mean_buffers_(task.modules)  # before evaluating: everyone's statistics
+        tail = losses[max(loop.report_from, loop.epoch_first) : prog.batch]
+        mean = tail.mean(0).tolist() if len(tail) else []
+        if mean and not all(map(math.isfinite, mean)):
+            loop.status, loop.message = "diverged", self._diverged(mean)
+            return
+        values, confusion = self._evaluate()
+        epoch_losses = losses[loop.epoch_first : prog.batch].mean(0).tolist()
+        self._log_row(losses[self._log_from : prog.batch], values)
+        self._log_from, self._epoch_end_logged = prog.batch, True
+        now = clock.now()
+        if prog.step > loop.report_step:
+            loop.rate = (prog.step - loop.report_step) * self.batch_size / max(now - loop.last_report_t, 1e-9)
+        named = dict(zip(task.loss_names, epoch_losses, strict=True))
+        metrics = self._metrics(list(named.values()), values, confusion, epoch_end=True, class_counts=task.class_counts)
+        yield from self._emit(metrics)
+        loop.report_from, loop.report_step, loop.last_report_t = prog.batch, prog.step, clock.now()
+        if self.world.is_main:
+            yield from self._emit(self._preview())
+        loop.last_preview_t = clock.now()
+        if epoch_done:
+            prog.epoch += 1
+            prog.batch = 0
+        if self.writer is not None:
+            self._save_checkpoint()
+        if self.control.stop and self._work_left():
+            # Asked during the epoch-end reports: stop at the boundary, not one step into the next epoch.
+            loop.status, loop.message = "stopped", f"Stopped by the user at step {prog.step}."
 
     # --- helpers ---------------------------------------------------------------------------------------
     def _rollback(self) -> None:
@@ -720,9 +472,6 @@ class Trainer:
             self.writer.rollback()
         if self._lock is not None:
             self._lock.release()
-
-    def _path_needed(self) -> bool:
-        return self._run_path is not None
 
     def _open_writer(self) -> None:
         carry, prog = self._carry, self.progress
@@ -740,6 +489,26 @@ class Trainer:
         self.writer.on_error = self.control.request_stop
         if not carry.append and prog.batch == 0:  # the starting weights: a fork can start there too
             self.writer.save_epoch_weights(self.task.modules, prog.epoch, prog.step)
+
+    def _epoch_buffer(self, n_losses: int) -> tuple[torch.Tensor, int]:
+        """This epoch's per-step loss buffer and its first filled batch; ``_log_from`` is where its next
+        metrics.csv row starts.
+
+        After a mid-epoch resume the buffer comes back from the checkpoint, so the epoch's means and rows are
+        those of an unbroken run.
+        """
+        prog, carry = self.progress, self._carry
+        losses = torch.zeros(self.steps_per_epoch, n_losses, device=self.device)
+        first = log_from = prog.batch
+        if carry.losses is not None:
+            losses[: len(carry.losses)] = carry.losses
+            first, log_from = 0, carry.log_from
+            carry.losses = None
+        self._losses, self._log_from, self._epoch_end_logged = losses, log_from, False
+        return losses, first
+
+    def _snapshot(self) -> dict[str, dict[str, torch.Tensor]]:
+        return {k: copy.deepcopy(m.state_dict()) for k, m in self.task.modules.items()}
 
     def _step_special(self, x: torch.Tensor, y: torch.Tensor, step: int) -> torch.Tensor:
         """A training step through the DDP wrappers and/or under autocast (the plain path calls the task directly).
@@ -774,27 +543,25 @@ class Trainer:
             task.scaler.update()  # once per step, after every optimizer stepped (AMP's rule for several)
         return out
 
-    def _emit(self, clock: _Clock, event: Event) -> Iterator[Event]:
+    def _emit(self, event: Event) -> Iterator[Event]:
         t = time.perf_counter()
         if isinstance(event, Preview):
             self.last_previews[event.kind] = event
         yield event
-        clock.outside += time.perf_counter() - t
+        self._clock.outside += time.perf_counter() - t  # type: ignore[union-attr]
 
     def _metrics(
         self,
         losses: list[float],
-        rate: float,
-        clock: _Clock,
-        start_step: int,
         values: dict[str, float] | None = None,
         confusion: np.ndarray | None = None,
         epoch_end: bool = False,
         class_counts: np.ndarray | None = None,
     ) -> Metrics:
-        prog = self.progress
+        prog, loop, clock = self.progress, self._loop, self._clock
+        assert clock is not None
         elapsed = clock.now()
-        done = prog.step - start_step
+        done = prog.step - loop.start_step
         eta = (self.total_steps - prog.step) * elapsed / done if done else math.inf
         vals = dict(zip(self.task.loss_names, losses, strict=False))
         if values:
@@ -806,7 +573,7 @@ class Trainer:
             epoch=prog.epoch,
             epoch_progress=prog.epoch + prog.batch / self.steps_per_epoch,
             values=vals,
-            samples_per_s=rate,
+            samples_per_s=loop.rate,
             elapsed_s=elapsed,
             eta_s=eta,
             lr=self.task.lr,
@@ -815,11 +582,11 @@ class Trainer:
             class_counts=class_counts,
         )
 
-    def _log_row(self, losses: torch.Tensor, clock: _Clock, values: dict[str, float] | None) -> None:
+    def _log_row(self, losses: torch.Tensor, values: dict[str, float] | None) -> None:
         """A metrics.csv row (when there is a run folder), and the same row for the next Metrics event: the live
         plot draws exactly these rows, so it matches the saved curve however often the front end looked."""
         prog = self.progress
-        now = clock.now()
+        now = self._clock.now()  # type: ignore[union-attr]
         last_t, last_step = self._last_log
         self._last_log = (now, prog.step)
         row: dict[str, float | int | None] = {
@@ -873,13 +640,29 @@ class Trainer:
             self.writer.save_preview(preview)
         return preview
 
-    def _diverged(self, mean: list[float], good: dict[str, dict[str, torch.Tensor]], good_step: int) -> str:
+    def _diverged(self, mean: list[float]) -> str:
+        """Back to the last good weights; the sentence that says so."""
+        loop = self._loop
         for name, module in self.task.modules.items():
-            module.load_state_dict(good[name])
+            module.load_state_dict(loop.good[name])
         names = ", ".join(n for n, v in zip(self.task.loss_names, mean, strict=True) if not math.isfinite(v))
         return (
             f"The {names} became NaN or infinite by step {self.progress.step}: the run stopped and kept the "
-            f"last good weights (step {good_step}). The learning rate is probably too high."
+            f"last good weights (step {loop.good_step}). The learning rate is probably too high."
+        )
+
+    def _checkpoint_state(self) -> dict[str, Any]:
+        return checkpoint_state(
+            self.task,
+            self.progress,
+            self._carry,
+            self.steps_per_epoch,
+            epoch_end_logged=self._epoch_end_logged,
+            losses=self._losses,
+            log_from=self._log_from,
+            metrics_rows=self.writer.rows if self.writer is not None else 0,
+            elapsed_s=self._clock.now() if self._clock is not None else 0.0,
+            status=self._status,
         )
 
     def _save_checkpoint(self) -> None:
@@ -890,13 +673,14 @@ class Trainer:
         if state["batch"] == 0 and not epoch_weights_path(self.writer.path, epoch).exists():
             self.writer.save_epoch_weights(self.task.modules, epoch, state["step"])
 
-    def _finish(self, status: str, message: str, clock: _Clock, start_step: int) -> Finished:
-        prog = self.progress
+    def _finish(self, status: str, message: str) -> Finished:
+        prog, clock = self.progress, self._clock
+        assert clock is not None
         self._status = status
         if getattr(self, "last_eval_step", None) != prog.step or status == "diverged":
             self._evaluate()
         seconds = clock.now()
-        steps_done = prog.step - start_step
+        steps_done = prog.step - self._loop.start_step
         summary: dict[str, Any] = dict(self.last_eval)
         summary.update(
             status=status,
@@ -959,23 +743,6 @@ def finished_message(epochs: float, step: int, steps_done: int, seconds: float) 
     )
 
 
-def out_of_memory_error(err: BaseException, cfg: ExperimentConfig, step: int | None = None) -> VisionLabError:
-    """An allocation that failed, as one sentence (re-raises anything else: a bug keeps its traceback)."""
-    text = str(err)
-    oom = (
-        isinstance(err, MemoryError | torch.OutOfMemoryError)
-        or "can't allocate memory" in text
-        or "out of memory" in text.lower()
-    )
-    if not oom:
-        raise err
-    where = "to build the model and its data" if step is None else f"at step {step}"
-    return VisionLabError(
-        f"Out of memory {where} ({cfg.model}, batch size {cfg.train.batch_size}): lower the batch size or the "
-        "model's size."
-    )
-
-
 def _fit_alone(cfg: ExperimentConfig, dataset: ImageDataset) -> Task:
     """Train ``cfg`` on ``dataset`` to its end, nothing written, and return its task (a GAN's judge)."""
     trainer = Trainer(cfg, dataset=dataset)
@@ -998,4 +765,4 @@ def run_to_end(cfg: ExperimentConfig, **kwargs: Any) -> Finished:
     return last
 
 
-__all__ = ["RunError", "Trainer", "TrainerControl", "fit", "resolve_device", "run_to_end"]
+__all__ = ["RunError", "Trainer", "TrainerControl", "finished_message", "fit", "run_to_end"]
