@@ -57,10 +57,11 @@ from vision_lab.gui.panels.model import ModelPanel, fit_check
 from vision_lab.gui.panels.runs import COL_STATUS, RunsPanel
 from vision_lab.gui.panels.training import TrainingPanel, device_available
 from vision_lab.gui.results import final_metric_cell, metrics_from_row
+from vision_lab.gui.run_controller import RunController, Worker
 from vision_lab.gui.widgets.fields import ERROR_COLOR
 from vision_lab.gui.widgets.image_grid import ImageGrid, fill_grid
 from vision_lab.gui.widgets.loss_plot import LossPlot
-from vision_lab.gui.worker import ProcessWorker, TrainingWorker, worker_class
+from vision_lab.gui.worker import TrainingWorker
 
 REFRESH_MS = 40
 # The plot is the costly paint (pyqtgraph axes, grid and curves, ~10 ms a frame on a 2-core laptop CPU):
@@ -120,7 +121,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle("Vision Lab")
         self.runs_root = runs_root
-        self.worker: TrainingWorker | ProcessWorker | None = None
+        self.runs = RunController(self)
+        """The run the window trains (one at a time): its worker, events and commands."""
         self._valid = False
         self._problem: str | None = None
         self._paused = False
@@ -130,7 +132,6 @@ class MainWindow(QMainWindow):
         self._metrics_dirty = False
         self._plot_dirty = False  # the plot repaints at most every PLOT_REFRESH_S while a run trains
         self._last_plot_refresh = 0.0
-        self._run_paths: dict[int, Path | None] = {}  # worker id -> its run folder, for the runs browser
         # A window on a chosen runs folder (tests, bench) keeps no settings unless it is given some.
         self.settings = settings if settings is not None else (app_settings() if runs_root is None else None)
         self._recent: list[str] = []  # recent runs when there are no settings to keep them in
@@ -176,6 +177,13 @@ class MainWindow(QMainWindow):
         self.model_panel.family_picked.connect(self._family_picked)
         self.training_panel.changed.connect(self.revalidate)
         self.training_panel.lr_edited.connect(self._lr_edited)
+        self.runs.started.connect(self._on_started)
+        self.runs.metrics.connect(self._on_metrics)
+        self.runs.preview.connect(self._on_preview)
+        self.runs.finished.connect(self._on_finished)
+        self.runs.failed.connect(self._on_failed)
+        self.runs.paused_changed.connect(self._on_paused)
+        self.runs.ended.connect(lambda _worker: self._idle())
 
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setInterval(REFRESH_MS)
@@ -738,23 +746,14 @@ class MainWindow(QMainWindow):
             return False
         self.run_actions.stop_watching()
         cfg = launch.config if launch is not None else self.current_config()
-        worker = worker_class()(
+        self.runs.prepare(
             cfg,
             dataset=self.data_panel.dataset,
             runs_root=self.runs_root if self.runs_root is not None else runs_dir(),
-            start_paused=paused,
             launch=launch,
-            parent=self,
+            paused=paused,
         )
         self._launch = launch
-        worker.run_started.connect(self._on_started)
-        worker.metrics.connect(self._on_metrics)
-        worker.preview.connect(self._on_preview)
-        worker.run_finished.connect(self._on_finished)
-        worker.failed.connect(self._on_failed)
-        worker.paused_changed.connect(self._on_paused)
-        worker.finished.connect(lambda w=worker: self._thread_done(w))
-        self.worker = worker
         self._paused = paused
         self._started = None
         self._last_metrics = None
@@ -766,7 +765,7 @@ class MainWindow(QMainWindow):
         verb = {"resume": "Resuming", "fork": "Forking"}.get(launch.kind if launch else "", "Starting")
         self.status_label.setText(f"{verb}: {gui_families.title(cfg.model)} on {cfg.data.name}…")
         self._update_controls()
-        worker.start()
+        self.runs.launch()
         self._refresh_timer.start()
         return True
 
@@ -801,11 +800,11 @@ class MainWindow(QMainWindow):
     def reset(self) -> None:
         """Discard the (paused) model and clear the plot: the next Start begins from fresh weights."""
         if self.worker is not None:
-            path = self._run_paths.get(id(self.worker))
+            path = self.runs.run_dir
             if path is not None:
                 self.runs_panel.set_status(path, "discarded")
-            self.worker.abort()  # the core still saves what was trained; no more events reach us
-            self._detach(self.worker)
+            self.runs.abort()  # the core still saves what was trained; no more events reach us
+            self._idle()
         self._started = None
         self._paused = False
         self.clear_run_views(self.tr("Reset: press Start to train from fresh weights."))
@@ -845,12 +844,12 @@ class MainWindow(QMainWindow):
             self.runs_panel.refresh()
 
     # --- worker events (GUI thread, queued) ------------------------------------------------------------------
-    def _is_current(self) -> bool:
-        return self.sender() is self.worker and self.worker is not None
+    @property
+    def worker(self) -> Worker | None:
+        """The current run's worker (None when idle)."""
+        return self.runs.worker
 
     def _on_started(self, e: Started) -> None:
-        if not self._is_current():
-            return
         self._started = e
         self.inspect_panel.start_run(e, self.data_panel.dataset)
         self.history, self.history_confusion, self._confusion = [], [], None
@@ -862,7 +861,6 @@ class MainWindow(QMainWindow):
         precision = e.config.train.precision
         self.device_label.setText(f"device: {e.device}" + (f" ({precision})" if precision != "fp32" else ""))
         total = sum(e.parameters.values())
-        self._run_paths[id(self.worker)] = e.run_dir
         if e.run_dir is not None:
             self.opened_run = e.run_dir
             self.panel_baseline = self.current_config()
@@ -897,8 +895,6 @@ class MainWindow(QMainWindow):
         self._plot_dirty = True
 
     def _on_metrics(self, m: Metrics) -> None:
-        if not self._is_current():
-            return
         self.loss_plot.add_metrics(m)
         self.inspect_panel.on_metrics(m)
         if m.confusion is not None:
@@ -908,8 +904,6 @@ class MainWindow(QMainWindow):
         self._plot_dirty = True
 
     def _on_preview(self, p: Preview) -> None:
-        if not self._is_current():
-            return
         self.inspect_panel.on_preview(p)
         rewinding = self.rewinding
         self._record(p)
@@ -917,8 +911,6 @@ class MainWindow(QMainWindow):
             self._pending_preview = p
 
     def _on_paused(self, paused: bool) -> None:
-        if not self._is_current():
-            return
         self._paused = paused
         self.refresh(force=True)  # a Step shows its effect at once
         self._update_controls()
@@ -931,16 +923,13 @@ class MainWindow(QMainWindow):
             )
 
     def _on_finished(self, f: Finished) -> None:
-        worker = self.sender()
-        if worker is not self.worker:
-            return
         self.refresh(force=True)
         self.inspect_panel.on_final(f.summary)
         self._run_ended_in_browser(f)
         # Where the run stopped, not a full bar: a run stopped at 40% says 40%.
         self.progress.setRange(0, max(1, self.progress.maximum()))
         self.progress.setValue(min(f.step, self.progress.maximum()))
-        self._detach(worker)  # type: ignore[arg-type]
+        self._idle()
         text = f.message
         if f.warnings:
             text += " " + " ".join(f.warnings)
@@ -956,15 +945,12 @@ class MainWindow(QMainWindow):
         self.run_ended.emit(f)
 
     def _on_failed(self, message: str, details: str) -> None:
-        worker = self.sender()
-        if worker is not self.worker:
-            return
         self.runs_panel.live_path = None
-        path = self._run_paths.get(id(worker))
+        path = self.runs.run_dir
         if path is not None:
             self.runs_panel.set_status(path, "failed")
         self.runs_panel.refresh()
-        self._detach(worker)  # type: ignore[arg-type]
+        self._idle()
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.preview.clear("Nothing to show: the run did not start.")
@@ -974,21 +960,15 @@ class MainWindow(QMainWindow):
         )
         self.run_failed.emit(message)
 
-    def _detach(self, worker: TrainingWorker | ProcessWorker) -> None:
-        """Forget the worker (it may still be finishing its last save) and return to idle."""
-        if worker is self.worker:
-            self.worker = None
-            self._paused = False
-            self._refresh_timer.stop()
-            self.revalidate()
-            if self.runs_panel.live_path is not None:  # reset or aborted: no Finished will say it ended
-                self.runs_panel.live_path = None
-                self.runs_panel.refresh()
-
-    def _thread_done(self, worker: TrainingWorker | ProcessWorker) -> None:
-        if worker is self.worker:  # ended without Finished or a failure (aborted)
-            self._detach(worker)
-        worker.deleteLater()
+    def _idle(self) -> None:
+        """Let go of the run (it may still be finishing its last save) and return to idle."""
+        self.runs.forget()
+        self._paused = False
+        self._refresh_timer.stop()
+        self.revalidate()
+        if self.runs_panel.live_path is not None:  # reset or aborted: no Finished will say it ended
+            self.runs_panel.live_path = None
+            self.runs_panel.refresh()
 
     def _message(self, icon: QMessageBox.Icon, title: str, text: str, details: str = "") -> None:
         """Window-modal but non-blocking: the event loop (and any test) keeps running."""
@@ -1205,16 +1185,12 @@ class MainWindow(QMainWindow):
         self._refresh_timer.stop()
         self.run_actions.shutdown()
         self.save_settings()
-        worker = self.worker
-        if worker is not None:
+        if self.worker is not None:
             self.status_label.setText("Saving the run…")
-            worker.abort()
-            worker.wait()
-            self.worker = None
-        for cls in (TrainingWorker, ProcessWorker):
-            for child in self.findChildren(cls):
-                child.abort()
-                child.wait()
+        self.runs.shutdown()  # each run stops within a batch, saves, and is joined
+        for child in self.findChildren(TrainingWorker):  # any other window's (a twin's), ProcessWorker included
+            child.abort()
+            child.wait()
         self.data_panel.shutdown()
         super().closeEvent(event)
 

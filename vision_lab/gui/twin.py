@@ -41,12 +41,13 @@ from vision_lab.core.families import Knob, Metric
 from vision_lab.core.runs import read_metrics
 from vision_lab.gui import families as gui_families
 from vision_lab.gui.results import metrics_from_row
+from vision_lab.gui.run_controller import RunController, Worker
 from vision_lab.gui.torch_threads import training_threads
 from vision_lab.gui.widgets.charts import SeriesPlot
 from vision_lab.gui.widgets.fields import ERROR_COLOR
 from vision_lab.gui.widgets.image_grid import ImageGrid, fill_grid
 from vision_lab.gui.widgets.loss_plot import series_style
-from vision_lab.gui.worker import ProcessWorker, TrainingWorker, prewarm_engine, worker_class
+from vision_lab.gui.worker import ProcessWorker, prewarm_engine
 
 BINS_PER_EPOCH = 25  # train-loss points per epoch on the finished curves
 REFRESH_MS = 250  # ~4 Hz, as the main window paints its plot: two runs' events never cost a paint each
@@ -449,7 +450,8 @@ class TwinPlot(SeriesPlot):
 class _Twin:
     name: str  # "A" or "B"
     cfg: ExperimentConfig
-    worker: TrainingWorker | ProcessWorker
+    runs: RunController
+    worker: Worker
     grid: ImageGrid
     caption: QLabel
     launched: bool = False
@@ -520,13 +522,15 @@ class TwinWindow(QWidget):
         previews = QHBoxLayout()
         previews.setSpacing(12)
         for name, cfg in (("A", cfg_a), ("B", cfg_b)):
-            worker = worker_class()(cfg, dataset=dataset, runs_root=self.runs_root, threads=threads, parent=self)
-            worker.run_started.connect(self._on_started)
-            worker.metrics.connect(self._on_metrics)
-            worker.preview.connect(self._on_preview)
-            worker.run_finished.connect(self._on_finished)
-            worker.failed.connect(self._on_failed)
-            worker.finished.connect(self._on_thread_done)
+            # One run controller per twin, as the main window has one: the same worker, events and commands.
+            runs = RunController(self)
+            worker = runs.prepare(cfg, dataset=dataset, runs_root=self.runs_root, threads=threads)
+            runs.started.connect(self._on_started)
+            runs.metrics.connect(self._on_metrics)
+            runs.preview.connect(self._on_preview)
+            runs.finished.connect(self._on_finished)
+            runs.failed.connect(self._on_failed)
+            runs.ended.connect(self._on_thread_done)
             grid = ImageGrid(f"{name}'s view of the fixed preview batch appears here.")
             grid.setObjectName(f"twinPreview{name}")
             caption = QLabel()
@@ -541,7 +545,7 @@ class TwinWindow(QWidget):
             column.addWidget(caption)
             column.addWidget(grid, 1)
             previews.addLayout(column, 1)
-            self._twins.append(_Twin(name, cfg, worker, grid, caption))
+            self._twins.append(_Twin(name, cfg, runs, worker, grid, caption))
 
         preview_box = QWidget()
         preview_box.setLayout(previews)
@@ -620,7 +624,7 @@ class TwinWindow(QWidget):
         return self._twins[1].grid
 
     @property
-    def workers(self) -> tuple[TrainingWorker | ProcessWorker, TrainingWorker | ProcessWorker]:
+    def workers(self) -> tuple[Worker, Worker]:
         return self._twins[0].worker, self._twins[1].worker
 
     @property
@@ -651,9 +655,7 @@ class TwinWindow(QWidget):
         a = self._twins[0]
         if a.launched or self._closing:
             return
-        if a.worker.__class__ is ProcessWorker:
-            prewarm_engine()  # A's process (a spare may already be up); B's is spawned while A loads
-        self._launch(a)
+        self._launch(a)  # its controller prewarms A's process (a spare may already be up); B's is spawned while A loads
         self.stop_button.setEnabled(True)
         self._timer.start()
         self.refresh(force=True)
@@ -676,10 +678,10 @@ class TwinWindow(QWidget):
     def _launch(self, twin: _Twin) -> None:
         twin.launched = True
         twin.dirty = True
-        twin.worker.start()
+        twin.runs.launch()
 
     def _twin_of(self, sender: object) -> _Twin | None:
-        return next((t for t in self._twins if t.worker is sender), None)
+        return next((t for t in self._twins if t.runs is sender), None)
 
     # --- worker events (GUI thread, queued) -------------------------------------------------------------------------
     def _on_started(self, e: Started) -> None:
@@ -735,7 +737,7 @@ class TwinWindow(QWidget):
         if twin.name == "A":
             self._launch_b()  # B is its own run: A's mistake or crash need not cost it
 
-    def _on_thread_done(self) -> None:
+    def _on_thread_done(self, _worker: object = None) -> None:
         twin = self._twin_of(self.sender())
         if twin is not None and not twin.ended:  # ended without a word (aborted)
             twin.note = "interrupted"
