@@ -123,8 +123,8 @@ class MainWindow(QMainWindow):
         self.runs_root = runs_root
         self.runs = RunController(self)
         """The run the window trains (one at a time): its worker, events and commands."""
-        self._valid = False
-        self._problem: str | None = None
+        self.settings_valid = False
+        self.settings_problem: str | None = None
         self._paused = False
         self._started: Started | None = None
         self._last_metrics: Metrics | None = None
@@ -153,7 +153,7 @@ class MainWindow(QMainWindow):
         """The problem the status bar shows, so the text goes once the problem does."""
         self._stage_saved: dict[QWidget, tuple[QFont, QSize | None]] = {}
         self.preset_hidden: tuple[str, ...] = ()
-        self._closing = False
+        self.closing = False
         self.last_message: QMessageBox | None = None
 
         self.data_panel = DataPanel()
@@ -430,7 +430,7 @@ class MainWindow(QMainWindow):
         self.training_panel.load(cfg)
         self._hide_controls(preset.hide)  # type: ignore[attr-defined]
         self.revalidate()
-        self._message(QMessageBox.Icon.Information, preset.title, preset.lesson)  # type: ignore[attr-defined]
+        self.show_dialog(QMessageBox.Icon.Information, preset.title, preset.lesson)  # type: ignore[attr-defined]
         self.status_label.setText(f"Lesson: {preset.title}. Press Start (Space).")  # type: ignore[attr-defined]
 
     def _hide_controls(self, names: tuple[str, ...] | list[str]) -> None:
@@ -608,7 +608,7 @@ class MainWindow(QMainWindow):
             with Image.open(out) as gif:  # what the file holds (identical frames would have been merged)
                 count = getattr(gif, "n_frames", 1)
         except OSError as err:
-            self._message(QMessageBox.Icon.Warning, "Vision Lab", f"Could not write '{path}': {err.strerror}.")
+            self.show_dialog(QMessageBox.Icon.Warning, "Vision Lab", f"Could not write '{path}': {err.strerror}.")
             return path
         self.statusBar().showMessage(self.tr("Saved {count} frames to {path}.").format(count=count, path=out), 6000)
         return out
@@ -640,10 +640,12 @@ class MainWindow(QMainWindow):
             text = self.current_config().validate().to_json()
             atomic_write_text(path, text)
         except ConfigError as err:
-            self._message(QMessageBox.Icon.Warning, "Save experiment", f"The settings are not valid yet: {err}")
+            self.show_dialog(QMessageBox.Icon.Warning, "Save experiment", f"The settings are not valid yet: {err}")
             return False
         except OSError as err:
-            self._message(QMessageBox.Icon.Warning, "Save experiment", f"Cannot write '{path}': {err.strerror or err}.")
+            self.show_dialog(
+                QMessageBox.Icon.Warning, "Save experiment", f"Cannot write '{path}': {err.strerror or err}."
+            )
             return False
         self.statusBar().showMessage(f"Saved the experiment to {path} (vision-lab train --config {path.name})", 10000)
         return True
@@ -682,8 +684,8 @@ class MainWindow(QMainWindow):
         self.training_panel.set_batch_problem(batch_problem)
         training_problem = training_problem or batch_problem
         data_state = data_problem or self.data_panel.problem()
-        self._problem = model_problem or training_problem or data_state
-        self._valid = self._problem is None
+        self.settings_problem = model_problem or training_problem or data_state
+        self.settings_valid = self.settings_problem is None
         for index, problem in enumerate((data_problem or self.data_panel._problem, model_problem, training_problem)):
             self.tabs.tabBar().setTabTextColor(
                 index, ERROR_COLOR if problem else self.tabs.palette().color(self.tabs.foregroundRole())
@@ -692,22 +694,24 @@ class MainWindow(QMainWindow):
 
     def _update_controls(self) -> None:
         running = self.worker is not None
-        self.start_button.setEnabled(self._valid and not running)
-        self.start_button.setToolTip("Train with these settings (F5)" if self._valid else (self._problem or ""))
+        self.start_button.setEnabled(self.settings_valid and not running)
+        self.start_button.setToolTip(
+            "Train with these settings (F5)" if self.settings_valid else (self.settings_problem or "")
+        )
         self.pause_button.setEnabled(running)
         self.pause_button.setText("Resume" if self._paused else "Pause")
         icon = QStyle.StandardPixmap.SP_MediaPlay if self._paused else QStyle.StandardPixmap.SP_MediaPause
         self.pause_button.setIcon(self.style().standardIcon(icon))
         self.stop_button.setEnabled(running)
-        self.step_button.setEnabled((self._paused and running) or (self._valid and not running))
+        self.step_button.setEnabled((self._paused and running) or (self.settings_valid and not running))
         self.reset_button.setEnabled(self._paused or not running)
         self.model_panel.set_running(running)
         self.data_panel.setEnabled(not running)
         self.training_panel.set_running(running)
         if not running:
-            if self._problem:
-                self.status_label.setText(self._problem)
-                self._shown_problem = self._problem
+            if self.settings_problem:
+                self.status_label.setText(self.settings_problem)
+                self._shown_problem = self.settings_problem
             elif self._started is None or self._shown_problem is not None:  # the problem is gone: so is its text
                 self._shown_problem = None
                 family = gui_families.title(self.model_panel.family)
@@ -742,7 +746,7 @@ class MainWindow(QMainWindow):
     # --- commands ----------------------------------------------------------------------------------------------
     def start(self, *, paused: bool = False, launch: Launch | None = None) -> bool:
         """Train the panels' settings; ``launch`` resumes or forks a saved run instead (Run menu)."""
-        if self.worker is not None or not self._valid:
+        if self.worker is not None or not self.settings_valid:
             return False
         self.run_actions.stop_watching()
         cfg = launch.config if launch is not None else self.current_config()
@@ -939,7 +943,7 @@ class MainWindow(QMainWindow):
         if f.status == "unsaved":  # the folder could not be written: the dialog offers to save the model elsewhere
             self.run_actions.keep_unsaved(f, self._started)
         elif f.status == "diverged" or f.warnings:
-            self._message(
+            self.show_dialog(
                 QMessageBox.Icon.Warning, "Training stopped" if f.status == "diverged" else "Vision Lab", text
             )
         self.run_ended.emit(f)
@@ -955,7 +959,7 @@ class MainWindow(QMainWindow):
         self.progress.setValue(0)
         self.preview.clear("Nothing to show: the run did not start.")
         self.status_label.setText(message)
-        self._message(
+        self.show_dialog(
             QMessageBox.Icon.Critical if details else QMessageBox.Icon.Warning, "Vision Lab", message, details
         )
         self.run_failed.emit(message)
@@ -970,9 +974,9 @@ class MainWindow(QMainWindow):
             self.runs_panel.live_path = None
             self.runs_panel.refresh()
 
-    def _message(self, icon: QMessageBox.Icon, title: str, text: str, details: str = "") -> None:
+    def show_dialog(self, icon: QMessageBox.Icon, title: str, text: str, details: str = "") -> None:
         """Window-modal but non-blocking: the event loop (and any test) keeps running."""
-        if self._closing:
+        if self.closing:
             return
         box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
         box.setObjectName("errorDialog")
@@ -1042,7 +1046,7 @@ class MainWindow(QMainWindow):
     def open_run(self, path: Path) -> bool:
         """Restore a saved run: its settings into the panels, its curves, previews and final weights (Inspect)."""
         if self.worker is not None:
-            self._message(QMessageBox.Icon.Information, "Vision Lab", "Stop the run before opening another one.")
+            self.show_dialog(QMessageBox.Icon.Information, "Vision Lab", "Stop the run before opening another one.")
             return False
         from vision_lab.core.inspect import Inspector
         from vision_lab.core.runs import open_run
@@ -1052,7 +1056,7 @@ class MainWindow(QMainWindow):
             record = open_run(path)
             inspector = Inspector.from_run(path)
         except VisionLabError as err:
-            self._message(QMessageBox.Icon.Warning, "Cannot open the run", str(err))
+            self.show_dialog(QMessageBox.Icon.Warning, "Cannot open the run", str(err))
             return False
         self.run_actions.stop_watching()
         cfg = record.config
@@ -1064,7 +1068,7 @@ class MainWindow(QMainWindow):
             self.loss_plot.add_metrics(metrics_from_row(row))
         self.loss_plot.refresh()
         self._show_saved_progress(record)
-        self._show_saved_previews(path)
+        self.show_saved_previews(path)
         self.opened_run = path
         self._add_recent(path)
         self.revalidate()
@@ -1100,7 +1104,7 @@ class MainWindow(QMainWindow):
         # Settings the panels do not show (a validation limit, a step cap) stay the run's own: see RunActions.
         self.panel_baseline = self.current_config()
 
-    def _show_saved_previews(self, path: Path) -> None:
+    def show_saved_previews(self, path: Path) -> None:
         images = []
         from vision_lab.core.images import read_image_rgb
 
@@ -1178,10 +1182,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Ask first while a run trains or is paused (a teacher's stray click must not end the demo); then stop
         the run within one batch, let the core save it, and join the thread before closing."""
-        if self.worker is not None and self.ask_before_closing and not self._closing and not self._confirm_close():
+        if self.worker is not None and self.ask_before_closing and not self.closing and not self._confirm_close():
             event.ignore()
             return
-        self._closing = True
+        self.closing = True
         self._refresh_timer.stop()
         self.run_actions.shutdown()
         self.save_settings()

@@ -4,16 +4,17 @@ The window owns one :class:`RunActions`; its QActions sit in the File and Run me
 Resume and Fork buttons call it too. Everything here acts on ``window.opened_run``: the run last opened,
 watched or trained in the window. Training still goes through ``MainWindow.start`` (with a core
 :class:`~vision_lab.core.lineage.Launch`), so a resumed or forked run pauses, steps and stops like any other.
+The window is reached only through :class:`RunHost`, the small protocol of what these actions need of it.
 """
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QPainter
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -23,6 +24,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QMessageBox,
+    QProgressBar,
+    QStatusBar,
     QVBoxLayout,
     QWidget,
 )
@@ -34,27 +37,23 @@ from vision_lab.core.lineage import RESUMABLE, Launch
 from vision_lab.core.runlock import holder
 from vision_lab.core.runs import CHECKPOINT, checkpoint_epochs, open_run, run_info
 from vision_lab.gui import families as gui_families
+from vision_lab.gui.export_actions import EXPORTS, ExportActions
 from vision_lab.gui.labels import describe_changes, setting_label
 from vision_lab.gui.results import final_metric_cell, metrics_from_row
 from vision_lab.gui.worker import FunctionWorker
 
 if TYPE_CHECKING:
     from vision_lab.core.follow import RunFollower
-    from vision_lab.gui.main_window import MainWindow
+    from vision_lab.gui.panels.data import DataPanel
+    from vision_lab.gui.panels.inspect import InspectPanel
+    from vision_lab.gui.panels.model import ModelPanel
+    from vision_lab.gui.panels.runs import RunsPanel
+    from vision_lab.gui.run_controller import Worker
     from vision_lab.gui.twin import TwinWindow
+    from vision_lab.gui.widgets.image_grid import ImageGrid
+    from vision_lab.gui.widgets.loss_plot import LossPlot
 
 WATCH_MS = 500  # a shared or network folder gives no change events: poll, cheaply (a stat per file)
-EXPORTS = (
-    ("safetensors", "&Weights (safetensors)…", "Safetensors (*.safetensors)"),
-    ("torchscript", "&TorchScript…", "TorchScript (*.pt)"),
-    ("onnx", "&ONNX…", "ONNX (*.onnx)"),
-    ("script", "Standalone Python &script…", "Python (*.py)"),
-    ("csv", "&Metrics (CSV)…", "CSV (*.csv)"),
-    ("plot-png", "Loss &plot as PNG…", "PNG image (*.png)"),
-    ("plot-svg", "Loss plot as S&VG…", "SVG image (*.svg)"),
-    ("preview-png", "P&review grid as PNG…", "PNG image (*.png)"),
-)
-MODEL_EXPORTS = ("safetensors", "torchscript", "onnx", "script", "csv")
 
 
 class ForkDialog(QDialog):
@@ -104,12 +103,55 @@ class ForkDialog(QDialog):
         return None if data is None else int(data)
 
 
-class RunActions(QObject):
+class RunHost(Protocol):
+    """What the run actions need of the window that hosts them (the main window is one)."""
+
+    runs_root: Path | None
+    opened_run: Path | None
+    """The run the window shows: opened, watched, or last trained there."""
+    panel_baseline: ExperimentConfig | None
+    """What the panels read when ``opened_run`` was shown: later differences are the user's changes."""
+    settings_valid: bool
+    settings_problem: str | None
+    closing: bool
+    last_message: QMessageBox | None
+    data_panel: DataPanel
+    model_panel: ModelPanel
+    runs_panel: RunsPanel
+    inspect_panel: InspectPanel
+    loss_plot: LossPlot
+    preview: ImageGrid
+    status_label: QLabel
+    progress: QProgressBar
+
+    @property
+    def worker(self) -> Worker | None: ...
+
+    def current_config(self) -> ExperimentConfig: ...
+
+    def start(self, *, paused: bool = False, launch: Launch | None = None) -> bool: ...
+
+    def open_run(self, path: Path) -> bool: ...
+
+    def show_config(self, cfg: ExperimentConfig) -> None: ...
+
+    def clear_run_views(self, placeholder: str) -> None: ...
+
+    def show_saved_previews(self, path: Path) -> None: ...
+
+    def show_dialog(self, icon: QMessageBox.Icon, title: str, text: str, details: str = "") -> None: ...
+
+    def statusBar(self) -> QStatusBar: ...
+
+    def tr(self, text: str) -> str: ...
+
+
+class RunActions(ExportActions, QObject):
     export_done = Signal(object)  # ExportResult or the written Path
     watch_updated = Signal()  # a poll found something new
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: RunHost) -> None:
+        super().__init__(window)  # type: ignore[arg-type]
         self.window = window
         self.follower: RunFollower | None = None
         self._weights_seen: tuple[int, int] | None = None  # (mtime_ns, size) of the watched run's weights
@@ -166,7 +208,7 @@ class RunActions(QObject):
         menu.addAction(self.twin_action)
 
     def _say(self, text: str, title: str = "Vision Lab") -> bool:
-        self.window._message(QMessageBox.Icon.Information, title, text)
+        self.window.show_dialog(QMessageBox.Icon.Information, title, text)
         return False
 
     def _target(self, path: Path | None, verb: str) -> Path | None:
@@ -254,8 +296,8 @@ class RunActions(QObject):
     def fork(self, parent: Path, epoch: int | None = None) -> bool:
         """A new run from ``parent`` (latest checkpoint, or the end of ``epoch``) with the panels' changes."""
         w = self.window
-        if not w._valid:
-            return self._say(w._problem or "The settings in the panels are not valid.", "Cannot fork")
+        if not w.settings_valid:
+            return self._say(w.settings_problem or "The settings in the panels are not valid.", "Cannot fork")
         try:
             changes = self.user_changes()
             cfg = apply_overrides(open_run(parent).config, changes).validate()
@@ -268,8 +310,8 @@ class RunActions(QObject):
         from vision_lab.gui.twin import TwinDialog
 
         w = self.window
-        if not w._valid:
-            self._say(w._problem or "The settings in the panels are not valid.", "Cannot start twin runs")
+        if not w.settings_valid:
+            self._say(w.settings_problem or "The settings in the panels are not valid.", "Cannot start twin runs")
             return None
         if w.data_panel.dataset is None:
             self._say("The dataset is still loading; try again in a moment.", "Cannot start twin runs")
@@ -357,7 +399,7 @@ class RunActions(QObject):
         if update.rows or update.restarted:
             w.loss_plot.refresh()
         if update.previews:
-            w._show_saved_previews(path)
+            w.show_saved_previews(path)
         if update.rows and follower.config is not None:
             epoch = update.rows[-1].get("epoch") or 0.0
             w.progress.setValue(min(1000, round(1000 * epoch / max(1, follower.config.train.epochs))))
@@ -406,171 +448,6 @@ class RunActions(QObject):
         same_data = inspector.cfg.data.name == w.data_panel.current_key
         w.inspect_panel.open_run(inspector, w.data_panel.dataset if same_data else None)
 
-    # --- export -----------------------------------------------------------------------------------------------
-    def export_dialog(self, fmt: str) -> None:
-        w = self.window
-        title, filt = next((t, f) for f_, t, f in EXPORTS if f_ == fmt)
-        name = (w.opened_run.name if w.opened_run else "vision-lab") + {
-            "plot-png": "-loss.png",
-            "plot-svg": "-loss.svg",
-            "preview-png": "-preview.png",
-        }.get(fmt, "")
-        start = str(Path.home() / name)
-        # Our own question instead of the dialog's "already exists": a run's own file is refused, not offered.
-        dont_ask = QFileDialog.Option.DontConfirmOverwrite
-        caption = "Export " + title.replace("&", "").rstrip("…")
-        out, _ = QFileDialog.getSaveFileName(w, caption, start, filt, options=dont_ask)
-        if out:
-            self.export(fmt, Path(out), ask=True)
-
-    def export(self, fmt: str, out: Path, *, force: bool = False, ask: bool = False) -> bool:
-        """Write ``fmt`` to ``out``; the model formats run (and are checked) off the GUI thread.
-
-        A run's own files are never written (a dialog says why); a file that is not an earlier export of this kind
-        is replaced only after a confirmation (``force``), as the CLI wants --force; ``ask`` (the dialog's way):
-        any existing file is replaced only after a confirmation. False: nothing started (yet).
-        """
-        w = self.window
-        out = Path(out)
-        from vision_lab.core.errors import ExportOverwrite
-        from vision_lab.core.export import export_run
-        from vision_lab.core.export_targets import TITLES, export_target, run_file_owner
-
-        owner = run_file_owner(out)
-        if owner is not None:
-            text = self.tr("'{name}' is the run's own {file}: an export there would destroy the run.").format(
-                name=out, file=owner
-            )
-            w._message(QMessageBox.Icon.Warning, self.tr("Export refused"), text)
-            return False
-        if fmt in MODEL_EXPORTS:
-            run = w.opened_run
-            if run is None:
-                return self._say("Train or open a run first: Export writes a saved run's model.", "Nothing to export")
-            try:
-                target = export_target(run, fmt, out, force=force)
-            except ExportOverwrite as err:
-                text = self.tr("'{name}' is not an earlier {kind} export from Vision Lab. Replace it?").format(
-                    name=err.path or out, kind=err.kind
-                )
-                self._confirm_replace(text, self.tr("What it holds now will be lost."), fmt, out)
-                return False
-            except VisionLabError as err:
-                w._message(QMessageBox.Icon.Warning, self.tr("Export refused"), str(err))
-                return False
-            if ask and not force and target.exists():
-                text = self.tr("Replace the earlier {kind} export '{name}'?").format(name=target, kind=TITLES[fmt])
-                self._confirm_replace(text, "", fmt, out)
-                return False
-            job = FunctionWorker(lambda _progress: export_run(run, fmt, out, force=force), self)
-            job.done.connect(self._exported)
-            job.failed.connect(lambda msg, details: w._message(QMessageBox.Icon.Warning, "Export failed", msg, details))
-            job.finished.connect(lambda j=job: self._exports.remove(j) if j in self._exports else None)
-            self._exports.append(job)
-            w.status_label.setText(f"Exporting {run.name} as {fmt}…")
-            job.start()
-            return True
-        if ask and not force and out.exists():
-            self._confirm_replace(self.tr("'{name}' already exists. Replace it?").format(name=out), "", fmt, out)
-            return False
-        try:
-            if fmt == "plot-png":
-                with w.loss_plot.legend_for_export():
-                    ok = w.loss_plot.plot_widget.grab().save(str(out))
-            elif fmt == "plot-svg":
-                with w.loss_plot.legend_for_export():
-                    ok = _save_svg(w.loss_plot.plot_widget, out)
-            elif fmt == "preview-png":
-                if w.preview.count == 0:
-                    return self._say("There is no preview grid to export yet.", "Nothing to export")
-                ok = w.preview.grab().save(str(out))
-            else:
-                raise ValueError(fmt)
-        except OSError as err:
-            ok, reason = False, err.strerror or str(err)
-        else:
-            reason = "check that its folder exists and is writable"
-        if not ok:
-            w._message(QMessageBox.Icon.Warning, "Export failed", f"Could not write '{out}': {reason}.")
-            return False
-        self._exported(out)
-        return True
-
-    def _confirm_replace(self, text: str, informative: str, fmt: str, out: Path) -> None:
-        """Ask before writing over an existing file (window-modal, non-blocking); Replace exports with ``force``."""
-        w = self.window
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            self.tr("Replace the file?"),
-            text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            w,
-        )
-        box.setObjectName("confirmOverwrite")
-        if informative:
-            box.setInformativeText(informative)
-        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Replace"))
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.accepted.connect(lambda: self.export(fmt, out, force=True))
-        box.open()
-        w.last_message = box
-
-    # --- a run whose folder could not be written -----------------------------------------------------------------
-    def keep_unsaved(self, finished: Finished, started: Started | None) -> None:
-        """Hold the model of a run that could not write its folder and offer, in the dialog, to save it elsewhere."""
-        w = self.window
-        if finished.weights is None or started is None:
-            return
-        self.unsaved = (finished, started)
-        self.save_weights_action.setEnabled(True)
-        if w._closing:
-            return
-        box = QMessageBox(
-            QMessageBox.Icon.Warning, "Run not saved", finished.message, QMessageBox.StandardButton.Close, w
-        )
-        box.setObjectName("errorDialog")
-        box.setInformativeText("The trained model is still here: save its weights to another folder.")
-        save = box.addButton("Save weights to…", QMessageBox.ButtonRole.AcceptRole)
-        save.setObjectName("saveWeightsButton")
-        save.clicked.connect(lambda _checked=False: self.save_weights_dialog())
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-        w.last_message = box
-
-    def save_weights_dialog(self) -> None:
-        if self.unsaved is None:
-            self._say("There is no unsaved model: every run so far was saved in its run folder.")
-            return
-        folder = QFileDialog.getExistingDirectory(self.window, "Save the model's weights in a folder", str(Path.home()))
-        if folder:
-            self.save_weights(Path(folder))
-
-    def save_weights(self, folder: Path) -> Path | None:
-        """Write the unsaved model as weights.safetensors + config.json + dataset.json (Open run and Export read it)."""
-        from vision_lab.core.runs import save_model
-
-        w = self.window
-        if self.unsaved is None:
-            return None
-        finished, started = self.unsaved
-        assert finished.weights is not None
-        try:
-            path = save_model(folder, started.config, started.dataset, finished.weights, finished.step)
-        except VisionLabError as err:
-            w._message(QMessageBox.Icon.Warning, "Could not save the weights", str(err))
-            return None
-        self.unsaved = None
-        self.save_weights_action.setEnabled(False)
-        self._exported(f"the model (step {finished.step}) to {path}")
-        return path
-
-    def _exported(self, result: object) -> None:
-        text = result.describe() if hasattr(result, "describe") else f"Wrote {result}."
-        self.window.status_label.setText(text)
-        self.window.statusBar().showMessage(text, 8000)
-        self.export_done.emit(result)
-
     def shutdown(self) -> None:
         self.stop_watching()
         for job in list(self._exports):
@@ -579,24 +456,4 @@ class RunActions(QObject):
             self.twin_window.close()
 
 
-def _save_svg(widget: QWidget, out: Path) -> bool:
-    """The plot as vector paths (QtSvg paints the widget's scene into an SVG document)."""
-    from PySide6.QtSvg import QSvgGenerator
-
-    if not out.parent.is_dir():
-        return False
-    generator = QSvgGenerator()
-    generator.setFileName(str(out))
-    size = widget.size()
-    generator.setSize(QSize(size.width(), size.height()))
-    generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
-    generator.setTitle("Vision Lab loss plot")
-    painter = QPainter(generator)
-    try:
-        widget.render(painter)
-    finally:
-        painter.end()
-    return out.is_file() and out.stat().st_size > 0
-
-
-__all__ = ["EXPORTS", "ForkDialog", "RunActions"]
+__all__ = ["EXPORTS", "ForkDialog", "RunActions", "RunHost"]
