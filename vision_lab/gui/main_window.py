@@ -80,6 +80,9 @@ PREVIEW_TITLES = {
 HISTORY_KEEP = 400  # previews kept for rewinding; beyond that every other one is dropped (the span stays)
 GIF_FRAMES = 120
 STAGE_FONT_SCALE = 1.5
+SETTINGS_WIDTH = 370
+"""The settings dock's width, and its minimum: every panel fits it (tests/gui/test_layout.py). A smaller minimum
+let a wide Inspect view (the GAN's sample grid) take width from it and clip the Model tab."""
 MAX_RECENT = 8
 SETTINGS_ORG, SETTINGS_APP = "Vision Lab", "vision-lab"
 
@@ -267,9 +270,9 @@ class MainWindow(QMainWindow):
             QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
         )
         dock.setWidget(self.tabs)
-        dock.setMinimumWidth(320)
+        dock.setMinimumWidth(SETTINGS_WIDTH)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-        self.resizeDocks([dock], [370], Qt.Orientation.Horizontal)
+        self.resizeDocks([dock], [SETTINGS_WIDTH], Qt.Orientation.Horizontal)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.settings_dock = dock
 
@@ -457,6 +460,7 @@ class MainWindow(QMainWindow):
                 big.setPointSizeF(big.pointSizeF() * STAGE_FONT_SCALE)
                 app.setFont(big)
                 self._scale_own_sizes(STAGE_FONT_SCALE)
+                self.settings_dock.setMinimumWidth(round(SETTINGS_WIDTH * STAGE_FONT_SCALE))  # the panels grew too
             self.runs_dock.hide()
             self.showFullScreen()
         else:
@@ -464,6 +468,7 @@ class MainWindow(QMainWindow):
                 app.setFont(self._stage_font)
                 self._stage_font = None
                 self._scale_own_sizes(None)
+                self.settings_dock.setMinimumWidth(SETTINGS_WIDTH)
             self.runs_dock.show()
             self.showNormal()
 
