@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QImage, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -146,6 +146,7 @@ class MainWindow(QMainWindow):
         self.history_confusion: list[np.ndarray | None] = []
         self._confusion: np.ndarray | None = None
         self._stage_font: QFont | None = None
+        self._stage_geometry: QRect | None = None
         self._shown_problem: str | None = None
         self.ask_before_closing = True
         """Closing during a run asks first (tests that close on purpose turn it off)."""
@@ -455,6 +456,9 @@ class MainWindow(QMainWindow):
         assert isinstance(app, QApplication)
         if on:
             if self._stage_font is None:
+                # Larger fonts can make the window's minimum taller than a small screen (748 px on a 720-px one,
+                # where no window manager enforces full screen): leaving stage mode puts this geometry back.
+                self._stage_geometry = self.geometry()
                 self._stage_font = app.font()
                 big = QFont(self._stage_font)
                 big.setPointSizeF(big.pointSizeF() * STAGE_FONT_SCALE)
@@ -471,6 +475,12 @@ class MainWindow(QMainWindow):
                 self.settings_dock.setMinimumWidth(SETTINGS_WIDTH)
             self.runs_dock.show()
             self.showNormal()
+            if self._stage_geometry is not None:
+                geometry, self._stage_geometry = self._stage_geometry, None
+                self.setGeometry(geometry)
+                # Once more after the docks and fonts have settled (an X11 window without a manager is re-laid
+                # out after showNormal: the first call alone left it 737 px tall on a 720-px screen).
+                QTimer.singleShot(0, lambda: self.setGeometry(geometry))
 
     def _scale_own_sizes(self, factor: float | None) -> None:
         """Scale what the application font does not reach (``factor``), or put it back (None).
