@@ -80,6 +80,8 @@ PREVIEW_TITLES = {
 HISTORY_KEEP = 400  # previews kept for rewinding; beyond that every other one is dropped (the span stays)
 GIF_FRAMES = 120
 STAGE_FONT_SCALE = 1.5
+STAGE_SIDE_BY_SIDE = 1600
+"""Screens narrower than this get the settings and Inspect docks stacked as tabs in stage mode."""
 SETTINGS_WIDTH = 370
 """The settings dock's width, and its minimum: every panel fits it (tests/gui/test_layout.py). A smaller minimum
 let a wide Inspect view (the GAN's sample grid) take width from it and clip the Model tab."""
@@ -147,6 +149,7 @@ class MainWindow(QMainWindow):
         self._confusion: np.ndarray | None = None
         self._stage_font: QFont | None = None
         self._stage_geometry: QRect | None = None
+        self._stage_docks: QByteArray | None = None
         self._shown_problem: str | None = None
         self.ask_before_closing = True
         """Closing during a run asks first (tests that close on purpose turn it off)."""
@@ -459,12 +462,20 @@ class MainWindow(QMainWindow):
                 # Larger fonts can make the window's minimum taller than a small screen (748 px on a 720-px one,
                 # where no window manager enforces full screen): leaving stage mode puts this geometry back.
                 self._stage_geometry = self.geometry()
+                self._stage_docks = self.saveState()
                 self._stage_font = app.font()
                 big = QFont(self._stage_font)
                 big.setPointSizeF(big.pointSizeF() * STAGE_FONT_SCALE)
                 app.setFont(big)
                 self._scale_own_sizes(STAGE_FONT_SCALE)
                 self.settings_dock.setMinimumWidth(round(SETTINGS_WIDTH * STAGE_FONT_SCALE))  # the panels grew too
+                screen = self.screen().availableGeometry() if self.screen() is not None else None
+                if screen is not None and screen.width() < STAGE_SIDE_BY_SIDE:
+                    # Side by side, the two docks at stage size left the loss plot a third of a 1280-px screen:
+                    # stacked as tabs (Inspect in front), the plot keeps most of it.
+                    self.setTabPosition(Qt.DockWidgetArea.LeftDockWidgetArea, QTabWidget.TabPosition.North)
+                    self.tabifyDockWidget(self.settings_dock, self.inspect_dock)
+                    self.inspect_dock.raise_()
             self.runs_dock.hide()
             self.showFullScreen()
         else:
@@ -475,6 +486,10 @@ class MainWindow(QMainWindow):
                 self.settings_dock.setMinimumWidth(SETTINGS_WIDTH)
             self.runs_dock.show()
             self.showNormal()
+            if self._stage_docks is not None:
+                self.setTabPosition(Qt.DockWidgetArea.LeftDockWidgetArea, QTabWidget.TabPosition.South)
+                self.restoreState(self._stage_docks)
+                self._stage_docks = None
             if self._stage_geometry is not None:
                 geometry, self._stage_geometry = self._stage_geometry, None
                 self.setGeometry(geometry)
