@@ -128,3 +128,28 @@ def test_a_wide_inspect_view_or_stage_mode_does_not_squeeze_the_settings(qtbot, 
     if stage:
         window.set_stage_mode(False)
     assert not problems, "\n".join(problems)
+
+
+def test_wider_system_fonts_do_not_clip_the_settings(qtbot, window) -> None:
+    """Offscreen text is narrower than on a real X display: there the GAN's Model tab needed 438 px and the dock gave
+    370, clipping every field (seen in the before/after shots). A larger application font stands in for those
+    metrics (and for a user's larger font setting): the settings dock must still hold its widest panel."""
+    app = QApplication.instance()
+    font = app.font()
+    big = app.font()
+    big.setPointSizeF(font.pointSizeF() * 1.3)
+    window.resize(1600, 1000)
+    app.setFont(big)
+    try:
+        settle(qtbot)
+        problems = []
+        for family in FAMILIES:
+            pick_family(window, family)
+            for i in range(window.tabs.count()):
+                window.tabs.setCurrentIndex(i)
+                settle(qtbot)
+                scroll = window.tabs.widget(i)
+                problems += [f"{family} / {window.tabs.tabText(i)}: {p}" for p in clipped_children(scroll)]
+    finally:
+        app.setFont(font)
+    assert not problems, "\n".join(problems[:12])

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QImage, QKeySequence, QPainter, QShortcut
+from PySide6.QtCore import QByteArray, QEvent, QRect, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QImage, QKeySequence, QPainter, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -83,8 +83,8 @@ STAGE_FONT_SCALE = 1.5
 STAGE_SIDE_BY_SIDE = 1600
 """Screens narrower than this get the settings and Inspect docks stacked as tabs in stage mode."""
 SETTINGS_WIDTH = 370
-"""The settings dock's width, and its minimum: every panel fits it (tests/gui/test_layout.py). A smaller minimum
-let a wide Inspect view (the GAN's sample grid) take width from it and clip the Model tab."""
+"""The settings dock's least width; more when its widest panel needs it (_fit_settings_dock). A smaller minimum let
+a wide Inspect view (the GAN's sample grid) take width from it and clip the Model tab."""
 MAX_RECENT = 8
 SETTINGS_ORG, SETTINGS_APP = "Vision Lab", "vision-lab"
 
@@ -279,6 +279,26 @@ class MainWindow(QMainWindow):
         self.resizeDocks([dock], [SETTINGS_WIDTH], Qt.Orientation.Horizontal)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.settings_dock = dock
+        self._fit_settings_dock()
+        # A family's form has its own needs (the GAN's is the widest): fit again once its page is laid out.
+        self.model_panel.combo.currentIndexChanged.connect(lambda *_: QTimer.singleShot(0, self._fit_settings_dock))
+
+    def _fit_settings_dock(self) -> None:
+        """The settings dock never narrower than its widest panel needs: with a real display's fonts (or a larger
+        font, or stage mode) the GAN's Model tab needed 438 px where 370 had been enough offscreen."""
+        need = max(self.tabs.widget(i).widget().minimumSizeHint().width() for i in range(self.tabs.count()))
+        need += self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent) + 4
+        width = max(SETTINGS_WIDTH, need)
+        self.settings_dock.setMinimumWidth(width)  # the dock layout widens it; leaving stage lets it narrow again
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self._fit_settings_dock)  # the display's real font metrics are known now
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.ApplicationFontChange, QEvent.Type.FontChange) and hasattr(self, "tabs"):
+            QTimer.singleShot(0, self._fit_settings_dock)  # once the panels' layouts have taken the new font
 
     def _button(self, name: str, text: str, icon: QStyle.StandardPixmap, tip: str, slot: object) -> QPushButton:
         b = QPushButton(self.style().standardIcon(icon), text)
@@ -468,7 +488,7 @@ class MainWindow(QMainWindow):
                 big.setPointSizeF(big.pointSizeF() * STAGE_FONT_SCALE)
                 app.setFont(big)
                 self._scale_own_sizes(STAGE_FONT_SCALE)
-                self.settings_dock.setMinimumWidth(round(SETTINGS_WIDTH * STAGE_FONT_SCALE))  # the panels grew too
+                self._fit_settings_dock()
                 screen = self.screen().availableGeometry() if self.screen() is not None else None
                 if screen is not None and screen.width() < STAGE_SIDE_BY_SIDE:
                     # Side by side, the two docks at stage size left the loss plot a third of a 1280-px screen:
@@ -483,19 +503,25 @@ class MainWindow(QMainWindow):
                 app.setFont(self._stage_font)
                 self._stage_font = None
                 self._scale_own_sizes(None)
-                self.settings_dock.setMinimumWidth(SETTINGS_WIDTH)
             self.runs_dock.show()
             self.showNormal()
-            if self._stage_docks is not None:
-                self.setTabPosition(Qt.DockWidgetArea.LeftDockWidgetArea, QTabWidget.TabPosition.South)
-                self.restoreState(self._stage_docks)
-                self._stage_docks = None
-            if self._stage_geometry is not None:
-                geometry, self._stage_geometry = self._stage_geometry, None
-                self.setGeometry(geometry)
-                # Once more after the docks and fonts have settled (an X11 window without a manager is re-laid
-                # out after showNormal: the first call alone left it 737 px tall on a 720-px screen).
-                QTimer.singleShot(0, lambda: self.setGeometry(geometry))
+            docks, self._stage_docks = self._stage_docks, None
+            geometry, self._stage_geometry = self._stage_geometry, None
+
+            def settle() -> None:
+                # The panels' normal-size needs first, then the docks side by side again, then the window's size:
+                # in another order the stage-size minimums left the window wider (1364 px) or taller (737 px)
+                # than a 1280x720 screen. Once now and once after the fonts' events (an X11 window without a
+                # manager is laid out again after showNormal).
+                self._fit_settings_dock()
+                if docks is not None:
+                    self.setTabPosition(Qt.DockWidgetArea.LeftDockWidgetArea, QTabWidget.TabPosition.South)
+                    self.restoreState(docks)
+                if geometry is not None:
+                    self.setGeometry(geometry)
+
+            settle()
+            QTimer.singleShot(0, settle)
 
     def _scale_own_sizes(self, factor: float | None) -> None:
         """Scale what the application font does not reach (``factor``), or put it back (None).
