@@ -117,6 +117,13 @@ def test_a_run_folder_inside_the_dataset_folder_is_refused(tmp_path: Path, capsy
     assert not (folder / "runs").exists()
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """The child gets Ctrl-C as a terminal delivers it. A test run started as a background job of a shell that has
+    no job control (as CI may be) inherits SIGINT ignored, and Python then never turns it into KeyboardInterrupt:
+    the scan ran on to its bound and the resume to its end (seen in a CI run; reproduced by ignoring SIGINT)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_scanning_the_whole_disk_shows_progress_and_ctrl_c_ends_it(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "vision_lab", "train", "--dataset", "/", "--out", str(tmp_path / "r")],
@@ -124,6 +131,7 @@ def test_scanning_the_whole_disk_shows_progress_and_ctrl_c_ends_it(tmp_path: Pat
         text=True,
         cwd=tmp_path,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=_ctrl_c_as_in_a_terminal,
     )
     assert proc.stderr is not None
     first = proc.stderr.readline()  # the first progress line, before the scan is anywhere near its end
@@ -231,6 +239,7 @@ def test_ctrl_c_during_a_resume_keeps_the_work_and_the_run_stays_whole(
         stderr=subprocess.PIPE,
         text=True,
         cwd=REPO,
+        preexec_fn=_ctrl_c_as_in_a_terminal,
     )
     deadline = time.monotonic() + 120
     while len(list(csv.reader((run / "metrics.csv").open()))) - 1 < rows_before + 20:  # it is training now

@@ -34,12 +34,16 @@ def one_sentence(text: str) -> bool:
 
 
 @pytest.mark.qt_no_exception_capture  # the window's own hook is what is tested, not pytest-qt's
+# pytest-qt swaps sys.excepthook around each test to catch exceptions in slots; when the first create_app ran inside
+# such a test, the swap-back removed the catch-all for the tests after it (the traceback went to stderr, no dialog).
+@pytest.mark.qt_no_exception_capture
 def test_an_exception_in_a_slot_is_one_sentence_and_its_traceback_goes_to_the_log(
     qtbot, window, monkeypatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("VISION_LAB_HOME", str(tmp_path / "home"))
-    reporter = crash.reporter()
-    assert reporter is not None, "create_app installs the catch-all"
+    assert crash.reporter() is not None, "create_app installs the catch-all"
+    reporter = crash.install()  # as create_app does: the hooks are put back if they were replaced
+    assert getattr(sys.excepthook, "vision_lab", False)
     if reporter.dialog is not None:  # one dialog at a time: one an earlier test left open would hide ours
         reporter.dialog.close()
         qtbot.waitUntil(lambda: reporter.dialog is None or not reporter.dialog.isVisible(), timeout=5000)

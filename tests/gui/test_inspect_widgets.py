@@ -546,3 +546,23 @@ def test_series_legend_keeps_each_swatch_beside_its_name(qtbot) -> None:
     entries = text.split(" &nbsp; ")
     assert len(entries) == 3 and all(" " not in e.split("</span>", 1)[1] for e in entries), text
     assert "■</span>&nbsp;Linear&nbsp;128" in text
+
+
+def test_gan_samples_title_says_what_it_counts(qtbot) -> None:
+    """The judge's coverage (GAN tab, Runs list) counts confident calls over a larger batch; the preview's title
+    counts the classes among the samples shown, and says so ("the judge sees 2" beside "1/10 classes" read as a
+    contradiction)."""
+    from vision_lab.core.events import Preview
+    from vision_lab.gui.widgets.image_grid import ImageGrid, fill_grid
+
+    grid = ImageGrid()
+    qtbot.addWidget(grid)
+    p = Preview(
+        step=128,
+        epoch=1,
+        kind="samples",
+        images=np.zeros((4, 28, 28, 1), np.uint8),
+        predictions=np.array([1, 1, 2, 2]),
+        class_names=tuple(str(i) for i in range(10)),
+    )
+    assert fill_grid(grid, p) == " — 2 of 10 classes among these 4"

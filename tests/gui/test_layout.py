@@ -105,3 +105,51 @@ def test_the_window_fits_a_1280x720_screen(window) -> None:
     assert initial_size(QSize(1920, 1080)) == QSize(1280, 800)
     hint = window.minimumSizeHint()
     assert hint.width() <= 1280 and hint.height() <= 720, f"the window cannot shrink to 1280x720: {hint}"
+
+
+@pytest.mark.parametrize("stage", [False, True], ids=["normal", "stage"])
+def test_a_wide_inspect_view_or_stage_mode_does_not_squeeze_the_settings(qtbot, window, stage: bool) -> None:
+    """Seen on a real display: during a GAN run the Inspect dock's sample grid asked for more width and the window
+    took it from the settings dock, clipping the Model tab ("from generat", the Parameters column); stage mode's
+    larger fonts clipped it too. The settings dock keeps the width its panels need."""
+    window.resize(1280, 720)
+    settle(qtbot)
+    if stage:
+        window.set_stage_mode(True)
+    window.inspect_dock.widget().setMinimumWidth(560)  # what the GAN tab's grid asked for during a run
+    settle(qtbot)
+    problems = []
+    for family in FAMILIES:
+        pick_family(window, family)
+        for i in range(window.tabs.count()):
+            window.tabs.setCurrentIndex(i)
+            settle(qtbot)
+            problems += [f"{family} / {window.tabs.tabText(i)}: {p}" for p in clipped_children(window.tabs.widget(i))]
+    if stage:
+        window.set_stage_mode(False)
+    assert not problems, "\n".join(problems)
+
+
+def test_wider_system_fonts_do_not_clip_the_settings(qtbot, window) -> None:
+    """Offscreen text is narrower than on a real X display: there the GAN's Model tab needed 438 px and the dock gave
+    370, clipping every field (seen in the before/after shots). A larger application font stands in for those
+    metrics (and for a user's larger font setting): the settings dock must still hold its widest panel."""
+    app = QApplication.instance()
+    font = app.font()
+    big = app.font()
+    big.setPointSizeF(font.pointSizeF() * 1.3)
+    window.resize(1600, 1000)
+    app.setFont(big)
+    try:
+        settle(qtbot)
+        problems = []
+        for family in FAMILIES:
+            pick_family(window, family)
+            for i in range(window.tabs.count()):
+                window.tabs.setCurrentIndex(i)
+                settle(qtbot)
+                scroll = window.tabs.widget(i)
+                problems += [f"{family} / {window.tabs.tabText(i)}: {p}" for p in clipped_children(scroll)]
+    finally:
+        app.setFont(font)
+    assert not problems, "\n".join(problems[:12])

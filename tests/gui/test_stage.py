@@ -52,3 +52,21 @@ def test_stage_mode_enlarges_toolbar_docks_and_axes_and_restores_them(qtbot, win
     after = sizes(w)
     assert w.settings_dock.titleBarWidget() is None  # Qt's own title bar again, with its float button
     assert after == pytest.approx(before), {k: (before[k], after[k]) for k in before if after[k] != before[k]}
+
+
+def test_stage_mode_on_a_small_screen_leaves_the_plot_half_the_width(qtbot, window) -> None:
+    """Seen at 1280x720: with stage fonts the settings (555 px) and Inspect docks left the loss plot ~340 px, its
+    legend wrapping and the preview's labels overlapping. On a screen under 1600 px (the offscreen one is 800),
+    stage mode stacks the two docks as tabs on one side; leaving it puts them back side by side."""
+    window.set_stage_mode(True)
+    qtbot.waitUntil(lambda: window.isFullScreen(), timeout=5000)
+    qtbot.wait(50)
+    assert window.screen().availableGeometry().width() < 1600  # the offscreen screen: a small one
+    central, docks = window.centralWidget(), window.settings_dock
+    # One column of docks takes width, not two: side by side, Inspect's 300+ px came off the plot as well.
+    assert central.width() >= window.width() - docks.width() - 12, (central.width(), window.width(), docks.width())
+    assert window.tabifiedDockWidgets(window.settings_dock) == [window.inspect_dock]
+    window.set_stage_mode(False)
+    qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=5000)
+    assert window.tabifiedDockWidgets(window.settings_dock) == []
+    assert window.settings_dock.isVisible() and window.inspect_dock.isVisible()

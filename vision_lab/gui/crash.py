@@ -62,12 +62,13 @@ _reporter: _Reporter | None = None
 def install() -> _Reporter:
     """Route uncaught exceptions (GUI thread and Python threads) to the log file and a one-sentence dialog.
 
-    Call once the QApplication exists; calling again returns the installed reporter.
+    Call once the QApplication exists; calling again returns the installed reporter (and puts the hooks back if
+    something replaced them since).
     """
     global _reporter
-    if _reporter is not None:
+    if _reporter is not None and getattr(sys.excepthook, "vision_lab", False):
         return _reporter
-    reporter = _reporter = _Reporter()
+    reporter = _reporter = _reporter or _Reporter()
     previous = sys.excepthook
 
     def excepthook(kind: type[BaseException], err: BaseException, tb: TracebackType | None) -> None:
@@ -84,6 +85,8 @@ def install() -> _Reporter:
         with contextlib.suppress(Exception):
             reporter.report(args.exc_value.with_traceback(args.exc_traceback), f"thread {name}")
 
+    # Marked, so a second call can tell whether someone (a test harness, another library) replaced it since.
+    excepthook.vision_lab = True  # type: ignore[attr-defined]
     sys.excepthook = excepthook
     threading.excepthook = thread_excepthook
     return reporter

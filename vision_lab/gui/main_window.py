@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QImage, QKeySequence, QPainter, QShortcut
+from PySide6.QtCore import QByteArray, QEvent, QRect, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QImage, QKeySequence, QPainter, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -83,6 +83,11 @@ PREVIEW_TITLES = {
 HISTORY_KEEP = 400  # previews kept for rewinding; beyond that every other one is dropped (the span stays)
 GIF_FRAMES = 120
 STAGE_FONT_SCALE = 1.5
+STAGE_SIDE_BY_SIDE = 1600
+"""Screens narrower than this get the settings and Inspect docks stacked as tabs in stage mode."""
+SETTINGS_WIDTH = 370
+"""The settings dock's least width; more when its widest panel needs it (_fit_settings_dock). A smaller minimum let
+a wide Inspect view (the GAN's sample grid) take width from it and clip the Model tab."""
 MAX_RECENT = 8
 SETTINGS_ORG, SETTINGS_APP = "Vision Lab", "vision-lab"
 
@@ -146,6 +151,8 @@ class MainWindow(QMainWindow):
         self.history_confusion: list[np.ndarray | None] = []
         self._confusion: np.ndarray | None = None
         self._stage_font: QFont | None = None
+        self._stage_geometry: QRect | None = None
+        self._stage_docks: QByteArray | None = None
         self._shown_problem: str | None = None
         self.ask_before_closing = True
         """Closing during a run asks first (tests that close on purpose turn it off)."""
@@ -277,11 +284,31 @@ class MainWindow(QMainWindow):
             QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
         )
         dock.setWidget(self.tabs)
-        dock.setMinimumWidth(320)
+        dock.setMinimumWidth(SETTINGS_WIDTH)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-        self.resizeDocks([dock], [370], Qt.Orientation.Horizontal)
+        self.resizeDocks([dock], [SETTINGS_WIDTH], Qt.Orientation.Horizontal)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.settings_dock = dock
+        self._fit_settings_dock()
+        # A family's form has its own needs (the GAN's is the widest): fit again once its page is laid out.
+        self.model_panel.combo.currentIndexChanged.connect(lambda *_: QTimer.singleShot(0, self._fit_settings_dock))
+
+    def _fit_settings_dock(self) -> None:
+        """The settings dock never narrower than its widest panel needs: with a real display's fonts (or a larger
+        font, or stage mode) the GAN's Model tab needed 438 px where 370 had been enough offscreen."""
+        need = max(self.tabs.widget(i).widget().minimumSizeHint().width() for i in range(self.tabs.count()))
+        need += self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent) + 4
+        width = max(SETTINGS_WIDTH, need)
+        self.settings_dock.setMinimumWidth(width)  # the dock layout widens it; leaving stage lets it narrow again
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self._fit_settings_dock)  # the display's real font metrics are known now
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.ApplicationFontChange, QEvent.Type.FontChange) and hasattr(self, "tabs"):
+            QTimer.singleShot(0, self._fit_settings_dock)  # once the panels' layouts have taken the new font
 
     def _button(self, name: str, text: str, icon: QStyle.StandardPixmap, tip: str, slot: object) -> QPushButton:
         b = QPushButton(self.style().standardIcon(icon), text)
@@ -462,11 +489,23 @@ class MainWindow(QMainWindow):
         assert isinstance(app, QApplication)
         if on:
             if self._stage_font is None:
+                # Larger fonts can make the window's minimum taller than a small screen (748 px on a 720-px one,
+                # where no window manager enforces full screen): leaving stage mode puts this geometry back.
+                self._stage_geometry = self.geometry()
+                self._stage_docks = self.saveState()
                 self._stage_font = app.font()
                 big = QFont(self._stage_font)
                 big.setPointSizeF(big.pointSizeF() * STAGE_FONT_SCALE)
                 app.setFont(big)
                 self._scale_own_sizes(STAGE_FONT_SCALE)
+                self._fit_settings_dock()
+                screen = self.screen().availableGeometry() if self.screen() is not None else None
+                if screen is not None and screen.width() < STAGE_SIDE_BY_SIDE:
+                    # Side by side, the two docks at stage size left the loss plot a third of a 1280-px screen:
+                    # stacked as tabs (Inspect in front), the plot keeps most of it.
+                    self.setTabPosition(Qt.DockWidgetArea.LeftDockWidgetArea, QTabWidget.TabPosition.North)
+                    self.tabifyDockWidget(self.settings_dock, self.inspect_dock)
+                    self.inspect_dock.raise_()
             self.runs_dock.hide()
             self.showFullScreen()
         else:
@@ -476,6 +515,23 @@ class MainWindow(QMainWindow):
                 self._scale_own_sizes(None)
             self.runs_dock.show()
             self.showNormal()
+            docks, self._stage_docks = self._stage_docks, None
+            geometry, self._stage_geometry = self._stage_geometry, None
+
+            def settle() -> None:
+                # The panels' normal-size needs first, then the docks side by side again, then the window's size:
+                # in another order the stage-size minimums left the window wider (1364 px) or taller (737 px)
+                # than a 1280x720 screen. Once now and once after the fonts' events (an X11 window without a
+                # manager is laid out again after showNormal).
+                self._fit_settings_dock()
+                if docks is not None:
+                    self.setTabPosition(Qt.DockWidgetArea.LeftDockWidgetArea, QTabWidget.TabPosition.South)
+                    self.restoreState(docks)
+                if geometry is not None:
+                    self.setGeometry(geometry)
+
+            settle()
+            QTimer.singleShot(0, settle)
 
     def _scale_own_sizes(self, factor: float | None) -> None:
         """Scale what the application font does not reach (``factor``), or put it back (None).

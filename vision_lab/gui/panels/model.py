@@ -84,6 +84,9 @@ class ModelPanel(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.params = QLabel()
         self.params.setObjectName("paramCount")
+        # "Parameters: 2,518,338 (generator 2,305,473, discriminator 212,865)" on one line made the GAN's tab
+        # 438 px wide on a real display, wider than the dock: it wraps instead.
+        self.params.setWordWrap(True)
 
         top = QFormLayout()
         top.setContentsMargins(0, 0, 0, 0)

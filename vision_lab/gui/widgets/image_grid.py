@@ -170,6 +170,8 @@ def fill_grid(grid: ImageGrid, p: Preview) -> str:
         return ""
     grid.set_images(p.images)
     if p.predictions is not None and len(p.predictions):
+        # What these samples show, said as such: the judge's coverage (GAN tab, Runs list) counts only confident
+        # calls over a larger batch, and "the judge sees 2" beside its "1/10 classes" read as a contradiction.
         classes = len(set(int(x) for x in p.predictions))
-        return f" — the judge sees {classes} of {len(names) or classes} classes"
+        return f" — {classes} of {len(names) or classes} classes among these {len(p.predictions)}"
     return ""
