@@ -119,7 +119,7 @@ def test_a_wide_inspect_view_or_stage_mode_does_not_squeeze_the_settings(qtbot, 
     window.inspect_dock.widget().setMinimumWidth(560)  # what the GAN tab's grid asked for during a run
     settle(qtbot)
     problems = []
-    for family in FAMILIES:
+    for family in families.names():
         pick_family(window, family)
         for i in range(window.tabs.count()):
             window.tabs.setCurrentIndex(i)
@@ -143,7 +143,7 @@ def test_wider_system_fonts_do_not_clip_the_settings(qtbot, window) -> None:
     try:
         settle(qtbot)
         problems = []
-        for family in FAMILIES:
+        for family in families.names():
             pick_family(window, family)
             for i in range(window.tabs.count()):
                 window.tabs.setCurrentIndex(i)
