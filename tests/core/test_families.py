@@ -49,18 +49,18 @@ def test_a_declaration_that_does_not_add_up_is_refused() -> None:
     cnn = families.get("cnn")
     broken = {
         "data": "needs a lower-case identifier",
-        "Vit": "needs a lower-case identifier",
+        "Newnet": "needs a lower-case identifier",
     }
     for key, message in broken.items():
         with pytest.raises(ConfigError, match=message):
             families.register(_renamed(cnn, key))
-    with pytest.raises(ConfigError, match="unknown capabilities: attention"):
-        families.register(_renamed(cnn, "vit", capabilities=frozenset({"attention"})))
+    with pytest.raises(ConfigError, match="unknown capabilities: telepathy"):
+        families.register(_renamed(cnn, "newnet", capabilities=frozenset({"telepathy"})))
     with pytest.raises(ConfigError, match="does not declare"):
-        families.register(_renamed(cnn, "vit", headline="val_iou"))
+        families.register(_renamed(cnn, "newnet", headline="val_iou"))
     with pytest.raises(ConfigError, match="registered already"):
         families.register(_renamed(families.get("mlp"), "cnn"))
-    assert "vit" not in families.names()
+    assert "newnet" not in families.names()
 
 
 def _renamed(family: Family, key: str, **changes: object) -> Family:
