@@ -16,7 +16,7 @@ from vision_lab.core.families.base import CAPABILITIES, ExportSpec, Family, Knob
 if TYPE_CHECKING:
     from vision_lab.core.config import ExperimentConfig
 
-BUILT_IN = ("mlp", "cnn", "autoencoder", "gan")
+BUILT_IN = ("mlp", "cnn", "autoencoder", "gan", "vit")
 """The modules of this package that declare a family, in the order the window's Model combo lists them."""
 
 _FAMILIES: dict[str, Family] = {}

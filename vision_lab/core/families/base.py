@@ -40,6 +40,7 @@ CAPABILITIES = frozenset(
         "latent",  # images to codes and codes to images (the latent map, interpolation)
         "generate",  # images from noise vectors of ``task.latent_dim`` (noise walks, the judge's view)
         "health",  # gradient norms, update ratios, dead ReLUs
+        "attention",  # each head's attention over the image's patches, and its rollout over the layers
     }
 )
 """What the Inspect views may do with a family's model; each view declares the capabilities it needs."""
