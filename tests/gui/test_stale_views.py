@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import click, make_tiny
+from conftest import click, make_tiny, pick_family
 
 from vision_lab.core.presets import list_presets
 
@@ -61,3 +61,16 @@ def test_a_fixed_setting_takes_its_message_from_the_status_bar(qtbot, window) ->
     assert "not valid" in w.status_label.text()
     hidden.setText("16")
     assert "not valid" not in w.status_label.text() and w.start_button.isEnabled()
+
+
+def test_a_lesson_shows_the_inspect_views_of_its_own_family(qtbot, window) -> None:
+    """Lesson 7 (a transformer) chosen while a CNN was on show kept the CNN's Filters tab and no Attention tab
+    until Start: seen on Xvfb."""
+    w = window
+    panel = w.inspect_panel
+    for preset in list_presets():
+        pick_family(w, "cnn" if preset.config.model != "cnn" else "mlp")
+        w.apply_preset(preset)
+        w.last_message.close()
+        shown = {v.title for i, v in enumerate(panel.views) if panel.isTabVisible(i)}
+        assert shown == {v.title for v in panel.views if v.serves(preset.config.model)}, preset.key

@@ -454,6 +454,7 @@ class MainWindow(QMainWindow):
         self.data_panel.select(cfg.data.name)
         self.data_panel.load_config(cfg.data)
         self.model_panel.load(cfg)
+        self.inspect_panel.set_family(cfg.model)  # its views, not the last family's (load() is no user's pick)
         self.training_panel.load(cfg)
         self._hide_controls(preset.hide)  # type: ignore[attr-defined]
         self.revalidate()

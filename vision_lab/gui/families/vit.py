@@ -54,9 +54,9 @@ class ViTForm(Form):
 
 
 ATTENTION_FORMULA = (
-    f'<div style="{MATH}">Attention(<i>Q</i>, <i>K</i>, <i>V</i>) = '
-    "softmax(<i>QK</i><sup>T</sup> / √<i>d</i>) <i>V</i></div>"
-    "<div>Each head compares every token's query <i>Q</i> with every token's key <i>K</i> (<i>d</i> numbers each); "
+    f'<div style="{MATH}"><i>A</i> = softmax(<i>QK</i><sup>T</sup>/√<i>d</i>) <i>V</i></div>'
+    "<div>Attention <i>A</i>: each head compares every token's query <i>Q</i> with every token's key <i>K</i> "
+    "(<i>d</i> numbers each); "
     "the softmax turns the scores into weights that sum to 1, and the token takes that mix of the values "
     "<i>V</i>. The class token's weights are what the Attention view draws.</div>"
 )
