@@ -21,7 +21,7 @@ from safetensors.torch import load_file
 from vision_lab.core import families
 from vision_lab.core.config import ExperimentConfig, default_config, with_overrides
 from vision_lab.core.events import Finished, Metrics, Preview
-from vision_lab.core.lineage import resume_run
+from vision_lab.core.lineage import fork_run, resume_run
 from vision_lab.core.runs import TIMING_COLUMNS
 from vision_lab.core.trainer import Trainer, TrainerControl
 
@@ -95,6 +95,31 @@ def check_resume(key: str, tmp: Path, stop_at: int = STEPS_PER_EPOCH + 1) -> Non
     a, b = load_file(str(whole / "weights.safetensors")), load_file(str(broken / "weights.safetensors"))
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), "resumed weights differ"
     assert rows(whole) == rows(broken), "resumed metrics.csv differs"
+
+
+def check_fork(key: str, tmp: Path, stop_at: int = STEPS_PER_EPOCH + 1) -> None:
+    """A fork with no changes from a stopped run's latest checkpoint trains as the unbroken run would (weights bit
+    for bit); a fork from epoch 1's weights with another learning rate records its parent and trains on from them."""
+    whole = tmp / "whole"
+    train(key, whole)
+    parent = tmp / "parent"
+    control = TrainerControl(report_every_step=True)
+    for event in Trainer(tiny_config(key), run_dir=parent, control=control).events():
+        if isinstance(event, Metrics) and event.step == stop_at:
+            control.request_stop()
+    same = list(fork_run(parent, run_dir=tmp / "same").events())[-1]
+    assert isinstance(same, Finished) and same.status == "completed", same
+    a, b = load_file(str(whole / "weights.safetensors")), load_file(str(tmp / "same" / "weights.safetensors"))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), "a fork without changes differs"
+
+    changed = list(fork_run(whole, {"optim.lr": 3e-3}, epoch=1, run_dir=tmp / "changed").events())[-1]
+    assert isinstance(changed, Finished) and changed.status == "completed", changed
+    summary = json.loads((tmp / "changed" / "summary.json").read_text())
+    assert summary["parent"]["epoch"] == 1 and Path(summary["parent"]["run"]) == whole.resolve()
+    first = rows(tmp / "changed")[0]
+    assert int(first["step"]) > STEPS_PER_EPOCH  # the counters continue the parent's epoch 1
+    c = load_file(str(tmp / "changed" / "weights.safetensors"))
+    assert any(not torch.equal(a[k], c[k]) for k in a), "the fork with another rate ended where its parent did"
 
 
 def check_exports(run_dir: Path, tmp: Path) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from every_family import check_a_run, check_exports, check_resume
+from every_family import check_a_run, check_exports, check_fork, check_resume
 
 from vision_lab.core import families
 
@@ -19,6 +19,11 @@ def test_every_family_trains_and_reports_what_it_declares(key: str, tmp_path: Pa
 @pytest.mark.parametrize("key", families.names())
 def test_every_family_resumes_bit_identically(key: str, tmp_path: Path) -> None:
     check_resume(key, tmp_path)
+
+
+@pytest.mark.parametrize("key", families.names())
+def test_every_family_forks(key: str, tmp_path: Path) -> None:
+    check_fork(key, tmp_path)
 
 
 @pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:DeprecationWarning")

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 from conftest import TINY_LIMIT, click
-from every_family import train
+from every_family import tiny_config, train
 from toy_family import KEY, registered
 
 from vision_lab.core import families
+from vision_lab.core.config import apply_overrides
 from vision_lab.gui import families as gui_families
 
 
@@ -57,3 +58,27 @@ def test_a_family_from_outside_gets_the_window_too(qtbot, tmp_path: Path) -> Non
         finally:
             w.ask_before_closing = False
             w.close()
+
+
+@pytest.mark.parametrize("key", gui_families.names())
+def test_every_family_twins(qtbot, mnist5k, key: str, tmp_path: Path) -> None:
+    """Twin runs of the family, one knob apart (the learning rate: every family has one): both train to their
+    end, side by side, previews filled, and the verdict is given by the family's headline figure."""
+    from PySide6.QtWidgets import QLabel
+
+    from vision_lab.gui.twin import TwinWindow
+
+    cfg_a = tiny_config(key)
+    cfg_b = apply_overrides(cfg_a, {"optim.lr": cfg_a.optim.lr * 3})
+    w = TwinWindow(cfg_a, cfg_b, dataset=mnist5k, runs_root=tmp_path / "runs")
+    qtbot.addWidget(w)
+    w.show()
+    with qtbot.waitSignal(w.both_finished, timeout=180000):
+        w.start()
+    a, b = w.results
+    assert a is not None and b is not None and a["status"] == b["status"] == "completed", (a, b)
+    assert a["model"] == b["model"] == key
+    assert w.preview_a.count > 0 and w.preview_b.count > 0
+    status = w.findChild(QLabel, "twinStatus").text()
+    assert "did better" in status or "tie" in status, status
+    w.close()

@@ -2,7 +2,7 @@
 (vision_lab/core/models/vit.py).
 
 Its defaults are tuned for 4,500 digits on a laptop's CPU (see the README's figures): patch 7 (16 tokens and the
-class token), width 64, 4 pre-norm blocks of 4 heads, AdamW with weight decay 0.05, a cosine schedule and random
+class token), width 64, 4 pre-norm blocks of 4 heads, no dropout, AdamW with weight decay 0.05, a cosine schedule and random
 shifts of up to 2 pixels. A transformer has none of a CNN's built-in notion of neighbouring pixels; on so few
 images the shifts are what lets it come close to a CNN.
 """
@@ -39,7 +39,9 @@ class ViTConfig:
     """Attention heads per block; each looks at width / heads numbers of every token."""
     mlp_ratio: float = 2.0
     """Each block's MLP has width × mlp_ratio hidden units."""
-    dropout: float = 0.1
+    dropout: float = 0.0
+    """Off by default: on 4,500 digits the random shifts regularise enough, and dropout 0.1 cost 2 points (0.948
+    against 0.970 after 30 epochs, README)."""
 
     def validate(self) -> None:
         check_range("vit.patch", self.patch, 1, 64)

@@ -79,7 +79,7 @@ class VisionTransformer(nn.Module):
         depth: int = 4,
         heads: int = 4,
         mlp_ratio: float = 2.0,
-        dropout: float = 0.1,
+        dropout: float = 0.0,
     ) -> None:
         super().__init__()
         h, w, c = image_shape
