@@ -23,7 +23,7 @@ def test_a_width_the_heads_cannot_share_is_named(qtbot, window) -> None:
     w = window
     pick_family(w, "vit")
     form = w.model_panel.forms["vit"]
-    form.width.setValue(60)
+    form.width_spin.setValue(60)
     form.heads.setValue(8)
     qtbot.waitUntil(lambda: not w.start_button.isEnabled(), timeout=5000)
     assert "vit.width (60) must be a multiple of vit.heads (8)" in (w.settings_problem or "")

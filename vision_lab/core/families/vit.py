@@ -2,8 +2,8 @@
 (vision_lab/core/models/vit.py).
 
 Its defaults are tuned for 4,500 digits on a laptop's CPU (see the README's figures): patch 7 (16 tokens and the
-class token), width 64, 4 pre-norm blocks of 4 heads, no dropout, AdamW with weight decay 0.05, a cosine schedule and random
-shifts of up to 2 pixels. A transformer has none of a CNN's built-in notion of neighbouring pixels; on so few
+class token), width 64, 4 pre-norm blocks of 4 heads, no dropout, AdamW with weight decay 0.05, a cosine schedule
+and random shifts of up to 2 pixels. A transformer has none of a CNN's built-in notion of neighbouring pixels; on so few
 images the shifts are what lets it come close to a CNN.
 """
 

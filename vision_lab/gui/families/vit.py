@@ -19,8 +19,8 @@ class ViTForm(Form):
             "Side of the square patches cut from the image; each patch becomes one token. It must divide the "
             "image: on 28×28 digits 7 gives 16 tokens, 4 gives 49 (slower, finer attention maps)",
         )
-        self.width = self.add("Width", spin(4, 1024, 8), "Numbers per token (the embedding size)")
-        self.depth = self.add("Blocks", spin(1, 24), "Encoder blocks, each attention then an MLP")
+        self.width_spin = self.add("Width", spin(4, 1024, 8), "Numbers per token (the embedding size)")
+        self.blocks_spin = self.add("Blocks", spin(1, 24), "Encoder blocks, each attention then an MLP")
         self.heads = self.add(
             "Heads", spin(1, 32), "Attention heads per block; each looks at width ÷ heads numbers of every token"
         )
@@ -30,13 +30,14 @@ class ViTForm(Form):
         mlp.setKeyboardTracking(False)
         self.mlp_ratio = self.add("MLP ratio", mlp, "Each block's MLP has width × this many hidden units")
         self.dropout = self.add("Dropout", fraction(0.9), DROPOUT_TIP)
-        for name, box in (("vitPatchSpin", self.patch), ("vitWidthSpin", self.width), ("vitHeadsSpin", self.heads)):
+        names = (("vitPatchSpin", self.patch), ("vitWidthSpin", self.width_spin), ("vitHeadsSpin", self.heads))
+        for name, box in names:
             box.setObjectName(name)
 
     def load(self, c: ViTConfig) -> None:  # type: ignore[override]
         self.patch.setValue(c.patch)
-        self.width.setValue(c.width)
-        self.depth.setValue(c.depth)
+        self.width_spin.setValue(c.width)
+        self.blocks_spin.setValue(c.depth)
         self.heads.setValue(c.heads)
         self.mlp_ratio.setValue(c.mlp_ratio)
         self.dropout.setValue(c.dropout)
@@ -45,8 +46,8 @@ class ViTForm(Form):
         return dataclasses.replace(
             c,
             patch=self.patch.value(),
-            width=self.width.value(),
-            depth=self.depth.value(),
+            width=self.width_spin.value(),
+            depth=self.blocks_spin.value(),
             heads=self.heads.value(),
             mlp_ratio=self.mlp_ratio.value(),
             dropout=self.dropout.value(),
