@@ -201,3 +201,21 @@ def test_twin_window_has_a_close_button_and_escape_closes_it(qtbot, mnist5k, tmp
             w.activateWindow()
             qtbot.keyClick(w, Qt.Key.Key_Escape)
         qtbot.waitUntil(lambda w=w: not w.isVisible(), timeout=5000)
+
+
+def test_closing_after_both_threads_ended_does_not_crash(qtbot, mnist5k, tmp_path: Path) -> None:
+    """The local CI run died of a segmentation fault here: the window kept each twin's worker and, on close, waited
+    on a thread object its run controller had already deleted once the thread ended."""
+    from vision_lab.gui.worker import TrainingWorker
+
+    cfg_a = tiny_mlp()
+    w = TwinWindow(cfg_a, apply_overrides(cfg_a, {"optim.lr": 0.1}), dataset=mnist5k, runs_root=tmp_path / "runs")
+    qtbot.addWidget(w)
+    w.show()
+    with qtbot.waitSignal(w.both_finished, timeout=180000):
+        w.start()
+    qtbot.waitUntil(lambda: not w.findChildren(TrainingWorker), timeout=60000)  # both threads ended and deleted
+    assert w.workers == (None, None)
+    w.stop()
+    w.close()
+    assert all(s is not None and s["status"] == "completed" for s in w.results)

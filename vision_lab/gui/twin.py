@@ -451,7 +451,7 @@ class _Twin:
     name: str  # "A" or "B"
     cfg: ExperimentConfig
     runs: RunController
-    worker: Worker
+    """Its run: the worker (while its thread lives: a finished worker is deleted, so none is kept here), commands."""
     grid: ImageGrid
     caption: QLabel
     launched: bool = False
@@ -524,7 +524,7 @@ class TwinWindow(QWidget):
         for name, cfg in (("A", cfg_a), ("B", cfg_b)):
             # One run controller per twin, as the main window has one: the same worker, events and commands.
             runs = RunController(self)
-            worker = runs.prepare(cfg, dataset=dataset, runs_root=self.runs_root, threads=threads)
+            runs.prepare(cfg, dataset=dataset, runs_root=self.runs_root, threads=threads)
             runs.started.connect(self._on_started)
             runs.metrics.connect(self._on_metrics)
             runs.preview.connect(self._on_preview)
@@ -545,7 +545,7 @@ class TwinWindow(QWidget):
             column.addWidget(caption)
             column.addWidget(grid, 1)
             previews.addLayout(column, 1)
-            self._twins.append(_Twin(name, cfg, runs, worker, grid, caption))
+            self._twins.append(_Twin(name, cfg, runs, grid, caption))
 
         preview_box = QWidget()
         preview_box.setLayout(previews)
@@ -624,8 +624,9 @@ class TwinWindow(QWidget):
         return self._twins[1].grid
 
     @property
-    def workers(self) -> tuple[Worker, Worker]:
-        return self._twins[0].worker, self._twins[1].worker
+    def workers(self) -> tuple[Worker | None, Worker | None]:
+        """A's and B's workers while their threads live (None once one has ended)."""
+        return self._twins[0].runs.worker, self._twins[1].runs.worker
 
     @property
     def configs(self) -> tuple[ExperimentConfig, ExperimentConfig]:
@@ -668,7 +669,7 @@ class TwinWindow(QWidget):
         self.stop_button.setEnabled(False)
         for twin in self._twins:
             if twin.launched and not twin.ended:
-                twin.worker.stop()
+                twin.runs.stop()
             elif not twin.launched and not twin.ended:
                 twin.note = "not started: stopped before it began"
                 twin.ended = True
@@ -765,7 +766,8 @@ class TwinWindow(QWidget):
     def refresh(self, *, force: bool = False) -> None:
         """Paint what arrived since the last tick: curves, previews, captions, status."""
         a = self._twins[0]
-        if not self._prewarmed and isinstance(a.worker, ProcessWorker) and a.worker.pid is not None:
+        worker = a.runs.worker
+        if not self._prewarmed and isinstance(worker, ProcessWorker) and worker.pid is not None:
             self._prewarmed = True
             prewarm_engine()  # A took the spare process: start B's while A is still loading
         self._plot.refresh()
@@ -844,10 +846,9 @@ class TwinWindow(QWidget):
         self._timer.stop()
         busy = [t for t in self._twins if t.launched and not t.ended]
         for twin in busy:
-            twin.worker.abort()
+            twin.runs.abort()
         for twin in self._twins:
-            if twin.launched:
-                twin.worker.wait()
+            twin.runs.shutdown()  # waits for each worker whose thread still lives (ended ones are deleted)
         for twin in self._twins:
             if not twin.ended:
                 twin.note = "interrupted: the window closed" if twin.launched else "not started: the window closed"
