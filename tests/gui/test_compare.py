@@ -61,3 +61,16 @@ def test_compare_window_escape_closes(qtbot, mnist5k, tmp_path: Path) -> None:
     cw.show()
     qtbot.keyClick(cw, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not cw.isVisible())
+
+
+def test_runs_of_two_families_are_named_by_their_families(tmp_path: Path) -> None:
+    """A CNN beside a transformer read "activation relu · conv 32, 64, 128 · dense 128" against "activation none ·
+    conv none · dense none": each named by settings only the other has (seen on Xvfb for lesson 7)."""
+    from every_family import train
+
+    train("cnn", tmp_path / "cnn")
+    train("vit", tmp_path / "vit", **{"optim.lr": 0.003})
+    names = [r.name for r in load_runs([tmp_path / "cnn", tmp_path / "vit"])]
+    assert names[0].startswith("CNN classifier") and names[1].startswith("Vision Transformer"), names
+    assert "none" not in " ".join(names) and "conv" not in names[1] and "patch" not in names[0], names
+    assert "lr 0.003" in names[1], names  # a shared setting that differs still names them

@@ -23,6 +23,7 @@ from vision_lab.core import families
 from vision_lab.core.config import ExperimentConfig, config_changes, flat_config
 from vision_lab.core.errors import RunError
 from vision_lab.core.runs import METRICS, open_run, read_metrics
+from vision_lab.gui import families as gui_families
 from vision_lab.gui.labels import short_setting
 from vision_lab.gui.results import final_metric_cell
 from vision_lab.gui.widgets.loss_plot import series_style
@@ -49,9 +50,13 @@ def run_names(runs: list[ComparedRun]) -> list[str]:
     flats = [flat_config(r.config) for r in runs]
     keys = sorted({k for i in range(1, len(runs)) for k in config_changes(runs[0].config, runs[i].config)})
     keys = [k for k in keys if k != "name"]
+    family_first = "model" in keys
+    if family_first:  # runs of different families: named by their family, not by settings only one of them has
+        keys = [k for k in keys if k != "model" and k.partition(".")[0] not in families.names()]
     names = []
     for flat in flats:
-        parts = [short_setting(k, flat.get(k)) for k in keys[:MAX_NAMED_SETTINGS]]
+        parts = [gui_families.title(str(flat.get("model")))] if family_first else []
+        parts += [short_setting(k, flat.get(k)) for k in keys[:MAX_NAMED_SETTINGS]]
         if len(keys) > MAX_NAMED_SETTINGS:
             parts.append("…")
         names.append(" · ".join(parts))
