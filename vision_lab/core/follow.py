@@ -25,7 +25,8 @@ from typing import Any
 
 from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.errors import ConfigError, RunError
-from vision_lab.core.runs import CONFIG, METRICS, SUMMARY, _read_json
+from vision_lab.core.run_files import CONFIG, METRICS, SUMMARY
+from vision_lab.core.run_reader import _read_json
 from vision_lab.core.safe_io import MAX_CSV, open_file
 
 PREVIEW_PREFIX = "preview-"
@@ -46,7 +47,7 @@ class FollowUpdate:
     config: ExperimentConfig | None
     """Set on the first poll that reads a valid config.json, and again if it is rewritten differently (a resume)."""
     rows: list[dict[str, float | None]]
-    """Complete metrics rows new since the last poll, parsed like :func:`~vision_lab.core.runs.read_metrics`."""
+    """Complete metrics rows new since the last poll, parsed like :func:`~vision_lab.core.run_reader.read_metrics`."""
     restarted: bool
     """metrics.csv was replaced or shrank (a resume cut it back): ``rows`` holds ALL rows from the start,
     and the consumer clears what it drew before."""
