@@ -3,449 +3,56 @@
 Both runs use the same seed, so they start from the same weights (when the knob leaves the architecture alone)
 and see the training images in the same shuffled order: any gap between the curves comes from the knob.
 :class:`TwinDialog` picks the knob and B's value; :class:`TwinWindow` trains both and overlays them.
+
+This module holds the window. The dialog (:mod:`twin_dialog`), the plot (:mod:`twin_plot`) and the knob and verdict
+functions (:mod:`twin_knobs`) live in modules of their own; their public names are importable from here too.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QPalette
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QSizePolicy,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
-from vision_lab.core import families
-from vision_lab.core.config import ExperimentConfig, apply_overrides, config_changes, flat_config
+from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.data import ImageDataset
-from vision_lab.core.errors import ConfigError
 from vision_lab.core.events import Finished, Metrics, Preview, Started
-from vision_lab.core.families import Knob, Metric
 from vision_lab.core.runs import read_metrics
 from vision_lab.gui import families as gui_families
 from vision_lab.gui.results import metrics_from_row
 from vision_lab.gui.run_controller import RunController, Worker
 from vision_lab.gui.torch_threads import training_threads
-from vision_lab.gui.widgets.charts import SeriesPlot
+from vision_lab.gui.twin_dialog import TwinDialog
+from vision_lab.gui.twin_knobs import (
+    KNOBS,
+    SAME_AS_A,
+    _headline,
+    _t,
+    config_b,
+    differences,
+    format_figure,
+    knob_label,
+    knob_short,
+    knob_value,
+    set_knob,
+    twin_knobs,
+    verdict,
+)
+from vision_lab.gui.twin_plot import TwinPlot
 from vision_lab.gui.widgets.fields import ERROR_COLOR
 from vision_lab.gui.widgets.image_grid import ImageGrid, fill_grid
 from vision_lab.gui.widgets.loss_plot import series_style
 from vision_lab.gui.worker import ProcessWorker, prewarm_engine
 
-BINS_PER_EPOCH = 25  # train-loss points per epoch on the finished curves
 REFRESH_MS = 250  # ~4 Hz, as the main window paints its plot: two runs' events never cost a paint each
-SAME_AS_A = "B would be the same as A: change the value."
-
-# The optimizer's and the schedule's knobs, everyone's: key -> (label for people, short name for captions and titles).
-# A family's own are its declaration's (``Family.knobs``); ``train.augment_shift`` only where it shifts images.
-KNOBS: dict[str, tuple[str, str]] = {
-    "optim.lr": ("Learning rate", "lr"),
-    "optim.name": ("Optimizer", "optimizer"),
-    "train.batch_size": ("Batch size", "batch"),
-    "optim.weight_decay": ("Weight decay", "weight decay"),
-    "optim.momentum": ("Momentum", "momentum"),
-    "train.lr_schedule": ("Learning-rate schedule", "schedule"),
-    "train.augment_shift": ("Random shift (pixels)", "shift"),
-}
 
 
-def _t(text: str) -> str:
-    return QCoreApplication.translate("Twin", text)
-
-
-def _family_knob(key: str) -> Knob | None:
-    family = key.partition(".")[0]
-    if family not in families.names():
-        return None
-    return next((k for k in families.get(family).knobs if k.key == key), None)
-
-
-def _pseudo_knob(key: str) -> Knob | None:
-    """A family's own name for part of its settings (``cnn.channels``), which no config file has."""
-    knob = _family_knob(key)
-    return knob if knob is not None and knob.get is not None else None
-
-
-# --- knobs and values ------------------------------------------------------------------------------------
-def twin_knobs(cfg: ExperimentConfig) -> list[tuple[str, str]]:
-    """The (dotted key, label) pairs B may change for ``cfg``'s family.
-
-    Never the seed or the length: the twins must share them, or the comparison says nothing about the knob.
-    """
-    family = cfg.family
-    keys = ["optim.lr", "optim.name", "train.batch_size", *(k.key for k in family.knobs_for(cfg))]
-    keys.append("optim.weight_decay")
-    if cfg.optim.name in ("sgd", "rmsprop"):  # Adam ignores it: a twin on it would train the same model twice
-        keys.append("optim.momentum")
-    keys.append("train.lr_schedule")
-    if family.shift_augment:
-        keys.append("train.augment_shift")
-    return [(k, knob_label(k)) for k in keys]
-
-
-def knob_label(key: str) -> str:
-    knob = _family_knob(key)
-    return _t(knob.label) if knob is not None else _t(KNOBS[key][0]) if key in KNOBS else key
-
-
-def knob_short(key: str) -> str:
-    knob = _family_knob(key)
-    return _t(knob.short) if knob is not None else _t(KNOBS[key][1]) if key in KNOBS else key
-
-
-def knob_value(cfg: ExperimentConfig, key: str) -> Any:
-    """The knob's value as in a config file (lists for widths)."""
-    pseudo = _pseudo_knob(key)
-    if pseudo is not None and pseudo.get is not None:
-        return pseudo.get(cfg)
-    flat = flat_config(cfg)
-    if key not in flat:
-        raise ConfigError(f"Unknown setting {key!r}; settings look like train.epochs or optim.lr.")
-    return flat[key]
-
-
-def edit_text(value: Any) -> str:
-    """What the value box shows: JSON for lists, booleans and None; plain text otherwise."""
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value)
-
-
-def display_value(value: Any) -> str:
-    """A value in a title or caption."""
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(display_value(v) for v in value) + "]"
-    return str(value)
-
-
-def parse_value(text: str, current: Any) -> Any:
-    """JSON when the text parses as JSON, else plain text; lenient where people type naturally.
-
-    ``64, 32`` is taken as a list when the knob holds a list, ``Adam`` as ``adam``, ``yes``/``off`` as booleans.
-    """
-    text = text.strip()
-    if isinstance(current, bool) and text.lower() in ("yes", "on", "true", "no", "off", "false"):
-        return text.lower() in ("yes", "on", "true")
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    if isinstance(current, list) and not text.startswith("["):
-        try:
-            return json.loads(f"[{text}]")
-        except ValueError:
-            pass
-    return text.lower() if isinstance(current, str) else text
-
-
-def set_knob(cfg: ExperimentConfig, key: str, value: Any) -> ExperimentConfig:
-    """``cfg`` with ``key`` set to ``value``, checked as strictly as a config file (raises ConfigError)."""
-    pseudo = _pseudo_knob(key)
-    if pseudo is not None and pseudo.set is not None:
-        return pseudo.set(cfg, value)
-    return apply_overrides(cfg, {key: value})
-
-
-def config_b(cfg: ExperimentConfig, key: str, text: str) -> ExperimentConfig:
-    """B: ``cfg`` with the knob ``key`` set from the typed ``text``; ConfigError says, in one sentence, why not."""
-    if not text.strip():
-        raise ConfigError(f"Type a value for B's {knob_label(key).lower()}.")
-    current = knob_value(cfg, key)
-    try:
-        b = set_knob(cfg, key, parse_value(text, current))
-    except ConfigError:
-        raise
-    except Exception:  # a value shape the strict parser did not foresee: still one sentence, no traceback
-        raise ConfigError(f"{text.strip()!r} is not a usable value for {knob_label(key).lower()}.") from None
-    if not config_changes(cfg, b):
-        raise ConfigError(SAME_AS_A)
-    return b
-
-
-def differences(a: ExperimentConfig, b: ExperimentConfig) -> list[tuple[str, str, str]]:
-    """(key, A's value, B's value) for people, the name aside; a setting a family names otherwise reads so
-    (cnn.blocks as its channel counts)."""
-    keys = [k for k in config_changes(a, b) if k != "name"]
-    covering = {c: k for k in a.family.knobs if k.get is not None for c in k.covers}
-    out = []
-    for key in keys:
-        knob = covering.get(key)
-        if knob is not None and knob.get is not None and knob.get(a) != knob.get(b):
-            key = knob.key
-        va, vb = knob_value(a, key), knob_value(b, key)
-        out.append((key, display_value(va), display_value(vb)))
-    return out
-
-
-def final_figure(family: str, summary: dict[str, Any] | None) -> float | None:
-    key = families.get(family).headline
-    value = (summary or {}).get(key)
-    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
-
-
-def _headline(family: str) -> Metric:
-    declared = families.get(family)
-    return declared.metric(declared.headline)
-
-
-def format_figure(family: str, value: float, digits: int | None = None) -> str:
-    percent = _headline(family).percent
-    if percent:
-        return f"{value:.{1 if digits is None else digits}%}"
-    return f"{value:.{4 if digits is None else digits + 3}g}"
-
-
-def verdict(family: str, a: dict[str, Any] | None, b: dict[str, Any] | None) -> str:
-    """Which twin did better on the family's final figure, in one sentence."""
-    headline = _headline(family)
-    title, higher = _t(headline.title), headline.higher_is_better
-    va, vb = final_figure(family, a), final_figure(family, b)
-    if va is None and vb is None:
-        return f"Neither run reached a {title}."
-    if va is None or vb is None:
-        who, value = ("A", va) if vb is None else ("B", vb)
-        other = "B" if who == "A" else "A"
-        return f"Only {who} reached a {title} ({format_figure(family, value)}); {other} has none to compare."
-    if va == vb:
-        return f"A and B tie on {title}: {format_figure(family, va)} each."
-    a_wins = va > vb if higher else va < vb
-    win, lose, wv, lv = ("A", "B", va, vb) if a_wins else ("B", "A", vb, va)
-    digits = None
-    while format_figure(family, wv, digits) == format_figure(family, lv, digits) and (digits or 1) < 6:
-        digits = (digits or 1) + 1  # never print "91.2% vs 91.2%" for two different numbers
-    tail = "" if higher else " (lower is better)"
-    return (
-        f"{win} reached {format_figure(family, wv, digits)} vs {format_figure(family, lv, digits)} "
-        f"for {lose}: {win} did better on {title}{tail}."
-    )
-
-
-# --- the dialog --------------------------------------------------------------------------------------------
-class TwinDialog(QDialog):
-    """Pick one knob and B's value; OK stays disabled (with one sentence saying why) until B is a valid change."""
-
-    def __init__(self, cfg: ExperimentConfig, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("twinDialog")
-        self.setWindowTitle("Twin runs")
-        self.cfg = cfg
-        self._b: ExperimentConfig | None = None
-        self._problem = SAME_AS_A
-
-        intro = QLabel(
-            f"Train the current setup (<b>A</b>) and a copy with one setting changed (<b>B</b>) side by side. "
-            f"Both use seed {cfg.train.seed} and see the training images in the same order, so the gap between "
-            f"their curves comes from that one setting."
-        )
-        intro.setObjectName("twinIntro")
-        intro.setWordWrap(True)
-        self.knob_combo = QComboBox()
-        self.knob_combo.setObjectName("twinKnobCombo")
-        for key, label in twin_knobs(cfg):
-            self.knob_combo.addItem(label, key)
-            self.knob_combo.setItemData(self.knob_combo.count() - 1, key, Qt.ItemDataRole.ToolTipRole)
-        self.a_value = QLabel()
-        self.a_value.setObjectName("twinValueA")
-        self.a_value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.value_edit = QLineEdit()
-        self.value_edit.setObjectName("twinValueEdit")
-        self.value_edit.setToolTip("A number, a word (adam, relu…) or a list such as [64, 32]")
-        self.error = QLabel()
-        self.error.setObjectName("twinError")
-        self.error.setWordWrap(True)
-        # Two lines reserved: the dialog does not jump as messages come and go.
-        self.error.setMinimumHeight(self.error.fontMetrics().lineSpacing() * 2 + 2)
-        self.error.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.setObjectName("twinButtons")
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setObjectName("twinOkButton")
-        self.ok_button.setText("Train both")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-
-        form = QFormLayout()
-        form.addRow("Change", self.knob_combo)
-        form.addRow("A (current)", self.a_value)
-        form.addRow("B", self.value_edit)
-        form.addRow("", self.error)
-        lay = QVBoxLayout(self)
-        lay.addWidget(intro)
-        lay.addLayout(form)
-        lay.addWidget(self.buttons)
-        self.setMinimumWidth(460)
-
-        self.knob_combo.currentIndexChanged.connect(self._knob_changed)
-        self.value_edit.textChanged.connect(self._revalidate)
-        self._knob_changed()
-
-    @property
-    def key(self) -> str:
-        return str(self.knob_combo.currentData())
-
-    @property
-    def problem(self) -> str | None:
-        """The sentence shown under the value; None when B is valid."""
-        return None if self._b is not None else self._problem
-
-    def _knob_changed(self) -> None:
-        current = knob_value(self.cfg, self.key)
-        self.a_value.setText(display_value(current))
-        self.value_edit.setText(edit_text(current))
-        self.value_edit.selectAll()  # typing replaces A's value
-        self.value_edit.setFocus()
-        self._revalidate()
-
-    def _revalidate(self) -> None:
-        try:
-            self._b = config_b(self.cfg, self.key, self.value_edit.text())
-        except ConfigError as err:
-            self._b, self._problem = None, str(err)
-        message = self.problem or ""
-        pal = self.error.palette()
-        # A's own value is where everyone starts: a hint, not an error.
-        color = self.palette().color(QPalette.ColorRole.PlaceholderText) if message == SAME_AS_A else ERROR_COLOR
-        pal.setColor(QPalette.ColorRole.WindowText, color)
-        self.error.setPalette(pal)
-        self.error.setText(message)
-        self.ok_button.setEnabled(self._b is not None)
-
-    def twin_config(self) -> ExperimentConfig:
-        """Config B (raises ConfigError with the shown sentence while the value is not valid)."""
-        if self._b is None:
-            raise ConfigError(self._problem)
-        return self._b
-
-
-# --- the plot ------------------------------------------------------------------------------------------------
-class TwinPlot(SeriesPlot):
-    """Both runs' losses on one axis over epochs: one colour per figure, A solid, B dashed.
-
-    Points are kept here as they arrive and pushed to the curves by :meth:`refresh` (the window's timer).
-    """
-
-    def __init__(self, family: str, parent: QWidget | None = None) -> None:
-        super().__init__(
-            "Loss",
-            x_label="epoch",
-            y_label=QCoreApplication.translate("Families", families.get(family).loss_axis),
-            object_name="twinPlot",
-            placeholder="Both runs' curves appear here once they have trained a few steps.",
-            parent=parent,
-        )
-        # Losses share one axis; accuracy and the judge's confidence are in the captions and the verdict.
-        self.keys = tuple(k for k in families.get(family).plotted if families.get(family).metric(k).loss)
-        self._points: dict[str, tuple[list[float], list[float]]] = {}
-        self._meta: dict[str, tuple[str, str]] = {}  # series -> (twin, metric key)
-        self._live_epoch: dict[str, bool] = {}  # twin -> this epoch already has live train points
-        self._dirty: set[str] = set()
-
-    @staticmethod
-    def series_name(twin: str, key: str) -> str:
-        return f"{twin} {series_style(key).title}"
-
-    def add_metrics(self, twin: str, m: Metrics) -> None:
-        x = float(m.epoch_progress)
-        for key in self.keys:
-            value = m.values.get(key)
-            if value is None or not math.isfinite(value):
-                continue
-            if not series_style(key).epoch_only and m.epoch_end and self._live_epoch.get(twin):
-                continue  # an epoch's mean would draw a step back up; the live points already show it
-            self._add(twin, key, x, float(value))
-        self._live_epoch[twin] = not m.epoch_end
-
-    def _add(self, twin: str, key: str, x: float, y: float) -> None:
-        name = self.series_name(twin, key)
-        self._meta[name] = (twin, key)
-        xs, ys = self._points.setdefault(name, ([], []))
-        xs.append(x)
-        ys.append(y)
-        self._dirty.add(name)
-
-    def replace_twin(self, twin: str, rows: list[Metrics]) -> None:
-        """Redraw one twin from its metrics.csv rows once it has ended.
-
-        Live points come whenever a report fired, at different steps for A and B; the rows are at fixed steps.
-        Train losses are averaged over the same slices of an epoch for both twins, so the curves compare like
-        for like and a noisy per-step row does not hide the dashes.
-        """
-        for name, (owner, _key) in self._meta.items():
-            if owner == twin:
-                self._points[name] = ([], [])
-                self._dirty.add(name)
-        bins: dict[str, dict[int, list[tuple[float, float]]]] = {}
-        for m in rows:
-            x = float(m.epoch_progress)
-            for key in self.keys:
-                value = m.values.get(key)
-                if value is None or not math.isfinite(value):
-                    continue
-                if series_style(key).epoch_only:
-                    if m.epoch_end:
-                        self._add(twin, key, x, float(value))
-                else:
-                    slot = max(0, math.ceil(x * BINS_PER_EPOCH - 1e-9) - 1)  # a row's x is where its steps end
-                    bins.setdefault(key, {}).setdefault(slot, []).append((x, float(value)))
-        for key, slots in bins.items():
-            for slot in sorted(slots):
-                points = slots[slot]
-                self._add(twin, key, max(p[0] for p in points), sum(p[1] for p in points) / len(points))
-
-    def refresh(self) -> None:
-        for name in sorted(self._dirty):
-            xs, ys = self._points[name]
-            self.set_series(name, xs, ys)
-        self._dirty.clear()
-
-    def _line(self, series: str) -> Any:
-        new = series not in self._lines
-        line = super()._line(series)
-        if new and series in self._meta:
-            twin, key = self._meta[series]
-            style = series_style(key)
-            line.color = style.color
-            dashed = Qt.PenStyle.DashLine if twin == "B" else Qt.PenStyle.SolidLine
-            line.item.setPen(pg.mkPen(style.color, width=2.5, style=dashed))
-            if style.epoch_only:  # one point per epoch: markers, A filled, B hollow
-                line.item.setSymbol("o" if twin == "A" else "s")
-                line.item.setSymbolSize(8)
-                line.item.setSymbolPen(pg.mkPen(style.color, width=1.5))
-                line.item.setSymbolBrush(pg.mkBrush(style.color) if twin == "A" else pg.mkBrush(0, 0, 0, 0))
-            self.legend.setText(self.legend_text())
-        return line
-
-    def legend_text(self) -> str:
-        keys = [key for key in self.keys if any(k == key for _t, k in self._meta.values())]
-        parts = [f"<span style='color:{series_style(k).color}'>■</span> {series_style(k).title}" for k in keys]
-        return " &nbsp; ".join([*parts, "<b>A</b> solid ━━, <b>B</b> dashed ╍╍"]) if parts else ""
-
-
-# --- the window -------------------------------------------------------------------------------------------------
 @dataclass
 class _Twin:
     name: str  # "A" or "B"
@@ -861,6 +468,7 @@ class TwinWindow(QWidget):
 
 __all__ = [
     "KNOBS",
+    "SAME_AS_A",
     "TwinDialog",
     "TwinPlot",
     "TwinWindow",
