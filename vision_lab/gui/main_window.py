@@ -91,10 +91,11 @@ class MainWindow(WindowLayout, WindowConfig, StageMode, Rewind, RunEvents, Saved
         self._stage_geometry: QRect | None = None
         self._stage_docks: QByteArray | None = None
         self._shown_problem: str | None = None
+        """The problem the status bar shows, so the text goes once the problem does."""
         self.ask_before_closing = True
         """Closing during a run asks first (tests that close on purpose turn it off)."""
         self.close_question: QMessageBox | None = None
-        """The problem the status bar shows, so the text goes once the problem does."""
+        """The "Close Vision Lab?" question while it shows."""
         self._stage_saved: dict[QWidget, tuple[QFont, QSize | None]] = {}
         self.preset_hidden: tuple[str, ...] = ()
         self.closing = False
