@@ -127,8 +127,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if not argv:
-            from vision_lab.gui.app import main as gui_main
+            try:
+                from vision_lab.gui.app import main as gui_main
+            except ImportError as err:  # PySide6's Qt libraries need a system library that is missing
+                from vision_lab.gui.platform_check import explain_import_error
 
+                if (sentence := explain_import_error(err)) is None:
+                    raise
+                print(f"vision-lab: error: {sentence}", file=sys.stderr)
+                return EXIT_USAGE
             return gui_main([])
         args = build_parser().parse_args(argv)
         if args.command == "train":

@@ -19,6 +19,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from vision_lab.core.paths import resource
+from vision_lab.gui import platform_check
 from vision_lab.gui.torch_threads import keep_torch_off_the_gui_thread, training_threads
 
 __all__ = ["create_app", "freeze_heap", "keep_torch_off_the_gui_thread", "main", "training_threads", "tune_gc"]
@@ -79,13 +80,10 @@ def has_display() -> bool:
 
 
 def main(argv: Sequence[str] = ()) -> int:
-    if not has_display():
-        # Qt would abort the process with a page of plugin diagnostics; say it in one sentence instead.
-        print(
-            "vision-lab: error: no display found (DISPLAY and WAYLAND_DISPLAY are unset); run it on a desktop, "
-            "or train headless with 'vision-lab train'.",
-            file=sys.stderr,
-        )
+    problem = platform_check.check(argv=argv)  # no display, or a platform plugin whose libraries are missing
+    if problem is not None:
+        # Qt would abort the process (a core dump) after a page of plugin diagnostics; say it in one sentence.
+        print(f"vision-lab: error: {problem}", file=sys.stderr)
         return 2
     app = create_app(argv)
     from vision_lab.core.runlock import set_holder
