@@ -7,6 +7,7 @@ missing file, and Qt's own plugin fails to load (the control test shows Qt abort
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import resource
@@ -15,6 +16,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -302,3 +304,16 @@ def test_with_a_real_x_display_and_every_library_the_check_passes(xvfb: str) -> 
     assert platform_check.check(env) is None
     assert platform_check.last_cost_ms is not None  # the start-up probe reports it (VISION_LAB_STARTUP_PROBE)
     assert platform_check.check({**env, "QT_QPA_PLATFORM": "xcb"}) is None
+
+
+def test_the_app_starts_on_a_real_x_display_and_reports_what_the_check_cost(xvfb: str, tmp_path: Path) -> None:
+    """The normal start, the README's way: the check passes, the window paints, the probe reports the check's ms."""
+    probe = tmp_path / "probe.json"
+    env = _env(tmp_path, DISPLAY=xvfb, VISION_LAB_STARTUP_PROBE=str(probe), VISION_LAB_STARTUP_T0=repr(time.time()))
+    out = subprocess.run(
+        [sys.executable, "-m", "vision_lab"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    figures = json.loads(probe.read_text())
+    assert figures["window_visible_s"] > 0
+    assert figures["platform_check_ms"] > 0  # the number itself: vision-lab bench --gui, and the README

@@ -17,6 +17,8 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+from vision_lab.gui import platform_check
+
 IDLE_S = 1.0
 """Quiet time after everything loaded, before memory is read."""
 
@@ -83,6 +85,8 @@ class StartupProbe(QObject):
         spare = self._engine()
         self.figures["gui_rss_mb"] = rss_mb()
         self.figures["engine_rss_mb"] = rss_mb(spare[0].pid) if spare is not None else None
+        cost = platform_check.last_cost_ms  # the check before the QApplication: it must stay a few ms
+        self.figures["platform_check_ms"] = None if cost is None else round(cost, 2)
         self.out.write_text(json.dumps(self.figures, indent=2) + "\n")
         self.window.close()
         QApplication.quit()
