@@ -91,12 +91,42 @@ def _free_x_display() -> str:
 @pytest.fixture
 def xvfb() -> Iterator[str]:
     """A real X server; -displayfd says when it accepts connections (no sleep). -noreset, as on a desktop where
-    other clients stay connected: a bare Xvfb resets when the check's connection closes, which Qt then waits for."""
+    other clients stay connected."""
+    yield from _xvfb("-noreset")
+
+
+@pytest.fixture
+def bare_xvfb() -> Iterator[str]:
+    """An X server with no other client, which resets when its last client disconnects (xinit, the real-window
+    tool): the check's own connection must not be that last client."""
+    yield from _xvfb()
+
+
+def test_the_checks_connection_is_not_an_x_servers_last_client(tmp_path: Path) -> None:
+    """Xvfb -terminate exits when its last client leaves, as a lone server resets: had the check closed its
+    connection, the server Qt then connects to would be gone or resetting (seen: "could not connect to display",
+    abort, with the real-window tool). The check keeps its connection, so the server is still up a second later."""
+    gen = _xvfb("-terminate")
+    display = next(gen)
+    try:
+        assert platform_check.check({"DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}) is None
+        proc = _XVFB[display]
+        assert proc.poll() is None, "Xvfb is gone"
+        with pytest.raises(subprocess.TimeoutExpired):
+            proc.wait(timeout=1.0)  # an exit within the second would mean the check was its last client
+    finally:
+        gen.close()
+
+
+_XVFB: dict[str, subprocess.Popen] = {}
+
+
+def _xvfb(*extra: str) -> Iterator[str]:
     if not any((Path(d) / "Xvfb").is_file() for d in os.environ.get("PATH", "").split(os.pathsep)):
         pytest.skip("Xvfb is not installed")
     read, write = os.pipe()
     proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x720x24", "-nolisten", "tcp", "-noreset"],
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x720x24", "-nolisten", "tcp", *extra],
         pass_fds=(write,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -106,6 +136,7 @@ def xvfb() -> Iterator[str]:
         number = f.readline().strip()
     try:
         assert number, "Xvfb did not start"
+        _XVFB[f":{number}"] = proc
         yield f":{number}"
     finally:
         proc.terminate()
@@ -308,8 +339,18 @@ def test_with_a_real_x_display_and_every_library_the_check_passes(xvfb: str) -> 
 
 def test_the_app_starts_on_a_real_x_display_and_reports_what_the_check_cost(xvfb: str, tmp_path: Path) -> None:
     """The normal start, the README's way: the check passes, the window paints, the probe reports the check's ms."""
+    _start_and_paint(xvfb, tmp_path)
+
+
+def test_the_app_starts_on_an_x_server_with_no_other_client(bare_xvfb: str, tmp_path: Path) -> None:
+    """Seen with the real-window tool: the check's connection closed, the lone Xvfb reset, and Qt found no display
+    ("could not connect to display", abort)."""
+    _start_and_paint(bare_xvfb, tmp_path)
+
+
+def _start_and_paint(display: str, tmp_path: Path) -> None:
     probe = tmp_path / "probe.json"
-    env = _env(tmp_path, DISPLAY=xvfb, VISION_LAB_STARTUP_PROBE=str(probe), VISION_LAB_STARTUP_T0=repr(time.time()))
+    env = _env(tmp_path, DISPLAY=display, VISION_LAB_STARTUP_PROBE=str(probe), VISION_LAB_STARTUP_T0=repr(time.time()))
     out = subprocess.run(
         [sys.executable, "-m", "vision_lab"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300
     )

@@ -208,10 +208,17 @@ def _x_server_answers(display: str) -> bool:
     xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
     xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
     connection = xcb.xcb_connect(display.encode(), None)
-    try:
-        return xcb.xcb_connection_has_error(connection) == 0
-    finally:
-        xcb.xcb_disconnect(connection)  # safe on libxcb's static error connection too
+    if xcb.xcb_connection_has_error(connection) == 0:
+        # Kept open: an X server with no other client (xinit, a bare Xvfb) resets when its last client leaves, and
+        # Qt, connecting a moment later, found no display and aborted. One idle connection costs nothing.
+        _HELD.append(connection)
+        return True
+    xcb.xcb_disconnect(connection)  # safe on libxcb's static error connection too
+    return False
+
+
+_HELD: list[int] = []
+"""The connections of successful checks, open for the life of the process (see :func:`_x_server_answers`)."""
 
 
 def _wayland_socket(env: Mapping[str, str]) -> bool:
