@@ -91,8 +91,10 @@ def main(argv: Sequence[str] = ()) -> int:
     set_holder("the Vision Lab window")  # how a CLI training the same run folder is told who has it
     # Imported after the QApplication exists: pyqtgraph reads the application's palette and settings. None of
     # the window's modules imports torch: the window shows first, then torch loads (warmup).
-    from vision_lab.gui import startup_probe, warmup
-    from vision_lab.gui.main_window import MainWindow
+    from vision_lab.gui import i18n, startup_probe, warmup
+    from vision_lab.gui.main_window import MainWindow, app_settings
+
+    i18n.install_translators(i18n.chosen_language(app_settings()))  # before any widget sets its text
 
     warmup.defer()  # the panels show "loading" where they need torch, until it has loaded
     window = MainWindow()

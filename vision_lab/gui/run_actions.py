@@ -363,7 +363,7 @@ class RunActions(ExportActions, QObject):
         self.follower = RunFollower(path)
         self._weights_seen = None
         w.opened_run = Path(path)
-        w.clear_run_views(w.tr("Waiting for the run's first preview…"))
+        w.clear_run_views(self.tr("Waiting for the run's first preview…"))
         self.stop_watch_action.setEnabled(True)
         self.poll()
         if self.follower is not None and not self.follower.finished:

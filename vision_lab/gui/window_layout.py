@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from vision_lab.core.paths import runs_dir
+from vision_lab.gui import i18n
 from vision_lab.gui.panels.inspect import InspectPanel
 from vision_lab.gui.panels.runs import RunsPanel
 from vision_lab.gui.widgets.fields import ERROR_COLOR
@@ -265,6 +267,7 @@ class WindowLayout:
         view.addAction(self.stage_action)
         for dock in (self.settings_dock, self.inspect_dock, self.runs_dock):
             view.addAction(dock.toggleViewAction())
+        self._build_language_menu(view.addMenu(self.tr("&Language")))
         self.lessons_menu = bar.addMenu("&Lessons")
         self.lessons_menu.setObjectName("lessonsMenu")
         self.lessons_menu.aboutToShow.connect(self._fill_lessons)
@@ -272,6 +275,23 @@ class WindowLayout:
         # Single keys for a presenter; a focused text field keeps its letters (Qt's ShortcutOverride).
         for key, slot in (("Space", self.start_or_pause), ("S", self.step), ("R", self.reset)):
             QShortcut(QKeySequence(key), self, activated=slot)
+
+    def _build_language_menu(self, menu: QMenu) -> None:
+        menu.setObjectName("languageMenu")
+        group = QActionGroup(menu)
+        for code, name in i18n.LANGUAGES.items():
+            action = menu.addAction(name)  # each language in its own words, never translated
+            action.setObjectName(f"language_{code}")
+            action.setCheckable(True)
+            action.setChecked(code == i18n.current_language())
+            action.setActionGroup(group)
+            action.triggered.connect(lambda _=False, c=code: self.choose_language(c))
+
+    def choose_language(self, code: str) -> None:
+        """Saved for the next start: every widget set its text once, when it was built (see gui/i18n.py)."""
+        if self.settings is not None:
+            self.settings.setValue(i18n.LANGUAGE_KEY, code)
+        self.status_label.setText(i18n.NEXT_START[code])
 
     def _build_status_bar(self) -> None:
         self.status_label = QLabel()

@@ -1,0 +1,374 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>AttentionTab</name>
+    <message>
+        <source>Which validation image to look at</source>
+        <translation>要查看哪一张验证图像</translation>
+    </message>
+    <message>
+        <source>Use the drawing</source>
+        <translation>使用手绘图</translation>
+    </message>
+    <message>
+        <source>Show the attention for the digit drawn in the Draw tab</source>
+        <translation>显示“绘图”页中所画数字的注意力</translation>
+    </message>
+    <message>
+        <source>Which encoder block&apos;s heads to show</source>
+        <translation>显示哪一个编码器块的注意力头</translation>
+    </message>
+    <message>
+        <source>Image</source>
+        <translation>图像</translation>
+    </message>
+    <message>
+        <source>Block</source>
+        <translation>块</translation>
+    </message>
+    <message>
+        <source>The attention appears once the model has weights.</source>
+        <translation>模型有了权重后即显示注意力。</translation>
+    </message>
+    <message>
+        <source>Where the class token looks: each head&apos;s attention over the image&apos;s patches (brighter = more), and the rollout through all blocks. Updates as the model trains.</source>
+        <translation>类别 token 在看哪里：每个注意力头在图像各图块上的注意力（越亮越多），以及贯穿所有块的 rollout。随训练更新。</translation>
+    </message>
+    <message>
+        <source>{n} of {count}</source>
+        <translation>第 {n} 张，共 {count} 张</translation>
+    </message>
+    <message>
+        <source>image</source>
+        <translation>图像</translation>
+    </message>
+    <message>
+        <source>head {h} · {share:.0%}</source>
+        <translation>头 {h} · {share:.0%}</translation>
+    </message>
+    <message>
+        <source>rollout</source>
+        <translation>rollout</translation>
+    </message>
+    <message>
+        <source>Block {b} of {blocks}: where the class token looks, head by head, over {gh}×{gw} patches of {p}×{p} pixels (each map scaled to its own maximum; the % is the head&apos;s share on patches rather than on the class token). Rollout: attention followed through all {blocks} blocks. The model says &lt;b&gt;{name}&lt;/b&gt; ({prob:.0%}).</source>
+        <translation>第 {b} 块（共 {blocks} 块）：类别 token 在 {gh}×{gw} 个 {p}×{p} 像素图块上逐头关注的位置（每张图按其自身最大值缩放；% 是该头落在图块而非类别 token 上的份额）。Rollout：注意力贯穿全部 {blocks} 块。模型判断为 &lt;b&gt;{name}&lt;/b&gt;（{prob:.0%}）。</translation>
+    </message>
+</context>
+<context>
+    <name>CompareWindow</name>
+    <message>
+        <source>Compare runs: {names}</source>
+        <translation>比较运行：{names}</translation>
+    </message>
+    <message>
+        <source>Losses (train: line, validation: dashed)</source>
+        <translation>损失（训练：实线，验证：虚线）</translation>
+    </message>
+    <message>
+        <source>epoch</source>
+        <translation>轮</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>显示</translation>
+    </message>
+    <message>
+        <source>loss</source>
+        <translation>损失</translation>
+    </message>
+</context>
+<context>
+    <name>ConfusionTab</name>
+    <message>
+        <source>No validation images in this run (a validation share of 0, or too few images per class), so no confusion matrix: it counts the model&apos;s answers on images it did not train on.</source>
+        <translation>此运行没有验证图像（验证比例为 0，或每类图像太少），因此没有混淆矩阵：它统计的是模型在未训练过的图像上的回答。</translation>
+    </message>
+</context>
+<context>
+    <name>Crash</name>
+    <message>
+        <source>Vision Lab: a bug</source>
+        <translation>Vision Lab：程序错误</translation>
+    </message>
+</context>
+<context>
+    <name>DataPanel</name>
+    <message>
+        <source>Open a folder…</source>
+        <translation>打开文件夹…</translation>
+    </message>
+    <message>
+        <source>Images in one sub-folder per class, MNIST-format IDX files, or CIFAR-10&apos;s cifar-10-batches-py</source>
+        <translation>每类一个子文件夹的图像、MNIST 格式的 IDX 文件，或 CIFAR-10 的 cifar-10-batches-py</translation>
+    </message>
+    <message>
+        <source>Open an .npz file…</source>
+        <translation>打开 .npz 文件…</translation>
+    </message>
+    <message>
+        <source>A NumPy .npz with arrays x (images) and y (labels)</source>
+        <translation>含数组 x（图像）和 y（标签）的 NumPy .npz 文件</translation>
+    </message>
+    <message>
+        <source>Open a dataset folder (image sub-folders per class, IDX files or CIFAR-10 batches)</source>
+        <translation>打开数据集文件夹（每类一个图像子文件夹、IDX 文件或 CIFAR-10 批次文件）</translation>
+    </message>
+    <message>
+        <source>Open a dataset file</source>
+        <translation>打开数据集文件</translation>
+    </message>
+    <message>
+        <source>NumPy archives (*.npz);;All files (*)</source>
+        <translation>NumPy 归档 (*.npz);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>{problem} Still using {name}.</source>
+        <translation>{problem} 仍在使用 {name}。</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Stop reading this folder</source>
+        <translation>停止读取此文件夹</translation>
+    </message>
+    <message>
+        <source>Scanning the folder: {count} files so far…</source>
+        <translation>正在扫描文件夹：已找到 {count} 个文件…</translation>
+    </message>
+    <message>
+        <source>Reading images: {done} of {total}…</source>
+        <translation>正在读取图像：{done} / {total}…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <source>grey</source>
+        <translation>灰度</translation>
+    </message>
+    <message>
+        <source>colour</source>
+        <translation>彩色</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{used:,}&lt;/b&gt; of {total:,} training images (a seeded subset) · &lt;b&gt;{val:,}&lt;/b&gt; validation · {h}×{w} {kind} · {classes} classes</source>
+        <translation>使用 {total:,} 张训练图像中的 &lt;b&gt;{used:,}&lt;/b&gt; 张（固定种子的子集）· &lt;b&gt;{val:,}&lt;/b&gt; 张验证 · {h}×{w} {kind} · {classes} 类</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{total:,}&lt;/b&gt; training · &lt;b&gt;{val:,}&lt;/b&gt; validation · {h}×{w} {kind} · {classes} classes</source>
+        <translation>&lt;b&gt;{total:,}&lt;/b&gt; 张训练 · &lt;b&gt;{val:,}&lt;/b&gt; 张验证 · {h}×{w} {kind} · {classes} 类</translation>
+    </message>
+</context>
+<context>
+    <name>ExportActions</name>
+    <message>
+        <source>&apos;{name}&apos; is the run&apos;s own {file}: an export there would destroy the run.</source>
+        <translation>“{name}”是该运行自身的 {file}：导出到那里会毁掉这次运行。</translation>
+    </message>
+    <message>
+        <source>Export refused</source>
+        <translation>拒绝导出</translation>
+    </message>
+    <message>
+        <source>&apos;{name}&apos; is not an earlier {kind} export from Vision Lab. Replace it?</source>
+        <translation>“{name}”不是 Vision Lab 之前导出的 {kind} 文件。要替换它吗？</translation>
+    </message>
+    <message>
+        <source>What it holds now will be lost.</source>
+        <translation>其现有内容将会丢失。</translation>
+    </message>
+    <message>
+        <source>Replace the earlier {kind} export &apos;{name}&apos;?</source>
+        <translation>替换之前导出的 {kind} 文件“{name}”吗？</translation>
+    </message>
+    <message>
+        <source>&apos;{name}&apos; already exists. Replace it?</source>
+        <translation>“{name}”已存在。要替换它吗？</translation>
+    </message>
+    <message>
+        <source>Replace the file?</source>
+        <translation>替换文件？</translation>
+    </message>
+    <message>
+        <source>Replace</source>
+        <translation>替换</translation>
+    </message>
+</context>
+<context>
+    <name>Fields</name>
+    <message>
+        <source>{takes}; &apos;{text}&apos; is not one.</source>
+        <translation>{takes}；“{text}”不符合。</translation>
+    </message>
+</context>
+<context>
+    <name>FiltersTab</name>
+    <message>
+        <source>The {module}&apos;s first-layer filters, and what each conv layer sees in a real image.</source>
+        <translation>{module} 第一层的滤波器，以及每个卷积层在真实图像中看到的内容。</translation>
+    </message>
+    <message>
+        <source>First-layer filters (light = positive weight), then each conv layer&apos;s feature maps.</source>
+        <translation>第一层滤波器（亮 = 正权重），然后是每个卷积层的特征图。</translation>
+    </message>
+</context>
+<context>
+    <name>GanTab</name>
+    <message>
+        <source>Judge {confidence:.2f}, {coverage:.0f}/{classes} classes at step {step:,}; samples per class:</source>
+        <translation>第 {step:,} 步：判别分类器置信度 {confidence:.2f}，覆盖 {coverage:.0f}/{classes} 类；每类样本：</translation>
+    </message>
+</context>
+<context>
+    <name>HealthTab</name>
+    <message>
+        <source>after {layer}</source>
+        <translation>{layer} 之后</translation>
+    </message>
+</context>
+<context>
+    <name>LatentTab</name>
+    <message>
+        <source>Training codes (no validation images)</source>
+        <translation>训练图像的编码（没有验证图像）</translation>
+    </message>
+</context>
+<context>
+    <name>LossPlot</name>
+    <message>
+        <source>(hover for values)</source>
+        <translation>（悬停查看数值）</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Reset: press Start to train from fresh weights.</source>
+        <translation>已重置：按“开始”从全新权重训练。</translation>
+    </message>
+    <message>
+        <source>Close Vision Lab?</source>
+        <translation>关闭 Vision Lab？</translation>
+    </message>
+    <message>
+        <source>A run is paused. Closing stops it; it is saved and can be resumed later (Run ▸ Resume).</source>
+        <translation>有一个运行已暂停。关闭会停止它；它已保存，之后可以继续（运行 ▸ 继续）。</translation>
+    </message>
+    <message>
+        <source>A run is training. Closing stops it; it is saved and can be resumed later (Run ▸ Resume).</source>
+        <translation>有一个运行正在训练。关闭会停止它；它已保存，之后可以继续（运行 ▸ 继续）。</translation>
+    </message>
+    <message>
+        <source>Stop and close</source>
+        <translation>停止并关闭</translation>
+    </message>
+    <message>
+        <source>Keep training</source>
+        <translation>继续训练</translation>
+    </message>
+    <message>
+        <source>Keep it open</source>
+        <translation>保持打开</translation>
+    </message>
+</context>
+<context>
+    <name>ModelPanel</name>
+    <message>
+        <source>What kind of network to train: {kinds}</source>
+        <translation>要训练哪种网络：{kinds}</translation>
+    </message>
+    <message>
+        <source>Parameters: counting… (PyTorch is loading)</source>
+        <translation>参数：正在计数…（PyTorch 加载中）</translation>
+    </message>
+    <message>
+        <source>does not fit</source>
+        <translation>放不下</translation>
+    </message>
+</context>
+<context>
+    <name>Rewind</name>
+    <message>
+        <source>Export the previews as a GIF</source>
+        <translation>将预览导出为 GIF</translation>
+    </message>
+    <message>
+        <source>GIF (*.gif)</source>
+        <translation>GIF (*.gif)</translation>
+    </message>
+    <message>
+        <source>step {step:,} · epoch {epoch}</source>
+        <translation>第 {step:,} 步 · 第 {epoch} 轮</translation>
+    </message>
+    <message>
+        <source>Saved {count} frames to {path}.</source>
+        <translation>已将 {count} 帧保存到 {path}。</translation>
+    </message>
+</context>
+<context>
+    <name>RunActions</name>
+    <message>
+        <source>Waiting for the run&apos;s first preview…</source>
+        <translation>正在等待运行的第一张预览…</translation>
+    </message>
+</context>
+<context>
+    <name>RunEvents</name>
+    <message>
+        <source>Paused at step {step:,}.</source>
+        <translation>已在第 {step:,} 步暂停。</translation>
+    </message>
+</context>
+<context>
+    <name>RunsPanel</name>
+    <message>
+        <source>The selected runs have no figures to compare yet.</source>
+        <translation>所选运行还没有可比较的数据。</translation>
+    </message>
+</context>
+<context>
+    <name>Settings</name>
+    <message>
+        <source>same as G</source>
+        <translation>与 G 相同</translation>
+    </message>
+</context>
+<context>
+    <name>TwinWindow</name>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Close this window (Esc); runs still training are stopped and saved</source>
+        <translation>关闭此窗口（Esc）；仍在训练的运行会被停止并保存</translation>
+    </message>
+</context>
+<context>
+    <name>WindowConfig</name>
+    <message>
+        <source>Press Start to train the lesson&apos;s model.</source>
+        <translation>按“开始”训练本课的模型。</translation>
+    </message>
+    <message>
+        <source>{family} trains best with its own settings, so these changed: {changes}.</source>
+        <translation>{family} 用它自己的设置训练效果最好，因此这些设置已更改：{changes}。</translation>
+    </message>
+</context>
+<context>
+    <name>WindowLayout</name>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+</context>
+</TS>

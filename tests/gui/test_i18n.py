@@ -1,0 +1,100 @@
+"""The window's language: Qt's translation system, its shipped catalogue and the View ▸ Language menu."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QLocale, QSettings
+
+from vision_lab.gui import i18n
+
+REPO = Path(__file__).resolve().parents[2]
+TS = REPO / "resources" / "i18n" / "vision_lab_zh_CN.ts"
+
+
+@pytest.fixture
+def zh_CN(qapp):
+    """Chinese translators for one test, English again afterwards (the session's other tests expect it)."""
+    assert i18n.install_translators("zh_CN")
+    yield
+    i18n.install_translators("en")
+
+
+def test_every_ts_entry_is_translated() -> None:
+    missing = []
+    for context in ET.parse(TS).getroot().iter("context"):
+        for message in context.iter("message"):
+            translation = message.find("translation")
+            assert translation is not None
+            unfinished = translation.get("type") in ("unfinished", "vanished", "obsolete")
+            if unfinished or not (translation.text or "").strip():
+                missing.append(f"{context.findtext('name')}: {message.findtext('source')!r}")
+    assert not missing, f"{len(missing)} untranslated (edit {TS.name}, then tests/gui/update_translations.py):\n" + (
+        "\n".join(missing[:40])
+    )
+
+
+def test_shipped_catalogue_is_current() -> None:
+    """lupdate over the code finds no string missing from the .ts, and lrelease of the .ts gives the shipped .qm."""
+    done = subprocess.run(
+        [sys.executable, str(REPO / "tests" / "gui" / "update_translations.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_language_follows_the_system_locale() -> None:
+    assert i18n.system_language(QLocale("zh_CN")) == "zh_CN"
+    assert i18n.system_language(QLocale("zh_SG")) == "zh_CN"
+    assert i18n.system_language(QLocale("zh_TW")) == "en"  # Traditional: no catalogue yet
+    assert i18n.system_language(QLocale("en_US")) == "en"
+    assert i18n.system_language(QLocale("de_DE")) == "en"
+
+
+def test_a_saved_language_beats_the_system(tmp_path: Path) -> None:
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    assert i18n.chosen_language(settings) == i18n.system_language()
+    settings.setValue(i18n.LANGUAGE_KEY, "zh_CN")
+    assert i18n.chosen_language(settings) == "zh_CN"
+    settings.setValue(i18n.LANGUAGE_KEY, "klingon")  # a hand-edited file: ignored, not a crash
+    assert i18n.chosen_language(settings) == i18n.system_language()
+
+
+def test_qt_own_texts_are_chinese(zh_CN) -> None:
+    """Qt's buttons and file dialogs (qtbase_zh_CN.qm from PySide6's translations folder)."""
+    assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
+    assert QCoreApplication.translate("QFileDialog", "Look in:") != "Look in:"
+
+
+def test_mixins_find_their_translations(zh_CN, qtbot, tmp_path: Path) -> None:
+    """self.tr() in a mixin of MainWindow: lupdate files the string under the mixin's class, and PySide6 looks it
+    up under each class of the window's MRO, so both agree."""
+    from vision_lab.gui.main_window import MainWindow
+
+    w = MainWindow(runs_root=tmp_path / "runs")
+    qtbot.addWidget(w)
+    assert w.tr("&Language") == "语言(&L)"  # WindowLayout
+    assert w.tr("Paused at step {step:,}.") == "已在第 {step:,} 步暂停。"  # RunEvents
+    assert w.tr("Reset: press Start to train from fresh weights.").startswith("已重置")  # MainWindow
+    assert w.run_actions.tr("Waiting for the run's first preview…").startswith("正在等待")  # RunActions
+
+
+def test_language_menu_saves_the_choice_for_the_next_start(qtbot, tmp_path: Path) -> None:
+    from vision_lab.gui.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(runs_root=tmp_path / "runs", settings=settings)
+    qtbot.addWidget(w)
+    menu = w.findChild(type(w.lessons_menu), "languageMenu")
+    assert menu is not None
+    names = {a.objectName(): a for a in menu.actions()}
+    assert [a.text() for a in names.values()] == ["English", "简体中文"]
+    names["language_zh_CN"].trigger()
+    assert settings.value(i18n.LANGUAGE_KEY) == "zh_CN"
+    assert names["language_zh_CN"].isChecked() and not names["language_en"].isChecked()
+    assert w.status_label.text() == i18n.NEXT_START["zh_CN"]
