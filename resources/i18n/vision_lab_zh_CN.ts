@@ -252,8 +252,44 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>Preparing the data and the model…</source>
+        <translation>正在准备数据和模型…</translation>
+    </message>
+    <message>
+        <source>Resuming: {family} on {dataset}…</source>
+        <translation>继续训练：{dataset} 上的 {family}…</translation>
+    </message>
+    <message>
+        <source>Forking: {family} on {dataset}…</source>
+        <translation>分叉训练：{dataset} 上的 {family}…</translation>
+    </message>
+    <message>
+        <source>Starting: {family} on {dataset}…</source>
+        <translation>开始训练：{dataset} 上的 {family}…</translation>
+    </message>
+    <message>
+        <source>Pausing after this batch…</source>
+        <translation>本批次后暂停…</translation>
+    </message>
+    <message>
+        <source>Stopping after this batch…</source>
+        <translation>本批次后停止…</translation>
+    </message>
+    <message>
         <source>Reset: press Start to train from fresh weights.</source>
         <translation>已重置：按“开始”从全新权重训练。</translation>
+    </message>
+    <message>
+        <source>Reset: the next Start begins from freshly initialised weights.</source>
+        <translation>已重置：下次“开始”将从全新初始化的权重训练。</translation>
+    </message>
+    <message>
+        <source>Learning rate set to {lr:g} from the next step.</source>
+        <translation>学习率将从下一步起设为 {lr:g}。</translation>
+    </message>
+    <message>
+        <source>Saving the run…</source>
+        <translation>正在保存运行…</translation>
     </message>
     <message>
         <source>Close Vision Lab?</source>
@@ -343,6 +379,89 @@
     </message>
 </context>
 <context>
+    <name>TrainingPanel</name>
+    <message>
+        <source>How the weights follow the gradient: Adam adapts a step per weight and is a safe start; SGD with momentum is the classic</source>
+        <translation>权重如何沿梯度更新：Adam 为每个权重自适应步长，是稳妥的起点；带动量的 SGD 是经典做法</translation>
+    </message>
+    <message>
+        <source>Arrows step 1, 2, 5, 10…; may be changed while training runs (applies from the next step)</source>
+        <translation>箭头按 1、2、5、10… 步进；训练中也可修改（从下一步生效）</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>Images per training step: large batches are smoother and faster per image, small ones often generalise better; try 32 to 128</source>
+        <translation>每个训练步的图像数：大批次更平滑、单张图像更快，小批次往往泛化更好；可试 32 到 128</translation>
+    </message>
+    <message>
+        <source>Epochs</source>
+        <translation>轮数</translation>
+    </message>
+    <message>
+        <source>Passes over the training images; stop adding them when the validation curve flattens</source>
+        <translation>遍历训练图像的次数；验证曲线变平后就不必再加</translation>
+    </message>
+    <message>
+        <source>Same seed, same settings: the same numbers on the CPU</source>
+        <translation>相同种子、相同设置：在 CPU 上得到相同的数值</translation>
+    </message>
+    <message>
+        <source>How the learning rate changes: cosine decays it to 0 by the last step (steadier final weights); constant keeps it</source>
+        <translation>学习率如何变化：余弦衰减在最后一步降到 0（最终权重更稳定）；常数则保持不变</translation>
+    </message>
+    <message>
+        <source>cosine decay to 0</source>
+        <translation>余弦衰减到 0</translation>
+    </message>
+    <message>
+        <source>constant</source>
+        <translation>常数</translation>
+    </message>
+    <message>
+        <source>Where to train: auto picks a GPU when this computer has one</source>
+        <translation>在哪里训练：auto 会在本机有 GPU 时选用 GPU</translation>
+    </message>
+    <message>
+        <source>Mixed precision runs on a CUDA GPU only</source>
+        <translation>混合精度只能在 CUDA GPU 上运行</translation>
+    </message>
+    <message>
+        <source>Optimizer</source>
+        <translation>优化器</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>LR schedule</source>
+        <translation>学习率调度</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>精度</translation>
+    </message>
+    <message>
+        <source>auto ({device})</source>
+        <translation>auto（{device}）</translation>
+    </message>
+    <message>
+        <source>{device} is not available on this computer</source>
+        <translation>本机没有 {device}</translation>
+    </message>
+</context>
+<context>
     <name>TwinWindow</name>
     <message>
         <source>Close</source>
@@ -367,8 +486,144 @@
 <context>
     <name>WindowLayout</name>
     <message>
+        <source>Press Start: the model&apos;s view of a fixed batch of images appears here.</source>
+        <translation>按“开始”：模型对一批固定图像的输出会显示在这里。</translation>
+    </message>
+    <message>
+        <source>Replay this run&apos;s previews (and confusion matrix) at any past step</source>
+        <translation>回放此运行在任一过去步骤的预览（及混淆矩阵）</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>历史</translation>
+    </message>
+    <message>
+        <source>Live</source>
+        <translation>实时</translation>
+    </message>
+    <message>
+        <source>Follow the run again</source>
+        <translation>重新跟随运行</translation>
+    </message>
+    <message>
+        <source>Export GIF…</source>
+        <translation>导出 GIF…</translation>
+    </message>
+    <message>
+        <source>Save the history of previews as an animated GIF</source>
+        <translation>将预览历史保存为 GIF 动画</translation>
+    </message>
+    <message>
+        <source>Data</source>
+        <translation>数据</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>Experiment</source>
+        <translation>实验</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>Train with these settings (F5)</source>
+        <translation>用这些设置训练（F5）</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Pause or resume (F6)</source>
+        <translation>暂停或继续（F6）</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Stop and save the run (Shift+F5)</source>
+        <translation>停止并保存运行（Shift+F5）</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>单步</translation>
+    </message>
+    <message>
+        <source>Train exactly one batch and show its effect (F7)</source>
+        <translation>只训练一个批次并显示其效果（F7）</translation>
+    </message>
+    <message>
+        <source>Reset</source>
+        <translation>重置</translation>
+    </message>
+    <message>
+        <source>Discard the paused model: the next Start begins from fresh weights</source>
+        <translation>丢弃已暂停的模型：下次“开始”将从全新权重训练</translation>
+    </message>
+    <message>
+        <source>Runs</source>
+        <translation>运行记录</translation>
+    </message>
+    <message>
+        <source>Inspect</source>
+        <translation>检视</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Open run…</source>
+        <translation>打开运行(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>Save e&amp;xperiment as…</source>
+        <translation>实验另存为(&amp;X)…</translation>
+    </message>
+    <message>
+        <source>The panels&apos; settings as a JSON file: vision-lab train --config FILE runs it anywhere</source>
+        <translation>把各面板的设置存为 JSON 文件：vision-lab train --config FILE 可在任何地方运行它</translation>
+    </message>
+    <message>
+        <source>&amp;Recent runs</source>
+        <translation>最近的运行(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Run</source>
+        <translation>运行(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Stage mode</source>
+        <translation>演示模式(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Full screen and large fonts, for a room</source>
+        <translation>全屏和大字体，适合教室投影</translation>
+    </message>
+    <message>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Lessons</source>
+        <translation>课程(&amp;L)</translation>
     </message>
 </context>
 </TS>

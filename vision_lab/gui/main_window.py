@@ -172,11 +172,14 @@ class MainWindow(WindowLayout, WindowConfig, StageMode, Rewind, RunEvents, Saved
         self._last_metrics = None
         self._pending_preview = None
         self.loss_plot.reset(cfg.model, cfg.train.epochs)
-        self.preview.clear("Preparing the data and the model…")
+        self.preview.clear(self.tr("Preparing the data and the model…"))
         self.preview_title.setText("")
         self.progress.setRange(0, 0)  # busy until Started says how many steps
-        verb = {"resume": "Resuming", "fork": "Forking"}.get(launch.kind if launch else "", "Starting")
-        self.status_label.setText(f"{verb}: {gui_families.title(cfg.model)} on {cfg.data.name}…")
+        sentence = {
+            "resume": self.tr("Resuming: {family} on {dataset}…"),
+            "fork": self.tr("Forking: {family} on {dataset}…"),
+        }.get(launch.kind if launch else "", self.tr("Starting: {family} on {dataset}…"))
+        self.status_label.setText(sentence.format(family=gui_families.title(cfg.model), dataset=cfg.data.name))
         self._update_controls()
         self.runs.launch()
         self._refresh_timer.start()
@@ -191,13 +194,13 @@ class MainWindow(WindowLayout, WindowConfig, StageMode, Rewind, RunEvents, Saved
         else:
             self.worker.pause()
             self._paused = True
-            self.status_label.setText("Pausing after this batch…")
+            self.status_label.setText(self.tr("Pausing after this batch…"))
         self._update_controls()
 
     def stop(self) -> None:
         if self.worker is not None:
             self.worker.stop()
-            self.status_label.setText("Stopping after this batch…")
+            self.status_label.setText(self.tr("Stopping after this batch…"))
             self.stop_button.setEnabled(False)
 
     def step(self) -> None:
@@ -222,7 +225,7 @@ class MainWindow(WindowLayout, WindowConfig, StageMode, Rewind, RunEvents, Saved
         self._paused = False
         self.clear_run_views(self.tr("Reset: press Start to train from fresh weights."))
         self.revalidate()
-        self.status_label.setText("Reset: the next Start begins from freshly initialised weights.")
+        self.status_label.setText(self.tr("Reset: the next Start begins from freshly initialised weights."))
 
     def clear_run_views(self, placeholder: str) -> None:
         """Forget the run on screen in every view: curves, preview and its history, progress, the health banner and
@@ -252,7 +255,7 @@ class MainWindow(WindowLayout, WindowConfig, StageMode, Rewind, RunEvents, Saved
                 self.training_panel.lr_field.set_error(str(err))
                 return
             self.training_panel.lr_field.set_error(None)
-            self.statusBar().showMessage(f"Learning rate set to {lr:g} from the next step.", 4000)
+            self.statusBar().showMessage(self.tr("Learning rate set to {lr:g} from the next step.").format(lr=lr), 4000)
             self.runs_panel.live_lr = lr
             self.runs_panel.refresh()
 
@@ -319,7 +322,7 @@ class MainWindow(WindowLayout, WindowConfig, StageMode, Rewind, RunEvents, Saved
         self.run_actions.shutdown()
         self.save_settings()
         if self.worker is not None:
-            self.status_label.setText("Saving the run…")
+            self.status_label.setText(self.tr("Saving the run…"))
         self.runs.shutdown()  # each run stops within a batch, saves, and is joined
         for child in self.findChildren(TrainingWorker):  # any other window's (a twin's), ProcessWorker included
             child.abort()

@@ -72,22 +72,22 @@ class WindowLayout:
         font = self.preview_title.font()
         font.setBold(True)
         self.preview_title.setFont(font)
-        self.preview = ImageGrid("Press Start: the model's view of a fixed batch of images appears here.")
+        self.preview = ImageGrid(self.tr("Press Start: the model's view of a fixed batch of images appears here."))
         self.preview.setObjectName("previewView")
         self.rewind_slider = QSlider(Qt.Orientation.Horizontal)
         self.rewind_slider.setObjectName("rewindSlider")
         self.rewind_slider.setRange(0, 0)
-        self.rewind_slider.setToolTip("Replay this run's previews (and confusion matrix) at any past step")
+        self.rewind_slider.setToolTip(self.tr("Replay this run's previews (and confusion matrix) at any past step"))
         self.rewind_slider.valueChanged.connect(self._rewound)
-        self.rewind_label = QLabel("History")
+        self.rewind_label = QLabel(self.tr("History"))
         self.rewind_label.setObjectName("rewindLabel")
-        self.live_button = QPushButton("Live")
+        self.live_button = QPushButton(self.tr("Live"))
         self.live_button.setObjectName("liveButton")
-        self.live_button.setToolTip("Follow the run again")
+        self.live_button.setToolTip(self.tr("Follow the run again"))
         self.live_button.clicked.connect(self.follow_live)
-        self.gif_button = QPushButton("Export GIF…")
+        self.gif_button = QPushButton(self.tr("Export GIF…"))
         self.gif_button.setObjectName("exportGifButton")
-        self.gif_button.setToolTip("Save the history of previews as an animated GIF")
+        self.gif_button.setToolTip(self.tr("Save the history of previews as an animated GIF"))
         self.gif_button.clicked.connect(self.export_gif_dialog)
         rewind = QHBoxLayout()
         rewind.addWidget(self.rewind_label)
@@ -126,7 +126,11 @@ class WindowLayout:
         self.tabs = QTabWidget()
         self.tabs.setObjectName("settingsTabs")
         self.tabs.setDocumentMode(True)
-        for panel, title in ((self.data_panel, "Data"), (self.model_panel, "Model"), (self.training_panel, "Training")):
+        for panel, title in (
+            (self.data_panel, self.tr("Data")),
+            (self.model_panel, self.tr("Model")),
+            (self.training_panel, self.tr("Training")),
+        ):
             # A combo box asks for the width of its longest item; in a dock that is what pushed the panels wider
             # than their viewport, clipping every field's right edge. Ten characters, then elided.
             for combo in panel.findChildren(QComboBox):
@@ -138,7 +142,7 @@ class WindowLayout:
             scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             scroll.setWidget(panel)
             self.tabs.addTab(scroll, title)
-        dock = QDockWidget("Experiment", self)
+        dock = QDockWidget(self.tr("Experiment"), self)
         dock.setObjectName("settingsDock")
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
@@ -172,25 +176,29 @@ class WindowLayout:
     def _build_toolbar(self) -> None:
         sp = QStyle.StandardPixmap
         self.start_button = self._button(
-            "startButton", "Start", sp.SP_MediaPlay, "Train with these settings (F5)", self.start
+            "startButton", self.tr("Start"), sp.SP_MediaPlay, self.tr("Train with these settings (F5)"), self.start
         )
         font = self.start_button.font()
         font.setBold(True)
         self.start_button.setFont(font)
         self.pause_button = self._button(
-            "pauseButton", "Pause", sp.SP_MediaPause, "Pause or resume (F6)", self.toggle_pause
+            "pauseButton", self.tr("Pause"), sp.SP_MediaPause, self.tr("Pause or resume (F6)"), self.toggle_pause
         )
         self.stop_button = self._button(
-            "stopButton", "Stop", sp.SP_MediaStop, "Stop and save the run (Shift+F5)", self.stop
+            "stopButton", self.tr("Stop"), sp.SP_MediaStop, self.tr("Stop and save the run (Shift+F5)"), self.stop
         )
         self.step_button = self._button(
-            "stepButton", "Step", sp.SP_MediaSkipForward, "Train exactly one batch and show its effect (F7)", self.step
+            "stepButton",
+            self.tr("Step"),
+            sp.SP_MediaSkipForward,
+            self.tr("Train exactly one batch and show its effect (F7)"),
+            self.step,
         )
         self.reset_button = self._button(
             "resetButton",
-            "Reset",
+            self.tr("Reset"),
             sp.SP_BrowserReload,
-            "Discard the paused model: the next Start begins from fresh weights",
+            self.tr("Discard the paused model: the next Start begins from fresh weights"),
             self.reset,
         )
         self.progress = QProgressBar()
@@ -199,7 +207,7 @@ class WindowLayout:
         self.progress.setValue(0)
         self.progress.setMinimumWidth(240)
         self.progress.setFormat("%p%")
-        bar = QToolBar("Training")
+        bar = QToolBar(self.tr("Training"))
         bar.setObjectName("trainingToolbar")
         bar.setMovable(False)
         bar.setIconSize(QSize(18, 18))
@@ -218,7 +226,7 @@ class WindowLayout:
         self.runs_panel = RunsPanel(self.runs_root if self.runs_root is not None else runs_dir())
         self.runs_panel.open_requested.connect(self.open_run)
         self.runs_list = self.runs_panel.table
-        dock = QDockWidget("Runs", self)
+        dock = QDockWidget(self.tr("Runs"), self)
         dock.setObjectName("runsDock")
         dock.setWidget(self.runs_panel)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
@@ -229,7 +237,7 @@ class WindowLayout:
     def _build_inspect_dock(self) -> None:
         self.inspect_panel = InspectPanel()
         self.inspect_panel.warnings_changed.connect(self._show_warnings)
-        dock = QDockWidget("Inspect", self)
+        dock = QDockWidget(self.tr("Inspect"), self)
         dock.setObjectName("inspectDock")
         dock.setWidget(self.inspect_panel)
         dock.setMinimumWidth(300)
@@ -240,35 +248,37 @@ class WindowLayout:
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        open_action = file_menu.addAction("&Open run…")
+        file_menu = bar.addMenu(self.tr("&File"))
+        open_action = file_menu.addAction(self.tr("&Open run…"))
         open_action.setObjectName("openRunAction")
         open_action.setShortcut(QKeySequence.StandardKey.Open)
         open_action.triggered.connect(self.open_run_dialog)
-        save_exp = file_menu.addAction("Save e&xperiment as…")
+        save_exp = file_menu.addAction(self.tr("Save e&xperiment as…"))
         save_exp.setObjectName("saveExperimentAction")
-        save_exp.setToolTip("The panels' settings as a JSON file: vision-lab train --config FILE runs it anywhere")
+        save_exp.setToolTip(
+            self.tr("The panels' settings as a JSON file: vision-lab train --config FILE runs it anywhere")
+        )
         save_exp.triggered.connect(self.save_experiment_dialog)
-        self.recent_menu = file_menu.addMenu("&Recent runs")
+        self.recent_menu = file_menu.addMenu(self.tr("&Recent runs"))
         self.recent_menu.setObjectName("recentRunsMenu")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.run_actions.add_file_actions(file_menu)
         file_menu.addSeparator()
-        quit_action = file_menu.addAction("&Quit")
+        quit_action = file_menu.addAction(self.tr("&Quit"))
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
-        self.run_actions.add_run_actions(bar.addMenu("&Run"))
-        view = bar.addMenu("&View")
-        self.stage_action = QAction("&Stage mode", self, checkable=True)
+        self.run_actions.add_run_actions(bar.addMenu(self.tr("&Run")))
+        view = bar.addMenu(self.tr("&View"))
+        self.stage_action = QAction(self.tr("&Stage mode"), self, checkable=True)
         self.stage_action.setObjectName("stageModeAction")
         self.stage_action.setShortcut(QKeySequence("F"))
-        self.stage_action.setToolTip("Full screen and large fonts, for a room")
+        self.stage_action.setToolTip(self.tr("Full screen and large fonts, for a room"))
         self.stage_action.toggled.connect(self.set_stage_mode)
         view.addAction(self.stage_action)
         for dock in (self.settings_dock, self.inspect_dock, self.runs_dock):
             view.addAction(dock.toggleViewAction())
         self._build_language_menu(view.addMenu(self.tr("&Language")))
-        self.lessons_menu = bar.addMenu("&Lessons")
+        self.lessons_menu = bar.addMenu(self.tr("&Lessons"))
         self.lessons_menu.setObjectName("lessonsMenu")
         self.lessons_menu.aboutToShow.connect(self._fill_lessons)
         self._fill_lessons()

@@ -48,45 +48,55 @@ class TrainingPanel(QWidget):
         self.optimizer = QComboBox()
         self.optimizer.setObjectName("optimizerCombo")
         self.optimizer.setToolTip(
-            "How the weights follow the gradient: Adam adapts a step per weight and is a safe start; "
-            "SGD with momentum is the classic"
+            self.tr(
+                "How the weights follow the gradient: Adam adapts a step per weight and is a safe start; "
+                "SGD with momentum is the classic"
+            )
         )
         for name in OPTIMIZERS:
             self.optimizer.addItem(OPTIMIZER_TITLES.get(name, name), name)
         self.lr = LogSpinBox()
         self.lr.setObjectName("learningRateSpin")
-        self.lr.setToolTip("Arrows step 1, 2, 5, 10…; may be changed while training runs (applies from the next step)")
-        self.batch = CheckedSpinBox(1, MAX_BATCH, "Batch size")  # says why typed text was refused
+        self.lr.setToolTip(
+            self.tr("Arrows step 1, 2, 5, 10…; may be changed while training runs (applies from the next step)")
+        )
+        self.batch = CheckedSpinBox(1, MAX_BATCH, self.tr("Batch size"))  # says why typed text was refused
         self.batch.setObjectName("batchSizeSpin")
         self.batch.setToolTip(
-            "Images per training step: large batches are smoother and faster per image, small ones often generalise "
-            "better; try 32 to 128"
+            self.tr(
+                "Images per training step: large batches are smoother and faster per image, small ones often "
+                "generalise better; try 32 to 128"
+            )
         )
-        self.epochs = CheckedSpinBox(1, MAX_EPOCHS, "Epochs")
+        self.epochs = CheckedSpinBox(1, MAX_EPOCHS, self.tr("Epochs"))
         self.epochs.setObjectName("epochsSpin")
-        self.epochs.setToolTip("Passes over the training images; stop adding them when the validation curve flattens")
+        self.epochs.setToolTip(
+            self.tr("Passes over the training images; stop adding them when the validation curve flattens")
+        )
         self.seed = QSpinBox()
         self.seed.setObjectName("seedSpin")
         self.seed.setRange(0, 2**31 - 1)
-        self.seed.setToolTip("Same seed, same settings: the same numbers on the CPU")
+        self.seed.setToolTip(self.tr("Same seed, same settings: the same numbers on the CPU"))
         self.schedule = QComboBox()
         self.schedule.setObjectName("scheduleCombo")
         self.schedule.setToolTip(
-            "How the learning rate changes: cosine decays it to 0 by the last step (steadier final weights); "
-            "constant keeps it"
+            self.tr(
+                "How the learning rate changes: cosine decays it to 0 by the last step (steadier final weights); "
+                "constant keeps it"
+            )
         )
         for name in LR_SCHEDULES:
-            self.schedule.addItem({"cosine": "cosine decay to 0", "constant": "constant"}[name], name)
+            self.schedule.addItem({"cosine": self.tr("cosine decay to 0"), "constant": self.tr("constant")}[name], name)
         self.device = QComboBox()
         self.device.setObjectName("deviceCombo")
-        self.device.setToolTip("Where to train: auto picks a GPU when this computer has one")
+        self.device.setToolTip(self.tr("Where to train: auto picks a GPU when this computer has one"))
         for name in DEVICES:
             self.device.addItem(name, name)
         self.precision = QComboBox()
         self.precision.setObjectName("precisionCombo")
         for name in PRECISIONS:
             self.precision.addItem(PRECISION_TITLES[name], name)
-        self.precision.setToolTip("Mixed precision runs on a CUDA GPU only")
+        self.precision.setToolTip(self.tr("Mixed precision runs on a CUDA GPU only"))
         if warmup.torch_ready():
             self.refresh_devices()
         else:  # asking CUDA needs torch: the list says what is there once it has loaded (see warmup)
@@ -109,17 +119,17 @@ class TrainingPanel(QWidget):
 
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Optimizer", self.optimizer)
-        form.addRow("Learning rate", self.lr_field)
-        form.addRow("LR schedule", self.schedule)
-        form.addRow("Batch size", self.batch)
+        form.addRow(self.tr("Optimizer"), self.optimizer)
+        form.addRow(self.tr("Learning rate"), self.lr_field)
+        form.addRow(self.tr("LR schedule"), self.schedule)
+        form.addRow(self.tr("Batch size"), self.batch)
         form.addRow("", self.batch_error)
         form.addRow("", self.batch_fit_error)
-        form.addRow("Epochs", self.epochs)
+        form.addRow(self.tr("Epochs"), self.epochs)
         form.addRow("", self.epochs_error)
-        form.addRow("Seed", self.seed)
-        form.addRow("Device", self.device)
-        form.addRow("Precision", self.precision)
+        form.addRow(self.tr("Seed"), self.seed)
+        form.addRow(self.tr("Device"), self.device)
+        form.addRow(self.tr("Precision"), self.precision)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 8, 8, 8)
         lay.addLayout(form)
@@ -142,11 +152,11 @@ class TrainingPanel(QWidget):
         for i in range(self.device.count()):
             name = self.device.itemData(i)
             if name == "auto":
-                self.device.setItemText(i, f"auto ({auto_device()})")
+                self.device.setItemText(i, self.tr("auto ({device})").format(device=auto_device()))
             elif not device_available(name):
                 item = model.item(i)  # type: ignore[attr-defined]
                 item.setEnabled(False)
-                item.setToolTip(f"{name} is not available on this computer")
+                item.setToolTip(self.tr("{device} is not available on this computer").format(device=name))
         self._update_precision()
 
     def load(self, cfg: ExperimentConfig) -> None:
