@@ -136,6 +136,60 @@
         <translation>取消</translation>
     </message>
     <message>
+        <source>The images to train on: bundled digits, a download, or a folder or file of your own</source>
+        <translation>要训练的图像：内置的手写数字、可下载的数据集，或你自己的文件夹或文件</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <source>Train on only this many training images (a seeded subset): quick experiments.</source>
+        <translation>只用这么多张训练图像（固定种子的子集）：用于快速实验。</translation>
+    </message>
+    <message>
+        <source>Loading examples…</source>
+        <translation>正在加载示例…</translation>
+    </message>
+    <message>
+        <source>Dataset</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <source>Use only</source>
+        <translation>只使用</translation>
+    </message>
+    <message>
+        <source>The dataset is still loading.</source>
+        <translation>数据集仍在加载。</translation>
+    </message>
+    <message>
+        <source>  (download)</source>
+        <translation>  （需下载）</translation>
+    </message>
+    <message>
+        <source>Source: {source}</source>
+        <translation>来源：{source}</translation>
+    </message>
+    <message>
+        <source>&apos;{key}&apos; is not on this computer yet; click Download to fetch it.</source>
+        <translation>“{key}”尚未在本机上；点击“下载”获取它。</translation>
+    </message>
+    <message>
+        <source>&apos;{key}&apos; is not on this computer yet.
+Download it to see its images.</source>
+        <translation>“{key}”尚未在本机上。
+下载后即可查看其图像。</translation>
+    </message>
+    <message>
+        <source>Per class: {counts}</source>
+        <translation>每类：{counts}</translation>
+    </message>
+    <message>
+        <source>No images to show.</source>
+        <translation>没有可显示的图像。</translation>
+    </message>
+    <message>
         <source>Stop reading this folder</source>
         <translation>停止读取此文件夹</translation>
     </message>
@@ -150,6 +204,22 @@
     <message>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在开始…</translation>
+    </message>
+    <message>
+        <source>{done:.1f} of {total:.1f} MB</source>
+        <translation>{done:.1f} / {total:.1f} MB</translation>
+    </message>
+    <message>
+        <source>Download cancelled</source>
+        <translation>下载已取消</translation>
+    </message>
+    <message>
+        <source>Download failed</source>
+        <translation>下载失败</translation>
     </message>
     <message>
         <source>grey</source>
@@ -323,8 +393,40 @@
         <translation>要训练哪种网络：{kinds}</translation>
     </message>
     <message>
+        <source>Layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <source>Output</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>Family</source>
+        <translation>模型族</translation>
+    </message>
+    <message>
         <source>Parameters: counting… (PyTorch is loading)</source>
         <translation>参数：正在计数…（PyTorch 加载中）</translation>
+    </message>
+    <message>
+        <source>Parameters: — (fix the settings above)</source>
+        <translation>参数：—（请先修正上面的设置）</translation>
+    </message>
+    <message>
+        <source>Parameters: — (these settings do not fit the image size)</source>
+        <translation>参数：—（这些设置与图像尺寸不匹配）</translation>
+    </message>
+    <message>
+        <source>Parameters: &lt;b&gt;{total:,}&lt;/b&gt; ({detail})</source>
+        <translation>参数：&lt;b&gt;{total:,}&lt;/b&gt;（{detail}）</translation>
+    </message>
+    <message>
+        <source>Parameters: &lt;b&gt;{total:,}&lt;/b&gt;</source>
+        <translation>参数：&lt;b&gt;{total:,}&lt;/b&gt;</translation>
     </message>
     <message>
         <source>does not fit</source>
@@ -366,6 +468,10 @@
 </context>
 <context>
     <name>RunsPanel</name>
+    <message>
+        <source>No runs in &apos;{folder}&apos; yet: press Start to make one.</source>
+        <translation>“{folder}”中还没有运行记录：按“开始”创建一个。</translation>
+    </message>
     <message>
         <source>The selected runs have no figures to compare yet.</source>
         <translation>所选运行还没有可比较的数据。</translation>

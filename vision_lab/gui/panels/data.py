@@ -62,7 +62,9 @@ class DataPanel(QWidget):
 
         self.combo = QComboBox()
         self.combo.setObjectName("datasetCombo")
-        self.combo.setToolTip("The images to train on: bundled digits, a download, or a folder or file of your own")
+        self.combo.setToolTip(
+            self.tr("The images to train on: bundled digits, a download, or a folder or file of your own")
+        )
         self.combo.setMinimumContentsLength(14)
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.combo_error = error_label()
@@ -70,12 +72,12 @@ class DataPanel(QWidget):
         self.description.setWordWrap(True)
         self.description.setObjectName("datasetDescription")
 
-        self.download_button = QPushButton("Download")
+        self.download_button = QPushButton(self.tr("Download"))
         self.download_button.setObjectName("downloadButton")
         self.download_button.clicked.connect(self.start_download)
         self.download_progress = QProgressBar()
         self.download_progress.setObjectName("downloadProgress")
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setObjectName("cancelDownloadButton")
         self.cancel_button.clicked.connect(self.cancel_download)
         download_row = QHBoxLayout()
@@ -92,7 +94,9 @@ class DataPanel(QWidget):
         self.limit_spin.setRange(0, MAX_LIMIT)
         self.limit_spin.setSingleStep(256)
         self.limit_spin.setSpecialValueText("all")
-        self.limit_spin.setToolTip("Train on only this many training images (a seeded subset): quick experiments.")
+        self.limit_spin.setToolTip(
+            self.tr("Train on only this many training images (a seeded subset): quick experiments.")
+        )
         self.limit_spin.valueChanged.connect(self._limit_changed)
 
         self.sizes = QLabel()
@@ -102,7 +106,7 @@ class DataPanel(QWidget):
         self.counts.setObjectName("classCounts")
         self.counts.setWordWrap(True)
         self.counts.setTextFormat(Qt.TextFormat.RichText)
-        self.preview = ImageGrid("Loading examples…")
+        self.preview = ImageGrid(self.tr("Loading examples…"))
         self.preview.setObjectName("dataPreview")
         self.preview.max_scale = 2.0
         self.preview.setMinimumHeight(150)
@@ -119,8 +123,8 @@ class DataPanel(QWidget):
         combo_box.setSpacing(2)
         combo_box.addWidget(self.combo)
         combo_box.addWidget(self.combo_error)
-        form.addRow("Dataset", combo_box)
-        form.addRow("Use only", self.limit_spin)
+        form.addRow(self.tr("Dataset"), combo_box)
+        form.addRow(self.tr("Use only"), self.limit_spin)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 8, 8, 8)
         lay.setSpacing(6)
@@ -145,7 +149,7 @@ class DataPanel(QWidget):
     def problem(self) -> str | None:
         """Why training cannot start with this data (None when it can)."""
         if self.dataset is None and self._problem is None:
-            return "The dataset is still loading."
+            return self.tr("The dataset is still loading.")
         return self._problem
 
     def apply(self, cfg: ExperimentConfig) -> ExperimentConfig:
@@ -169,7 +173,7 @@ class DataPanel(QWidget):
         self.combo.clear()
         self.infos = {info.name: info for info in list_datasets()}
         for info in self.infos.values():
-            suffix = "" if info.available else "  (download)"
+            suffix = "" if info.available else self.tr("  (download)")
             self.combo.addItem(f"{info.name}{suffix}", info.name)
             self.combo.setItemData(self.combo.count() - 1, info.description, Qt.ItemDataRole.ToolTipRole)
         self.combo.insertSeparator(self.combo.count())
@@ -229,7 +233,7 @@ class DataPanel(QWidget):
         set_error(self.combo_error, None)
         info = self.infos.get(key)
         self.description.setText(info.description if info else key)
-        self.source.setText(f"Source: {info.source}" if info else "")
+        self.source.setText(self.tr("Source: {source}").format(source=info.source) if info else "")
         self.sizes.setText("")
         self.counts.setText("")
         if info is not None and not info.available:
@@ -238,12 +242,14 @@ class DataPanel(QWidget):
             self.download_progress.setValue(0)
             self.download_progress.setFormat(info.size_hint)
             self.cancel_button.setEnabled(False)
-            self._problem = f"'{key}' is not on this computer yet; click Download to fetch it."
-            self.preview.clear(f"'{key}' is not on this computer yet.\nDownload it to see its images.")
+            self._problem = self.tr("'{key}' is not on this computer yet; click Download to fetch it.").format(key=key)
+            self.preview.clear(
+                self.tr("'{key}' is not on this computer yet.\nDownload it to see its images.").format(key=key)
+            )
             self.changed.emit()
             return
         self.download_box.hide()
-        self.preview.clear("Loading examples…")
+        self.preview.clear(self.tr("Loading examples…"))
         self.changed.emit()
         if self._loader is not None and self._loader.isRunning():
             self._loader.cancel()  # a scan of the previous folder stops at its next report
@@ -275,13 +281,17 @@ class DataPanel(QWidget):
         key, ds = self._good
         info = self.infos.get(key)
         self.description.setText(info.description if info else f"{ds.name} — {ds.source}")
-        self.source.setText(f"Source: {info.source}" if info else "")
+        self.source.setText(self.tr("Source: {source}").format(source=info.source) if info else "")
         idx = preview_indices(ds.train_labels, PREVIEW_COUNT)
         names = ds.class_names
         self.preview.set_images(ds.train_images[idx], [names[int(y)] for y in ds.train_labels[idx]])
         self._show_sizes()
         counts = ds.class_counts()
-        self.counts.setText("Per class: " + ", ".join(f"{names[i]} <b>{int(n)}</b>" for i, n in enumerate(counts)))
+        self.counts.setText(
+            self.tr("Per class: {counts}").format(
+                counts=", ".join(f"{names[i]} <b>{int(n)}</b>" for i, n in enumerate(counts))
+            )
+        )
         if ds.notes:
             self.source.setText(self.source.text() + "\n" + "; ".join(ds.notes))
 
@@ -307,7 +317,7 @@ class DataPanel(QWidget):
             return
         self._problem = message
         set_error(self.combo_error, message)
-        self.preview.clear("No images to show.")
+        self.preview.clear(self.tr("No images to show."))
         self.changed.emit()
 
     def is_loading(self) -> bool:
@@ -364,7 +374,7 @@ class DataPanel(QWidget):
         self._downloader = worker
         self.download_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        self.download_progress.setFormat("Starting…")
+        self.download_progress.setFormat(self.tr("Starting…"))
         set_error(self.combo_error, None)
         worker.start()
 
@@ -372,13 +382,15 @@ class DataPanel(QWidget):
         if self._downloader is not None:
             self._downloader.cancel()
             self.cancel_button.setEnabled(False)
-            self.download_progress.setFormat("Cancelling…")
+            self.download_progress.setFormat(self.tr("Cancelling…"))
 
     def _download_progress(self, done: int, total: int) -> None:
         if total > 0:
             self.download_progress.setRange(0, 1000)
             self.download_progress.setValue(round(1000 * done / total))
-            self.download_progress.setFormat(f"{done / 1e6:.1f} of {total / 1e6:.1f} MB")
+            self.download_progress.setFormat(
+                self.tr("{done:.1f} of {total:.1f} MB").format(done=done / 1e6, total=total / 1e6)
+            )
         else:
             self.download_progress.setRange(0, 0)
 
@@ -394,7 +406,9 @@ class DataPanel(QWidget):
         self._downloader = None
         self.download_progress.setRange(0, 1000)
         self.download_progress.setValue(0)
-        self.download_progress.setFormat("Download cancelled" if "cancel" in message.lower() else "Download failed")
+        self.download_progress.setFormat(
+            self.tr("Download cancelled") if "cancel" in message.lower() else self.tr("Download failed")
+        )
         self.download_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         set_error(self.combo_error, message)
@@ -418,7 +432,7 @@ class DataPanel(QWidget):
         n = len(ds.train_images)
         h, w, c = ds.image_shape
         kind = self.tr("grey") if c == 1 else self.tr("colour")
-        if 0 < limit < n:  # "Use only": the count that trains, and the whole it is taken from
+        if 0 < limit < n:  # self.tr("Use only"): the count that trains, and the whole it is taken from
             text = self.tr(
                 "<b>{used:,}</b> of {total:,} training images (a seeded subset) · <b>{val:,}</b> validation · "
                 "{h}×{w} {kind} · {classes} classes"

@@ -71,7 +71,7 @@ class ModelPanel(QWidget):
         self.formula.setWordWrap(True)
         self.table = QTableWidget(0, 3)
         self.table.setObjectName("layerTable")
-        self.table.setHorizontalHeaderLabels(["Layer", "Output", "Parameters"])
+        self.table.setHorizontalHeaderLabels([self.tr("Layer"), self.tr("Output"), self.tr("Parameters")])
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -90,7 +90,7 @@ class ModelPanel(QWidget):
 
         top = QFormLayout()
         top.setContentsMargins(0, 0, 0, 0)
-        top.addRow("Family", self.combo)
+        top.addRow(self.tr("Family"), self.combo)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 8, 8, 8)
         lay.setSpacing(6)
@@ -201,7 +201,7 @@ class ModelPanel(QWidget):
                 return
             modules = build_models(cfg, self.image_shape, self.num_classes)
         except (ConfigError, ValueError, RuntimeError):
-            self.params.setText("Parameters: — (fix the settings above)")
+            self.params.setText(self.tr("Parameters: — (fix the settings above)"))
             self.table.setRowCount(0)
             return
         h, w, c = self.image_shape
@@ -213,7 +213,7 @@ class ModelPanel(QWidget):
             try:
                 table = layer_table(module, shape)
             except RuntimeError:
-                self.params.setText("Parameters: — (these settings do not fit the image size)")
+                self.params.setText(self.tr("Parameters: — (these settings do not fit the image size)"))
                 self.table.setRowCount(0)
                 return
             rows += [
@@ -230,7 +230,8 @@ class ModelPanel(QWidget):
         counts = {name: count_parameters(m) for name, m in modules.items()}
         total = sum(counts.values())
         detail = ", ".join(f"{k} {v:,}" for k, v in counts.items()) if len(counts) > 1 else ""
-        self.params.setText(f"Parameters: <b>{total:,}</b>" + (f" ({detail})" if detail else ""))
+        text = self.tr("Parameters: <b>{total:,}</b> ({detail})") if detail else self.tr("Parameters: <b>{total:,}</b>")
+        self.params.setText(text.format(total=total, detail=detail))
 
     def _show_rows(self, rows: list[tuple[str, str, str]], text: str) -> None:
         """Rows a family shows instead of its built model (the CNN: its blocks up to the one that does not fit the

@@ -195,7 +195,9 @@ class RunsPanel(QWidget):
             item.setData(COL_DATE, SORT_ROLE, time.time())
             self.table.addTopLevelItem(item)
         self.table.setSortingEnabled(True)
-        self._say("" if infos else f"No runs in '{self.root}' yet: press Start to make one.")
+        self._say(
+            "" if infos else self.tr("No runs in '{folder}' yet: press Start to make one.").format(folder=self.root)
+        )
         self._update_buttons()
 
     def _item(self, info: RunInfo) -> _Item:
