@@ -585,6 +585,18 @@ Download it to see its images.</source>
         <translation>按“开始”训练本课的模型。</translation>
     </message>
     <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Ready: {family} on {dataset}. Press Start.</source>
+        <translation>就绪：{dataset} 上的 {family}。按“开始”。</translation>
+    </message>
+    <message>
         <source>{family} trains best with its own settings, so these changed: {changes}.</source>
         <translation>{family} 用它自己的设置训练效果最好，因此这些设置已更改：{changes}。</translation>
     </message>

@@ -182,7 +182,7 @@ class WindowConfig:
             "Train with these settings (F5)" if self.settings_valid else (self.settings_problem or "")
         )
         self.pause_button.setEnabled(running)
-        self.pause_button.setText("Resume" if self._paused else "Pause")
+        self.pause_button.setText(self.tr("Resume") if self._paused else self.tr("Pause"))
         icon = QStyle.StandardPixmap.SP_MediaPlay if self._paused else QStyle.StandardPixmap.SP_MediaPause
         self.pause_button.setIcon(self.style().standardIcon(icon))
         self.stop_button.setEnabled(running)
@@ -198,7 +198,11 @@ class WindowConfig:
             elif self._started is None or self._shown_problem is not None:  # the problem is gone: so is its text
                 self._shown_problem = None
                 family = gui_families.title(self.model_panel.family)
-                self.status_label.setText(f"Ready: {family} on {self.data_panel.current_key}. Press Start.")
+                self.status_label.setText(
+                    self.tr("Ready: {family} on {dataset}. Press Start.").format(
+                        family=family, dataset=self.data_panel.current_key
+                    )
+                )
 
     def _family_picked(self, family: str) -> None:
         """A new family brings its own training defaults (the GAN trains with Adam 2e-4, β₁ 0.5, 20 epochs), and
