@@ -241,6 +241,42 @@ Download it to see its images.</source>
 <context>
     <name>ExportActions</name>
     <message>
+        <source>&amp;Weights (safetensors)…</source>
+        <translation>权重 (safetensors)(&amp;W)…</translation>
+    </message>
+    <message>
+        <source>&amp;TorchScript…</source>
+        <translation>TorchScript(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>&amp;ONNX…</source>
+        <translation>ONNX(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>Standalone Python &amp;script…</source>
+        <translation>独立 Python 脚本(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Metrics (CSV)…</source>
+        <translation>指标 (CSV)(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>Loss &amp;plot as PNG…</source>
+        <translation>损失曲线图存为 PNG(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>Loss plot as S&amp;VG…</source>
+        <translation>损失曲线图存为 SVG(&amp;V)…</translation>
+    </message>
+    <message>
+        <source>P&amp;review grid as PNG…</source>
+        <translation>预览网格存为 PNG(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Export {what}</source>
+        <translation>导出{what}</translation>
+    </message>
+    <message>
         <source>&apos;{name}&apos; is the run&apos;s own {file}: an export there would destroy the run.</source>
         <translation>“{name}”是该运行自身的 {file}：导出到那里会毁掉这次运行。</translation>
     </message>
@@ -455,6 +491,46 @@ Download it to see its images.</source>
 <context>
     <name>RunActions</name>
     <message>
+        <source>&amp;Resume run</source>
+        <translation>继续运行(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Continue the opened run where it stopped (raise Epochs to train a finished one)</source>
+        <translation>从停止处继续已打开的运行（调高轮数可继续训练已完成的运行）</translation>
+    </message>
+    <message>
+        <source>&amp;Fork from here…</source>
+        <translation>从此处分叉(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>&amp;Twin run…</source>
+        <translation>双胞胎运行(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>Train the panels&apos; setup twice at once, one knob changed, same seed and batches</source>
+        <translation>用各面板的设置同时训练两次：只改一个参数，随机种子和批次相同</translation>
+    </message>
+    <message>
+        <source>&amp;Watch a run folder…</source>
+        <translation>监视运行文件夹(&amp;W)…</translation>
+    </message>
+    <message>
+        <source>Stop &amp;watching</source>
+        <translation>停止监视(&amp;W)</translation>
+    </message>
+    <message>
+        <source>Save &amp;weights to…</source>
+        <translation>保存权重到(&amp;W)…</translation>
+    </message>
+    <message>
+        <source>Save the model of a run whose folder could not be written</source>
+        <translation>保存一个无法写入其文件夹的运行的模型</translation>
+    </message>
+    <message>
+        <source>&amp;Export</source>
+        <translation>导出(&amp;E)</translation>
+    </message>
+    <message>
         <source>Waiting for the run&apos;s first preview…</source>
         <translation>正在等待运行的第一张预览…</translation>
     </message>
@@ -469,12 +545,112 @@ Download it to see its images.</source>
 <context>
     <name>RunsPanel</name>
     <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Data</source>
+        <translation>数据</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Parent</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Runs in the runs folder; double-click one to open it, select several to compare</source>
+        <translation>运行文件夹中的运行；双击打开，选中多个可比较</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Read the runs folder again</source>
+        <translation>重新读取运行文件夹</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Restore the run&apos;s settings, curves, previews and weights</source>
+        <translation>恢复该运行的设置、曲线、预览和权重</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Continue the run where it stopped: same optimizer state, step, RNG and data order</source>
+        <translation>从停止处继续该运行：优化器状态、步数、随机数生成器和数据顺序都相同</translation>
+    </message>
+    <message>
+        <source>Fork…</source>
+        <translation>分叉…</translation>
+    </message>
+    <message>
+        <source>A new run from this one&apos;s latest or an earlier epoch&apos;s weights, with the settings in the panels</source>
+        <translation>用该运行最新的或较早某一轮的权重，以各面板中的设置开始一个新运行</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>比较</translation>
+    </message>
+    <message>
+        <source>Overlay the loss curves of the selected runs</source>
+        <translation>叠加显示所选运行的损失曲线</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <source>Delete the selected runs&apos; folders from disk</source>
+        <translation>从磁盘删除所选运行的文件夹</translation>
+    </message>
+    <message>
         <source>No runs in &apos;{folder}&apos; yet: press Start to make one.</source>
         <translation>“{folder}”中还没有运行记录：按“开始”创建一个。</translation>
     </message>
     <message>
         <source>The selected runs have no figures to compare yet.</source>
         <translation>所选运行还没有可比较的数据。</translation>
+    </message>
+    <message>
+        <source>The run that is training now cannot be deleted; stop it first.</source>
+        <translation>正在训练的运行不能删除；请先停止它。</translation>
+    </message>
+    <message>
+        <source>Delete runs</source>
+        <translation>删除运行</translation>
+    </message>
+    <message>
+        <source>Delete {count} run folder(s) and everything in them?</source>
+        <translation>删除 {count} 个运行文件夹及其中的全部内容？</translation>
+    </message>
+    <message>
+        <source>Could not delete {folders}.</source>
+        <translation>无法删除 {folders}。</translation>
+    </message>
+    <message>
+        <source>Deleted {count} run(s).</source>
+        <translation>已删除 {count} 个运行。</translation>
     </message>
 </context>
 <context>

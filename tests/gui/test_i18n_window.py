@@ -37,7 +37,7 @@ KNOWN = Path(__file__).with_name("i18n_untranslated.txt")
 ALLOWED = re.compile(
     r"Vision Lab|vision-lab|Vision Transformer|Transformer|MNIST|Fashion|CIFAR|mnist[\w-]*|fashion[\w-]*|cifar[\w-]*|"
     r"\bMLP\b|\bCNN\b|\bGAN\b|\bViT\b|\bSGD\b|AdamW?|RMSprop|\bGPU\b|CUDA|cuda|\bCPU\b|\bcpu\b|\bauto\b|\bmps\b|"
-    r"fp32|bf16|fp16|JSON|GIF|PyTorch|NumPy|\bIDX\b|npz|ONNX|safetensors|token|rollout|Esc|Shift|\bF\d\b|ReLU|relu|"
+    r"fp32|bf16|fp16|JSON|GIF|PNG|SVG|CSV|PyTorch|TorchScript|Python|NumPy|\bIDX\b|npz|ONNX|safetensors|token|rollout|Esc|Shift|\bF\d\b|ReLU|relu|"
     r"(?:/[\w.-]+)+|gelu|tanh|sigmoid|"
     r"\bMB\b|\bpx\b|\bG\b|\bD\b|train --config FILE|\(\*\.\w+\)|\*\.\w+|&\w|β\d|\b[a-zA-Z]\b"
 )

@@ -7,10 +7,11 @@ each module holds one concern. It reaches the window through :class:`~vision_lab
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRectF, QSize, Qt
 from PySide6.QtGui import QAction, QPainter
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
@@ -21,17 +22,23 @@ from vision_lab.gui.worker import FunctionWorker
 if TYPE_CHECKING:
     from vision_lab.gui.run_actions import RunHost
 
+# The menu titles are marked for lupdate here and translated where they are shown (export_title).
 EXPORTS = (
-    ("safetensors", "&Weights (safetensors)…", "Safetensors (*.safetensors)"),
-    ("torchscript", "&TorchScript…", "TorchScript (*.pt)"),
-    ("onnx", "&ONNX…", "ONNX (*.onnx)"),
-    ("script", "Standalone Python &script…", "Python (*.py)"),
-    ("csv", "&Metrics (CSV)…", "CSV (*.csv)"),
-    ("plot-png", "Loss &plot as PNG…", "PNG image (*.png)"),
-    ("plot-svg", "Loss plot as S&VG…", "SVG image (*.svg)"),
-    ("preview-png", "P&review grid as PNG…", "PNG image (*.png)"),
+    ("safetensors", QT_TRANSLATE_NOOP("ExportActions", "&Weights (safetensors)…"), "Safetensors (*.safetensors)"),
+    ("torchscript", QT_TRANSLATE_NOOP("ExportActions", "&TorchScript…"), "TorchScript (*.pt)"),
+    ("onnx", QT_TRANSLATE_NOOP("ExportActions", "&ONNX…"), "ONNX (*.onnx)"),
+    ("script", QT_TRANSLATE_NOOP("ExportActions", "Standalone Python &script…"), "Python (*.py)"),
+    ("csv", QT_TRANSLATE_NOOP("ExportActions", "&Metrics (CSV)…"), "CSV (*.csv)"),
+    ("plot-png", QT_TRANSLATE_NOOP("ExportActions", "Loss &plot as PNG…"), "PNG image (*.png)"),
+    ("plot-svg", QT_TRANSLATE_NOOP("ExportActions", "Loss plot as S&VG…"), "SVG image (*.svg)"),
+    ("preview-png", QT_TRANSLATE_NOOP("ExportActions", "P&review grid as PNG…"), "PNG image (*.png)"),
 )
 MODEL_EXPORTS = ("safetensors", "torchscript", "onnx", "script", "csv")
+
+
+def export_title(title: str) -> str:
+    """An EXPORTS menu title in the window's language."""
+    return QCoreApplication.translate("ExportActions", title)
 
 
 class ExportActions:
@@ -58,7 +65,9 @@ class ExportActions:
         start = str(Path.home() / name)
         # Our own question instead of the dialog's "already exists": a run's own file is refused, not offered.
         dont_ask = QFileDialog.Option.DontConfirmOverwrite
-        caption = "Export " + title.replace("&", "").rstrip("…")
+        caption = QCoreApplication.translate("ExportActions", "Export {what}").format(
+            what=re.sub(r"\(&\w\)", "", export_title(title)).replace("&", "").rstrip("…")
+        )
         out, _ = QFileDialog.getSaveFileName(w, caption, start, filt, options=dont_ask)
         if out:
             self.export(fmt, Path(out), ask=True)
@@ -234,4 +243,4 @@ def _save_svg(widget: QWidget, out: Path) -> bool:
     return out.is_file() and out.stat().st_size > 0
 
 
-__all__ = ["EXPORTS", "MODEL_EXPORTS", "ExportActions"]
+__all__ = ["EXPORTS", "MODEL_EXPORTS", "ExportActions", "export_title"]

@@ -37,7 +37,7 @@ from vision_lab.core.lineage import RESUMABLE, Launch
 from vision_lab.core.runlock import holder
 from vision_lab.core.runs import CHECKPOINT, checkpoint_epochs, open_run, run_info
 from vision_lab.gui import families as gui_families
-from vision_lab.gui.export_actions import EXPORTS, ExportActions
+from vision_lab.gui.export_actions import EXPORTS, ExportActions, export_title
 from vision_lab.gui.labels import describe_changes, setting_label
 from vision_lab.gui.results import final_metric_cell, metrics_from_row
 from vision_lab.gui.worker import FunctionWorker
@@ -165,19 +165,25 @@ class RunActions(ExportActions, QObject):
         self.watch_timer.setInterval(WATCH_MS)
         self.watch_timer.timeout.connect(self.poll)
 
-        self.resume_action = self._action("resumeRunAction", "&Resume run", self.resume)
-        self.resume_action.setToolTip("Continue the opened run where it stopped (raise Epochs to train a finished one)")
-        self.fork_action = self._action("forkRunAction", "&Fork from here…", self.fork_dialog_open)
-        self.twin_action = self._action("twinRunAction", "&Twin run…", self.twin_dialog_open)
-        self.twin_action.setToolTip("Train the panels' setup twice at once, one knob changed, same seed and batches")
-        self.watch_action = self._action("watchRunAction", "&Watch a run folder…", self.watch_dialog)
-        self.stop_watch_action = self._action("stopWatchAction", "Stop &watching", self.stop_watching)
+        self.resume_action = self._action("resumeRunAction", self.tr("&Resume run"), self.resume)
+        self.resume_action.setToolTip(
+            self.tr("Continue the opened run where it stopped (raise Epochs to train a finished one)")
+        )
+        self.fork_action = self._action("forkRunAction", self.tr("&Fork from here…"), self.fork_dialog_open)
+        self.twin_action = self._action("twinRunAction", self.tr("&Twin run…"), self.twin_dialog_open)
+        self.twin_action.setToolTip(
+            self.tr("Train the panels' setup twice at once, one knob changed, same seed and batches")
+        )
+        self.watch_action = self._action("watchRunAction", self.tr("&Watch a run folder…"), self.watch_dialog)
+        self.stop_watch_action = self._action("stopWatchAction", self.tr("Stop &watching"), self.stop_watching)
         self.stop_watch_action.setEnabled(False)
-        self.save_weights_action = self._action("saveWeightsAction", "Save &weights to…", self.save_weights_dialog)
-        self.save_weights_action.setToolTip("Save the model of a run whose folder could not be written")
+        self.save_weights_action = self._action(
+            "saveWeightsAction", self.tr("Save &weights to…"), self.save_weights_dialog
+        )
+        self.save_weights_action.setToolTip(self.tr("Save the model of a run whose folder could not be written"))
         self.save_weights_action.setEnabled(False)
         self.export_actions = {
-            fmt: self._action(f"export-{fmt}", text, lambda _c=False, f=fmt: self.export_dialog(f))
+            fmt: self._action(f"export-{fmt}", export_title(text), lambda _c=False, f=fmt: self.export_dialog(f))
             for fmt, text, _filter in EXPORTS
         }
         panel = window.runs_panel
@@ -194,7 +200,7 @@ class RunActions(ExportActions, QObject):
         menu.addAction(self.save_weights_action)
         menu.addAction(self.watch_action)
         menu.addAction(self.stop_watch_action)
-        export = menu.addMenu("&Export")
+        export = menu.addMenu(self.tr("&Export"))
         export.setObjectName("exportMenu")
         for fmt, action in self.export_actions.items():
             if fmt == "plot-png":

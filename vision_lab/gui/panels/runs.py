@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -31,7 +31,16 @@ from vision_lab.gui import families as gui_families
 from vision_lab.gui.results import final_metric_cell
 from vision_lab.gui.widgets.headers import readable_sort_arrows
 
-COLUMNS = ("Run", "Model", "Data", "Status", "Result", "Settings", "Parent")
+# Marked for lupdate; translated where the header is set.
+COLUMNS = (
+    QT_TRANSLATE_NOOP("RunsPanel", "Run"),
+    QT_TRANSLATE_NOOP("RunsPanel", "Model"),
+    QT_TRANSLATE_NOOP("RunsPanel", "Data"),
+    QT_TRANSLATE_NOOP("RunsPanel", "Status"),
+    QT_TRANSLATE_NOOP("RunsPanel", "Result"),
+    QT_TRANSLATE_NOOP("RunsPanel", "Settings"),
+    QT_TRANSLATE_NOOP("RunsPanel", "Parent"),
+)
 COL_DATE, COL_MODEL, COL_DATA, COL_STATUS, COL_RESULT, COL_SETTINGS, COL_PARENT = range(len(COLUMNS))
 PATH_ROLE = Qt.ItemDataRole.UserRole
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -89,13 +98,15 @@ class RunsPanel(QWidget):
 
         self.table = QTreeWidget()
         self.table.setObjectName("runsList")
-        self.table.setHeaderLabels(list(COLUMNS))
+        self.table.setHeaderLabels([QCoreApplication.translate("RunsPanel", c) for c in COLUMNS])
         self.table.setRootIsDecorated(False)
         self.table.setAlternatingRowColors(True)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(COL_DATE, Qt.SortOrder.DescendingOrder)
-        self.table.setToolTip("Runs in the runs folder; double-click one to open it, select several to compare")
+        self.table.setToolTip(
+            self.tr("Runs in the runs folder; double-click one to open it, select several to compare")
+        )
         self.table.itemDoubleClicked.connect(lambda item, _col: self.open_requested.emit(self.path_of(item)))
         self.table.itemSelectionChanged.connect(self._update_buttons)
         # At least three rows stay visible however small the screen (at 1280x720 the dock shrank to one).
@@ -107,27 +118,38 @@ class RunsPanel(QWidget):
         for i, w in enumerate((130, 110, 90, 80, 110, 230)):
             header.resizeSection(i, w)
 
-        self.refresh_button = self._button("runsRefreshButton", "Refresh", "Read the runs folder again", self.refresh)
+        self.refresh_button = self._button(
+            "runsRefreshButton", self.tr("Refresh"), self.tr("Read the runs folder again"), self.refresh
+        )
         self.open_button = self._button(
-            "runsOpenButton", "Open", "Restore the run's settings, curves, previews and weights", self._open_selected
+            "runsOpenButton",
+            self.tr("Open"),
+            self.tr("Restore the run's settings, curves, previews and weights"),
+            self._open_selected,
         )
         self.resume_button = self._button(
             "runsResumeButton",
-            "Resume",
-            "Continue the run where it stopped: same optimizer state, step, RNG and data order",
+            self.tr("Resume"),
+            self.tr("Continue the run where it stopped: same optimizer state, step, RNG and data order"),
             lambda: self._emit_single(self.resume_requested),
         )
         self.fork_button = self._button(
             "runsForkButton",
-            "Fork…",
-            "A new run from this one's latest or an earlier epoch's weights, with the settings in the panels",
+            self.tr("Fork…"),
+            self.tr("A new run from this one's latest or an earlier epoch's weights, with the settings in the panels"),
             lambda: self._emit_single(self.fork_requested),
         )
         self.compare_button = self._button(
-            "runsCompareButton", "Compare", "Overlay the loss curves of the selected runs", self.compare
+            "runsCompareButton",
+            self.tr("Compare"),
+            self.tr("Overlay the loss curves of the selected runs"),
+            self.compare,
         )
         self.delete_button = self._button(
-            "runsDeleteButton", "Delete…", "Delete the selected runs' folders from disk", self.delete_selected
+            "runsDeleteButton",
+            self.tr("Delete…"),
+            self.tr("Delete the selected runs' folders from disk"),
+            self.delete_selected,
         )
         self.message = QLabel()
         self.message.setObjectName("runsMessage")
@@ -287,13 +309,13 @@ class RunsPanel(QWidget):
         if not paths:
             return
         if self.live_path is not None and self.live_path in paths:
-            self._say("The run that is training now cannot be deleted; stop it first.")
+            self._say(self.tr("The run that is training now cannot be deleted; stop it first."))
             return
         names = "\n".join(p.name for p in paths)
         answer = QMessageBox.question(
             self,
-            "Delete runs",
-            f"Delete {len(paths)} run folder(s) and everything in them?\n\n{names}",
+            self.tr("Delete runs"),
+            self.tr("Delete {count} run folder(s) and everything in them?").format(count=len(paths)) + "\n\n" + names,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
@@ -307,6 +329,6 @@ class RunsPanel(QWidget):
                 failed.append(f"'{path.name}' ({err.strerror or err})")
         self.refresh()
         if failed:
-            self._say("Could not delete " + ", ".join(failed) + ".")
+            self._say(self.tr("Could not delete {folders}.").format(folders=", ".join(failed)))
         else:
-            self._say(f"Deleted {len(paths)} run(s).")
+            self._say(self.tr("Deleted {count} run(s).").format(count=len(paths)))
