@@ -86,6 +86,10 @@
 <context>
     <name>ConfusionTab</name>
     <message>
+        <source>&lt;b&gt;Most confused&lt;/b&gt;</source>
+        <translation>&lt;b&gt;最常混淆&lt;/b&gt;</translation>
+    </message>
+    <message>
         <source>No validation images in this run (a validation share of 0, or too few images per class), so no confusion matrix: it counts the model&apos;s answers on images it did not train on.</source>
         <translation>此运行没有验证图像（验证比例为 0，或每类图像太少），因此没有混淆矩阵：它统计的是模型在未训练过的图像上的回答。</translation>
     </message>
@@ -239,6 +243,37 @@ Download it to see its images.</source>
     </message>
 </context>
 <context>
+    <name>DrawTab</name>
+    <message>
+        <source>Brush radius in image pixels</source>
+        <translation>画笔半径（图像像素）</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <source>Example</source>
+        <translation>示例</translation>
+    </message>
+    <message>
+        <source>Put a random validation image on the canvas</source>
+        <translation>在画布上放一张随机的验证图像</translation>
+    </message>
+    <message>
+        <source>Saliency</source>
+        <translation>显著性</translation>
+    </message>
+    <message>
+        <source>Overlay |∂ score / ∂ pixel|: the pixels whose change would move the predicted class&apos;s score most</source>
+        <translation>叠加显示 |∂ 得分 / ∂ 像素|：改变后最能影响预测类别得分的像素</translation>
+    </message>
+    <message>
+        <source>Brush</source>
+        <translation>画笔</translation>
+    </message>
+</context>
+<context>
     <name>ExportActions</name>
     <message>
         <source>&amp;Weights (safetensors)…</source>
@@ -319,6 +354,18 @@ Download it to see its images.</source>
 <context>
     <name>FiltersTab</name>
     <message>
+        <source>Which validation image to show the feature maps of</source>
+        <translation>显示哪一张验证图像的特征图</translation>
+    </message>
+    <message>
+        <source>Use the drawing</source>
+        <translation>使用手绘图</translation>
+    </message>
+    <message>
+        <source>Image</source>
+        <translation>图像</translation>
+    </message>
+    <message>
         <source>The {module}&apos;s first-layer filters, and what each conv layer sees in a real image.</source>
         <translation>{module} 第一层的滤波器，以及每个卷积层在真实图像中看到的内容。</translation>
     </message>
@@ -330,6 +377,22 @@ Download it to see its images.</source>
 <context>
     <name>GanTab</name>
     <message>
+        <source>New endpoints</source>
+        <translation>新端点</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Between two noise vectors&lt;/b&gt;</source>
+        <translation>&lt;b&gt;两个噪声向量之间&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Move {count} of the latent dimensions&lt;/b&gt;</source>
+        <translation>&lt;b&gt;移动 {count} 个潜在维度&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;The judge&apos;s view of the samples&lt;/b&gt;</source>
+        <translation>&lt;b&gt;评判器眼中的样本&lt;/b&gt;</translation>
+    </message>
+    <message>
         <source>Judge {confidence:.2f}, {coverage:.0f}/{classes} classes at step {step:,}; samples per class:</source>
         <translation>第 {step:,} 步：判别分类器置信度 {confidence:.2f}，覆盖 {coverage:.0f}/{classes} 类；每类样本：</translation>
     </message>
@@ -337,12 +400,59 @@ Download it to see its images.</source>
 <context>
     <name>HealthTab</name>
     <message>
+        <source>&lt;b&gt;Gradient norm per layer&lt;/b&gt;</source>
+        <translation>&lt;b&gt;每层的梯度范数&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Update / weight per step&lt;/b&gt; (healthy: about 1e-3)</source>
+        <translation>&lt;b&gt;每步的更新量 / 权重&lt;/b&gt;（健康值：约 1e-3）</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Dead ReLUs&lt;/b&gt; (units silent for a whole batch)</source>
+        <translation>&lt;b&gt;死亡 ReLU&lt;/b&gt;（整批都不激活的单元）</translation>
+    </message>
+    <message>
         <source>after {layer}</source>
         <translation>{layer} 之后</translation>
     </message>
 </context>
 <context>
+    <name>InspectPanel</name>
+    <message>
+        <source>Draw</source>
+        <translation>手绘</translation>
+    </message>
+    <message>
+        <source>Confusion</source>
+        <translation>混淆矩阵</translation>
+    </message>
+    <message>
+        <source>Filters</source>
+        <translation>滤波器</translation>
+    </message>
+    <message>
+        <source>Health</source>
+        <translation>健康</translation>
+    </message>
+    <message>
+        <source>Attention</source>
+        <translation>注意力</translation>
+    </message>
+    <message>
+        <source>Latent</source>
+        <translation>潜在空间</translation>
+    </message>
+</context>
+<context>
     <name>LatentTab</name>
+    <message>
+        <source>Interpolate image</source>
+        <translation>插值：图像</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>到</translation>
+    </message>
     <message>
         <source>Training codes (no validation images)</source>
         <translation>训练图像的编码（没有验证图像）</translation>

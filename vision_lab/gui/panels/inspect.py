@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -52,7 +52,7 @@ class DrawTab(_Tab):
     """The drawing through the model: class probabilities (and saliency), or a reconstruction."""
 
     needs = frozenset({"probabilities", "reconstruct"})
-    title = "Draw"
+    title = QT_TRANSLATE_NOOP("InspectPanel", "Draw")
     min_interval_s = 0.05  # follows the pen
 
     def __init__(self, panel: InspectPanel) -> None:
@@ -63,23 +63,23 @@ class DrawTab(_Tab):
         self.brush.setObjectName("brushSizeSpin")
         self.brush.setSingleStep(0.25)
         self.brush.setValue(self.canvas.brush_size)
-        self.brush.setToolTip("Brush radius in image pixels")
+        self.brush.setToolTip(self.tr("Brush radius in image pixels"))
         self.brush.valueChanged.connect(self.canvas.set_brush_size)
-        clear = QPushButton("Clear")
+        clear = QPushButton(self.tr("Clear"))
         clear.setObjectName("clearCanvasButton")
         clear.clicked.connect(self.canvas.clear)
-        example = QPushButton("Example")
+        example = QPushButton(self.tr("Example"))
         example.setObjectName("exampleButton")
-        example.setToolTip("Put a random validation image on the canvas")
+        example.setToolTip(self.tr("Put a random validation image on the canvas"))
         example.clicked.connect(self.load_example)
-        self.saliency = QCheckBox("Saliency")
+        self.saliency = QCheckBox(self.tr("Saliency"))
         self.saliency.setObjectName("saliencyCheck")
         self.saliency.setToolTip(
-            "Overlay |∂ score / ∂ pixel|: the pixels whose change would move the predicted class's score most"
+            self.tr("Overlay |∂ score / ∂ pixel|: the pixels whose change would move the predicted class's score most")
         )
         self.saliency.toggled.connect(lambda _on: self.panel.mark_dirty("Draw"))
         tools = QHBoxLayout()
-        tools.addWidget(QLabel("Brush"))
+        tools.addWidget(QLabel(self.tr("Brush")))
         tools.addWidget(self.brush)
         tools.addWidget(clear)
         tools.addWidget(example)
@@ -166,7 +166,7 @@ class DrawTab(_Tab):
 
 class ConfusionTab(_Tab):
     needs = frozenset({"confusion"})
-    title = "Confusion"
+    title = QT_TRANSLATE_NOOP("InspectPanel", "Confusion")
 
     def __init__(self, panel: InspectPanel) -> None:
         super().__init__(panel)
@@ -176,7 +176,7 @@ class ConfusionTab(_Tab):
         self.cell_title = _label(name="confusionCellTitle")
         self.cell_images = ImageGrid("Click a cell to see its validation images.")
         self.cell_images.setObjectName("confusionImages")
-        self.gallery_title = _label("<b>Most confused</b>", name="mostConfusedTitle")
+        self.gallery_title = _label(self.tr("<b>Most confused</b>"), name="mostConfusedTitle")
         self.gallery = ImageGrid("The most-confused pairs appear after the first epoch.")
         self.gallery.setObjectName("mostConfusedGallery")
         lay = QVBoxLayout(self)
@@ -265,22 +265,22 @@ class ConfusionTab(_Tab):
 
 class FiltersTab(_Tab):
     needs = frozenset({"filters"})
-    title = "Filters"
+    title = QT_TRANSLATE_NOOP("InspectPanel", "Filters")
 
     def __init__(self, panel: InspectPanel) -> None:
         super().__init__(panel)
         self.index = QSpinBox()
         self.index.setObjectName("featureImageSpin")
         self.index.setRange(0, 0)
-        self.index.setToolTip("Which validation image to show the feature maps of")
+        self.index.setToolTip(self.tr("Which validation image to show the feature maps of"))
         self.index.valueChanged.connect(lambda _v: self.panel.mark_dirty("Filters"))
-        self.use_drawing = QCheckBox("Use the drawing")
+        self.use_drawing = QCheckBox(self.tr("Use the drawing"))
         self.use_drawing.setObjectName("useDrawingCheck")
         self.use_drawing.toggled.connect(lambda _on: self.panel.mark_dirty("Filters"))
         self.image_view = ImageGrid()
         self.image_view.setFixedSize(72, 72)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Image"))
+        row.addWidget(QLabel(self.tr("Image")))
         row.addWidget(self.index)
         row.addWidget(self.use_drawing)
         row.addStretch(1)
@@ -329,7 +329,7 @@ class FiltersTab(_Tab):
 
 class HealthTab(_Tab):
     needs = frozenset({"health"})
-    title = "Health"
+    title = QT_TRANSLATE_NOOP("InspectPanel", "Health")
 
     def __init__(self, panel: InspectPanel) -> None:
         super().__init__(panel)
@@ -345,11 +345,11 @@ class HealthTab(_Tab):
         self.dead.setMinimumHeight(90)
         lay = QVBoxLayout(self)
         lay.addWidget(self.warnings)
-        lay.addWidget(_label("<b>Gradient norm per layer</b>"))
+        lay.addWidget(_label(self.tr("<b>Gradient norm per layer</b>")))
         lay.addWidget(self.grad, 1)
-        lay.addWidget(_label("<b>Update / weight per step</b> (healthy: about 1e-3)"))
+        lay.addWidget(_label(self.tr("<b>Update / weight per step</b> (healthy: about 1e-3)")))
         lay.addWidget(self.ratio, 1)
-        lay.addWidget(_label("<b>Dead ReLUs</b> (units silent for a whole batch)"))
+        lay.addWidget(_label(self.tr("<b>Dead ReLUs</b> (units silent for a whole batch)")))
         lay.addWidget(self.dead)
 
     def reset(self) -> None:
@@ -428,7 +428,7 @@ class InspectPanel(QTabWidget):
             self.views.append(getattr(importlib.import_module(module), cls)(self))
         for view in self.views:
             view.setObjectName(f"inspect{view.title}Tab")
-            self.addTab(view, view.title)
+            self.addTab(view, QCoreApplication.translate("InspectPanel", view.title))
         self.currentChanged.connect(lambda _i: self.refresh(force=True))
         self.set_family(ExperimentConfig().model)
 

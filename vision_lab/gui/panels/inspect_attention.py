@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout
 
 from vision_lab.core.attention import attention_maps, overlay
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 class AttentionTab(InspectView):
     needs = frozenset({"attention"})
-    title = "Attention"
+    title = QT_TRANSLATE_NOOP("InspectPanel", "Attention")
 
     def __init__(self, panel: InspectPanel) -> None:
         super().__init__(panel)

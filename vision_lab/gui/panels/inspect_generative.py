@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -31,7 +31,7 @@ SLIDER_DIMS = 4  # GAN latent dimensions with a slider
 
 class LatentTab(_Tab):
     needs = frozenset({"latent"})
-    title = "Latent"
+    title = QT_TRANSLATE_NOOP("InspectPanel", "Latent")
 
     def __init__(self, panel: InspectPanel) -> None:
         super().__init__(panel)
@@ -49,9 +49,9 @@ class LatentTab(_Tab):
         for s in (self.a, self.b):
             s.valueChanged.connect(self.interpolate)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Interpolate image"))
+        row.addWidget(QLabel(self.tr("Interpolate image")))
         row.addWidget(self.a)
-        row.addWidget(QLabel("to"))
+        row.addWidget(QLabel(self.tr("to")))
         row.addWidget(self.b)
         row.addStretch(1)
         self.strip = ImageGrid()
@@ -129,7 +129,7 @@ class GanTab(_Tab):
     def __init__(self, panel: InspectPanel) -> None:
         super().__init__(panel)
         self.seed = 1
-        new = QPushButton("New endpoints")
+        new = QPushButton(self.tr("New endpoints"))
         new.setObjectName("newEndpointsButton")
         new.clicked.connect(self.new_endpoints)
         self.strip = ImageGrid()
@@ -159,15 +159,15 @@ class GanTab(_Tab):
         self.histogram.setObjectName("coverageChart")
         self.histogram.setMinimumHeight(130)
         head = QHBoxLayout()
-        head.addWidget(_label("<b>Between two noise vectors</b>"))
+        head.addWidget(_label(self.tr("<b>Between two noise vectors</b>")))
         head.addStretch(1)
         head.addWidget(new)
         lay = QVBoxLayout(self)
         lay.addLayout(head)
         lay.addWidget(self.strip)
-        lay.addWidget(_label(f"<b>Move {SLIDER_DIMS} of the latent dimensions</b>"))
+        lay.addWidget(_label(self.tr("<b>Move {count} of the latent dimensions</b>").format(count=SLIDER_DIMS)))
         lay.addLayout(sliders)
-        lay.addWidget(_label("<b>The judge's view of the samples</b>"))
+        lay.addWidget(_label(self.tr("<b>The judge's view of the samples</b>")))
         lay.addWidget(self.judge_text)
         lay.addWidget(self.histogram, 1)
         lay.addWidget(self.collapse)
