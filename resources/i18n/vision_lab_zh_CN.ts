@@ -464,6 +464,18 @@ Download it to see its images.</source>
         <source>(hover for values)</source>
         <translation>（悬停查看数值）</translation>
     </message>
+    <message>
+        <source>Log scale</source>
+        <translation>对数刻度</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>适配</translation>
+    </message>
+    <message>
+        <source>Show all points and follow the run again</source>
+        <translation>显示全部数据点，并重新跟随运行</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -761,6 +773,25 @@ Download it to see its images.</source>
     <message>
         <source>Deleted {count} run(s).</source>
         <translation>已删除 {count} 个运行。</translation>
+    </message>
+</context>
+<context>
+    <name>SeriesPlot</name>
+    <message>
+        <source>Log scale</source>
+        <translation>对数刻度</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>适配</translation>
+    </message>
+    <message>
+        <source>Show all points again after zooming or panning</source>
+        <translation>缩放或平移后重新显示全部数据点</translation>
+    </message>
+    <message>
+        <source>No data yet.</source>
+        <translation>尚无数据。</translation>
     </message>
 </context>
 <context>

@@ -346,7 +346,7 @@ class SeriesPlot(QWidget):
         x_label: str = "step",
         y_label: str = "",
         object_name: str = "seriesPlot",
-        placeholder: str = "No data yet.",
+        placeholder: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -373,11 +373,11 @@ class SeriesPlot(QWidget):
         self.legend.setObjectName("plotLegend")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
-        self.log_check = QCheckBox("Log scale")
+        self.log_check = QCheckBox(self.tr("Log scale"))
         self.log_check.setObjectName("logScaleCheck")
         self.log_check.toggled.connect(self._log_toggled)
-        self.fit_button = QPushButton("Fit")
-        self.fit_button.setToolTip("Show all points again after zooming or panning")
+        self.fit_button = QPushButton(self.tr("Fit"))
+        self.fit_button.setToolTip(self.tr("Show all points again after zooming or panning"))
         self.fit_button.clicked.connect(self.fit)
         header = QHBoxLayout()
         header.setContentsMargins(4, 0, 4, 0)
@@ -387,7 +387,7 @@ class SeriesPlot(QWidget):
         header.addWidget(self.log_check)
         header.addWidget(self.fit_button)
 
-        self.placeholder = QLabel(placeholder)
+        self.placeholder = QLabel(self.tr("No data yet.") if placeholder is None else placeholder)
         self.placeholder.setObjectName("plotPlaceholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)

@@ -118,11 +118,11 @@ class LossPlot(QWidget):
         self.hint = QLabel(self.tr("(hover for values)"))
         self.hint.setObjectName("plotHoverHint")
         self.hint.setEnabled(False)  # drawn in the palette's disabled (grey) text colour
-        self.log_check = QCheckBox("Log scale")
+        self.log_check = QCheckBox(self.tr("Log scale"))
         self.log_check.setObjectName("logScaleCheck")
         self.log_check.toggled.connect(self.set_log)
-        self.fit_button = QPushButton("Fit")
-        self.fit_button.setToolTip("Show all points and follow the run again")
+        self.fit_button = QPushButton(self.tr("Fit"))
+        self.fit_button.setToolTip(self.tr("Show all points and follow the run again"))
         self.fit_button.clicked.connect(self.fit)
 
         header = QHBoxLayout()
