@@ -19,9 +19,9 @@ TS = REPO / "resources" / "i18n" / "vision_lab_zh_CN.ts"
 @pytest.fixture
 def zh_CN(qapp):
     """Chinese translators for one test, English again afterwards (the session's other tests expect it)."""
-    assert i18n.install_translators("zh_CN")
+    assert i18n.use_language("zh_CN")
     yield
-    i18n.install_translators("en")
+    i18n.use_language("en")
 
 
 def test_every_ts_entry_is_translated() -> None:
@@ -63,6 +63,20 @@ def test_a_saved_language_beats_the_system(tmp_path: Path) -> None:
     assert i18n.chosen_language(settings) == "zh_CN"
     settings.setValue(i18n.LANGUAGE_KEY, "klingon")  # a hand-edited file: ignored, not a crash
     assert i18n.chosen_language(settings) == i18n.system_language()
+
+
+def test_the_core_speaks_the_window_language(qapp) -> None:
+    """One setting: the window's translators and the core's gettext language (health, errors, lessons)."""
+    from vision_lab.core import i18n as core_i18n
+
+    try:
+        assert i18n.use_language("zh_CN")
+        assert (i18n.current_language(), core_i18n.language()) == ("zh_CN", "zh_CN")
+        assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
+    finally:
+        i18n.use_language("en")
+    assert (i18n.current_language(), core_i18n.language()) == ("en", "en")
+    assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Cancel"
 
 
 def test_qt_own_texts_are_chinese(zh_CN) -> None:

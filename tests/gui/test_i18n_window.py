@@ -81,14 +81,14 @@ def english(text: str) -> bool:
 def chinese_window(qtbot, tmp_path: Path):
     from vision_lab.gui.main_window import MainWindow
 
-    assert i18n.install_translators("zh_CN")
+    assert i18n.use_language("zh_CN")
     try:
         w = MainWindow(runs_root=tmp_path / "runs")
         qtbot.addWidget(w)
         w.show()
         yield w
     finally:
-        i18n.install_translators("en")
+        i18n.use_language("en")
 
 
 def test_chinese_window_has_no_english_left(chinese_window) -> None:

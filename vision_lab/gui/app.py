@@ -94,7 +94,7 @@ def main(argv: Sequence[str] = ()) -> int:
     from vision_lab.gui import i18n, startup_probe, warmup
     from vision_lab.gui.main_window import MainWindow, app_settings
 
-    i18n.install_translators(i18n.chosen_language(app_settings()))  # before any widget sets its text
+    i18n.use_language(i18n.chosen_language(app_settings()))  # before any widget sets its text
 
     warmup.defer()  # the panels show "loading" where they need torch, until it has loaded
     window = MainWindow()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, QTranslator
 
+from vision_lab.core import i18n as core_i18n
 from vision_lab.core.paths import resource
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "install_translators",
     "qm_path",
     "system_language",
+    "use_language",
 ]
 
 # code -> the language's own name, as the menu shows it (a user who cannot read English still finds 简体中文).
@@ -85,4 +87,12 @@ def install_translators(language: str) -> bool:
             loaded = False
     if _installed:
         _current = language
+    return loaded
+
+
+def use_language(language: str) -> bool:
+    """The window's and the core's language at once: Qt's translators here, gettext's in the core (health warnings,
+    error sentences, lessons), so one window never mixes the two. False when a catalogue is missing."""
+    loaded = install_translators(language)
+    core_i18n.set_language(current_language())
     return loaded
