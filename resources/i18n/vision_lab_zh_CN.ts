@@ -57,6 +57,130 @@
     </message>
 </context>
 <context>
+    <name>AutoencoderForm</name>
+    <message>
+        <source>dense</source>
+        <translation>全连接</translation>
+    </message>
+    <message>
+        <source>conv</source>
+        <translation>卷积</translation>
+    </message>
+    <message>
+        <source>Variant</source>
+        <translation>变体</translation>
+    </message>
+    <message>
+        <source>dense: fully connected; conv: stride-2 convolutions</source>
+        <translation>全连接：全连接层；卷积：步长为 2 的卷积</translation>
+    </message>
+    <message>
+        <source>Latent size</source>
+        <translation>潜在维度</translation>
+    </message>
+    <message>
+        <source>Numbers in the code between encoder and decoder</source>
+        <translation>编码器与解码器之间编码的数值个数</translation>
+    </message>
+    <message>
+        <source>Hidden sizes</source>
+        <translation>隐藏层大小</translation>
+    </message>
+    <message>
+        <source>width</source>
+        <translation>宽度</translation>
+    </message>
+    <message>
+        <source>Dense variant: widths, mirrored</source>
+        <translation>全连接变体：各层宽度（解码器镜像对称）</translation>
+    </message>
+    <message>
+        <source>Conv channels</source>
+        <translation>卷积通道数</translation>
+    </message>
+    <message>
+        <source>channel count</source>
+        <translation>通道数</translation>
+    </message>
+    <message>
+        <source>Conv variant: channels of the (at most two) stride-2 convolutions</source>
+        <translation>卷积变体：（最多两个）步长为 2 的卷积的通道数</translation>
+    </message>
+    <message>
+        <source>Activation</source>
+        <translation>激活函数</translation>
+    </message>
+</context>
+<context>
+    <name>BarChart</name>
+    <message>
+        <source>No values yet.</source>
+        <translation>暂无数值。</translation>
+    </message>
+</context>
+<context>
+    <name>CNNForm</name>
+    <message>
+        <source>Conv channels</source>
+        <translation>卷积通道数</translation>
+    </message>
+    <message>
+        <source>channel count</source>
+        <translation>通道数</translation>
+    </message>
+    <message>
+        <source>One convolution block per number: its output channels, e.g. 32, 64, 128</source>
+        <translation>每个数对应一个卷积块，即它的输出通道数，例如 32, 64, 128</translation>
+    </message>
+    <message>
+        <source>Kernel</source>
+        <translation>卷积核</translation>
+    </message>
+    <message>
+        <source>Each convolution&apos;s window in pixels: 3 is usual; 5 or 7 see more at once and cost more</source>
+        <translation>每个卷积窗口的像素大小：常用 3；5 或 7 一次看到更多，但计算更贵</translation>
+    </message>
+    <message>
+        <source>Max-pool 2×2 after each block</source>
+        <translation>每个块后做 2×2 最大池化</translation>
+    </message>
+    <message>
+        <source>Halve the maps&apos; height and width after each block (at most 3 pools: a 28-pixel image would vanish)</source>
+        <translation>每个块后把特征图的高和宽减半（最多 3 次池化：否则 28 像素的图像会缩没）</translation>
+    </message>
+    <message>
+        <source>Batch norm in each block</source>
+        <translation>每个块使用批归一化</translation>
+    </message>
+    <message>
+        <source>Dense sizes</source>
+        <translation>全连接层大小</translation>
+    </message>
+    <message>
+        <source>width</source>
+        <translation>宽度</translation>
+    </message>
+    <message>
+        <source>Dense layers before the output, e.g. 128</source>
+        <translation>输出层之前的全连接层，例如 128</translation>
+    </message>
+    <message>
+        <source>Activation</source>
+        <translation>激活函数</translation>
+    </message>
+    <message>
+        <source>Dropout</source>
+        <translation>Dropout 比例</translation>
+    </message>
+</context>
+<context>
+    <name>Compare</name>
+    <message>
+        <source>fork @ epoch {epoch}</source>
+        <translation>分叉自第 {epoch} 轮</translation>
+    </message>
+</context>
+<context>
     <name>CompareWindow</name>
     <message>
         <source>Compare runs: {names}</source>
@@ -68,7 +192,7 @@
     </message>
     <message>
         <source>epoch</source>
-        <translation>轮</translation>
+        <translation>轮次</translation>
     </message>
     <message>
         <source>Close</source>
@@ -84,14 +208,57 @@
     </message>
 </context>
 <context>
+    <name>ConfusionMatrixView</name>
+    <message>
+        <source>No confusion matrix yet — it appears at the end of the first epoch.</source>
+        <translation>还没有混淆矩阵——第一轮结束时出现。</translation>
+    </message>
+    <message>
+        <source>true {true} → predicted {predicted}: 1 image ({share} of the {true}s)</source>
+        <translation>真实 {true} → 预测 {predicted}：1 张图像（占所有 {true} 的 {share}）</translation>
+    </message>
+    <message>
+        <source>true {true} → predicted {predicted}: {count} images ({share} of the {true}s)</source>
+        <translation>真实 {true} → 预测 {predicted}：{count} 张图像（占所有 {true} 的 {share}）</translation>
+    </message>
+</context>
+<context>
     <name>ConfusionTab</name>
+    <message>
+        <source>Click a cell to see its validation images.</source>
+        <translation>点击一个格子，查看对应的验证集图像。</translation>
+    </message>
     <message>
         <source>&lt;b&gt;Most confused&lt;/b&gt;</source>
         <translation>&lt;b&gt;最常混淆&lt;/b&gt;</translation>
     </message>
     <message>
+        <source>The most-confused pairs appear after the first epoch.</source>
+        <translation>最易混淆的类别对在第一轮之后出现。</translation>
+    </message>
+    <message>
         <source>No validation images in this run (a validation share of 0, or too few images per class), so no confusion matrix: it counts the model&apos;s answers on images it did not train on.</source>
         <translation>此运行没有验证图像（验证比例为 0，或每类图像太少），因此没有混淆矩阵：它统计的是模型在未训练过的图像上的回答。</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{true}&lt;/b&gt; right: {count} shown (current weights)</source>
+        <translation>&lt;b&gt;{true}&lt;/b&gt; 判对：显示 {count} 张（当前权重）</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{true}&lt;/b&gt; taken for {predicted}: {count} shown (current weights)</source>
+        <translation>&lt;b&gt;{true}&lt;/b&gt; 被判为 {predicted}：显示 {count} 张（当前权重）</translation>
+    </message>
+    <message>
+        <source>No such images.</source>
+        <translation>没有这样的图像。</translation>
+    </message>
+    <message>
+        <source>{true} as {predicted} ({count})</source>
+        <translation>{true} 判为 {predicted}（{count}）</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Most confused&lt;/b&gt;: {pairs}</source>
+        <translation>&lt;b&gt;最易混淆&lt;/b&gt;：{pairs}</translation>
     </message>
 </context>
 <context>
@@ -161,7 +328,7 @@
     </message>
     <message>
         <source>Use only</source>
-        <translation>只使用</translation>
+        <translation>仅使用</translation>
     </message>
     <message>
         <source>The dataset is still loading.</source>
@@ -243,7 +410,25 @@ Download it to see its images.</source>
     </message>
 </context>
 <context>
+    <name>DrawCanvas</name>
+    <message>
+        <source>Draw a digit here
+right button erases</source>
+        <translation>在这里写一个数字
+右键擦除</translation>
+    </message>
+    <message>
+        <source>your drawing</source>
+        <extracomment>Caption under the drawing, shown only next to a secondary image.</extracomment>
+        <translation>你的手写</translation>
+    </message>
+</context>
+<context>
     <name>DrawTab</name>
+    <message>
+        <source>The brush</source>
+        <translation>笔刷</translation>
+    </message>
     <message>
         <source>Brush radius in image pixels</source>
         <translation>画笔半径（图像像素）</translation>
@@ -271,6 +456,18 @@ Download it to see its images.</source>
     <message>
         <source>Brush</source>
         <translation>画笔</translation>
+    </message>
+    <message>
+        <source>Draw a digit with the mouse (right button erases).</source>
+        <translation>用鼠标写一个数字（右键擦除）。</translation>
+    </message>
+    <message>
+        <source>Your drawing through the autoencoder&apos;s bottleneck: what the code keeps.</source>
+        <translation>你的手写经过自编码器的瓶颈：编码保留下来的内容。</translation>
+    </message>
+    <message>
+        <source>The model says &lt;b&gt;{label}&lt;/b&gt; ({confidence}).</source>
+        <translation>模型认为是 &lt;b&gt;{label}&lt;/b&gt;（{confidence}）。</translation>
     </message>
 </context>
 <context>
@@ -300,8 +497,16 @@ Download it to see its images.</source>
         <translation>损失曲线图存为 PNG(&amp;P)…</translation>
     </message>
     <message>
+        <source>PNG image (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
         <source>Loss plot as S&amp;VG…</source>
         <translation>损失曲线图存为 SVG(&amp;V)…</translation>
+    </message>
+    <message>
+        <source>SVG image (*.svg)</source>
+        <translation>SVG 图像 (*.svg)</translation>
     </message>
     <message>
         <source>P&amp;review grid as PNG…</source>
@@ -320,6 +525,14 @@ Download it to see its images.</source>
         <translation>拒绝导出</translation>
     </message>
     <message>
+        <source>Train or open a run first: Export writes a saved run&apos;s model.</source>
+        <translation>请先训练或打开一个运行：导出写出的是已保存运行的模型。</translation>
+    </message>
+    <message>
+        <source>Nothing to export</source>
+        <translation>没有可导出的内容</translation>
+    </message>
+    <message>
         <source>&apos;{name}&apos; is not an earlier {kind} export from Vision Lab. Replace it?</source>
         <translation>“{name}”不是 Vision Lab 之前导出的 {kind} 文件。要替换它吗？</translation>
     </message>
@@ -332,8 +545,28 @@ Download it to see its images.</source>
         <translation>替换之前导出的 {kind} 文件“{name}”吗？</translation>
     </message>
     <message>
+        <source>Export failed</source>
+        <translation>导出失败</translation>
+    </message>
+    <message>
+        <source>Exporting {run} as {format}…</source>
+        <translation>正在把 {run} 导出为 {format}…</translation>
+    </message>
+    <message>
         <source>&apos;{name}&apos; already exists. Replace it?</source>
         <translation>“{name}”已存在。要替换它吗？</translation>
+    </message>
+    <message>
+        <source>There is no preview grid to export yet.</source>
+        <translation>还没有可导出的预览网格。</translation>
+    </message>
+    <message>
+        <source>check that its folder exists and is writable</source>
+        <translation>请检查它的文件夹是否存在且可写</translation>
+    </message>
+    <message>
+        <source>Could not write &apos;{path}&apos;: {reason}.</source>
+        <translation>无法写入“{path}”：{reason}。</translation>
     </message>
     <message>
         <source>Replace the file?</source>
@@ -343,12 +576,108 @@ Download it to see its images.</source>
         <source>Replace</source>
         <translation>替换</translation>
     </message>
+    <message>
+        <source>Run not saved</source>
+        <translation>运行未保存</translation>
+    </message>
+    <message>
+        <source>The trained model is still here: save its weights to another folder.</source>
+        <translation>训练好的模型还在：请把它的权重保存到另一个文件夹。</translation>
+    </message>
+    <message>
+        <source>Save weights to…</source>
+        <translation>保存权重到…</translation>
+    </message>
+    <message>
+        <source>There is no unsaved model: every run so far was saved in its run folder.</source>
+        <translation>没有未保存的模型：目前每个运行都已保存在它的运行文件夹中。</translation>
+    </message>
+    <message>
+        <source>Save the model&apos;s weights in a folder</source>
+        <translation>把模型权重保存到一个文件夹</translation>
+    </message>
+    <message>
+        <source>Could not save the weights</source>
+        <translation>无法保存权重</translation>
+    </message>
+    <message>
+        <source>Wrote the model (step {step}) to {path}.</source>
+        <translation>已把模型（第 {step} 步）写入 {path}。</translation>
+    </message>
+    <message>
+        <source>Wrote {path}.</source>
+        <translation>已写入 {path}。</translation>
+    </message>
+</context>
+<context>
+    <name>FeatureGrid</name>
+    <message>
+        <source>No feature maps yet — pick or draw an image to see what each layer responds to.</source>
+        <translation>还没有特征图——选一张图像或手写一个，看看每一层对什么有反应。</translation>
+    </message>
+    <message>
+        <source>first-layer filters</source>
+        <extracomment>Multiplies the default tile size (about 3.6 text lines).</extracomment>
+        <translation>第一层滤波器</translation>
+    </message>
 </context>
 <context>
     <name>Fields</name>
     <message>
+        <source>number</source>
+        <translation>数</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>e.g. 32, 64</source>
+        <translation>例如 32, 64</translation>
+    </message>
+    <message>
+        <source>&apos;{text}&apos; is not a whole number; type numbers like 64, 32.</source>
+        <translation>“{text}”不是整数；请输入像 64, 32 这样的数。</translation>
+    </message>
+    <message>
+        <source>Each {what} must be between {lo} and {hi}; {value} is not.</source>
+        <translation>每个{what}必须在 {lo} 到 {hi} 之间；{value} 不在此范围。</translation>
+    </message>
+    <message>
+        <source>Give at least one {what}.</source>
+        <translation>请至少给出一个{what}。</translation>
+    </message>
+    <message>
+        <source>At most {most} numbers, got {count}.</source>
+        <translation>最多 {most} 个数，现在有 {count} 个。</translation>
+    </message>
+    <message>
         <source>{takes}; &apos;{text}&apos; is not one.</source>
         <translation>{takes}；“{text}”不符合。</translation>
+    </message>
+    <message>
+        <source>This value</source>
+        <translation>此值</translation>
+    </message>
+    <message>
+        <source>{what} takes a whole number from {lo} to {hi}</source>
+        <translation>{what}接受 {lo} 到 {hi} 之间的整数</translation>
+    </message>
+    <message>
+        <source>{what} takes a number from {lo} to {hi}</source>
+        <translation>{what}接受 {lo} 到 {hi} 之间的数</translation>
+    </message>
+    <message>
+        <source>{takes}; &apos;{text}&apos; was refused, so it is {kept}.</source>
+        <translation>{takes}；“{text}”未被接受，所以仍为 {kept}。</translation>
+    </message>
+    <message>
+        <source>{takes}; an empty box was refused, so it is {kept}.</source>
+        <translation>{takes}；不能留空，所以仍为 {kept}。</translation>
+    </message>
+    <message>
+        <source>The learning rate</source>
+        <translation>学习率</translation>
     </message>
 </context>
 <context>
@@ -372,6 +701,154 @@ Download it to see its images.</source>
     <message>
         <source>First-layer filters (light = positive weight), then each conv layer&apos;s feature maps.</source>
         <translation>第一层滤波器（亮 = 正权重），然后是每个卷积层的特征图。</translation>
+    </message>
+    <message>
+        <source>first-layer filters</source>
+        <translation>第一层滤波器</translation>
+    </message>
+</context>
+<context>
+    <name>ForkDialog</name>
+    <message>
+        <source>Fork {run}</source>
+        <translation>分叉 {run}</translation>
+    </message>
+    <message>
+        <source>Where it stopped (epoch {epoch}, step {step}): weights and optimizer state</source>
+        <translation>停止处（第 {epoch} 轮，第 {step} 步）：权重和优化器状态</translation>
+    </message>
+    <message>
+        <source>Where it stopped (its end): weights and optimizer state</source>
+        <translation>停止处（结尾）：权重和优化器状态</translation>
+    </message>
+    <message>
+        <source>Its starting weights (epoch 0)</source>
+        <translation>初始权重（第 0 轮）</translation>
+    </message>
+    <message>
+        <source>The end of epoch {epoch}: weights only</source>
+        <translation>第 {epoch} 轮结束时：仅权重</translation>
+    </message>
+    <message>
+        <source>Changed in the panels: {changes}.</source>
+        <translation>面板中改动了：{changes}。</translation>
+    </message>
+    <message>
+        <source>No settings changed in the panels: the fork trains on as the run would. Change knobs in the panels first to try something else.</source>
+        <translation>面板中没有改动任何设置：分叉会像原运行一样继续训练。想尝试别的，请先在面板中调整参数。</translation>
+    </message>
+    <message>
+        <source>Fork</source>
+        <translation>分叉</translation>
+    </message>
+    <message>
+        <source>Start from</source>
+        <translation>起点</translation>
+    </message>
+    <message>
+        <source>This run kept no checkpoint or epoch weights to fork from.</source>
+        <translation>这个运行没有保存可供分叉的检查点或每轮权重。</translation>
+    </message>
+</context>
+<context>
+    <name>Form</name>
+    <message>
+        <source>The function after each layer: relu is the usual start; try gelu or tanh and compare the curves</source>
+        <translation>每层之后的函数：通常从 relu 开始；试试 gelu 或 tanh，比较曲线</translation>
+    </message>
+    <message>
+        <source>Share of units switched off at random while training, against overfitting: try 0.2 to 0.5, or 0</source>
+        <translation>训练时随机关闭的单元比例，用来对抗过拟合：可试 0.2 到 0.5，或 0</translation>
+    </message>
+    <message>
+        <source>Normalise each layer&apos;s outputs over the batch: faster, steadier training; turn off to see why</source>
+        <translation>在批次上归一化每层的输出：训练更快、更稳；关掉它看看为什么</translation>
+    </message>
+</context>
+<context>
+    <name>Formulas</name>
+    <message>
+        <source>Mean squared error between each pixel &lt;i&gt;x&lt;/i&gt; and its reconstruction &lt;i&gt;x̂&lt;/i&gt;.</source>
+        <translation>每个像素 &lt;i&gt;x&lt;/i&gt; 与其重建 &lt;i&gt;x̂&lt;/i&gt; 之间的均方误差。</translation>
+    </message>
+    <message>
+        <source>Cross-entropy between the one-hot label &lt;i&gt;y&lt;/i&gt; and the predicted probabilities &lt;i&gt;ŷ&lt;/i&gt; = softmax(logits).</source>
+        <translation>独热标签 &lt;i&gt;y&lt;/i&gt; 与预测概率 &lt;i&gt;ŷ&lt;/i&gt; = softmax(logits) 之间的交叉熵。</translation>
+    </message>
+    <message>
+        <source>The discriminator &lt;i&gt;D&lt;/i&gt; learns to tell real images &lt;i&gt;x&lt;/i&gt; from generated ones &lt;i&gt;G&lt;/i&gt;(&lt;i&gt;z&lt;/i&gt;); the generator learns to fool it.</source>
+        <translation>判别器 &lt;i&gt;D&lt;/i&gt; 学习区分真实图像 &lt;i&gt;x&lt;/i&gt; 与生成图像 &lt;i&gt;G&lt;/i&gt;(&lt;i&gt;z&lt;/i&gt;)；生成器学习骗过它。</translation>
+    </message>
+    <message>
+        <source>Attention &lt;i&gt;A&lt;/i&gt;: each head compares every token&apos;s query &lt;i&gt;Q&lt;/i&gt; with every token&apos;s key &lt;i&gt;K&lt;/i&gt; (&lt;i&gt;d&lt;/i&gt; numbers each); the softmax turns the scores into weights that sum to 1, and the token takes that mix of the values &lt;i&gt;V&lt;/i&gt;. The class token&apos;s weights are what the Attention view draws.</source>
+        <translation>注意力 &lt;i&gt;A&lt;/i&gt;：每个头把每个词元的查询 &lt;i&gt;Q&lt;/i&gt; 与每个词元的键 &lt;i&gt;K&lt;/i&gt;（各 &lt;i&gt;d&lt;/i&gt; 个数）相比较；softmax 把得分变成和为 1 的权重，词元按这些权重混合值 &lt;i&gt;V&lt;/i&gt;。“注意力”视图画的就是类别词元的权重。</translation>
+    </message>
+</context>
+<context>
+    <name>GANForm</name>
+    <message>
+        <source>Latent size</source>
+        <translation>潜在维度</translation>
+    </message>
+    <message>
+        <source>Length of the noise vector z</source>
+        <translation>噪声向量 z 的长度</translation>
+    </message>
+    <message>
+        <source>G width</source>
+        <translation>生成器宽度</translation>
+    </message>
+    <message>
+        <source>Channels of the generator&apos;s first feature map</source>
+        <translation>生成器第一个特征图的通道数</translation>
+    </message>
+    <message>
+        <source>D width</source>
+        <translation>判别器宽度</translation>
+    </message>
+    <message>
+        <source>Channels of the discriminator&apos;s first convolution</source>
+        <translation>判别器第一个卷积的通道数</translation>
+    </message>
+    <message>
+        <source>D learning rate</source>
+        <translation>判别器学习率</translation>
+    </message>
+    <message>
+        <source>The discriminator&apos;s learning rate; &apos;same as G&apos; uses the optimizer&apos;s rate</source>
+        <translation>判别器的学习率；“同生成器”即使用优化器的学习率</translation>
+    </message>
+    <message>
+        <source>D steps</source>
+        <translation>判别器步数</translation>
+    </message>
+    <message>
+        <source>Discriminator updates per generator update</source>
+        <translation>生成器每更新一次，判别器更新的次数</translation>
+    </message>
+    <message>
+        <source>alternating</source>
+        <translation>交替</translation>
+    </message>
+    <message>
+        <source>simultaneous</source>
+        <translation>同时</translation>
+    </message>
+    <message>
+        <source>Updates</source>
+        <translation>更新方式</translation>
+    </message>
+    <message>
+        <source>alternating: G learns against the D that just stepped (PyTorch&apos;s DCGAN); simultaneous: both step from one pass over the fakes (the TensorFlow tutorial; faster)</source>
+        <translation>交替：生成器对抗刚更新过的判别器来学习（PyTorch 的 DCGAN）；同时：两者用同一批假图像的一次前向同时更新（TensorFlow 教程的做法；更快）</translation>
+    </message>
+    <message>
+        <source>Label smoothing</source>
+        <translation>标签平滑</translation>
+    </message>
+    <message>
+        <source>Real images labelled 1 − this for D</source>
+        <translation>判别器把真实图像的标签设为 1 − 此值</translation>
     </message>
 </context>
 <context>
@@ -412,8 +889,24 @@ Download it to see its images.</source>
         <translation>&lt;b&gt;死亡 ReLU&lt;/b&gt;（整批都不激活的单元）</translation>
     </message>
     <message>
+        <source>No warnings.</source>
+        <translation>没有警告。</translation>
+    </message>
+    <message>
         <source>after {layer}</source>
         <translation>{layer} 之后</translation>
+    </message>
+</context>
+<context>
+    <name>ImageGrid</name>
+    <message>
+        <source> — {right} of {count} right</source>
+        <extracomment>Bumped on every new content: tests and callers can tell a repaint from new pictures.</extracomment>
+        <translation> — {count} 张中对了 {right} 张</translation>
+    </message>
+    <message>
+        <source> — {classes} of {total} classes among these {count}</source>
+        <translation> — 这 {count} 张中有 {total} 类中的 {classes} 类</translation>
     </message>
 </context>
 <context>
@@ -444,6 +937,13 @@ Download it to see its images.</source>
     </message>
 </context>
 <context>
+    <name>LatentMapView</name>
+    <message>
+        <source>No map yet — it appears once the model has placed some images.</source>
+        <translation>还没有地图——模型放置了一些图像后出现。</translation>
+    </message>
+</context>
+<context>
     <name>LatentTab</name>
     <message>
         <source>Interpolate image</source>
@@ -461,6 +961,14 @@ Download it to see its images.</source>
 <context>
     <name>LossPlot</name>
     <message>
+        <source>epoch</source>
+        <translation>轮次</translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
         <source>(hover for values)</source>
         <translation>（悬停查看数值）</translation>
     </message>
@@ -475,6 +983,41 @@ Download it to see its images.</source>
     <message>
         <source>Show all points and follow the run again</source>
         <translation>显示全部数据点，并重新跟随运行</translation>
+    </message>
+    <message>
+        <source>epoch &lt;b&gt;{epoch}&lt;/b&gt;</source>
+        <translation>轮次 &lt;b&gt;{epoch}&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>(epoch {epoch})</source>
+        <translation>（轮次 {epoch}）</translation>
+    </message>
+</context>
+<context>
+    <name>MLPForm</name>
+    <message>
+        <source>Hidden sizes</source>
+        <translation>隐藏层大小</translation>
+    </message>
+    <message>
+        <source>width</source>
+        <translation>宽度</translation>
+    </message>
+    <message>
+        <source>Widths of the hidden layers, e.g. 512, 256</source>
+        <translation>各隐藏层的宽度，例如 512, 256</translation>
+    </message>
+    <message>
+        <source>Activation</source>
+        <translation>激活函数</translation>
+    </message>
+    <message>
+        <source>Dropout</source>
+        <translation>Dropout 比例</translation>
+    </message>
+    <message>
+        <source>Batch norm</source>
+        <translation>批归一化</translation>
     </message>
 </context>
 <context>
@@ -590,9 +1133,52 @@ Download it to see its images.</source>
         <source>does not fit</source>
         <translation>放不下</translation>
     </message>
+    <message>
+        <source>Block {index} · Conv2d {k}×{k}</source>
+        <translation>块 {index} · Conv2d {k}×{k}</translation>
+    </message>
+    <message>
+        <source>Block {index} · MaxPool2d 2×2</source>
+        <translation>块 {index} · MaxPool2d 2×2</translation>
+    </message>
+    <message>
+        <source>Parameters: — (block {index} does not fit the {h}×{w} images)</source>
+        <translation>参数：—（块 {index} 放不下 {h}×{w} 的图像）</translation>
+    </message>
+</context>
+<context>
+    <name>ProcessWorker</name>
+    <message>
+        <source>The training process could not be started ({reason}).</source>
+        <translation>无法启动训练进程（{reason}）。</translation>
+    </message>
+    <message>
+        <source>The training process stopped unexpectedly (it ran out of memory or was killed); what it saved is in the runs folder.</source>
+        <translation>训练进程意外停止（内存不足或被终止）；它已保存的内容在运行文件夹中。</translation>
+    </message>
+    <message>
+        <source>The training process stopped unexpectedly (exit code {code}); what it saved is in the runs folder.</source>
+        <translation>训练进程意外停止（退出码 {code}）；它已保存的内容在运行文件夹中。</translation>
+    </message>
 </context>
 <context>
     <name>Rewind</name>
+    <message>
+        <source>History</source>
+        <translation>历史</translation>
+    </message>
+    <message>
+        <source>step {step} (rewound)</source>
+        <translation>第 {step} 步（已回放）</translation>
+    </message>
+    <message>
+        <source>step {step}</source>
+        <translation>第 {step} 步</translation>
+    </message>
+    <message>
+        <source>No previews yet: train first.</source>
+        <translation>还没有预览：请先训练。</translation>
+    </message>
     <message>
         <source>Export the previews as a GIF</source>
         <translation>将预览导出为 GIF</translation>
@@ -604,6 +1190,10 @@ Download it to see its images.</source>
     <message>
         <source>step {step:,} · epoch {epoch}</source>
         <translation>第 {step:,} 步 · 第 {epoch} 轮</translation>
+    </message>
+    <message>
+        <source>Could not write &apos;{path}&apos;: {reason}.</source>
+        <translation>无法写入“{path}”：{reason}。</translation>
     </message>
     <message>
         <source>Saved {count} frames to {path}.</source>
@@ -653,15 +1243,206 @@ Download it to see its images.</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
+        <source>Stop the run that is training before you resume one.</source>
+        <translation>请先停止正在训练的运行，再继续另一个。</translation>
+    </message>
+    <message>
+        <source>Stop the run that is training before you fork one.</source>
+        <translation>请先停止正在训练的运行，再分叉另一个。</translation>
+    </message>
+    <message>
+        <source>Open a run first (File ▸ Open run… or the Runs list), or train one: resume acts on it.</source>
+        <translation>请先打开一个运行（文件 ▸ 打开运行… 或运行记录列表），或训练一个：“继续”作用于它。</translation>
+    </message>
+    <message>
+        <source>Open a run first (File ▸ Open run… or the Runs list), or train one: fork acts on it.</source>
+        <translation>请先打开一个运行（文件 ▸ 打开运行… 或运行记录列表），或训练一个：“分叉”作用于它。</translation>
+    </message>
+    <message>
+        <source>Cannot resume</source>
+        <translation>无法继续</translation>
+    </message>
+    <message>
+        <source>&apos;{run}&apos; cannot be resumed: its loss became NaN; fork it from an earlier epoch with a lower learning rate.</source>
+        <translation>“{run}”无法继续：它的损失变成了 NaN；请从更早的一轮分叉，并调低学习率。</translation>
+    </message>
+    <message>
+        <source>&apos;{run}&apos; cannot be resumed: it saved no checkpoint.</source>
+        <translation>“{run}”无法继续：它没有保存检查点。</translation>
+    </message>
+    <message>
+        <source>A resumed run keeps its settings, but {settings} changed in the panels: use Run ▸ Fork from here… to train with the change.</source>
+        <translation>继续的运行保持原设置，但面板中改动了 {settings}：要用改动后的设置训练，请用 运行 ▸ 从这里分叉…。</translation>
+    </message>
+    <message>
+        <source>&apos;{run}&apos; has trained all its {epochs} epochs: raise Epochs in the Training panel above that, then Resume.</source>
+        <translation>“{run}”已训练完全部 {epochs} 轮：请在“训练”面板中把轮数调得更大，再点“继续”。</translation>
+    </message>
+    <message>
+        <source>Nothing left to train</source>
+        <translation>没有可继续训练的</translation>
+    </message>
+    <message>
+        <source>Cannot fork</source>
+        <translation>无法分叉</translation>
+    </message>
+    <message>
+        <source>The settings in the panels are not valid.</source>
+        <translation>面板中的设置无效。</translation>
+    </message>
+    <message>
+        <source>Cannot start twin runs</source>
+        <translation>无法开始双胞胎运行</translation>
+    </message>
+    <message>
+        <source>The dataset is still loading; try again in a moment.</source>
+        <translation>数据集仍在加载，请稍后再试。</translation>
+    </message>
+    <message>
+        <source>Watch a run folder</source>
+        <translation>观察一个运行文件夹</translation>
+    </message>
+    <message>
+        <source>Stop the run that is training before watching another one.</source>
+        <translation>请先停止正在训练的运行，再观察另一个。</translation>
+    </message>
+    <message>
         <source>Waiting for the run&apos;s first preview…</source>
         <translation>正在等待运行的第一张预览…</translation>
+    </message>
+    <message>
+        <source>Watching &apos;{folder}&apos;: waiting for a run to start writing there…</source>
+        <translation>正在观察“{folder}”：等待有运行开始写入…</translation>
+    </message>
+    <message>
+        <source>Watched {run} to its end ({status}, {result}).</source>
+        <translation>已观察 {run} 直到结束（{status}，{result}）。</translation>
+    </message>
+    <message>
+        <source>Watched {run} to its end ({status}).</source>
+        <translation>已观察 {run} 直到结束（{status}）。</translation>
+    </message>
+    <message>
+        <source>run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Watching {run} ({family}, written by another process): epoch {epoch} of {epochs}, step {step}</source>
+        <translation>正在观察 {run}（{family}，由另一个进程写入）：第 {epoch} / {epochs} 轮，第 {step} 步</translation>
     </message>
 </context>
 <context>
     <name>RunEvents</name>
     <message>
+        <source>Predictions on fixed validation images &lt;span style=&apos;color:{err}&apos;&gt;(red: wrong — true label in brackets)&lt;/span&gt;</source>
+        <translation>对固定验证集图像的预测 &lt;span style=&apos;color:{err}&apos;&gt;（红色：错误——括号中为真实标签）&lt;/span&gt;</translation>
+    </message>
+    <message>
+        <source>Reconstructions of fixed validation images: each input above its output</source>
+        <translation>固定验证集图像的重建：每个输入在上，输出在下</translation>
+    </message>
+    <message>
+        <source>Predictions on fixed training images (no validation images) &lt;span style=&apos;color:{err}&apos;&gt;(red: wrong — true label in brackets)&lt;/span&gt;</source>
+        <translation>对固定训练图像的预测（没有验证集图像）&lt;span style=&apos;color:{err}&apos;&gt;（红色：错误——括号中为真实标签）&lt;/span&gt;</translation>
+    </message>
+    <message>
+        <source>Reconstructions of fixed training images (no validation images): input above output</source>
+        <translation>固定训练图像的重建（没有验证集图像）：输入在上，输出在下</translation>
+    </message>
+    <message>
+        <source>Generated from a fixed batch of noise vectors &lt;i&gt;z&lt;/i&gt;: the same &lt;i&gt;z&lt;/i&gt; every time</source>
+        <translation>由一批固定的噪声向量 &lt;i&gt;z&lt;/i&gt; 生成：每次都是同样的 &lt;i&gt;z&lt;/i&gt;</translation>
+    </message>
+    <message>
+        <source>device: {device} ({precision})</source>
+        <translation>设备：{device}（{precision}）</translation>
+    </message>
+    <message>
+        <source>device: {device}</source>
+        <translation>设备：{device}</translation>
+    </message>
+    <message>
+        <source>Training {family} on {dataset}: {images} images, {steps} steps per epoch, {parameters} parameters</source>
+        <translation>正在用 {dataset} 训练 {family}：{images} 张图像，每轮 {steps} 步，{parameters} 个参数</translation>
+    </message>
+    <message>
+        <source>Paused before the first step: press Step or Resume.</source>
+        <translation>已在第一步之前暂停：请按“单步”或“继续”。</translation>
+    </message>
+    <message>
         <source>Paused at step {step:,}.</source>
         <translation>已在第 {step:,} 步暂停。</translation>
+    </message>
+    <message>
+        <source>Training stopped</source>
+        <translation>训练已停止</translation>
+    </message>
+    <message>
+        <source>Nothing to show: the run did not start.</source>
+        <translation>没有可显示的内容：运行没有开始。</translation>
+    </message>
+    <message>
+        <source>Epoch {epoch} / {epochs}</source>
+        <translation>第 {epoch} / {epochs} 轮</translation>
+    </message>
+    <message>
+        <source>step {step} / {total}</source>
+        <translation>第 {step} / {total} 步</translation>
+    </message>
+    <message>
+        <source>step {step}</source>
+        <translation>第 {step} 步</translation>
+    </message>
+    <message>
+        <source>{rate} samples/s</source>
+        <translation>{rate} 样本/秒</translation>
+    </message>
+    <message>
+        <source>lr {lr}</source>
+        <translation>学习率 {lr}</translation>
+    </message>
+    <message>
+        <source>ETA {time}</source>
+        <translation>剩余 {time}</translation>
+    </message>
+</context>
+<context>
+    <name>RunStatus</name>
+    <message>
+        <source>completed</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>diverged</source>
+        <translation>已发散</translation>
+    </message>
+    <message>
+        <source>incomplete</source>
+        <translation>未完成</translation>
+    </message>
+    <message>
+        <source>unsaved</source>
+        <translation>未保存</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <source>discarded</source>
+        <translation>已丢弃</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
     </message>
 </context>
 <context>
@@ -747,8 +1528,24 @@ Download it to see its images.</source>
         <translation>从磁盘删除所选运行的文件夹</translation>
     </message>
     <message>
+        <source>now</source>
+        <translation>现在</translation>
+    </message>
+    <message>
         <source>No runs in &apos;{folder}&apos; yet: press Start to make one.</source>
         <translation>“{folder}”中还没有运行记录：按“开始”创建一个。</translation>
+    </message>
+    <message>
+        <source>{run} @ epoch {epoch}</source>
+        <translation>{run} @ 第 {epoch} 轮</translation>
+    </message>
+    <message>
+        <source>{dataset} ({count} images)</source>
+        <translation>{dataset}（{count} 张图像）</translation>
+    </message>
+    <message>
+        <source>{done} of {epochs} epochs, step {step}</source>
+        <translation>{done} / {epochs} 轮，第 {step} 步</translation>
     </message>
     <message>
         <source>The selected runs have no figures to compare yet.</source>
@@ -776,6 +1573,41 @@ Download it to see its images.</source>
     </message>
 </context>
 <context>
+    <name>SavedRuns</name>
+    <message>
+        <source>Open a run folder</source>
+        <translation>打开运行文件夹</translation>
+    </message>
+    <message>
+        <source>Stop the run before opening another one.</source>
+        <translation>请先停止当前运行，再打开另一个。</translation>
+    </message>
+    <message>
+        <source>Cannot open the run</source>
+        <translation>无法打开该运行</translation>
+    </message>
+    <message>
+        <source>Opened {run}: {family} on {dataset}, {result}. Its weights are in Inspect; Start trains a new run with these settings.</source>
+        <translation>已打开 {run}：{family}，数据集 {dataset}，{result}。它的权重在“检视”中；按“开始”会用这些设置训练一个新运行。</translation>
+    </message>
+    <message>
+        <source>Opened {run}: {family} on {dataset} (incomplete). Its weights are in Inspect; Start trains a new run with these settings.</source>
+        <translation>已打开 {run}：{family}，数据集 {dataset}（未完成）。它的权重在“检视”中；按“开始”会用这些设置训练一个新运行。</translation>
+    </message>
+    <message>
+        <source>This run saved no previews.</source>
+        <translation>这个运行没有保存预览。</translation>
+    </message>
+    <message>
+        <source>The last previews saved by {run}</source>
+        <translation>{run} 最后保存的预览</translation>
+    </message>
+    <message>
+        <source>No recent runs</source>
+        <translation>没有最近的运行</translation>
+    </message>
+</context>
+<context>
     <name>SeriesPlot</name>
     <message>
         <source>Log scale</source>
@@ -800,9 +1632,361 @@ Download it to see its images.</source>
         <source>same as G</source>
         <translation>与 G 相同</translation>
     </message>
+    <message>
+        <source>judge {confidence}, {found}/{classes} classes</source>
+        <translation>裁判 {confidence}，{found}/{classes} 类</translation>
+    </message>
+    <message>
+        <source>judge {confidence}, {found} classes</source>
+        <translation>裁判 {confidence}，{found} 类</translation>
+    </message>
+    <message>
+        <source>G width</source>
+        <translation>生成器宽度</translation>
+    </message>
+    <message>
+        <source>D width</source>
+        <translation>判别器宽度</translation>
+    </message>
+    <message>
+        <source>D learning rate</source>
+        <translation>判别器学习率</translation>
+    </message>
+    <message>
+        <source>D lr</source>
+        <translation>判别器学习率</translation>
+    </message>
+    <message>
+        <source>D steps</source>
+        <translation>判别器步数</translation>
+    </message>
+    <message>
+        <source>Updates</source>
+        <translation>更新方式</translation>
+    </message>
+    <message>
+        <source>updates</source>
+        <translation>更新方式</translation>
+    </message>
+    <message>
+        <source>Label smoothing</source>
+        <translation>标签平滑</translation>
+    </message>
+    <message>
+        <source>smoothing</source>
+        <translation>标签平滑</translation>
+    </message>
+    <message>
+        <source>Variant</source>
+        <translation>变体</translation>
+    </message>
+    <message>
+        <source>variant</source>
+        <translation>变体</translation>
+    </message>
+    <message>
+        <source>Latent size</source>
+        <translation>潜在维度</translation>
+    </message>
+    <message>
+        <source>latent</source>
+        <translation>潜在维度</translation>
+    </message>
+    <message>
+        <source>Hidden sizes</source>
+        <translation>隐藏层大小</translation>
+    </message>
+    <message>
+        <source>hidden</source>
+        <translation>隐藏层</translation>
+    </message>
+    <message>
+        <source>Conv channels</source>
+        <translation>卷积通道数</translation>
+    </message>
+    <message>
+        <source>conv</source>
+        <translation>卷积</translation>
+    </message>
+    <message>
+        <source>Activation</source>
+        <translation>激活函数</translation>
+    </message>
+    <message>
+        <source>activation</source>
+        <translation>激活函数</translation>
+    </message>
+    <message>
+        <source>pool</source>
+        <translation>池化</translation>
+    </message>
+    <message>
+        <source>no pool</source>
+        <translation>无池化</translation>
+    </message>
+    <message>
+        <source>Conv blocks</source>
+        <translation>卷积块</translation>
+    </message>
+    <message>
+        <source>Dense sizes</source>
+        <translation>全连接层大小</translation>
+    </message>
+    <message>
+        <source>dense</source>
+        <translation>全连接</translation>
+    </message>
+    <message>
+        <source>Dropout</source>
+        <translation>Dropout 比例</translation>
+    </message>
+    <message>
+        <source>dropout</source>
+        <translation>dropout</translation>
+    </message>
+    <message>
+        <source>Batch norm</source>
+        <translation>批归一化</translation>
+    </message>
+    <message>
+        <source>batch norm</source>
+        <translation>批归一化</translation>
+    </message>
+    <message>
+        <source>Patch size</source>
+        <translation>图块大小</translation>
+    </message>
+    <message>
+        <source>patch</source>
+        <translation>图块</translation>
+    </message>
+    <message>
+        <source>Width</source>
+        <translation>宽度</translation>
+    </message>
+    <message>
+        <source>width</source>
+        <translation>宽度</translation>
+    </message>
+    <message>
+        <source>Blocks</source>
+        <translation>块数</translation>
+    </message>
+    <message>
+        <source>blocks</source>
+        <translation>块数</translation>
+    </message>
+    <message>
+        <source>Heads</source>
+        <translation>头数</translation>
+    </message>
+    <message>
+        <source>heads</source>
+        <translation>头数</translation>
+    </message>
+    <message>
+        <source>MLP ratio</source>
+        <translation>MLP 倍率</translation>
+    </message>
+    <message>
+        <source>mlp ratio</source>
+        <translation>MLP 倍率</translation>
+    </message>
+    <message>
+        <source>Family</source>
+        <translation>模型族</translation>
+    </message>
+    <message>
+        <source>family</source>
+        <translation>模型族</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Dataset</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <source>data</source>
+        <translation>数据</translation>
+    </message>
+    <message>
+        <source>Use only</source>
+        <translation>仅使用</translation>
+    </message>
+    <message>
+        <source>images</source>
+        <translation>图像数</translation>
+    </message>
+    <message>
+        <source>Validation share</source>
+        <translation>验证集比例</translation>
+    </message>
+    <message>
+        <source>val share</source>
+        <translation>验证集比例</translation>
+    </message>
+    <message>
+        <source>Split seed</source>
+        <translation>划分种子</translation>
+    </message>
+    <message>
+        <source>split seed</source>
+        <translation>划分种子</translation>
+    </message>
+    <message>
+        <source>Image size</source>
+        <translation>图像尺寸</translation>
+    </message>
+    <message>
+        <source>size</source>
+        <translation>尺寸</translation>
+    </message>
+    <message>
+        <source>Optimizer</source>
+        <translation>优化器</translation>
+    </message>
+    <message>
+        <source>optimizer</source>
+        <translation>优化器</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>lr</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>Weight decay</source>
+        <translation>权重衰减</translation>
+    </message>
+    <message>
+        <source>weight decay</source>
+        <translation>权重衰减</translation>
+    </message>
+    <message>
+        <source>Momentum</source>
+        <translation>动量</translation>
+    </message>
+    <message>
+        <source>momentum</source>
+        <translation>动量</translation>
+    </message>
+    <message>
+        <source>Adam β1</source>
+        <translation>Adam β1</translation>
+    </message>
+    <message>
+        <source>β1</source>
+        <translation>β1</translation>
+    </message>
+    <message>
+        <source>Adam β2</source>
+        <translation>Adam β2</translation>
+    </message>
+    <message>
+        <source>β2</source>
+        <translation>β2</translation>
+    </message>
+    <message>
+        <source>Epochs</source>
+        <translation>轮数</translation>
+    </message>
+    <message>
+        <source>epochs</source>
+        <translation>轮数</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>batch</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>种子</translation>
+    </message>
+    <message>
+        <source>seed</source>
+        <translation>种子</translation>
+    </message>
+    <message>
+        <source>LR schedule</source>
+        <translation>学习率调度</translation>
+    </message>
+    <message>
+        <source>schedule</source>
+        <translation>学习率调度</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>精度</translation>
+    </message>
+    <message>
+        <source>precision</source>
+        <translation>精度</translation>
+    </message>
+    <message>
+        <source>Step limit</source>
+        <translation>步数上限</translation>
+    </message>
+    <message>
+        <source>max steps</source>
+        <translation>步数上限</translation>
+    </message>
+    <message>
+        <source>Random shifts</source>
+        <translation>随机平移</translation>
+    </message>
+    <message>
+        <source>shift</source>
+        <translation>平移</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>on</source>
+        <translation>开</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>关</translation>
+    </message>
 </context>
 <context>
     <name>TrainingPanel</name>
+    <message>
+        <source>SGD (momentum)</source>
+        <translation>SGD（动量）</translation>
+    </message>
+    <message>
+        <source>bf16 (mixed)</source>
+        <translation>bf16（混合精度）</translation>
+    </message>
+    <message>
+        <source>fp16 (mixed)</source>
+        <translation>fp16（混合精度）</translation>
+    </message>
     <message>
         <source>How the weights follow the gradient: Adam adapts a step per weight and is a safe start; SGD with momentum is the classic</source>
         <translation>权重如何沿梯度更新：Adam 为每个权重自适应步长，是稳妥的起点；带动量的 SGD 是经典做法</translation>
@@ -865,7 +2049,7 @@ Download it to see its images.</source>
     </message>
     <message>
         <source>Seed</source>
-        <translation>随机种子</translation>
+        <translation>种子</translation>
     </message>
     <message>
         <source>Device</source>
@@ -885,7 +2069,176 @@ Download it to see its images.</source>
     </message>
 </context>
 <context>
+    <name>Twin</name>
+    <message>
+        <source>B would be the same as A: change the value.</source>
+        <translation>B 会和 A 一样：请修改这个值。</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>lr</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>Optimizer</source>
+        <translation>优化器</translation>
+    </message>
+    <message>
+        <source>optimizer</source>
+        <translation>优化器</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>batch</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>Weight decay</source>
+        <translation>权重衰减</translation>
+    </message>
+    <message>
+        <source>weight decay</source>
+        <translation>权重衰减</translation>
+    </message>
+    <message>
+        <source>Momentum</source>
+        <translation>动量</translation>
+    </message>
+    <message>
+        <source>momentum</source>
+        <translation>动量</translation>
+    </message>
+    <message>
+        <source>Learning-rate schedule</source>
+        <translation>学习率调度</translation>
+    </message>
+    <message>
+        <source>schedule</source>
+        <translation>学习率调度</translation>
+    </message>
+    <message>
+        <source>Random shift (pixels)</source>
+        <translation>随机平移（像素）</translation>
+    </message>
+    <message>
+        <source>shift</source>
+        <translation>平移</translation>
+    </message>
+    <message>
+        <source>Unknown setting {key}; settings look like train.epochs or optim.lr.</source>
+        <translation>未知设置 {key}；设置的写法类似 train.epochs 或 optim.lr。</translation>
+    </message>
+    <message>
+        <source>Type a value for B&apos;s {setting}.</source>
+        <translation>请为 B 的{setting}输入一个值。</translation>
+    </message>
+    <message>
+        <source>{value} is not a usable value for {setting}.</source>
+        <translation>{value} 不是{setting}的可用值。</translation>
+    </message>
+    <message>
+        <source>Neither run reached a {figure}.</source>
+        <translation>两个运行都没有得到{figure}。</translation>
+    </message>
+    <message>
+        <source>Only {who} reached a {figure} ({value}); {other} has none to compare.</source>
+        <translation>只有 {who} 得到了{figure}（{value}）；{other} 没有可比较的值。</translation>
+    </message>
+    <message>
+        <source>A and B tie on {figure}: {value} each.</source>
+        <translation>A 和 B 的{figure}打平：都是 {value}。</translation>
+    </message>
+    <message>
+        <source>{win} reached {better} vs {worse} for {lose}: {win} did better on {figure}.</source>
+        <translation>{win} 达到 {better}，{lose} 为 {worse}：{win} 的{figure}更好。</translation>
+    </message>
+    <message>
+        <source>{win} reached {better} vs {worse} for {lose}: {win} did better on {figure} (lower is better).</source>
+        <translation>{win} 达到 {better}，{lose} 为 {worse}：{win} 的{figure}更好（越低越好）。</translation>
+    </message>
+</context>
+<context>
+    <name>TwinDialog</name>
+    <message>
+        <source>Twin runs</source>
+        <translation>双胞胎运行</translation>
+    </message>
+    <message>
+        <source>Train the current setup (&lt;b&gt;A&lt;/b&gt;) and a copy with one setting changed (&lt;b&gt;B&lt;/b&gt;) side by side. Both use seed {seed} and see the training images in the same order, so the gap between their curves comes from that one setting.</source>
+        <translation>并排训练当前设置（&lt;b&gt;A&lt;/b&gt;）和只改了一项设置的副本（&lt;b&gt;B&lt;/b&gt;）。两者都用种子 {seed}，并以相同顺序看到训练图像，所以两条曲线的差距就来自那一项设置。</translation>
+    </message>
+    <message>
+        <source>A number, a word (adam, relu…) or a list such as [64, 32]</source>
+        <translation>一个数、一个词（adam、relu…）或一个列表，例如 [64, 32]</translation>
+    </message>
+    <message>
+        <source>Train both</source>
+        <translation>训练两者</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>改动</translation>
+    </message>
+    <message>
+        <source>A (current)</source>
+        <translation>A（当前）</translation>
+    </message>
+</context>
+<context>
+    <name>TwinPlot</name>
+    <message>
+        <source>Loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>epoch</source>
+        <translation>轮次</translation>
+    </message>
+    <message>
+        <source>Both runs&apos; curves appear here once they have trained a few steps.</source>
+        <translation>两个运行训练几步之后，它们的曲线会出现在这里。</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;A&lt;/b&gt; solid ━━, &lt;b&gt;B&lt;/b&gt; dashed ╍╍</source>
+        <translation>&lt;b&gt;A&lt;/b&gt; 实线 ━━，&lt;b&gt;B&lt;/b&gt; 虚线 ╍╍</translation>
+    </message>
+</context>
+<context>
     <name>TwinWindow</name>
+    <message>
+        <source>{setting}: {a} vs {b}</source>
+        <translation>{setting}：{a} 对 {b}</translation>
+    </message>
+    <message>
+        <source>Twin runs — {what}</source>
+        <translation>双胞胎运行 — {what}</translation>
+    </message>
+    <message>
+        <source>identical twins</source>
+        <translation>完全相同的双胞胎</translation>
+    </message>
+    <message>
+        <source>{twin}&apos;s view of the fixed preview batch appears here.</source>
+        <translation>{twin} 对固定预览批次的输出会显示在这里。</translation>
+    </message>
+    <message>
+        <source>Not started yet.</source>
+        <translation>尚未开始。</translation>
+    </message>
+    <message>
+        <source>Stop both</source>
+        <translation>停止两者</translation>
+    </message>
+    <message>
+        <source>Stop A and B after their current batch; both are saved</source>
+        <translation>在当前批次后停止 A 和 B；两者都会保存</translation>
+    </message>
     <message>
         <source>Close</source>
         <translation>关闭</translation>
@@ -894,12 +2247,167 @@ Download it to see its images.</source>
         <source>Close this window (Esc); runs still training are stopped and saved</source>
         <translation>关闭此窗口（Esc）；仍在训练的运行会被停止并保存</translation>
     </message>
+    <message>
+        <source>{setting} is &lt;b&gt;{a}&lt;/b&gt; for A and &lt;b&gt;{b}&lt;/b&gt; for B</source>
+        <translation>{setting}：A 为 &lt;b&gt;{a}&lt;/b&gt;，B 为 &lt;b&gt;{b}&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Only one thing differs: {changes}.</source>
+        <translation>只有一处不同：{changes}。</translation>
+    </message>
+    <message>
+        <source>What differs: {changes}.</source>
+        <translation>不同之处：{changes}。</translation>
+    </message>
+    <message>
+        <source>A and B are the same setup: their curves should lie on top of each other.</source>
+        <translation>A 和 B 的设置相同：它们的曲线应该彼此重合。</translation>
+    </message>
+    <message>
+        <source>Both train the {family} on {dataset} for 1 epoch with seed {seed}, and see the training images in the same shuffled order.</source>
+        <translation>两者都用 {dataset} 训练 {family} 1 轮，种子为 {seed}，并以相同的打乱顺序看到训练图像。</translation>
+    </message>
+    <message>
+        <source>Both train the {family} on {dataset} for {epochs} epochs with seed {seed}, and see the training images in the same shuffled order.</source>
+        <translation>两者都用 {dataset} 训练 {family} {epochs} 轮，种子为 {seed}，并以相同的打乱顺序看到训练图像。</translation>
+    </message>
+    <message>
+        <source>{lead} {both}</source>
+        <translation>{lead}{both}</translation>
+    </message>
+    <message>
+        <source>not started: stopped before it began</source>
+        <translation>未开始：在开始前就停止了</translation>
+    </message>
+    <message>
+        <source>Stopping both after their current batch…</source>
+        <translation>正在当前批次后停止两者…</translation>
+    </message>
+    <message>
+        <source>{loss} {value} at step {step}</source>
+        <translation>{loss} {value}（第 {step} 步）</translation>
+    </message>
+    <message>
+        <source>{twin} starts once A has created its run folder…</source>
+        <translation>{twin} 将在 A 创建运行文件夹后开始…</translation>
+    </message>
+    <message>
+        <source>{twin} preparing the data and the model…</source>
+        <translation>{twin} 正在准备数据和模型…</translation>
+    </message>
+    <message>
+        <source>{twin} started: {steps} steps per epoch.</source>
+        <translation>{twin} 已开始：每轮 {steps} 步。</translation>
+    </message>
+    <message>
+        <source>{twin} epoch {epoch} / {epochs} · step {step} / {total} · {rate} samples/s</source>
+        <translation>{twin} 第 {epoch} / {epochs} 轮 · 第 {step} / {total} 步 · {rate} 样本/秒</translation>
+    </message>
+    <message>
+        <source>interrupted: the window closed</source>
+        <translation>已中断：窗口已关闭</translation>
+    </message>
+    <message>
+        <source>not started: the window closed</source>
+        <translation>未开始：窗口已关闭</translation>
+    </message>
+</context>
+<context>
+    <name>ViTForm</name>
+    <message>
+        <source>Patch size</source>
+        <translation>图块大小</translation>
+    </message>
+    <message>
+        <source>Side of the square patches cut from the image; each patch becomes one token. It must divide the image: on 28×28 digits 7 gives 16 tokens, 4 gives 49 (slower, finer attention maps)</source>
+        <translation>从图像切出的正方形图块的边长；每个图块成为一个词元。它必须整除图像边长：在 28×28 的数字上，7 得到 16 个词元，4 得到 49 个（更慢，注意力图更精细）</translation>
+    </message>
+    <message>
+        <source>Width</source>
+        <translation>宽度</translation>
+    </message>
+    <message>
+        <source>Numbers per token (the embedding size)</source>
+        <translation>每个词元的数值个数（嵌入维度）</translation>
+    </message>
+    <message>
+        <source>Blocks</source>
+        <translation>块数</translation>
+    </message>
+    <message>
+        <source>Encoder blocks, each attention then an MLP</source>
+        <translation>编码器块数，每块先注意力再 MLP</translation>
+    </message>
+    <message>
+        <source>Heads</source>
+        <translation>头数</translation>
+    </message>
+    <message>
+        <source>Attention heads per block; each looks at width ÷ heads numbers of every token</source>
+        <translation>每块的注意力头数；每个头看每个词元的 宽度 ÷ 头数 个数值</translation>
+    </message>
+    <message>
+        <source>MLP ratio</source>
+        <translation>MLP 倍率</translation>
+    </message>
+    <message>
+        <source>Each block&apos;s MLP has width × this many hidden units</source>
+        <translation>每块的 MLP 有 宽度 × 此值 个隐藏单元</translation>
+    </message>
+    <message>
+        <source>Dropout</source>
+        <translation>Dropout 比例</translation>
+    </message>
 </context>
 <context>
     <name>WindowConfig</name>
     <message>
+        <source>Show all controls</source>
+        <translation>显示全部控件</translation>
+    </message>
+    <message>
+        <source>Stop the run before opening a lesson.</source>
+        <translation>请先停止当前运行，再打开课程。</translation>
+    </message>
+    <message>
         <source>Press Start to train the lesson&apos;s model.</source>
         <translation>按“开始”训练本课的模型。</translation>
+    </message>
+    <message>
+        <source>Save the experiment</source>
+        <translation>保存实验</translation>
+    </message>
+    <message>
+        <source>Experiment (*.json)</source>
+        <translation>实验 (*.json)</translation>
+    </message>
+    <message>
+        <source>The settings are not valid yet: {problem}</source>
+        <translation>设置尚未有效：{problem}</translation>
+    </message>
+    <message>
+        <source>Save experiment</source>
+        <translation>保存实验</translation>
+    </message>
+    <message>
+        <source>Cannot write &apos;{path}&apos;: {reason}.</source>
+        <translation>无法写入“{path}”：{reason}。</translation>
+    </message>
+    <message>
+        <source>Saved the experiment to {path} (vision-lab train --config {file})</source>
+        <translation>已把实验保存到 {path}（vision-lab train --config {file}）</translation>
+    </message>
+    <message>
+        <source>Some model settings above are not valid.</source>
+        <translation>上面的一些模型设置无效。</translation>
+    </message>
+    <message>
+        <source>Device &apos;{device}&apos; is not available on this computer.</source>
+        <translation>这台电脑上没有设备“{device}”。</translation>
+    </message>
+    <message>
+        <source>Train with these settings (F5)</source>
+        <translation>用这些设置训练（F5）</translation>
     </message>
     <message>
         <source>Resume</source>

@@ -23,7 +23,7 @@ def check_in_window(qtbot, w, key: str, tmp_path: Path) -> None:  # type: ignore
     train(key, run)
     assert w.open_run(run)
     assert w.model_panel.family == key and w.model_panel.combo.currentText() == gui_families.title(key)
-    assert w.model_panel.formula.text() == gui_families.get(key).formula
+    assert w.model_panel.formula.text() == gui_families.formula(key)
     panel = w.inspect_panel
     shown = {v.title for i, v in enumerate(panel.views) if panel.isTabVisible(i)}
     assert shown == {v.title for v in panel.views if v.needs & family.capabilities} and shown

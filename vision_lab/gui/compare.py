@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -65,7 +65,7 @@ def run_names(runs: list[ComparedRun]) -> list[str]:
         parent_path = Path(str(parent.get("run", ""))).resolve() if parent.get("run") else None
         others = [r for r in runs if r is not run]
         if parent_path is not None and any(r.path.resolve() == parent_path for r in others):
-            fork = f"fork @ epoch {parent.get('epoch', '?')}"
+            fork = QCoreApplication.translate("Compare", "fork @ epoch {epoch}").format(epoch=parent.get("epoch", "?"))
             names[i] = f"{names[i]} ({fork})" if names[i] else fork
     taken: dict[str, int] = {}
     for name in names:

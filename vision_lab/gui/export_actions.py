@@ -29,9 +29,21 @@ EXPORTS = (
     ("onnx", QT_TRANSLATE_NOOP("ExportActions", "&ONNX…"), "ONNX (*.onnx)"),
     ("script", QT_TRANSLATE_NOOP("ExportActions", "Standalone Python &script…"), "Python (*.py)"),
     ("csv", QT_TRANSLATE_NOOP("ExportActions", "&Metrics (CSV)…"), "CSV (*.csv)"),
-    ("plot-png", QT_TRANSLATE_NOOP("ExportActions", "Loss &plot as PNG…"), "PNG image (*.png)"),
-    ("plot-svg", QT_TRANSLATE_NOOP("ExportActions", "Loss plot as S&VG…"), "SVG image (*.svg)"),
-    ("preview-png", QT_TRANSLATE_NOOP("ExportActions", "P&review grid as PNG…"), "PNG image (*.png)"),
+    (
+        "plot-png",
+        QT_TRANSLATE_NOOP("ExportActions", "Loss &plot as PNG…"),
+        QT_TRANSLATE_NOOP("ExportActions", "PNG image (*.png)"),
+    ),
+    (
+        "plot-svg",
+        QT_TRANSLATE_NOOP("ExportActions", "Loss plot as S&VG…"),
+        QT_TRANSLATE_NOOP("ExportActions", "SVG image (*.svg)"),
+    ),
+    (
+        "preview-png",
+        QT_TRANSLATE_NOOP("ExportActions", "P&review grid as PNG…"),
+        QT_TRANSLATE_NOOP("ExportActions", "PNG image (*.png)"),
+    ),
 )
 MODEL_EXPORTS = ("safetensors", "torchscript", "onnx", "script", "csv")
 
@@ -68,7 +80,7 @@ class ExportActions:
         caption = QCoreApplication.translate("ExportActions", "Export {what}").format(
             what=re.sub(r"\(&\w\)", "", export_title(title)).replace("&", "").rstrip("…")
         )
-        out, _ = QFileDialog.getSaveFileName(w, caption, start, filt, options=dont_ask)
+        out, _ = QFileDialog.getSaveFileName(w, caption, start, self.tr(filt), options=dont_ask)
         if out:
             self.export(fmt, Path(out), ask=True)
 
@@ -95,7 +107,10 @@ class ExportActions:
         if fmt in MODEL_EXPORTS:
             run = w.opened_run
             if run is None:
-                return self._say("Train or open a run first: Export writes a saved run's model.", "Nothing to export")
+                return self._say(
+                    self.tr("Train or open a run first: Export writes a saved run's model."),
+                    self.tr("Nothing to export"),
+                )
             try:
                 target = export_target(run, fmt, out, force=force)
             except ExportOverwrite as err:
@@ -114,11 +129,11 @@ class ExportActions:
             job = FunctionWorker(lambda _progress: export_run(run, fmt, out, force=force), self)
             job.done.connect(self._exported)
             job.failed.connect(
-                lambda msg, details: w.show_dialog(QMessageBox.Icon.Warning, "Export failed", msg, details)
+                lambda msg, details: w.show_dialog(QMessageBox.Icon.Warning, self.tr("Export failed"), msg, details)
             )
             job.finished.connect(lambda j=job: self._exports.remove(j) if j in self._exports else None)
             self._exports.append(job)
-            w.status_label.setText(f"Exporting {run.name} as {fmt}…")
+            w.status_label.setText(self.tr("Exporting {run} as {format}…").format(run=run.name, format=fmt))
             job.start()
             return True
         if ask and not force and out.exists():
@@ -133,16 +148,17 @@ class ExportActions:
                     ok = _save_svg(w.loss_plot.plot_widget, out)
             elif fmt == "preview-png":
                 if w.preview.count == 0:
-                    return self._say("There is no preview grid to export yet.", "Nothing to export")
+                    return self._say(self.tr("There is no preview grid to export yet."), self.tr("Nothing to export"))
                 ok = w.preview.grab().save(str(out))
             else:
                 raise ValueError(fmt)
         except OSError as err:
             ok, reason = False, err.strerror or str(err)
         else:
-            reason = "check that its folder exists and is writable"
+            reason = self.tr("check that its folder exists and is writable")
         if not ok:
-            w.show_dialog(QMessageBox.Icon.Warning, "Export failed", f"Could not write '{out}': {reason}.")
+            could_not = self.tr("Could not write '{path}': {reason}.").format(path=out, reason=reason)
+            w.show_dialog(QMessageBox.Icon.Warning, self.tr("Export failed"), could_not)
             return False
         self._exported(out)
         return True
@@ -178,11 +194,11 @@ class ExportActions:
         if w.closing:
             return
         box = QMessageBox(
-            QMessageBox.Icon.Warning, "Run not saved", finished.message, QMessageBox.StandardButton.Close, w
+            QMessageBox.Icon.Warning, self.tr("Run not saved"), finished.message, QMessageBox.StandardButton.Close, w
         )
         box.setObjectName("errorDialog")
-        box.setInformativeText("The trained model is still here: save its weights to another folder.")
-        save = box.addButton("Save weights to…", QMessageBox.ButtonRole.AcceptRole)
+        box.setInformativeText(self.tr("The trained model is still here: save its weights to another folder."))
+        save = box.addButton(self.tr("Save weights to…"), QMessageBox.ButtonRole.AcceptRole)
         save.setObjectName("saveWeightsButton")
         save.clicked.connect(lambda _checked=False: self.save_weights_dialog())
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -191,9 +207,11 @@ class ExportActions:
 
     def save_weights_dialog(self) -> None:
         if self.unsaved is None:
-            self._say("There is no unsaved model: every run so far was saved in its run folder.")
+            self._say(self.tr("There is no unsaved model: every run so far was saved in its run folder."))
             return
-        folder = QFileDialog.getExistingDirectory(self.window, "Save the model's weights in a folder", str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(
+            self.window, self.tr("Save the model's weights in a folder"), str(Path.home())
+        )
         if folder:
             self.save_weights(Path(folder))
 
@@ -209,15 +227,20 @@ class ExportActions:
         try:
             path = save_model(folder, started.config, started.dataset, finished.weights, finished.step)
         except VisionLabError as err:
-            w.show_dialog(QMessageBox.Icon.Warning, "Could not save the weights", str(err))
+            w.show_dialog(QMessageBox.Icon.Warning, self.tr("Could not save the weights"), str(err))
             return None
         self.unsaved = None
         self.save_weights_action.setEnabled(False)
-        self._exported(f"the model (step {finished.step}) to {path}")
+        self._exported(self.tr("Wrote the model (step {step}) to {path}.").format(step=finished.step, path=path))
         return path
 
     def _exported(self, result: object) -> None:
-        text = result.describe() if hasattr(result, "describe") else f"Wrote {result}."
+        if hasattr(result, "describe"):
+            text = result.describe()
+        elif isinstance(result, str):
+            text = result  # a sentence already
+        else:
+            text = self.tr("Wrote {path}.").format(path=result)
         self.window.status_label.setText(text)
         self.window.statusBar().showMessage(text, 8000)
         self.export_done.emit(result)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from vision_lab.core.config import ExperimentConfig, config_changes, flat_config
 from vision_lab.gui import families as gui_families
@@ -21,27 +21,33 @@ def _t(text: str) -> str:
 
 # (panel label, short label for legends); a family's settings are named by its window module (vision_lab/gui/families).
 _LABELS: dict[str, tuple[str, str]] = {
-    "model": ("Family", "family"),
-    "name": ("Name", "name"),
-    "data.name": ("Dataset", "data"),
-    "data.limit": ("Use only", "images"),
-    "data.val_fraction": ("Validation share", "val share"),
-    "data.split_seed": ("Split seed", "split seed"),
-    "data.image_size": ("Image size", "size"),
-    "optim.name": ("Optimizer", "optimizer"),
-    "optim.lr": ("Learning rate", "lr"),
-    "optim.weight_decay": ("Weight decay", "weight decay"),
-    "optim.momentum": ("Momentum", "momentum"),
-    "optim.beta1": ("Adam β1", "β1"),
-    "optim.beta2": ("Adam β2", "β2"),
-    "train.epochs": ("Epochs", "epochs"),
-    "train.batch_size": ("Batch size", "batch"),
-    "train.seed": ("Seed", "seed"),
-    "train.lr_schedule": ("LR schedule", "schedule"),
-    "train.device": ("Device", "device"),
-    "train.precision": ("Precision", "precision"),
-    "train.max_steps": ("Step limit", "max steps"),
-    "train.augment_shift": ("Random shifts", "shift"),
+    "model": (QT_TRANSLATE_NOOP("Settings", "Family"), QT_TRANSLATE_NOOP("Settings", "family")),
+    "name": (QT_TRANSLATE_NOOP("Settings", "Name"), QT_TRANSLATE_NOOP("Settings", "name")),
+    "data.name": (QT_TRANSLATE_NOOP("Settings", "Dataset"), QT_TRANSLATE_NOOP("Settings", "data")),
+    "data.limit": (QT_TRANSLATE_NOOP("Settings", "Use only"), QT_TRANSLATE_NOOP("Settings", "images")),
+    "data.val_fraction": (
+        QT_TRANSLATE_NOOP("Settings", "Validation share"),
+        QT_TRANSLATE_NOOP("Settings", "val share"),
+    ),
+    "data.split_seed": (QT_TRANSLATE_NOOP("Settings", "Split seed"), QT_TRANSLATE_NOOP("Settings", "split seed")),
+    "data.image_size": (QT_TRANSLATE_NOOP("Settings", "Image size"), QT_TRANSLATE_NOOP("Settings", "size")),
+    "optim.name": (QT_TRANSLATE_NOOP("Settings", "Optimizer"), QT_TRANSLATE_NOOP("Settings", "optimizer")),
+    "optim.lr": (QT_TRANSLATE_NOOP("Settings", "Learning rate"), QT_TRANSLATE_NOOP("Settings", "lr")),
+    "optim.weight_decay": (
+        QT_TRANSLATE_NOOP("Settings", "Weight decay"),
+        QT_TRANSLATE_NOOP("Settings", "weight decay"),
+    ),
+    "optim.momentum": (QT_TRANSLATE_NOOP("Settings", "Momentum"), QT_TRANSLATE_NOOP("Settings", "momentum")),
+    "optim.beta1": (QT_TRANSLATE_NOOP("Settings", "Adam β1"), QT_TRANSLATE_NOOP("Settings", "β1")),
+    "optim.beta2": (QT_TRANSLATE_NOOP("Settings", "Adam β2"), QT_TRANSLATE_NOOP("Settings", "β2")),
+    "train.epochs": (QT_TRANSLATE_NOOP("Settings", "Epochs"), QT_TRANSLATE_NOOP("Settings", "epochs")),
+    "train.batch_size": (QT_TRANSLATE_NOOP("Settings", "Batch size"), QT_TRANSLATE_NOOP("Settings", "batch")),
+    "train.seed": (QT_TRANSLATE_NOOP("Settings", "Seed"), QT_TRANSLATE_NOOP("Settings", "seed")),
+    "train.lr_schedule": (QT_TRANSLATE_NOOP("Settings", "LR schedule"), QT_TRANSLATE_NOOP("Settings", "schedule")),
+    "train.device": (QT_TRANSLATE_NOOP("Settings", "Device"), QT_TRANSLATE_NOOP("Settings", "device")),
+    "train.precision": (QT_TRANSLATE_NOOP("Settings", "Precision"), QT_TRANSLATE_NOOP("Settings", "precision")),
+    "train.max_steps": (QT_TRANSLATE_NOOP("Settings", "Step limit"), QT_TRANSLATE_NOOP("Settings", "max steps")),
+    "train.augment_shift": (QT_TRANSLATE_NOOP("Settings", "Random shifts"), QT_TRANSLATE_NOOP("Settings", "shift")),
 }
 
 
@@ -59,13 +65,13 @@ def setting_value(key: str, value: Any) -> str:
     if own is not None:
         return own
     if value is None:
-        return _t("none")
+        return QCoreApplication.translate("Settings", "none")
     if isinstance(value, bool):
-        return _t("on") if value else _t("off")
+        return QCoreApplication.translate("Settings", "on") if value else QCoreApplication.translate("Settings", "off")
     if isinstance(value, float):
         return plain_number(value)
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value) or _t("none")
+        return ", ".join(str(v) for v in value) or QCoreApplication.translate("Settings", "none")
     return str(value)
 
 

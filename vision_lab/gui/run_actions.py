@@ -62,39 +62,50 @@ class ForkDialog(QDialog):
     def __init__(self, parent_run: Path, cfg: ExperimentConfig, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("forkDialog")
-        self.setWindowTitle(f"Fork {parent_run.name}")
+        self.setWindowTitle(self.tr("Fork {run}").format(run=parent_run.name))
         self.parent_run = parent_run
         info = run_info(parent_run)
         self.source = QComboBox()
         self.source.setObjectName("forkFromCombo")
         if (parent_run / CHECKPOINT).is_file() and info.status != "diverged":
-            where = f"epoch {info.epochs_done:g}, step {info.step}" if info.epochs_done is not None else "its end"
-            self.source.addItem(f"Where it stopped ({where}): weights and optimizer state", None)
+            if info.epochs_done is not None:
+                where = self.tr("Where it stopped (epoch {epoch}, step {step}): weights and optimizer state").format(
+                    epoch=f"{info.epochs_done:g}", step=info.step
+                )
+            else:
+                where = self.tr("Where it stopped (its end): weights and optimizer state")
+            self.source.addItem(where, None)
         for epoch in reversed(checkpoint_epochs(parent_run)):
-            label = "Its starting weights (epoch 0)" if epoch == 0 else f"The end of epoch {epoch}: weights only"
+            label = (
+                self.tr("Its starting weights (epoch 0)")
+                if epoch == 0
+                else self.tr("The end of epoch {epoch}: weights only").format(epoch=epoch)
+            )
             self.source.addItem(label, epoch)
         changes = describe_changes(open_run(parent_run).config, cfg)
         self.changes = QLabel(
-            "Changed in the panels: " + "; ".join(changes) + "."
+            self.tr("Changed in the panels: {changes}.").format(changes="; ".join(changes))
             if changes
-            else "No settings changed in the panels: the fork trains on as the run would. "
-            "Change knobs in the panels first to try something else."
+            else self.tr(
+                "No settings changed in the panels: the fork trains on as the run would. "
+                "Change knobs in the panels first to try something else."
+            )
         )
         self.changes.setObjectName("forkChanges")
         self.changes.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Fork")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Fork"))
         buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.source.count() > 0)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.buttons = buttons
         form = QFormLayout()
-        form.addRow("Start from", self.source)
+        form.addRow(self.tr("Start from"), self.source)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.changes)
         if self.source.count() == 0:
-            self.changes.setText("This run kept no checkpoint or epoch weights to fork from.")
+            self.changes.setText(self.tr("This run kept no checkpoint or epoch weights to fork from."))
         lay.addWidget(buttons)
 
     def epoch(self) -> int | None:
@@ -213,19 +224,29 @@ class RunActions(ExportActions, QObject):
         menu.addSeparator()
         menu.addAction(self.twin_action)
 
-    def _say(self, text: str, title: str = "Vision Lab") -> bool:
-        self.window.show_dialog(QMessageBox.Icon.Information, title, text)
+    def _say(self, text: str, title: str = "") -> bool:
+        self.window.show_dialog(QMessageBox.Icon.Information, title or "Vision Lab", text)
         return False
 
     def _target(self, path: Path | None, verb: str) -> Path | None:
         """The run to act on (``path`` or the window's), opened in the window; None after telling why not."""
         w = self.window
         if w.worker is not None:
-            self._say(f"Stop the run that is training before you {verb} one.")
+            busy = {
+                "resume": self.tr("Stop the run that is training before you resume one."),
+                "fork": self.tr("Stop the run that is training before you fork one."),
+            }
+            self._say(busy[verb])
             return None
         path = Path(path) if path is not None else w.opened_run
         if path is None:
-            self._say(f"Open a run first (File ▸ Open run… or the Runs list), or train one: {verb} acts on it.")
+            none = {
+                "resume": self.tr(
+                    "Open a run first (File ▸ Open run… or the Runs list), or train one: resume acts on it."
+                ),
+                "fork": self.tr("Open a run first (File ▸ Open run… or the Runs list), or train one: fork acts on it."),
+            }
+            self._say(none[verb])
             return None
         opened = w.opened_run
         if (opened is None or path.resolve() != opened.resolve()) and not w.open_run(path):
@@ -256,30 +277,36 @@ class RunActions(ExportActions, QObject):
                 del changes["optim.lr"]  # the rate set while it trained: the checkpoint carries it on
             cfg = apply_overrides(open_run(target).config, changes)
         except VisionLabError as err:
-            return self._say(str(err), "Cannot resume")
+            return self._say(str(err), self.tr("Cannot resume"))
         if not info.resumable:
             why = (
-                "its loss became NaN; fork it from an earlier epoch with a lower learning rate"
+                self.tr(
+                    "'{run}' cannot be resumed: its loss became NaN; fork it from an earlier epoch with a lower "
+                    "learning rate."
+                )
                 if info.status == "diverged"
-                else "it saved no checkpoint"
+                else self.tr("'{run}' cannot be resumed: it saved no checkpoint.")
             )
-            return self._say(f"'{target.name}' cannot be resumed: {why}.", "Cannot resume")
+            return self._say(why.format(run=target.name), self.tr("Cannot resume"))
         fixed = [k for k in changes if k not in RESUMABLE]
         if fixed:
             return self._say(
-                f"A resumed run keeps its settings, but {', '.join(setting_label(k) for k in fixed)} changed in the "
-                "panels: use Run ▸ Fork "
-                "from here… to train with the change.",
-                "Cannot resume",
+                self.tr(
+                    "A resumed run keeps its settings, but {settings} changed in the panels: use Run ▸ Fork "
+                    "from here… to train with the change."
+                ).format(settings=", ".join(setting_label(k) for k in fixed)),
+                self.tr("Cannot resume"),
             )
         busy = holder(target)  # another process trains it: say so now, before the panels are cleared for a start
         if busy is not None:
-            return self._say(busy, "Cannot resume")
+            return self._say(busy, self.tr("Cannot resume"))
         if info.status == "completed" and cfg.train.epochs <= (info.epochs_done or 0.0):
             return self._say(
-                f"'{target.name}' has trained all its {info.epochs} epochs: raise Epochs in the Training panel "
-                "above that, then Resume.",
-                "Nothing left to train",
+                self.tr(
+                    "'{run}' has trained all its {epochs} epochs: raise Epochs in the Training panel above that, "
+                    "then Resume."
+                ).format(run=target.name, epochs=info.epochs),
+                self.tr("Nothing left to train"),
             )
         return w.start(launch=Launch(cfg, resume=target, overrides=changes))
 
@@ -290,7 +317,7 @@ class RunActions(ExportActions, QObject):
         try:
             cfg = apply_overrides(open_run(target).config, self.user_changes())
         except VisionLabError as err:
-            self._say(str(err), "Cannot fork")
+            self._say(str(err), self.tr("Cannot fork"))
             return None
         dialog = ForkDialog(target, cfg, self.window)
         dialog.accepted.connect(lambda: self.fork(target, dialog.epoch()))
@@ -303,12 +330,13 @@ class RunActions(ExportActions, QObject):
         """A new run from ``parent`` (latest checkpoint, or the end of ``epoch``) with the panels' changes."""
         w = self.window
         if not w.settings_valid:
-            return self._say(w.settings_problem or "The settings in the panels are not valid.", "Cannot fork")
+            problem = w.settings_problem or self.tr("The settings in the panels are not valid.")
+            return self._say(problem, self.tr("Cannot fork"))
         try:
             changes = self.user_changes()
             cfg = apply_overrides(open_run(parent).config, changes).validate()
         except VisionLabError as err:
-            return self._say(str(err), "Cannot fork")
+            return self._say(str(err), self.tr("Cannot fork"))
         return w.start(launch=Launch(cfg, fork=parent, fork_epoch=epoch, overrides=changes))
 
     # --- twin runs ---------------------------------------------------------------------------------------
@@ -317,10 +345,13 @@ class RunActions(ExportActions, QObject):
 
         w = self.window
         if not w.settings_valid:
-            self._say(w.settings_problem or "The settings in the panels are not valid.", "Cannot start twin runs")
+            problem = w.settings_problem or self.tr("The settings in the panels are not valid.")
+            self._say(problem, self.tr("Cannot start twin runs"))
             return None
         if w.data_panel.dataset is None:
-            self._say("The dataset is still loading; try again in a moment.", "Cannot start twin runs")
+            self._say(
+                self.tr("The dataset is still loading; try again in a moment."), self.tr("Cannot start twin runs")
+            )
             return None
         dialog = TwinDialog(w.current_config(), w)
         dialog.accepted.connect(lambda: self.start_twins(dialog.twin_config()))
@@ -354,7 +385,7 @@ class RunActions(ExportActions, QObject):
     def watch_dialog(self) -> None:
         w = self.window
         start = str(w.runs_panel.root)
-        folder = QFileDialog.getExistingDirectory(w, "Watch a run folder", start)
+        folder = QFileDialog.getExistingDirectory(w, self.tr("Watch a run folder"), start)
         if folder:
             self.watch(Path(folder))
 
@@ -364,7 +395,7 @@ class RunActions(ExportActions, QObject):
 
         w = self.window
         if w.worker is not None:
-            return self._say("Stop the run that is training before watching another one.")
+            return self._say(self.tr("Stop the run that is training before watching another one."))
         self.stop_watching()
         self.follower = RunFollower(path)
         self._weights_seen = None
@@ -411,24 +442,36 @@ class RunActions(ExportActions, QObject):
             w.progress.setValue(min(1000, round(1000 * epoch / max(1, follower.config.train.epochs))))
         self._reload_weights_if_new(path)
         if follower.waiting:
-            w.status_label.setText(f"Watching '{path}': waiting for a run to start writing there…")
+            w.status_label.setText(
+                self.tr("Watching '{folder}': waiting for a run to start writing there…").format(folder=path)
+            )
         elif update.summary is not None:
             self.watch_timer.stop()
             self.stop_watch_action.setEnabled(False)
             result = final_metric_cell(update.summary)[0]
             status = update.summary.get("status", "completed")
-            w.status_label.setText(
-                f"Watched {path.name} to its end ({status}" + (f", {result}" if result != "–" else "") + ")."
+            ended = (
+                self.tr("Watched {run} to its end ({status}, {result}).")
+                if result != "–"
+                else self.tr("Watched {run} to its end ({status}).")
             )
+            w.status_label.setText(ended.format(run=path.name, status=status, result=result))
             w.runs_panel.refresh()
         elif update.rows:
             last = update.rows[-1]
             cfg = follower.config
-            title = gui_families.title(cfg.model) if cfg else "run"
+            title = gui_families.title(cfg.model) if cfg else self.tr("run")
             epochs = cfg.train.epochs if cfg else "?"
             w.status_label.setText(
-                f"Watching {path.name} ({title}, written by another process): epoch "
-                f"{(last.get('epoch') or 0.0):.2f} of {epochs}, step {int(last.get('step') or 0):,}"
+                self.tr(
+                    "Watching {run} ({family}, written by another process): epoch {epoch} of {epochs}, step {step}"
+                ).format(
+                    run=path.name,
+                    family=title,
+                    epoch=f"{(last.get('epoch') or 0.0):.2f}",
+                    epochs=epochs,
+                    step=f"{int(last.get('step') or 0):,}",
+                )
             )
         if not update.empty:
             self.watch_updated.emit()

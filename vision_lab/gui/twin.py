@@ -25,6 +25,7 @@ from vision_lab.core.data import ImageDataset
 from vision_lab.core.events import Finished, Metrics, Preview, Started
 from vision_lab.core.runs import read_metrics
 from vision_lab.gui import families as gui_families
+from vision_lab.gui.panels.runs import status_text
 from vision_lab.gui.results import metrics_from_row
 from vision_lab.gui.run_controller import RunController, Worker
 from vision_lab.gui.torch_threads import training_threads
@@ -100,10 +101,9 @@ class TwinWindow(QWidget):
         assert cfg_a.train.seed == cfg_b.train.seed
         self.family = cfg_a.model
         self.diffs = differences(cfg_a, cfg_b)
-        self.setWindowTitle(
-            "Twin runs — "
-            + ("; ".join(f"{knob_label(k).lower()}: {va} vs {vb}" for k, va, vb in self.diffs) or "identical twins")
-        )
+        versus = self.tr("{setting}: {a} vs {b}")
+        what = "; ".join(versus.format(setting=knob_label(k).lower(), a=va, b=vb) for k, va, vb in self.diffs)
+        self.setWindowTitle(self.tr("Twin runs — {what}").format(what=what or self.tr("identical twins")))
         suffix = f" — {cfg_a.name}" if cfg_a.name else ""
         cfg_a = cfg_a.replace(name=f"twin A · {self._setting('A')}{suffix}")
         cfg_b = cfg_b.replace(name=f"twin B · {self._setting('B')}{suffix}")
@@ -138,7 +138,7 @@ class TwinWindow(QWidget):
             runs.finished.connect(self._on_finished)
             runs.failed.connect(self._on_failed)
             runs.ended.connect(self._on_thread_done)
-            grid = ImageGrid(f"{name}'s view of the fixed preview batch appears here.")
+            grid = ImageGrid(self.tr("{twin}'s view of the fixed preview batch appears here.").format(twin=name))
             grid.setObjectName(f"twinPreview{name}")
             caption = QLabel()
             caption.setObjectName(f"twinCaption{name}")
@@ -165,15 +165,15 @@ class TwinWindow(QWidget):
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
 
-        self.status = QLabel("Not started yet.")
+        self.status = QLabel(self.tr("Not started yet."))
         self.status.setObjectName("twinStatus")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.RichText)
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.status.setMinimumWidth(40)
-        self.stop_button = QPushButton("Stop both")
+        self.stop_button = QPushButton(self.tr("Stop both"))
         self.stop_button.setObjectName("twinStopButton")
-        self.stop_button.setToolTip("Stop A and B after their current batch; both are saved")
+        self.stop_button.setToolTip(self.tr("Stop A and B after their current batch; both are saved"))
         self.stop_button.clicked.connect(self.stop)
         self.stop_button.setEnabled(False)
         self.close_button = QPushButton(self.tr("Close"))
@@ -204,18 +204,31 @@ class TwinWindow(QWidget):
 
     def _header_text(self, cfg: ExperimentConfig) -> str:
         if self.diffs:
-            changed = "; ".join(
-                f"{knob_label(k).lower()} is <b>{va}</b> for A and <b>{vb}</b> for B" for k, va, vb in self.diffs
-            )
-            lead = f"Only one thing differs: {changed}." if len(self.diffs) == 1 else f"What differs: {changed}."
+            each = self.tr("{setting} is <b>{a}</b> for A and <b>{b}</b> for B")
+            changed = "; ".join(each.format(setting=knob_label(k).lower(), a=va, b=vb) for k, va, vb in self.diffs)
+            lead = (
+                self.tr("Only one thing differs: {changes}.")
+                if len(self.diffs) == 1
+                else self.tr("What differs: {changes}.")
+            ).format(changes=changed)
         else:
-            lead = "A and B are the same setup: their curves should lie on top of each other."
+            lead = self.tr("A and B are the same setup: their curves should lie on top of each other.")
         epochs = cfg.train.epochs
-        return (
-            f"{lead} Both train the {gui_families.title(cfg.model)} on {cfg.data.name} for {epochs} "
-            f"epoch{'s' if epochs != 1 else ''} with seed {cfg.train.seed}, and see the training images in the "
-            f"same shuffled order."
+        both = (
+            self.tr(
+                "Both train the {family} on {dataset} for 1 epoch with seed {seed}, and see the training images "
+                "in the same shuffled order."
+            )
+            if epochs == 1
+            else self.tr(
+                "Both train the {family} on {dataset} for {epochs} epochs with seed {seed}, and see the training "
+                "images in the same shuffled order."
+            )
         )
+        both = both.format(
+            family=gui_families.title(cfg.model), dataset=cfg.data.name, epochs=epochs, seed=cfg.train.seed
+        )
+        return self.tr("{lead} {both}").format(lead=lead, both=both)
 
     # --- for tests and callers --------------------------------------------------------------------------------------
     @property
@@ -278,9 +291,9 @@ class TwinWindow(QWidget):
             if twin.launched and not twin.ended:
                 twin.runs.stop()
             elif not twin.launched and not twin.ended:
-                twin.note = "not started: stopped before it began"
+                twin.note = self.tr("not started: stopped before it began")
                 twin.ended = True
-        self.status.setText("Stopping both after their current batch…")
+        self.status.setText(self.tr("Stopping both after their current batch…"))
         self._check_both_ended()
 
     def _launch(self, twin: _Twin) -> None:
@@ -402,33 +415,41 @@ class TwinWindow(QWidget):
             loss_key = self._plot.keys[0]
             loss = twin.last.values.get(loss_key)
             if loss is not None:
-                parts.append(f"{series_style(loss_key).title} {loss:.4g} at step {twin.last.step:,}")
+                at = self.tr("{loss} {value} at step {step}")
+                parts.append(
+                    at.format(loss=series_style(loss_key).title, value=f"{loss:.4g}", step=f"{twin.last.step:,}")
+                )
         if twin.grid_note:
             parts.append(twin.grid_note)
         if twin.finished is not None and twin.finished.status != "completed":
-            parts.append(twin.finished.status)
+            parts.append(status_text(twin.finished.status))
         elif twin.failure:
-            parts.append(f"<span style='color:{ERROR_COLOR.name()}'>failed</span>")
+            parts.append(f"<span style='color:{ERROR_COLOR.name()}'>{status_text('failed')}</span>")
         twin.caption.setText(" — ".join(parts[:2]) + "".join(f" · {p}" for p in parts[2:]))
 
     def _twin_status(self, twin: _Twin) -> str:
+        name = f"<b>{twin.name}</b>"
         if twin.finished is not None:
-            return f"<b>{twin.name}</b> {twin.finished.status}: {twin.finished.message}"
+            return f"{name} {status_text(twin.finished.status)}: {twin.finished.message}"
         if twin.failure is not None:
-            return f"<b>{twin.name}</b> <span style='color:{ERROR_COLOR.name()}'>failed</span>: {twin.failure}"
+            return f"{name} <span style='color:{ERROR_COLOR.name()}'>{status_text('failed')}</span>: {twin.failure}"
         if twin.note is not None:
-            return f"<b>{twin.name}</b> {twin.note}."
+            return f"{name} {twin.note}."
         if not twin.launched:
-            return f"<b>{twin.name}</b> starts once A has created its run folder…"
+            return self.tr("{twin} starts once A has created its run folder…").format(twin=name)
         s, m = twin.started, twin.last
         if s is None:
-            return f"<b>{twin.name}</b> preparing the data and the model…"
+            return self.tr("{twin} preparing the data and the model…").format(twin=name)
         if m is None:
-            return f"<b>{twin.name}</b> started: {s.steps_per_epoch} steps per epoch."
+            return self.tr("{twin} started: {steps} steps per epoch.").format(twin=name, steps=s.steps_per_epoch)
         epochs = s.config.train.epochs
-        return (
-            f"<b>{twin.name}</b> epoch {min(m.epoch + 1, epochs)} / {epochs} · step {m.step:,} / {s.total_steps:,}"
-            f" · {m.samples_per_s:,.0f} samples/s"
+        return self.tr("{twin} epoch {epoch} / {epochs} · step {step} / {total} · {rate} samples/s").format(
+            twin=name,
+            epoch=min(m.epoch + 1, epochs),
+            epochs=epochs,
+            step=f"{m.step:,}",
+            total=f"{s.total_steps:,}",
+            rate=f"{m.samples_per_s:,.0f}",
         )
 
     def _status_text(self) -> str:
@@ -437,7 +458,7 @@ class TwinWindow(QWidget):
             a, b = self.results
             lines.insert(0, f"<b>{verdict(self.family, a, b)}</b>")
         elif self._stopping:
-            lines.insert(0, "Stopping both after their current batch…")
+            lines.insert(0, self.tr("Stopping both after their current batch…"))
         return "<br>".join(lines)
 
     # --- closing ------------------------------------------------------------------------------------------------------
@@ -458,7 +479,11 @@ class TwinWindow(QWidget):
             twin.runs.shutdown()  # waits for each worker whose thread still lives (ended ones are deleted)
         for twin in self._twins:
             if not twin.ended:
-                twin.note = "interrupted: the window closed" if twin.launched else "not started: the window closed"
+                twin.note = (
+                    self.tr("interrupted: the window closed")
+                    if twin.launched
+                    else self.tr("not started: the window closed")
+                )
                 twin.ended = True
         if busy:
             self.runs_changed.emit()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
@@ -12,21 +12,27 @@ from vision_lab.gui.twin_knobs import SAME_AS_A, config_b, display_value, edit_t
 from vision_lab.gui.widgets.fields import ERROR_COLOR
 
 
+def _same() -> str:
+    return QCoreApplication.translate("Twin", SAME_AS_A)
+
+
 class TwinDialog(QDialog):
     """Pick one knob and B's value; OK stays disabled (with one sentence saying why) until B is a valid change."""
 
     def __init__(self, cfg: ExperimentConfig, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("twinDialog")
-        self.setWindowTitle("Twin runs")
+        self.setWindowTitle(self.tr("Twin runs"))
         self.cfg = cfg
         self._b: ExperimentConfig | None = None
-        self._problem = SAME_AS_A
+        self._problem = _same()
 
         intro = QLabel(
-            f"Train the current setup (<b>A</b>) and a copy with one setting changed (<b>B</b>) side by side. "
-            f"Both use seed {cfg.train.seed} and see the training images in the same order, so the gap between "
-            f"their curves comes from that one setting."
+            self.tr(
+                "Train the current setup (<b>A</b>) and a copy with one setting changed (<b>B</b>) side by side. "
+                "Both use seed {seed} and see the training images in the same order, so the gap between "
+                "their curves comes from that one setting."
+            ).format(seed=cfg.train.seed)
         )
         intro.setObjectName("twinIntro")
         intro.setWordWrap(True)
@@ -40,7 +46,7 @@ class TwinDialog(QDialog):
         self.a_value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.value_edit = QLineEdit()
         self.value_edit.setObjectName("twinValueEdit")
-        self.value_edit.setToolTip("A number, a word (adam, relu…) or a list such as [64, 32]")
+        self.value_edit.setToolTip(self.tr("A number, a word (adam, relu…) or a list such as [64, 32]"))
         self.error = QLabel()
         self.error.setObjectName("twinError")
         self.error.setWordWrap(True)
@@ -52,13 +58,13 @@ class TwinDialog(QDialog):
         self.buttons.setObjectName("twinButtons")
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setObjectName("twinOkButton")
-        self.ok_button.setText("Train both")
+        self.ok_button.setText(self.tr("Train both"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
         form = QFormLayout()
-        form.addRow("Change", self.knob_combo)
-        form.addRow("A (current)", self.a_value)
+        form.addRow(self.tr("Change"), self.knob_combo)
+        form.addRow(self.tr("A (current)"), self.a_value)
         form.addRow("B", self.value_edit)
         form.addRow("", self.error)
         lay = QVBoxLayout(self)
@@ -96,7 +102,7 @@ class TwinDialog(QDialog):
         message = self.problem or ""
         pal = self.error.palette()
         # A's own value is where everyone starts: a hint, not an error.
-        color = self.palette().color(QPalette.ColorRole.PlaceholderText) if message == SAME_AS_A else ERROR_COLOR
+        color = self.palette().color(QPalette.ColorRole.PlaceholderText) if message == _same() else ERROR_COLOR
         pal.setColor(QPalette.ColorRole.WindowText, color)
         self.error.setPalette(pal)
         self.error.setText(message)

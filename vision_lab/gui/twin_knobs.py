@@ -10,25 +10,25 @@ import json
 import math
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from vision_lab.core import families
 from vision_lab.core.config import ExperimentConfig, apply_overrides, config_changes, flat_config
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.families import Knob, Metric
 
-SAME_AS_A = "B would be the same as A: change the value."
+SAME_AS_A = QT_TRANSLATE_NOOP("Twin", "B would be the same as A: change the value.")  # translated where said
 
 # The optimizer's and the schedule's knobs, everyone's: key -> (label for people, short name for captions and titles).
 # A family's own are its declaration's (``Family.knobs``); ``train.augment_shift`` only where it shifts images.
 KNOBS: dict[str, tuple[str, str]] = {
-    "optim.lr": ("Learning rate", "lr"),
-    "optim.name": ("Optimizer", "optimizer"),
-    "train.batch_size": ("Batch size", "batch"),
-    "optim.weight_decay": ("Weight decay", "weight decay"),
-    "optim.momentum": ("Momentum", "momentum"),
-    "train.lr_schedule": ("Learning-rate schedule", "schedule"),
-    "train.augment_shift": ("Random shift (pixels)", "shift"),
+    "optim.lr": (QT_TRANSLATE_NOOP("Twin", "Learning rate"), QT_TRANSLATE_NOOP("Twin", "lr")),
+    "optim.name": (QT_TRANSLATE_NOOP("Twin", "Optimizer"), QT_TRANSLATE_NOOP("Twin", "optimizer")),
+    "train.batch_size": (QT_TRANSLATE_NOOP("Twin", "Batch size"), QT_TRANSLATE_NOOP("Twin", "batch")),
+    "optim.weight_decay": (QT_TRANSLATE_NOOP("Twin", "Weight decay"), QT_TRANSLATE_NOOP("Twin", "weight decay")),
+    "optim.momentum": (QT_TRANSLATE_NOOP("Twin", "Momentum"), QT_TRANSLATE_NOOP("Twin", "momentum")),
+    "train.lr_schedule": (QT_TRANSLATE_NOOP("Twin", "Learning-rate schedule"), QT_TRANSLATE_NOOP("Twin", "schedule")),
+    "train.augment_shift": (QT_TRANSLATE_NOOP("Twin", "Random shift (pixels)"), QT_TRANSLATE_NOOP("Twin", "shift")),
 }
 
 
@@ -83,7 +83,11 @@ def knob_value(cfg: ExperimentConfig, key: str) -> Any:
         return pseudo.get(cfg)
     flat = flat_config(cfg)
     if key not in flat:
-        raise ConfigError(f"Unknown setting {key!r}; settings look like train.epochs or optim.lr.")
+        raise ConfigError(
+            QCoreApplication.translate(
+                "Twin", "Unknown setting {key}; settings look like train.epochs or optim.lr."
+            ).format(key=repr(key))
+        )
     return flat[key]
 
 
@@ -138,16 +142,24 @@ def set_knob(cfg: ExperimentConfig, key: str, value: Any) -> ExperimentConfig:
 def config_b(cfg: ExperimentConfig, key: str, text: str) -> ExperimentConfig:
     """B: ``cfg`` with the knob ``key`` set from the typed ``text``; ConfigError says, in one sentence, why not."""
     if not text.strip():
-        raise ConfigError(f"Type a value for B's {knob_label(key).lower()}.")
+        raise ConfigError(
+            QCoreApplication.translate("Twin", "Type a value for B's {setting}.").format(
+                setting=knob_label(key).lower()
+            )
+        )
     current = knob_value(cfg, key)
     try:
         b = set_knob(cfg, key, parse_value(text, current))
     except ConfigError:
         raise
     except Exception:  # a value shape the strict parser did not foresee: still one sentence, no traceback
-        raise ConfigError(f"{text.strip()!r} is not a usable value for {knob_label(key).lower()}.") from None
+        raise ConfigError(
+            QCoreApplication.translate("Twin", "{value} is not a usable value for {setting}.").format(
+                value=repr(text.strip()), setting=knob_label(key).lower()
+            )
+        ) from None
     if not config_changes(cfg, b):
-        raise ConfigError(SAME_AS_A)
+        raise ConfigError(_t(SAME_AS_A))
     return b
 
 
@@ -190,20 +202,30 @@ def verdict(family: str, a: dict[str, Any] | None, b: dict[str, Any] | None) -> 
     title, higher = _t(headline.title), headline.higher_is_better
     va, vb = final_figure(family, a), final_figure(family, b)
     if va is None and vb is None:
-        return f"Neither run reached a {title}."
+        return QCoreApplication.translate("Twin", "Neither run reached a {figure}.").format(figure=title)
     if va is None or vb is None:
         who, value = ("A", va) if vb is None else ("B", vb)
         other = "B" if who == "A" else "A"
-        return f"Only {who} reached a {title} ({format_figure(family, value)}); {other} has none to compare."
+        return QCoreApplication.translate(
+            "Twin", "Only {who} reached a {figure} ({value}); {other} has none to compare."
+        ).format(who=who, figure=title, value=format_figure(family, value), other=other)
     if va == vb:
-        return f"A and B tie on {title}: {format_figure(family, va)} each."
+        return QCoreApplication.translate("Twin", "A and B tie on {figure}: {value} each.").format(
+            figure=title, value=format_figure(family, va)
+        )
     a_wins = va > vb if higher else va < vb
     win, lose, wv, lv = ("A", "B", va, vb) if a_wins else ("B", "A", vb, va)
     digits = None
     while format_figure(family, wv, digits) == format_figure(family, lv, digits) and (digits or 1) < 6:
         digits = (digits or 1) + 1  # never print "91.2% vs 91.2%" for two different numbers
-    tail = "" if higher else " (lower is better)"
-    return (
-        f"{win} reached {format_figure(family, wv, digits)} vs {format_figure(family, lv, digits)} "
-        f"for {lose}: {win} did better on {title}{tail}."
+    sentence = (
+        QCoreApplication.translate(
+            "Twin", "{win} reached {better} vs {worse} for {lose}: {win} did better on {figure}."
+        )
+        if higher
+        else QCoreApplication.translate(
+            "Twin", "{win} reached {better} vs {worse} for {lose}: {win} did better on {figure} (lower is better)."
+        )
     )
+    better, worse = format_figure(family, wv, digits), format_figure(family, lv, digits)
+    return sentence.format(win=win, better=better, worse=worse, lose=lose, figure=title)

@@ -28,11 +28,13 @@ class TwinPlot(SeriesPlot):
 
     def __init__(self, family: str, parent: QWidget | None = None) -> None:
         super().__init__(
-            "Loss",
-            x_label="epoch",
+            QCoreApplication.translate("TwinPlot", "Loss"),
+            x_label=QCoreApplication.translate("TwinPlot", "epoch"),
             y_label=QCoreApplication.translate("Families", families.get(family).loss_axis),
             object_name="twinPlot",
-            placeholder="Both runs' curves appear here once they have trained a few steps.",
+            placeholder=QCoreApplication.translate(
+                "TwinPlot", "Both runs' curves appear here once they have trained a few steps."
+            ),
             parent=parent,
         )
         # Losses share one axis; accuracy and the judge's confidence are in the captions and the verdict.
@@ -120,4 +122,5 @@ class TwinPlot(SeriesPlot):
     def legend_text(self) -> str:
         keys = [key for key in self.keys if any(k == key for _t, k in self._meta.values())]
         parts = [f"<span style='color:{series_style(k).color}'>■</span> {series_style(k).title}" for k in keys]
-        return " &nbsp; ".join([*parts, "<b>A</b> solid ━━, <b>B</b> dashed ╍╍"]) if parts else ""
+        lines = QCoreApplication.translate("TwinPlot", "<b>A</b> solid ━━, <b>B</b> dashed ╍╍")
+        return " &nbsp; ".join([*parts, lines]) if parts else ""

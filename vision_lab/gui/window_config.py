@@ -71,14 +71,14 @@ class WindowConfig:
             action.setData(preset.key)
             action.triggered.connect(lambda _checked=False, p=preset: self.apply_preset(p))
         self.lessons_menu.addSeparator()
-        show_all = self.lessons_menu.addAction("Show all controls")
+        show_all = self.lessons_menu.addAction(self.tr("Show all controls"))
         show_all.setObjectName("showAllControlsAction")
         show_all.triggered.connect(lambda: self._hide_controls(()))
 
     def apply_preset(self, preset: object) -> None:
         """Load a lesson: its data, model and knobs into the panels, its lesson text, its hidden controls."""
         if self.worker is not None:
-            self.statusBar().showMessage("Stop the run before opening a lesson.", 5000)
+            self.statusBar().showMessage(self.tr("Stop the run before opening a lesson."), 5000)
             return
         cfg: ExperimentConfig = preset.config  # type: ignore[attr-defined]
         self._started = None
@@ -113,7 +113,9 @@ class WindowConfig:
     # --- config and validation -----------------------------------------------------------------------------
     def save_experiment_dialog(self) -> None:
         start = str(Path.home() / f"{self.model_panel.family}-experiment.json")
-        path, _ = QFileDialog.getSaveFileName(self, "Save the experiment", start, "Experiment (*.json)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Save the experiment"), start, self.tr("Experiment (*.json)")
+        )
         if path:
             self.save_experiment(Path(path))
 
@@ -123,14 +125,15 @@ class WindowConfig:
             text = self.current_config().validate().to_json()
             atomic_write_text(path, text)
         except ConfigError as err:
-            self.show_dialog(QMessageBox.Icon.Warning, "Save experiment", f"The settings are not valid yet: {err}")
+            invalid = self.tr("The settings are not valid yet: {problem}").format(problem=err)
+            self.show_dialog(QMessageBox.Icon.Warning, self.tr("Save experiment"), invalid)
             return False
         except OSError as err:
-            self.show_dialog(
-                QMessageBox.Icon.Warning, "Save experiment", f"Cannot write '{path}': {err.strerror or err}."
-            )
+            cannot = self.tr("Cannot write '{path}': {reason}.").format(path=path, reason=err.strerror or err)
+            self.show_dialog(QMessageBox.Icon.Warning, self.tr("Save experiment"), cannot)
             return False
-        self.statusBar().showMessage(f"Saved the experiment to {path} (vision-lab train --config {path.name})", 10000)
+        saved = self.tr("Saved the experiment to {path} (vision-lab train --config {file})")
+        self.statusBar().showMessage(saved.format(path=path, file=path.name), 10000)
         return True
 
     def current_config(self) -> ExperimentConfig:
@@ -143,7 +146,7 @@ class WindowConfig:
         """Per-field checks, then ``cfg.validate()``; the message goes next to the panel it is about."""
         model_problem = data_problem = training_problem = batch_problem = None
         if not self.model_panel.check():
-            model_problem = "Some model settings above are not valid."
+            model_problem = self.tr("Some model settings above are not valid.")
         else:
             try:
                 fit_check(self.current_config().validate(), self.data_panel.dataset)
@@ -161,7 +164,7 @@ class WindowConfig:
                     model_problem = message
         device = self.training_panel.device.currentData()
         if training_problem is None and not device_available(device):
-            training_problem = f"Device '{device}' is not available on this computer."
+            training_problem = self.tr("Device '{device}' is not available on this computer.").format(device=device)
         self.model_panel.set_error(model_problem if model_problem and self.model_panel.check() else None)
         self.training_panel.set_error(training_problem)
         self.training_panel.set_batch_problem(batch_problem)
@@ -179,7 +182,7 @@ class WindowConfig:
         running = self.worker is not None
         self.start_button.setEnabled(self.settings_valid and not running)
         self.start_button.setToolTip(
-            "Train with these settings (F5)" if self.settings_valid else (self.settings_problem or "")
+            self.tr("Train with these settings (F5)") if self.settings_valid else (self.settings_problem or "")
         )
         self.pause_button.setEnabled(running)
         self.pause_button.setText(self.tr("Resume") if self._paused else self.tr("Pause"))

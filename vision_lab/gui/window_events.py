@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import QMessageBox
 
 from vision_lab.core.events import Finished, Metrics, Preview, Started
@@ -38,18 +39,27 @@ if TYPE_CHECKING:
 # The plot is the costly paint (pyqtgraph axes, grid and curves, ~10 ms a frame on a 2-core laptop CPU):
 # 4 frames a second keep the curves live and cost the training process about half of what 25 did.
 PLOT_REFRESH_S = 0.25
+# Marked for lupdate (context "RunEvents"), translated where shown.
 PREVIEW_TITLES = {
-    "predictions": (
-        "Predictions on fixed validation images <span style='color:{err}'>(red: wrong — true label in brackets)</span>"
+    "predictions": QT_TRANSLATE_NOOP(
+        "RunEvents",
+        "Predictions on fixed validation images <span style='color:{err}'>(red: wrong — true label in brackets)</span>",
     ),
-    "reconstructions": "Reconstructions of fixed validation images: each input above its output",
+    "reconstructions": QT_TRANSLATE_NOOP(
+        "RunEvents", "Reconstructions of fixed validation images: each input above its output"
+    ),
     # No validation split (a share of 0, a tiny folder): the fixed batch is made of training images, and says so.
-    "predictions-train": (
+    "predictions-train": QT_TRANSLATE_NOOP(
+        "RunEvents",
         "Predictions on fixed training images (no validation images) "
-        "<span style='color:{err}'>(red: wrong — true label in brackets)</span>"
+        "<span style='color:{err}'>(red: wrong — true label in brackets)</span>",
     ),
-    "reconstructions-train": "Reconstructions of fixed training images (no validation images): input above output",
-    "samples": "Generated from a fixed batch of noise vectors <i>z</i>: the same <i>z</i> every time",
+    "reconstructions-train": QT_TRANSLATE_NOOP(
+        "RunEvents", "Reconstructions of fixed training images (no validation images): input above output"
+    ),
+    "samples": QT_TRANSLATE_NOOP(
+        "RunEvents", "Generated from a fixed batch of noise vectors <i>z</i>: the same <i>z</i> every time"
+    ),
 }
 
 
@@ -106,7 +116,12 @@ class RunEvents:
         self.progress.setRange(0, max(1, e.total_steps))
         self.progress.setValue(e.start_step)
         precision = e.config.train.precision
-        self.device_label.setText(f"device: {e.device}" + (f" ({precision})" if precision != "fp32" else ""))
+        device = (
+            self.tr("device: {device} ({precision})").format(device=e.device, precision=precision)
+            if precision != "fp32"
+            else self.tr("device: {device}").format(device=e.device)
+        )
+        self.device_label.setText(device)
         total = sum(e.parameters.values())
         if e.run_dir is not None:
             self.opened_run = e.run_dir
@@ -115,11 +130,18 @@ class RunEvents:
         self.runs_panel.live_path, self.runs_panel.live_status, self.runs_panel.live_lr = e.run_dir, "running", None
         self.runs_panel.refresh()
         self.status_label.setText(
-            f"Training {gui_families.title(e.config.model)} on {e.dataset.name}: {e.dataset.train_size:,} images, "
-            f"{e.steps_per_epoch} steps per epoch, {total:,} parameters"
+            self.tr(
+                "Training {family} on {dataset}: {images} images, {steps} steps per epoch, {parameters} parameters"
+            ).format(
+                family=gui_families.title(e.config.model),
+                dataset=e.dataset.name,
+                images=f"{e.dataset.train_size:,}",
+                steps=e.steps_per_epoch,
+                parameters=f"{total:,}",
+            )
         )
         if self._paused:
-            self.status_label.setText("Paused before the first step: press Step or Resume.")
+            self.status_label.setText(self.tr("Paused before the first step: press Step or Resume."))
         self.run_started.emit(e)
 
     def _plot_lineage(self, run_dir: Path) -> None:
@@ -187,7 +209,7 @@ class RunEvents:
             self.run_actions.keep_unsaved(f, self._started)
         elif f.status == "diverged" or f.warnings:
             self.show_dialog(
-                QMessageBox.Icon.Warning, "Training stopped" if f.status == "diverged" else "Vision Lab", text
+                QMessageBox.Icon.Warning, self.tr("Training stopped") if f.status == "diverged" else "Vision Lab", text
             )
         self.run_ended.emit(f)
 
@@ -200,7 +222,7 @@ class RunEvents:
         self._idle()
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        self.preview.clear("Nothing to show: the run did not start.")
+        self.preview.clear(self.tr("Nothing to show: the run did not start."))
         self.status_label.setText(message)
         self.show_dialog(
             QMessageBox.Icon.Critical if details else QMessageBox.Icon.Warning, "Vision Lab", message, details
@@ -239,20 +261,24 @@ class RunEvents:
         s = self._started
         epochs = s.config.train.epochs if s else "?"
         total = s.total_steps if s else "?"
+        epoch = min(m.epoch + 1, epochs) if isinstance(epochs, int) else m.epoch + 1
         parts = [
-            f"Epoch {min(m.epoch + 1, epochs) if isinstance(epochs, int) else m.epoch + 1} / {epochs}",
-            f"step {m.step:,} / {total:,}" if isinstance(total, int) else f"step {m.step}",
-            f"{m.samples_per_s:,.0f} samples/s",
-            f"lr {m.lr:.3g}",
+            self.tr("Epoch {epoch} / {epochs}").format(epoch=epoch, epochs=epochs),
+            self.tr("step {step} / {total}").format(step=f"{m.step:,}", total=f"{total:,}")
+            if isinstance(total, int)
+            else self.tr("step {step}").format(step=m.step),
+            self.tr("{rate} samples/s").format(rate=f"{m.samples_per_s:,.0f}"),
+            self.tr("lr {lr}").format(lr=f"{m.lr:.3g}"),
         ]
         if not self._paused:  # while paused there is no time of arrival (it grew with every second of the pause)
-            parts.insert(3, f"ETA {format_duration(m.eta_s)}")
+            parts.insert(3, self.tr("ETA {time}").format(time=format_duration(m.eta_s)))
         if s is not None:
             parts.append(s.device)
         return "  ·  ".join(parts)
 
     def show_preview(self, p: Preview) -> None:
         kind = f"{p.kind}-train" if p.from_training else p.kind
-        title = PREVIEW_TITLES.get(kind, p.kind).format(err=ERROR_COLOR.name())
-        title += fill_grid(self.preview, p)
-        self.preview_title.setText(f"{title} <span style='font-weight:normal'>· step {p.step:,}</span>")
+        title = self.tr(PREVIEW_TITLES[kind]) if kind in PREVIEW_TITLES else p.kind
+        title = title.format(err=ERROR_COLOR.name()) + fill_grid(self.preview, p)
+        step = self.tr("step {step}").format(step=f"{p.step:,}")
+        self.preview_title.setText(f"{title} <span style='font-weight:normal'>· {step}</span>")

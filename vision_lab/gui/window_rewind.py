@@ -63,10 +63,15 @@ class Rewind:
 
     def _update_rewind_label(self) -> None:
         if not self.history:
-            self.rewind_label.setText("History")
+            self.rewind_label.setText(self.tr("History"))
             return
         p = self.history[self.rewind_slider.value()]
-        self.rewind_label.setText(f"step {p.step:,}" + (" (rewound)" if self.rewinding else ""))
+        step = f"{p.step:,}"
+        self.rewind_label.setText(
+            self.tr("step {step} (rewound)").format(step=step)
+            if self.rewinding
+            else self.tr("step {step}").format(step=step)
+        )
         self.live_button.setEnabled(self.rewinding)
 
     def _rewound(self, index: int) -> None:
@@ -86,7 +91,7 @@ class Rewind:
 
     def export_gif_dialog(self) -> None:
         if not self.history:
-            self.statusBar().showMessage("No previews yet: train first.", 4000)
+            self.statusBar().showMessage(self.tr("No previews yet: train first."), 4000)
             return
         name = (self.opened_run.name if self.opened_run else "vision-lab") + "-previews.gif"
         path, _ = QFileDialog.getSaveFileName(
@@ -117,7 +122,8 @@ class Rewind:
             with Image.open(out) as gif:  # what the file holds (identical frames would have been merged)
                 count = getattr(gif, "n_frames", 1)
         except OSError as err:
-            self.show_dialog(QMessageBox.Icon.Warning, "Vision Lab", f"Could not write '{path}': {err.strerror}.")
+            could_not = self.tr("Could not write '{path}': {reason}.").format(path=path, reason=err.strerror)
+            self.show_dialog(QMessageBox.Icon.Warning, "Vision Lab", could_not)
             return path
         self.statusBar().showMessage(self.tr("Saved {count} frames to {path}.").format(count=count, path=out), 6000)
         return out

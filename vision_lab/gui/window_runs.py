@@ -18,7 +18,7 @@ from vision_lab.core.errors import VisionLabError
 from vision_lab.core.events import Finished
 from vision_lab.core.paths import runs_dir
 from vision_lab.gui import families as gui_families
-from vision_lab.gui.panels.runs import COL_STATUS
+from vision_lab.gui.panels.runs import COL_STATUS, STATUS_ROLE
 from vision_lab.gui.results import final_metric_cell, metrics_from_row
 
 if TYPE_CHECKING:
@@ -77,20 +77,22 @@ class SavedRuns:
         if f.run_dir is None:
             return
         item = self.runs_panel.item_for(f.run_dir)
-        if item is None or item.text(COL_STATUS) == "incomplete":
+        if item is None or item.data(COL_STATUS, STATUS_ROLE) == "incomplete":
             # The worker may report before summary.json is on disk: what it said wins until then.
             self.runs_panel.set_status(f.run_dir, f.status, final_metric(f.summary))
 
     def open_run_dialog(self) -> None:
         start = str(self.runs_root if self.runs_root is not None else runs_dir())
-        folder = QFileDialog.getExistingDirectory(self, "Open a run folder", start)
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Open a run folder"), start)
         if folder:
             self.open_run(Path(folder))
 
     def open_run(self, path: Path) -> bool:
         """Restore a saved run: its settings into the panels, its curves, previews and final weights (Inspect)."""
         if self.worker is not None:
-            self.show_dialog(QMessageBox.Icon.Information, "Vision Lab", "Stop the run before opening another one.")
+            self.show_dialog(
+                QMessageBox.Icon.Information, "Vision Lab", self.tr("Stop the run before opening another one.")
+            )
             return False
         from vision_lab.core.inspect import Inspector
         from vision_lab.core.runs import open_run
@@ -100,7 +102,7 @@ class SavedRuns:
             record = open_run(path)
             inspector = Inspector.from_run(path)
         except VisionLabError as err:
-            self.show_dialog(QMessageBox.Icon.Warning, "Cannot open the run", str(err))
+            self.show_dialog(QMessageBox.Icon.Warning, self.tr("Cannot open the run"), str(err))
             return False
         self.run_actions.stop_watching()
         cfg = record.config
@@ -117,10 +119,19 @@ class SavedRuns:
         self._add_recent(path)
         self.revalidate()
         result = final_metric(record.summary or {})
+        opened = (
+            self.tr(
+                "Opened {run}: {family} on {dataset}, {result}. Its weights are in Inspect; Start trains a new run "
+                "with these settings."
+            )
+            if result != "–"
+            else self.tr(
+                "Opened {run}: {family} on {dataset} (incomplete). Its weights are in Inspect; Start trains a new "
+                "run with these settings."
+            )
+        )
         self.status_label.setText(
-            f"Opened {path.name}: {gui_families.title(cfg.model)} on {cfg.data.name}"
-            + (f", {result}." if result != "–" else " (incomplete).")
-            + " Its weights are in Inspect; Start trains a new run with these settings."
+            opened.format(run=path.name, family=gui_families.title(cfg.model), dataset=cfg.data.name, result=result)
         )
         return True
 
@@ -158,12 +169,12 @@ class SavedRuns:
             except VisionLabError:
                 continue
         if not images:
-            self.preview.clear("This run saved no previews.")
+            self.preview.clear(self.tr("This run saved no previews."))
             self.preview_title.setText("")
             return
         same = [im for im in images if im.shape == images[0].shape]  # the grid takes one size of image
         self.preview.set_images(np.stack(same))
-        self.preview_title.setText(f"The last previews saved by {path.name}")
+        self.preview_title.setText(self.tr("The last previews saved by {run}").format(run=path.name))
 
     def recent_runs(self) -> list[str]:
         if self.settings is None:
@@ -182,7 +193,7 @@ class SavedRuns:
         self.recent_menu.clear()
         runs = self.recent_runs()
         if not runs:
-            self.recent_menu.addAction("No recent runs").setEnabled(False)
+            self.recent_menu.addAction(self.tr("No recent runs")).setEnabled(False)
         for run in runs:
             action = self.recent_menu.addAction(Path(run).name)
             action.setToolTip(run)

@@ -339,7 +339,7 @@ class ProcessWorker(TrainingWorker):
             plugins = families.plugins()
             conn.send(("run", self.launch, self.dataset, self.runs_root, self._paused, self.threads, plugins))
         except OSError as err:
-            self.failed.emit(f"The training process could not be started ({err}).", "")
+            self.failed.emit(self.tr("The training process could not be started ({reason}).").format(reason=err), "")
             return
         with self._lock:
             self._conn = conn
@@ -378,10 +378,18 @@ class ProcessWorker(TrainingWorker):
                 prewarm_engine()  # the next run's process imports torch now, not while this one trained
         if not done and not self._abort:
             code = proc.exitcode
-            why = "it ran out of memory or was killed" if code in (-9, 137) else f"exit code {code}"
-            self.failed.emit(
-                f"The training process stopped unexpectedly ({why}); what it saved is in the runs folder.", ""
+            # self.tr on a worker thread: QCoreApplication.translate is thread-safe once translators are installed
+            text = (
+                self.tr(
+                    "The training process stopped unexpectedly (it ran out of memory or was killed); what it saved "
+                    "is in the runs folder."
+                )
+                if code in (-9, 137)
+                else self.tr(
+                    "The training process stopped unexpectedly (exit code {code}); what it saved is in the runs folder."
+                ).format(code=code)
             )
+            self.failed.emit(text, "")
 
 
 def worker_class() -> type[TrainingWorker] | type[ProcessWorker]:

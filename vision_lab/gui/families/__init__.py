@@ -31,8 +31,8 @@ class GuiFamily:
     key: str
     form: Callable[[], Form]
     """Its knobs, a fresh widget each call (see vision_lab/gui/families/forms.py)."""
-    formula: str
-    """Its loss as the reference article writes it (Qt rich text)."""
+    formula: str | Callable[[], str]
+    """Its loss as the reference article writes it (Qt rich text); a function when its caption is translated."""
     labels: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     """Its settings as its form names them: dotted key -> (label, short label for legends)."""
     value_text: Callable[[str, Any], str | None] | None = None
@@ -74,8 +74,15 @@ def title(key: str) -> str:
     return QCoreApplication.translate("Families", text)
 
 
+def formula(key: str) -> str:
+    """The family's loss in rich text, its caption in the window's language."""
+    text = _GUI[key].formula
+    return text() if callable(text) else text
+
+
 def label(key: str) -> tuple[str, str] | None:
-    """A family setting's (label, short label), from the family its key starts with."""
+    """A family setting's (label, short label), untranslated (context "Settings"), from the family its key
+    starts with."""
     gui = _GUI.get(key.partition(".")[0])
     return gui.labels.get(key) if gui is not None else None
 
@@ -88,4 +95,4 @@ def value_text(key: str, value: Any) -> str | None:
 for _name in BUILT_IN:
     register(importlib.import_module(f"{__name__}.{_name}").GUI)
 
-__all__ = ["BUILT_IN", "GuiFamily", "get", "label", "names", "register", "title", "unregister", "value_text"]
+__all__ = ["BUILT_IN", "GuiFamily", "formula", "get", "label", "names", "register", "title", "unregister", "value_text"]

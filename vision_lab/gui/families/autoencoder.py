@@ -4,26 +4,37 @@ from __future__ import annotations
 
 import dataclasses
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
 from vision_lab.core.families.autoencoder import AE_VARIANTS, AutoencoderConfig
 from vision_lab.core.validate import ACTIVATIONS
 from vision_lab.gui.families import GuiFamily
-from vision_lab.gui.families.forms import ACTIVATION_TIP, MATH, Form, combo, set_combo, spin
+from vision_lab.gui.families.forms import Form, activation_tip, combo, formula, set_combo, spin
 from vision_lab.gui.widgets.fields import IntListEdit
 
 
 class AutoencoderForm(Form):
     def __init__(self) -> None:
         super().__init__()
-        self.variant = self.add("Variant", combo(AE_VARIANTS), "dense: fully connected; conv: stride-2 convolutions")
-        self.latent = self.add("Latent size", spin(1, 4096), "Numbers in the code between encoder and decoder")
-        self.latent.setObjectName("latentSpin")
-        self.hidden = self.add("Hidden sizes", IntListEdit(what="width"), "Dense variant: widths, mirrored")
-        self.conv = self.add(
-            "Conv channels",
-            IntListEdit(allow_empty=False, max_items=2, hi=2048, what="channel count"),
-            "Conv variant: channels of the (at most two) stride-2 convolutions",
+        variants = {"dense": self.tr("dense"), "conv": self.tr("conv")}
+        self.variant = self.add(
+            self.tr("Variant"),
+            combo(AE_VARIANTS, variants),
+            self.tr("dense: fully connected; conv: stride-2 convolutions"),
         )
-        self.activation = self.add("Activation", combo(ACTIVATIONS), ACTIVATION_TIP)
+        self.latent = self.add(
+            self.tr("Latent size"), spin(1, 4096), self.tr("Numbers in the code between encoder and decoder")
+        )
+        self.latent.setObjectName("latentSpin")
+        self.hidden = self.add(
+            self.tr("Hidden sizes"), IntListEdit(what=self.tr("width")), self.tr("Dense variant: widths, mirrored")
+        )
+        self.conv = self.add(
+            self.tr("Conv channels"),
+            IntListEdit(allow_empty=False, max_items=2, hi=2048, what=self.tr("channel count")),
+            self.tr("Conv variant: channels of the (at most two) stride-2 convolutions"),
+        )
+        self.activation = self.add(self.tr("Activation"), combo(ACTIVATIONS), activation_tip())
         self.variant.currentIndexChanged.connect(self._variant_changed)
 
     def _variant_changed(self) -> None:
@@ -54,16 +65,27 @@ class AutoencoderForm(Form):
 GUI = GuiFamily(
     key="autoencoder",
     form=AutoencoderForm,
-    formula=(
-        f'<div style="{MATH}"><i>L</i> = <sup>1</sup>⁄<sub><i>n</i></sub> Σ<sub><i>i</i></sub> '
-        "(<i>x<sub>i</sub></i> − <i>x̂<sub>i</sub></i>)<sup>2</sup></div>"
-        "<div>Mean squared error between each pixel <i>x</i> and its reconstruction <i>x̂</i>.</div>"
+    formula=lambda: formula(
+        "<i>L</i> = <sup>1</sup>⁄<sub><i>n</i></sub> Σ<sub><i>i</i></sub> "
+        "(<i>x<sub>i</sub></i> − <i>x̂<sub>i</sub></i>)<sup>2</sup>",
+        QCoreApplication.translate(
+            "Formulas", "Mean squared error between each pixel <i>x</i> and its reconstruction <i>x̂</i>."
+        ),
     ),
     labels={
-        "autoencoder.variant": ("Variant", "variant"),
-        "autoencoder.latent_dim": ("Latent size", "latent"),
-        "autoencoder.hidden": ("Hidden sizes", "hidden"),
-        "autoencoder.conv_channels": ("Conv channels", "conv"),
-        "autoencoder.activation": ("Activation", "activation"),
+        "autoencoder.variant": (QT_TRANSLATE_NOOP("Settings", "Variant"), QT_TRANSLATE_NOOP("Settings", "variant")),
+        "autoencoder.latent_dim": (
+            QT_TRANSLATE_NOOP("Settings", "Latent size"),
+            QT_TRANSLATE_NOOP("Settings", "latent"),
+        ),
+        "autoencoder.hidden": (QT_TRANSLATE_NOOP("Settings", "Hidden sizes"), QT_TRANSLATE_NOOP("Settings", "hidden")),
+        "autoencoder.conv_channels": (
+            QT_TRANSLATE_NOOP("Settings", "Conv channels"),
+            QT_TRANSLATE_NOOP("Settings", "conv"),
+        ),
+        "autoencoder.activation": (
+            QT_TRANSLATE_NOOP("Settings", "Activation"),
+            QT_TRANSLATE_NOOP("Settings", "activation"),
+        ),
     },
 )

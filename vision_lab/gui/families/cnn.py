@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import QCheckBox
 
 from vision_lab.core.config import ExperimentConfig
@@ -13,12 +13,12 @@ from vision_lab.core.families.cnn import CNNConfig, ConvBlock, cnn_maps
 from vision_lab.core.validate import ACTIVATIONS
 from vision_lab.gui.families import GuiFamily, LayerRows
 from vision_lab.gui.families.forms import (
-    ACTIVATION_TIP,
-    BATCH_NORM_TIP,
-    CLASSIFIER_FORMULA,
-    DROPOUT_TIP,
     Form,
+    activation_tip,
+    batch_norm_tip,
+    classifier_formula,
     combo,
+    dropout_tip,
     fraction,
     set_combo,
 )
@@ -29,26 +29,32 @@ class CNNForm(Form):
     def __init__(self) -> None:
         super().__init__()
         self.channels = self.add(
-            "Conv channels",
-            IntListEdit(allow_empty=False, max_items=6, hi=2048, what="channel count"),
-            "One convolution block per number: its output channels, e.g. 32, 64, 128",
+            self.tr("Conv channels"),
+            IntListEdit(allow_empty=False, max_items=6, hi=2048, what=self.tr("channel count")),
+            self.tr("One convolution block per number: its output channels, e.g. 32, 64, 128"),
         )
         self.channels.setObjectName("cnnChannelsEdit")
         self.kernel = self.add(
-            "Kernel",
+            self.tr("Kernel"),
             combo(("3", "5", "7", "1")),
-            "Each convolution's window in pixels: 3 is usual; 5 or 7 see more at once and cost more",
+            self.tr("Each convolution's window in pixels: 3 is usual; 5 or 7 see more at once and cost more"),
         )
         self.pool = self.add(
             "",
-            QCheckBox("Max-pool 2×2 after each block"),
-            "Halve the maps' height and width after each block (at most 3 pools: a 28-pixel image would vanish)",
+            QCheckBox(self.tr("Max-pool 2×2 after each block")),
+            self.tr(
+                "Halve the maps' height and width after each block (at most 3 pools: a 28-pixel image would vanish)"
+            ),
         )
-        self.batch_norm = self.add("", QCheckBox("Batch norm in each block"), BATCH_NORM_TIP)
-        self.dense = self.add("Dense sizes", IntListEdit(what="width"), "Dense layers before the output, e.g. 128")
+        self.batch_norm = self.add("", QCheckBox(self.tr("Batch norm in each block")), batch_norm_tip())
+        self.dense = self.add(
+            self.tr("Dense sizes"),
+            IntListEdit(what=self.tr("width")),
+            self.tr("Dense layers before the output, e.g. 128"),
+        )
         self.dense.setObjectName("cnnDenseEdit")
-        self.activation = self.add("Activation", combo(ACTIVATIONS), ACTIVATION_TIP)
-        self.dropout = self.add("Dropout", fraction(), DROPOUT_TIP)
+        self.activation = self.add(self.tr("Activation"), combo(ACTIVATIONS), activation_tip())
+        self.dropout = self.add(self.tr("Dropout"), fraction(), dropout_tip())
 
     def load(self, c: CNNConfig) -> None:  # type: ignore[override]
         self.channels.set_values(tuple(b.channels for b in c.blocks))
@@ -76,16 +82,16 @@ class CNNForm(Form):
         )
 
 
-def _t(text: str, context: str = "Settings") -> str:
-    return QCoreApplication.translate(context, text)
-
-
 def _value_text(key: str, value: Any) -> str | None:
     if key == "cnn.blocks" and isinstance(value, list):
         channels = ", ".join(str(b.get("channels")) for b in value if isinstance(b, dict))
         first = value[0] if value and isinstance(value[0], dict) else {}
         kernel = first.get("kernel", 3)
-        pool = _t("pool") if any(b.get("pool") for b in value if isinstance(b, dict)) else _t("no pool")
+        pool = (
+            QCoreApplication.translate("Settings", "pool")
+            if any(b.get("pool") for b in value if isinstance(b, dict))
+            else QCoreApplication.translate("Settings", "no pool")
+        )
         return f"{channels} ({kernel}×{kernel}, {pool})"
     return None
 
@@ -100,31 +106,33 @@ def _layer_rows(cfg: ExperimentConfig, image_shape: tuple[int, int, int]) -> Lay
         conv_bad = m.fails == "kernel"
         rows.append(
             (
-                _t("Block {index} · Conv2d {k}×{k}", "ModelPanel").format(index=m.index, k=m.kernel),
+                QCoreApplication.translate("ModelPanel", "Block {index} · Conv2d {k}×{k}").format(
+                    index=m.index, k=m.kernel
+                ),
                 "" if conv_bad else f"{m.channels} × {m.conv[0]} × {m.conv[1]}",
                 (m.problem or "") if conv_bad else "",
             )
         )
         if m.pool and not conv_bad:
             shape = "" if m.fails == "pool" else f"{m.channels} × {m.out[0]} × {m.out[1]}"
-            pool = _t("Block {index} · MaxPool2d 2×2", "ModelPanel").format(index=m.index)
+            pool = QCoreApplication.translate("ModelPanel", "Block {index} · MaxPool2d 2×2").format(index=m.index)
             rows.append((pool, shape, m.problem or ""))
     h, w = image_shape[0], image_shape[1]
-    text = _t("Parameters: — (block {index} does not fit the {h}×{w} images)", "ModelPanel").format(
-        index=maps[-1].index, h=h, w=w
-    )
+    text = QCoreApplication.translate(
+        "ModelPanel", "Parameters: — (block {index} does not fit the {h}×{w} images)"
+    ).format(index=maps[-1].index, h=h, w=w)
     return rows, text
 
 
 GUI = GuiFamily(
     key="cnn",
     form=CNNForm,
-    formula=CLASSIFIER_FORMULA,
+    formula=classifier_formula,
     labels={
-        "cnn.blocks": ("Conv blocks", "conv"),
-        "cnn.dense": ("Dense sizes", "dense"),
-        "cnn.activation": ("Activation", "activation"),
-        "cnn.dropout": ("Dropout", "dropout"),
+        "cnn.blocks": (QT_TRANSLATE_NOOP("Settings", "Conv blocks"), QT_TRANSLATE_NOOP("Settings", "conv")),
+        "cnn.dense": (QT_TRANSLATE_NOOP("Settings", "Dense sizes"), QT_TRANSLATE_NOOP("Settings", "dense")),
+        "cnn.activation": (QT_TRANSLATE_NOOP("Settings", "Activation"), QT_TRANSLATE_NOOP("Settings", "activation")),
+        "cnn.dropout": (QT_TRANSLATE_NOOP("Settings", "Dropout"), QT_TRANSLATE_NOOP("Settings", "dropout")),
     },
     value_text=_value_text,
     layer_rows=_layer_rows,

@@ -5,6 +5,9 @@ The Model panel shows one form per family (``GuiFamily.form``); each family modu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QComboBox, QFormLayout, QSpinBox, QWidget
 
 from vision_lab.gui.widgets.fields import CheckedSpinBox, Field, IntListEdit, NumberSpinBox
@@ -12,15 +15,31 @@ from vision_lab.gui.widgets.fields import CheckedSpinBox, Field, IntListEdit, Nu
 # The losses as the reference article writes them (Qt rich text: HTML sub/sup and Unicode maths).
 MATH = "font-family:'DejaVu Serif','Cambria Math','Times New Roman',serif; font-size:15pt"
 
-ACTIVATION_TIP = "The function after each layer: relu is the usual start; try gelu or tanh and compare the curves"
-DROPOUT_TIP = "Share of units switched off at random while training, against overfitting: try 0.2 to 0.5, or 0"
-BATCH_NORM_TIP = "Normalise each layer's outputs over the batch: faster, steadier training; turn off to see why"
+
+# Functions, not constants: a text is translated when a form is built, after the translators are installed.
+def activation_tip() -> str:
+    return QCoreApplication.translate(
+        "Form", "The function after each layer: relu is the usual start; try gelu or tanh and compare the curves"
+    )
 
 
-def combo(items: tuple[str, ...]) -> QComboBox:
+def dropout_tip() -> str:
+    return QCoreApplication.translate(
+        "Form", "Share of units switched off at random while training, against overfitting: try 0.2 to 0.5, or 0"
+    )
+
+
+def batch_norm_tip() -> str:
+    return QCoreApplication.translate(
+        "Form", "Normalise each layer's outputs over the batch: faster, steadier training; turn off to see why"
+    )
+
+
+def combo(items: tuple[str, ...], names: Mapping[str, str] | None = None) -> QComboBox:
+    """Items keep their config value as data; ``names`` shows some in words (translated by the caller)."""
     box = QComboBox()
     for item in items:
-        box.addItem(item.replace("_", " "), item)
+        box.addItem((names or {}).get(item, item.replace("_", " ")), item)
     return box
 
 
@@ -87,9 +106,18 @@ class Form(QWidget):
         raise NotImplementedError
 
 
-CLASSIFIER_FORMULA = (
-    f'<div style="{MATH}"><i>L</i> = −Σ<sub><i>c</i></sub> <i>y<sub>c</sub></i> log <i>ŷ<sub>c</sub></i></div>'
-    "<div>Cross-entropy between the one-hot label <i>y</i> and the predicted probabilities "
-    "<i>ŷ</i> = softmax(logits).</div>"
-)
-"""Every classifier's loss, as the reference article writes it."""
+def formula(maths: str, caption: str) -> str:
+    """A loss as the reference article writes it, over its caption (already translated)."""
+    return f'<div style="{MATH}">{maths}</div><div>{caption}</div>'
+
+
+def classifier_formula() -> str:
+    """Every classifier's loss, as the reference article writes it."""
+    return formula(
+        "<i>L</i> = −Σ<sub><i>c</i></sub> <i>y<sub>c</sub></i> log <i>ŷ<sub>c</sub></i>",
+        QCoreApplication.translate(
+            "Formulas",
+            "Cross-entropy between the one-hot label <i>y</i> and the predicted probabilities "
+            "<i>ŷ</i> = softmax(logits).",
+        ),
+    )

@@ -6,36 +6,45 @@ import dataclasses
 import math
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from vision_lab.core.families.gan import GAN_UPDATES, GANConfig
 from vision_lab.gui.families import GuiFamily
-from vision_lab.gui.families.forms import MATH, Form, combo, fraction, set_combo, spin
+from vision_lab.gui.families.forms import Form, combo, formula, fraction, set_combo, spin
 from vision_lab.gui.widgets.fields import LogSpinBox
 
 
 class GANForm(Form):
     def __init__(self) -> None:
         super().__init__()
-        self.latent = self.add("Latent size", spin(1, 4096), "Length of the noise vector z")
+        self.latent = self.add(self.tr("Latent size"), spin(1, 4096), self.tr("Length of the noise vector z"))
         self.latent.setObjectName("ganLatentSpin")
-        self.g_width = self.add("G width", spin(4, 4096, 4), "Channels of the generator's first feature map")
+        self.g_width = self.add(
+            self.tr("G width"), spin(4, 4096, 4), self.tr("Channels of the generator's first feature map")
+        )
         self.g_width.setObjectName("gWidthSpin")
-        self.d_width = self.add("D width", spin(1, 4096, 8), "Channels of the discriminator's first convolution")
+        self.d_width = self.add(
+            self.tr("D width"), spin(1, 4096, 8), self.tr("Channels of the discriminator's first convolution")
+        )
         self.d_width.setObjectName("dWidthSpin")
-        self.d_lr = self.add("D learning rate", LogSpinBox(lo=0.0, hi=10.0))
+        self.d_lr = self.add(self.tr("D learning rate"), LogSpinBox(lo=0.0, hi=10.0))
         self.d_lr.setObjectName("dLearningRateSpin")
-        self.d_lr.setSpecialValueText("same as G")
-        self.d_lr.setToolTip("The discriminator's learning rate; 'same as G' uses the optimizer's rate")
-        self.d_steps = self.add("D steps", spin(1, 100), "Discriminator updates per generator update")
+        self.d_lr.setSpecialValueText(QCoreApplication.translate("Settings", "same as G"))
+        self.d_lr.setToolTip(self.tr("The discriminator's learning rate; 'same as G' uses the optimizer's rate"))
+        self.d_steps = self.add(self.tr("D steps"), spin(1, 100), self.tr("Discriminator updates per generator update"))
+        updates = {"alternating": self.tr("alternating"), "simultaneous": self.tr("simultaneous")}
         self.update_mode = self.add(
-            "Updates",
-            combo(GAN_UPDATES),
-            "alternating: G learns against the D that just stepped (PyTorch's DCGAN); "
-            "simultaneous: both step from one pass over the fakes (the TensorFlow tutorial; faster)",
+            self.tr("Updates"),
+            combo(GAN_UPDATES, updates),
+            self.tr(
+                "alternating: G learns against the D that just stepped (PyTorch's DCGAN); "
+                "simultaneous: both step from one pass over the fakes (the TensorFlow tutorial; faster)"
+            ),
         )
         self.update_mode.setObjectName("ganUpdateCombo")
-        self.smoothing = self.add("Label smoothing", fraction(0.5), "Real images labelled 1 − this for D")
+        self.smoothing = self.add(
+            self.tr("Label smoothing"), fraction(0.5), self.tr("Real images labelled 1 − this for D")
+        )
 
     def load(self, c: GANConfig) -> None:  # type: ignore[override]
         self.latent.setValue(c.latent_dim)
@@ -72,29 +81,37 @@ def _result_text(summary: dict[str, Any]) -> tuple[str, float] | None:
     if not (isinstance(confidence, int | float) and isinstance(coverage, int | float) and math.isfinite(confidence)):
         return None
     classes = summary.get("classes")
-    of = f"{coverage:.0f}/{classes}" if isinstance(classes, int) and classes > 0 else f"{coverage:.0f}"
-    share = coverage / classes if isinstance(classes, int) and classes > 0 else 1.0
-    return f"judge {confidence:.2f}, {of} classes", float(confidence) * share
+    judge, found = f"{confidence:.2f}", f"{coverage:.0f}"
+    if isinstance(classes, int) and classes > 0:
+        text = QCoreApplication.translate("Settings", "judge {confidence}, {found}/{classes} classes")
+        return text.format(confidence=judge, found=found, classes=classes), float(confidence) * coverage / classes
+    text = QCoreApplication.translate("Settings", "judge {confidence}, {found} classes")
+    return text.format(confidence=judge, found=found), float(confidence)
 
 
 GUI = GuiFamily(
     key="gan",
     form=GANForm,
-    formula=(
-        f'<div style="{MATH}"><i>L<sub>D</sub></i> = −[log <i>D</i>(<i>x</i>) + '
-        "log(1 − <i>D</i>(<i>G</i>(<i>z</i>)))]<br>"
-        "<i>L<sub>G</sub></i> = −log <i>D</i>(<i>G</i>(<i>z</i>))</div>"
-        "<div>The discriminator <i>D</i> learns to tell real images <i>x</i> from generated ones "
-        "<i>G</i>(<i>z</i>); the generator learns to fool it.</div>"
+    formula=lambda: formula(
+        "<i>L<sub>D</sub></i> = −[log <i>D</i>(<i>x</i>) + log(1 − <i>D</i>(<i>G</i>(<i>z</i>)))]<br>"
+        "<i>L<sub>G</sub></i> = −log <i>D</i>(<i>G</i>(<i>z</i>))",
+        QCoreApplication.translate(
+            "Formulas",
+            "The discriminator <i>D</i> learns to tell real images <i>x</i> from generated ones "
+            "<i>G</i>(<i>z</i>); the generator learns to fool it.",
+        ),
     ),
     labels={
-        "gan.latent_dim": ("Latent size", "latent"),
-        "gan.g_width": ("G width", "G width"),
-        "gan.d_width": ("D width", "D width"),
-        "gan.d_lr": ("D learning rate", "D lr"),
-        "gan.d_steps": ("D steps", "D steps"),
-        "gan.update": ("Updates", "updates"),
-        "gan.label_smoothing": ("Label smoothing", "smoothing"),
+        "gan.latent_dim": (QT_TRANSLATE_NOOP("Settings", "Latent size"), QT_TRANSLATE_NOOP("Settings", "latent")),
+        "gan.g_width": (QT_TRANSLATE_NOOP("Settings", "G width"), QT_TRANSLATE_NOOP("Settings", "G width")),
+        "gan.d_width": (QT_TRANSLATE_NOOP("Settings", "D width"), QT_TRANSLATE_NOOP("Settings", "D width")),
+        "gan.d_lr": (QT_TRANSLATE_NOOP("Settings", "D learning rate"), QT_TRANSLATE_NOOP("Settings", "D lr")),
+        "gan.d_steps": (QT_TRANSLATE_NOOP("Settings", "D steps"), QT_TRANSLATE_NOOP("Settings", "D steps")),
+        "gan.update": (QT_TRANSLATE_NOOP("Settings", "Updates"), QT_TRANSLATE_NOOP("Settings", "updates")),
+        "gan.label_smoothing": (
+            QT_TRANSLATE_NOOP("Settings", "Label smoothing"),
+            QT_TRANSLATE_NOOP("Settings", "smoothing"),
+        ),
     },
     value_text=_value_text,
     result_text=_result_text,

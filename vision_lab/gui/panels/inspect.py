@@ -59,7 +59,7 @@ class DrawTab(_Tab):
         super().__init__(panel)
         self.canvas = DrawCanvas()
         self.canvas.changed.connect(lambda: self.panel.mark_dirty("Draw", "Filters"))
-        self.brush = NumberSpinBox(0.5, 6.0, "The brush")
+        self.brush = NumberSpinBox(0.5, 6.0, self.tr("The brush"))
         self.brush.setObjectName("brushSizeSpin")
         self.brush.setSingleStep(0.25)
         self.brush.setValue(self.canvas.brush_size)
@@ -106,7 +106,7 @@ class DrawTab(_Tab):
         self.saliency.setVisible(self.panel.can("saliency"))
         self.canvas.set_secondary(np.zeros_like(self.canvas.image()) if ae else None, "reconstruction")
         self.probabilities = None
-        self.verdict.setText("Draw a digit with the mouse (right button erases).")
+        self.verdict.setText(self.tr("Draw a digit with the mouse (right button erases)."))
 
     def load_example(self) -> None:
         ds = self.panel.dataset
@@ -149,14 +149,15 @@ class DrawTab(_Tab):
             recon = insp.reconstruct(x)[0].astype(np.float32).mean(-1) / 255.0
             self.reconstruction = recon
             self.canvas.set_secondary(self._fit(recon, self.canvas.image().shape), "reconstruction")
-            self.verdict.setText("Your drawing through the autoencoder's bottleneck: what the code keeps.")
+            self.verdict.setText(self.tr("Your drawing through the autoencoder's bottleneck: what the code keeps."))
             return
         p = insp.probabilities(x)[0]
         self.probabilities = p
         best = int(p.argmax())
         names = self.panel.class_names
         self.bars.set_values(list(map(float, p)), names, highlight=best, maximum=1.0)
-        self.verdict.setText(f"The model says <b>{names[best] if best < len(names) else best}</b> ({p[best]:.0%}).")
+        says = self.tr("The model says <b>{label}</b> ({confidence}).")
+        self.verdict.setText(says.format(label=names[best] if best < len(names) else best, confidence=f"{p[best]:.0%}"))
         if self.saliency.isChecked() and self.panel.can("saliency"):
             heat = insp.saliency(x[0], best)
             self.canvas.set_overlay(self._fit(heat, self.canvas.image().shape))
@@ -174,10 +175,10 @@ class ConfusionTab(_Tab):
         self.matrix.setObjectName("confusionMatrix")
         self.matrix.cellClicked.connect(self.select)
         self.cell_title = _label(name="confusionCellTitle")
-        self.cell_images = ImageGrid("Click a cell to see its validation images.")
+        self.cell_images = ImageGrid(self.tr("Click a cell to see its validation images."))
         self.cell_images.setObjectName("confusionImages")
         self.gallery_title = _label(self.tr("<b>Most confused</b>"), name="mostConfusedTitle")
-        self.gallery = ImageGrid("The most-confused pairs appear after the first epoch.")
+        self.gallery = ImageGrid(self.tr("The most-confused pairs appear after the first epoch."))
         self.gallery.setObjectName("mostConfusedGallery")
         lay = QVBoxLayout(self)
         lay.addWidget(self.matrix, 4)
@@ -194,8 +195,8 @@ class ConfusionTab(_Tab):
         self.matrix.clear()
         self.cell_title.setText("")
         none = self.panel.no_validation  # no matrix will come: no cells to click, no pairs to show
-        self.cell_images.clear("" if none else "Click a cell to see its validation images.")
-        self.gallery.clear("" if none else "The most-confused pairs appear after the first epoch.")
+        self.cell_images.clear("" if none else self.tr("Click a cell to see its validation images."))
+        self.gallery.clear("" if none else self.tr("The most-confused pairs appear after the first epoch."))
 
     def set_no_validation(self, none: bool) -> None:
         """Without validation images there is no confusion matrix: the view says why instead of waiting for one."""
@@ -228,12 +229,16 @@ class ConfusionTab(_Tab):
         t, p = self.selected
         names = self.panel.class_names
         idx = np.flatnonzero((ds.val_labels == t) & (preds == p))[:48]
-        what = "right" if t == p else f"taken for {_n(names, p)}"
-        self.cell_title.setText(f"<b>{_n(names, t)}</b> {what}: {len(idx)} shown (current weights)")
+        title = (
+            self.tr("<b>{true}</b> right: {count} shown (current weights)")
+            if t == p
+            else self.tr("<b>{true}</b> taken for {predicted}: {count} shown (current weights)")
+        )
+        self.cell_title.setText(title.format(true=_n(names, t), predicted=_n(names, p), count=len(idx)))
         if len(idx):
             self.cell_images.set_images(ds.val_images[idx])
         else:
-            self.cell_images.clear("No such images.")
+            self.cell_images.clear(self.tr("No such images."))
 
     def update_view(self) -> None:
         confusion = self.panel.confusion
@@ -253,8 +258,9 @@ class ConfusionTab(_Tab):
                 idx = np.flatnonzero((ds.val_labels == t) & (preds == p))[:6]
                 images.extend(ds.val_images[idx])
                 captions.extend([f"{_n(names, t)}→{_n(names, p)}"] * len(idx))
-            text = ", ".join(f"{_n(names, t)} as {_n(names, p)} ({c})" for t, p, c in pairs)
-            self.gallery_title.setText(f"<b>Most confused</b>: {text}")
+            pair = self.tr("{true} as {predicted} ({count})")
+            text = ", ".join(pair.format(true=_n(names, t), predicted=_n(names, p), count=c) for t, p, c in pairs)
+            self.gallery_title.setText(self.tr("<b>Most confused</b>: {pairs}").format(pairs=text))
             if images:
                 self.gallery.set_images(np.stack(images), captions, [True] * len(images))
         if self.selected is None and pairs:
@@ -322,7 +328,7 @@ class FiltersTab(_Tab):
             shown = ds.val_images[self.index.value()]
             x = shown
         self.image_view.set_images(shown[None])
-        groups: list[tuple[str, np.ndarray]] = [("first-layer filters", insp.conv_filters(module))]
+        groups: list[tuple[str, np.ndarray]] = [(self.tr("first-layer filters"), insp.conv_filters(module))]
         groups += insp.feature_maps(x, module)
         self.grid.set_maps(groups)
 
@@ -361,7 +367,7 @@ class HealthTab(_Tab):
     def update_view(self) -> None:
         history = self.panel.health
         warnings = self.panel.warnings
-        self.warnings.setText("<br>".join(f"⚠ {w}" for w in warnings) if warnings else "No warnings.")
+        self.warnings.setText("<br>".join(f"⚠ {w}" for w in warnings) if warnings else self.tr("No warnings."))
         self.warnings.setStyleSheet(f"color: {ERROR_COLOR.name()};" if warnings else "")
         if not history:
             return

@@ -33,7 +33,7 @@ from vision_lab.gui.widgets.fields import ERROR_COLOR, error_label, set_error
 
 
 def formula_for(family: str) -> str:
-    return gui_families.get(family).formula
+    return gui_families.formula(family)
 
 
 def fit_check(cfg: ExperimentConfig, dataset: ImageDataset | None) -> None:

@@ -44,6 +44,24 @@ COLUMNS = (
 COL_DATE, COL_MODEL, COL_DATA, COL_STATUS, COL_RESULT, COL_SETTINGS, COL_PARENT = range(len(COLUMNS))
 PATH_ROLE = Qt.ItemDataRole.UserRole
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+STATUS_ROLE = Qt.ItemDataRole.UserRole + 2  # the status word the run folder says; the cell shows it translated
+# The statuses a run folder or this session can give (core/run_reader, core/trainer, the window): for lupdate.
+STATUSES = (
+    QT_TRANSLATE_NOOP("RunStatus", "completed"),
+    QT_TRANSLATE_NOOP("RunStatus", "stopped"),
+    QT_TRANSLATE_NOOP("RunStatus", "diverged"),
+    QT_TRANSLATE_NOOP("RunStatus", "incomplete"),
+    QT_TRANSLATE_NOOP("RunStatus", "unsaved"),
+    QT_TRANSLATE_NOOP("RunStatus", "running"),
+    QT_TRANSLATE_NOOP("RunStatus", "paused"),
+    QT_TRANSLATE_NOOP("RunStatus", "discarded"),
+    QT_TRANSLATE_NOOP("RunStatus", "failed"),
+)
+
+
+def status_text(status: str) -> str:
+    """A run's status in the window's language (an unknown word as it is)."""
+    return QCoreApplication.translate("RunStatus", status)
 
 
 class _Item(QTreeWidgetItem):
@@ -212,7 +230,8 @@ class RunsPanel(QWidget):
             listed.add(info.path)
         if self.live_path is not None and self.live_path not in listed:
             # The live run's folder may not have its config yet: list it anyway.
-            item = _Item(["now", "", "", self.live_status, "–", "", ""])
+            item = _Item([self.tr("now"), "", "", status_text(self.live_status), "–", "", ""])
+            item.setData(COL_STATUS, STATUS_ROLE, self.live_status)
             item.setData(COL_DATE, PATH_ROLE, str(self.live_path))
             item.setData(COL_DATE, SORT_ROLE, time.time())
             self.table.addTopLevelItem(item)
@@ -234,11 +253,18 @@ class RunsPanel(QWidget):
         settings, lr = _settings_text(info.path, info.summary, self.live_lr if info.path == self.live_path else None)
         parent = ""
         if info.parent:
-            parent = f"{Path(str(info.parent.get('run', ''))).name} @ epoch {info.parent.get('epoch', '?')}"
+            parent = self.tr("{run} @ epoch {epoch}").format(
+                run=Path(str(info.parent.get("run", ""))).name, epoch=info.parent.get("epoch", "?")
+            )
         # When the run began: a resume rewrites its files, and a name taken from them moved the row to the top.
         date = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.created))
-        data = info.dataset if info.limit is None else f"{info.dataset} ({info.limit:,} images)"
-        item = _Item([date, gui_families.title(info.model), data, status, result, settings, parent])
+        data = (
+            info.dataset
+            if info.limit is None
+            else self.tr("{dataset} ({count} images)").format(dataset=info.dataset, count=f"{info.limit:,}")
+        )
+        item = _Item([date, gui_families.title(info.model), data, status_text(status), result, settings, parent])
+        item.setData(COL_STATUS, STATUS_ROLE, status)
         item.setData(COL_DATE, PATH_ROLE, str(info.path))
         item.setData(COL_DATE, SORT_ROLE, info.created)
         item.setData(COL_RESULT, SORT_ROLE, result_key)
@@ -246,7 +272,10 @@ class RunsPanel(QWidget):
         item.setToolTip(COL_DATE, str(info.path))
         done = f"{info.epochs_done:g}" if info.epochs_done is not None else "?"
         step = info.step if info.step is not None else "?"
-        item.setToolTip(COL_STATUS, f"{done} of {info.epochs} epochs, step {step}")
+        item.setToolTip(
+            COL_STATUS,
+            self.tr("{done} of {epochs} epochs, step {step}").format(done=done, epochs=info.epochs, step=step),
+        )
         return item
 
     @staticmethod
@@ -268,7 +297,8 @@ class RunsPanel(QWidget):
         self.overrides[Path(path)] = (status, result)
         item = self.item_for(path)
         if item is not None:
-            item.setText(COL_STATUS, status)
+            item.setText(COL_STATUS, status_text(status))
+            item.setData(COL_STATUS, STATUS_ROLE, status)
             if result != "–":
                 item.setText(COL_RESULT, result)
 

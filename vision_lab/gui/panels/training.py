@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from vision_lab.core.config import (
@@ -19,8 +19,18 @@ from vision_lab.core.config import (
 from vision_lab.gui import warmup
 from vision_lab.gui.widgets.fields import CheckedSpinBox, Field, LogSpinBox, error_label, set_error
 
-OPTIMIZER_TITLES = {"sgd": "SGD (momentum)", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop"}
-PRECISION_TITLES = {"fp32": "fp32", "bf16": "bf16 (mixed)", "fp16": "fp16 (mixed)"}
+# Marked for lupdate (context "TrainingPanel"), translated where the combo boxes are filled.
+OPTIMIZER_TITLES = {
+    "sgd": QT_TRANSLATE_NOOP("TrainingPanel", "SGD (momentum)"),
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "rmsprop": "RMSprop",
+}
+PRECISION_TITLES = {
+    "fp32": "fp32",
+    "bf16": QT_TRANSLATE_NOOP("TrainingPanel", "bf16 (mixed)"),
+    "fp16": QT_TRANSLATE_NOOP("TrainingPanel", "fp16 (mixed)"),
+}
 
 
 def device_available(name: str) -> bool:
@@ -54,7 +64,7 @@ class TrainingPanel(QWidget):
             )
         )
         for name in OPTIMIZERS:
-            self.optimizer.addItem(OPTIMIZER_TITLES.get(name, name), name)
+            self.optimizer.addItem(self.tr(OPTIMIZER_TITLES.get(name, name)), name)
         self.lr = LogSpinBox()
         self.lr.setObjectName("learningRateSpin")
         self.lr.setToolTip(
@@ -95,7 +105,7 @@ class TrainingPanel(QWidget):
         self.precision = QComboBox()
         self.precision.setObjectName("precisionCombo")
         for name in PRECISIONS:
-            self.precision.addItem(PRECISION_TITLES[name], name)
+            self.precision.addItem(self.tr(PRECISION_TITLES[name]), name)
         self.precision.setToolTip(self.tr("Mixed precision runs on a CUDA GPU only"))
         if warmup.torch_ready():
             self.refresh_devices()

@@ -92,13 +92,13 @@ class BarChart(QWidget):
         self,
         title: str = "",
         orientation: Qt.Orientation = Qt.Orientation.Horizontal,
-        placeholder: str = "No values yet.",
+        placeholder: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._title = title
         self.orientation = orientation
-        self.placeholder = placeholder
+        self.placeholder = placeholder or self.tr("No values yet.")
         self._values: list[float] = []
         self._labels: list[str] = []
         self._highlight: int | None = None

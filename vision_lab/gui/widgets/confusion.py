@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QMouseEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
@@ -20,7 +20,9 @@ from vision_lab.gui.widgets.charts import bold, contrast_text, mix
 
 CORRECT_COLOR = QColor("#3d8bfd")
 MISTAKE_COLOR = QColor("#f76707")
-EMPTY_TEXT = "No confusion matrix yet — it appears at the end of the first epoch."
+EMPTY_TEXT = QT_TRANSLATE_NOOP(
+    "ConfusionMatrixView", "No confusion matrix yet — it appears at the end of the first epoch."
+)
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class ConfusionMatrixView(QWidget):
 
     def __init__(self, placeholder: str = EMPTY_TEXT, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.placeholder = placeholder
+        self.placeholder = self.tr(placeholder)  # EMPTY_TEXT translated; a caller's own text comes translated
         self._counts: np.ndarray | None = None
         self._names: list[str] = []
         self._selected: tuple[int, int] | None = None
@@ -102,7 +104,12 @@ class ConfusionMatrixView(QWidget):
         row = int(self._counts[true].sum())
         share = n / row if row else 0.0
         name_t, name_p = self._names[true], self._names[pred]
-        return f"true {name_t} → predicted {name_p}: {n} image{'' if n == 1 else 's'} ({share:.1%} of the {name_t}s)"
+        text = (
+            self.tr("true {true} → predicted {predicted}: 1 image ({share} of the {true}s)")
+            if n == 1
+            else self.tr("true {true} → predicted {predicted}: {count} images ({share} of the {true}s)")
+        )
+        return text.format(true=name_t, predicted=name_p, count=n, share=f"{share:.1%}")
 
     # --- layout ----------------------------------------------------------------------------------------------
     def _layout(self) -> _Layout:

@@ -122,9 +122,9 @@ class DrawCanvas(QWidget):
         self._last: tuple[float, float] | None = None  # previous stroke point, grid coordinates
         self._erasing = False
         self._hover: QPointF | None = None
-        self.hint = "Draw a digit here\nright button erases"
+        self.hint = self.tr("Draw a digit here\nright button erases")
         #: Caption under the drawing, shown only next to a secondary image.
-        self.canvas_title = "your drawing"
+        self.canvas_title = self.tr("your drawing")
         self.setMouseTracking(True)  # for the brush outline under the cursor
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)

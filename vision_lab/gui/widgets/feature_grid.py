@@ -12,13 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QPoint, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QScrollArea, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
 from vision_lab.gui.widgets.charts import bold, mix
 
-EMPTY_TEXT = "No feature maps yet — pick or draw an image to see what each layer responds to."
+EMPTY_TEXT = QT_TRANSLATE_NOOP(
+    "FeatureGrid", "No feature maps yet — pick or draw an image to see what each layer responds to."
+)
 GAP = 3
 
 
@@ -214,7 +216,7 @@ class FeatureGrid(QWidget):
 
     def __init__(self, placeholder: str = EMPTY_TEXT, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.placeholder = placeholder
+        self.placeholder = self.tr(placeholder)  # EMPTY_TEXT translated; a caller's own text comes translated
         #: Multiplies the default tile size (about 3.6 text lines).
         self.tile_scale = 1.0
         self._groups: list[_Group] = []
@@ -236,8 +238,9 @@ class FeatureGrid(QWidget):
         self._groups = [self._make_group(title, maps, diverging) for title, maps in groups]
         self.canvas.sync_height()
 
-    def set_filters(self, filters: np.ndarray, title: str = "first-layer filters") -> None:
+    def set_filters(self, filters: np.ndarray, title: str = "") -> None:
         """Raw first-layer weights (see :func:`filters_to_unit` for the layouts and scaling) as one group."""
+        title = title or self.tr("first-layer filters")
         unit, diverging = filters_to_unit(filters)
         self._groups = [self._make_group(title, unit, diverging)]
         self.canvas.sync_height()

@@ -61,12 +61,19 @@ class IntListEdit(QLineEdit):
         max_items: int = 16,
         lo: int = 1,
         hi: int = 16384,
-        what: str = "width",
+        what: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.allow_empty, self.max_items, self.lo, self.hi, self.what = allow_empty, max_items, lo, hi, what
-        self.setPlaceholderText("none" if allow_empty else "e.g. 32, 64")
+        self.allow_empty, self.max_items, self.lo, self.hi = allow_empty, max_items, lo, hi
+        self.what = what or QCoreApplication.translate(
+            "Fields", "number"
+        )  # one of the list's numbers, as its form names them: "width"
+        self.setPlaceholderText(
+            QCoreApplication.translate("Fields", "none")
+            if allow_empty
+            else QCoreApplication.translate("Fields", "e.g. 32, 64")
+        )
         self.set_values(values)
         self.textChanged.connect(self.values_changed)
 
@@ -81,14 +88,20 @@ class IntListEdit(QLineEdit):
             try:
                 v = int(p)
             except ValueError:
-                return (), f"'{p}' is not a whole number; type {self.what}s like 64, 32."
+                return (), QCoreApplication.translate(
+                    "Fields", "'{text}' is not a whole number; type numbers like 64, 32."
+                ).format(text=p)
             if not self.lo <= v <= self.hi:
-                return (), f"Each {self.what} must be between {self.lo} and {self.hi}; {v} is not."
+                return (), QCoreApplication.translate(
+                    "Fields", "Each {what} must be between {lo} and {hi}; {value} is not."
+                ).format(what=self.what, lo=self.lo, hi=self.hi, value=v)
             values.append(v)
         if not values and not self.allow_empty:
-            return (), f"Give at least one {self.what}."
+            return (), QCoreApplication.translate("Fields", "Give at least one {what}.").format(what=self.what)
         if len(values) > self.max_items:
-            return (), f"At most {self.max_items} {self.what}s, got {len(values)}."
+            return (), QCoreApplication.translate("Fields", "At most {most} numbers, got {count}.").format(
+                most=self.max_items, count=len(values)
+            )
         return tuple(values), None
 
 
@@ -103,7 +116,7 @@ class _Explains:
     """
 
     problem_changed = Signal(object)  # str | None
-    what = "This value"
+    what = ""  # the field's label; empty: "This value", translated when said
     kind = "number"
 
     def _explain_init(self) -> None:
@@ -116,7 +129,11 @@ class _Explains:
         state = result[0] if isinstance(result, tuple) else result
         if state == QValidator.State.Invalid:
             self._refuse(text)
-            self._set_problem(f"{self._takes()}; '{text.strip()}' is not one.")
+            self._set_problem(
+                QCoreApplication.translate("Fields", "{takes}; '{text}' is not one.").format(
+                    takes=self._takes(), text=text.strip()
+                )
+            )
         return result
 
     def fixup(self, text: str) -> object:
@@ -130,15 +147,31 @@ class _Explains:
 
     def _takes(self) -> str:
         lo, hi = self.minimum(), self.maximum()  # type: ignore[attr-defined]
-        return f"{self.what} takes a {self.kind} from {plain_number(lo)} to {plain_number(hi)}"
+        what = self.what or QCoreApplication.translate("Fields", "This value")
+        lo_text, hi_text = plain_number(lo), plain_number(hi)
+        if self.kind == "whole number":
+            return QCoreApplication.translate("Fields", "{what} takes a whole number from {lo} to {hi}").format(
+                what=what, lo=lo_text, hi=hi_text
+            )
+        return QCoreApplication.translate("Fields", "{what} takes a number from {lo} to {hi}").format(
+            what=what, lo=lo_text, hi=hi_text
+        )
 
     def _editing_finished(self) -> None:
         refused, self._refused = self._refused, None
         if refused is None:
             self._set_problem(None)
             return
-        shown = f"'{refused}' was refused" if refused else "an empty box was refused"
-        self._set_problem(f"{self._takes()}; {shown}, so it is {self.text()}.")  # type: ignore[attr-defined]
+        takes, kept = self._takes(), self.text()  # type: ignore[attr-defined]
+        if refused:
+            message = QCoreApplication.translate("Fields", "{takes}; '{text}' was refused, so it is {kept}.").format(
+                takes=takes, text=refused, kept=kept
+            )
+        else:
+            message = QCoreApplication.translate(
+                "Fields", "{takes}; an empty box was refused, so it is {kept}."
+            ).format(takes=takes, kept=kept)
+        self._set_problem(message)
 
     def _set_problem(self, message: str | None) -> None:
         if message != self._problem:
@@ -155,7 +188,7 @@ class CheckedSpinBox(_Explains, QSpinBox):
 
     kind = "whole number"
 
-    def __init__(self, lo: int, hi: int, what: str = "This value", parent: QWidget | None = None) -> None:
+    def __init__(self, lo: int, hi: int, what: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.what = what
         self.setRange(lo, hi)
@@ -188,7 +221,7 @@ class NumberSpinBox(_Explains, QDoubleSpinBox):
 
     kind = "number"
 
-    def __init__(self, lo: float, hi: float, what: str = "This value", parent: QWidget | None = None) -> None:
+    def __init__(self, lo: float, hi: float, what: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.what = what
         self.setRange(lo, hi)
@@ -243,10 +276,8 @@ class NumberSpinBox(_Explains, QDoubleSpinBox):
 class LogSpinBox(NumberSpinBox):
     """A learning-rate spin box: arrows step along 1, 2, 5, 10, ... and the text shows no trailing zeros."""
 
-    what = "The learning rate"
-
     def __init__(self, lo: float = 1e-6, hi: float = 10.0, parent: QWidget | None = None) -> None:
-        super().__init__(lo, hi, self.what, parent)
+        super().__init__(lo, hi, QCoreApplication.translate("Fields", "The learning rate"), parent)
         self.setDecimals(7)
         self.setRange(lo, hi)
         self.setKeyboardTracking(False)

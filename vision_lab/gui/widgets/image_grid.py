@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QCoreApplication, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -164,7 +164,9 @@ def fill_grid(grid: ImageGrid, p: Preview) -> str:
             for a, b, w in zip(p.predictions, p.labels, wrong, strict=True)
         ]
         grid.set_images(p.images, captions, wrong)
-        return f" — {len(wrong) - sum(wrong)} of {len(wrong)} right"
+        return QCoreApplication.translate("ImageGrid", " — {right} of {count} right").format(
+            right=len(wrong) - sum(wrong), count=len(wrong)
+        )
     if p.kind == "reconstructions" and p.outputs is not None:
         grid.set_images(p.images, outputs=p.outputs)
         return ""
@@ -173,5 +175,7 @@ def fill_grid(grid: ImageGrid, p: Preview) -> str:
         # What these samples show, said as such: the judge's coverage (GAN tab, Runs list) counts only confident
         # calls over a larger batch, and "the judge sees 2" beside its "1/10 classes" read as a contradiction.
         classes = len(set(int(x) for x in p.predictions))
-        return f" — {classes} of {len(names) or classes} classes among these {len(p.predictions)}"
+        return QCoreApplication.translate("ImageGrid", " — {classes} of {total} classes among these {count}").format(
+            classes=classes, total=len(names) or classes, count=len(p.predictions)
+        )
     return ""

@@ -15,14 +15,14 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QMouseEvent, QPainter, QPalette, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from vision_lab.gui.widgets.charts import bold, category_color, mix
 from vision_lab.gui.widgets.draw_canvas import array_to_qimage
 
-EMPTY_TEXT = "No map yet — it appears once the model has placed some images."
+EMPTY_TEXT = QT_TRANSLATE_NOOP("LatentMapView", "No map yet — it appears once the model has placed some images.")
 CHUNKS = 16
 """Points are drawn in this many shuffled chunks (each class per chunk), so no class hides under another."""
 
@@ -49,7 +49,7 @@ class LatentMapView(QWidget):
 
     def __init__(self, placeholder: str = EMPTY_TEXT, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.placeholder = placeholder
+        self.placeholder = self.tr(placeholder)  # EMPTY_TEXT translated; a caller's own text comes translated
         self._xy = np.zeros((0, 2), np.float64)
         self._labels = np.zeros(0, np.int64)
         self._names: list[str] = []

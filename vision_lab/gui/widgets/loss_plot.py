@@ -72,7 +72,7 @@ class LossPlot(QWidget):
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         self.plot_item.setMenuEnabled(False)
         self.plot_item.showGrid(x=True, y=True, alpha=0.15)
-        self.plot_item.setLabel("bottom", "epoch")
+        self.plot_item.setLabel("bottom", self.tr("epoch"))
         self.plot_item.setLabel("left", "loss")
         self.plot_item.hideButtons()
         for name in ("left", "bottom", "right"):
@@ -100,7 +100,7 @@ class LossPlot(QWidget):
         self.plot_item.addItem(self.hover_line, ignoreBounds=True)
         self._mouse_proxy = pg.SignalProxy(self.plot_item.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
 
-        self.title = QLabel("Loss")
+        self.title = QLabel(self.tr("Loss"))
         self.title.setObjectName("plotTitle")
         font = self.title.font()
         font.setBold(True)
@@ -347,7 +347,7 @@ class LossPlot(QWidget):
 
     def readout_at(self, x: float) -> str:
         """Rich text with each series' value nearest to epoch ``x``."""
-        parts = [f"epoch <b>{max(x, 0):.2f}</b>"]
+        parts = [self.tr("epoch <b>{epoch}</b>").format(epoch=f"{max(x, 0):.2f}")]
         for s in self.series.values():
             px, py = s.points()
             if not px:
@@ -358,7 +358,7 @@ class LossPlot(QWidget):
                 i -= 1
             v = py[i]
             text = f"{v:.1%}" if s.style.percent else f"{v:.4g}"
-            where = f" (epoch {xs[i]:.2g})" if s.style.epoch_only else ""
+            where = " " + self.tr("(epoch {epoch})").format(epoch=f"{xs[i]:.2g}") if s.style.epoch_only else ""
             parts.append(f"<span style='color:{s.style.color}'>■</span> {s.style.title} <b>{text}</b>{where}")
         return " &nbsp; ".join(parts)
 
