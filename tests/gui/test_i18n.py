@@ -112,3 +112,24 @@ def test_language_menu_saves_the_choice_for_the_next_start(qtbot, tmp_path: Path
     assert settings.value(i18n.LANGUAGE_KEY) == "zh_CN"
     assert names["language_zh_CN"].isChecked() and not names["language_en"].isChecked()
     assert w.status_label.text() == i18n.NEXT_START["zh_CN"]
+
+
+def test_a_cjk_font_renders_chinese(qtbot) -> None:
+    """Different characters give different glyph images: not the identical tofu boxes a missing font draws."""
+    from PySide6.QtGui import QFontDatabase, QImage
+    from PySide6.QtWidgets import QLabel
+
+    if not QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese):
+        pytest.skip("no CJK font installed (Debian: apt install fonts-noto-cjk), Chinese would show as boxes")
+    glyphs = []
+    for text in ("训", "练", "损", "失"):
+        label = QLabel(text)
+        qtbot.addWidget(label)
+        font = label.font()
+        font.setPixelSize(32)
+        label.setFont(font)
+        label.resize(48, 48)
+        image = label.grab().toImage().convertToFormat(QImage.Format.Format_Grayscale8)
+        glyphs.append(bytes(image.constBits()))
+    assert all(len(set(g)) > 1 for g in glyphs), "a character drew nothing"
+    assert len(set(glyphs)) == len(glyphs), "different characters drew the same image: tofu boxes, no CJK font"
