@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -14,6 +15,7 @@ from vision_lab.gui import i18n
 
 REPO = Path(__file__).resolve().parents[2]
 TS = REPO / "resources" / "i18n" / "vision_lab_zh_CN.ts"
+CHINESE_CHAR = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture
@@ -83,6 +85,8 @@ def test_qt_own_texts_are_chinese(zh_CN) -> None:
     """Qt's buttons and file dialogs (qtbase_zh_CN.qm from PySide6's translations folder)."""
     assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
     assert QCoreApplication.translate("QFileDialog", "Look in:") != "Look in:"
+    for gap in i18n.QT_GAPS:  # missing from qtbase_zh_CN: ours fills them
+        assert CHINESE_CHAR.search(QCoreApplication.translate("QFileDialog", gap)), gap
 
 
 def test_mixins_find_their_translations(zh_CN, qtbot, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, QTranslator
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLibraryInfo, QLocale, QSettings, QTranslator
 
 from vision_lab.core import i18n as core_i18n
 from vision_lab.core.paths import resource
@@ -36,6 +36,12 @@ NEXT_START: dict[str, str] = {
     "zh_CN": "Vision Lab 下次启动时将显示简体中文。",
 }
 CATALOGUE = "vision_lab"
+# Labels of Qt's own file dialog that qtbase_zh_CN.qm (Qt 6.11) leaves in English: our catalogue fills the gap
+# (Qt asks each installed translator, so ours answers where qtbase has nothing).
+QT_GAPS = (
+    QT_TRANSLATE_NOOP("QFileDialog", "&Look in:"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Files of &type:"),
+)
 
 _installed: list[QTranslator] = []  # the application does not own them: Python must keep them alive
 _current = "en"
