@@ -315,6 +315,10 @@
         <translation>下载</translation>
     </message>
     <message>
+        <source>all</source>
+        <translation>全部</translation>
+    </message>
+    <message>
         <source>Train on only this many training images (a seeded subset): quick experiments.</source>
         <translation>只用这么多张训练图像（固定种子的子集）：用于快速实验。</translation>
     </message>

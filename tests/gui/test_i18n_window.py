@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractSpinBox,
     QComboBox,
     QDockWidget,
     QGroupBox,
@@ -62,6 +63,8 @@ def texts(root: QWidget) -> Iterator[str]:
             yield w.windowTitle()
         elif isinstance(w, QLineEdit):
             yield w.placeholderText()
+        elif isinstance(w, QAbstractSpinBox):  # "all" at the minimum, units after the number
+            yield from (w.specialValueText(), w.prefix(), w.suffix())
         elif isinstance(w, QComboBox):
             yield from (w.itemText(i) for i in range(w.count()))
         elif isinstance(w, QTabWidget):

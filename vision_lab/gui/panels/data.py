@@ -93,7 +93,7 @@ class DataPanel(QWidget):
         self.limit_spin.setObjectName("limitSpin")
         self.limit_spin.setRange(0, MAX_LIMIT)
         self.limit_spin.setSingleStep(256)
-        self.limit_spin.setSpecialValueText("all")
+        self.limit_spin.setSpecialValueText(self.tr("all"))
         self.limit_spin.setToolTip(
             self.tr("Train on only this many training images (a seeded subset): quick experiments.")
         )
