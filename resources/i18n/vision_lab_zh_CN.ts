@@ -221,6 +221,18 @@
         <source>true {true} → predicted {predicted}: {count} images ({share} of the {true}s)</source>
         <translation>真实 {true} → 预测 {predicted}：{count} 张图像（占所有 {true} 的 {share}）</translation>
     </message>
+    <message>
+        <source>accuracy</source>
+        <translation>准确率</translation>
+    </message>
+    <message>
+        <source>predicted</source>
+        <translation>预测</translation>
+    </message>
+    <message>
+        <source>true</source>
+        <translation>真实</translation>
+    </message>
 </context>
 <context>
     <name>ConfusionTab</name>

@@ -120,7 +120,7 @@ class ConfusionMatrixView(QWidget):
         lh = fm.height()
         pad = max(8, lh // 2)
         names_w = max(bfm.horizontalAdvance(n) for n in self._names)
-        acc_w = max(bfm.horizontalAdvance("accuracy"), bfm.horizontalAdvance("100%") + lh) + 4
+        acc_w = max(bfm.horizontalAdvance(self.tr("accuracy")), bfm.horizontalAdvance("100%") + lh) + 4
         left = pad + lh + 4 + names_w + 6  # "true" (rotated), then the row names
         right = pad // 2 + acc_w + pad
         avail_w = self.width() - left - right
@@ -208,12 +208,12 @@ class ConfusionMatrixView(QWidget):
         p.setFont(bold_font)
         p.setPen(text)
         pred_title_y = lay.y0 - (lay.names_w + 4 if lay.rotated else lh + 2) - 4 - lh
-        p.drawText(QRect(lay.x0, pred_title_y, grid, lh), Qt.AlignmentFlag.AlignHCenter, "predicted")
+        p.drawText(QRect(lay.x0, pred_title_y, grid, lh), Qt.AlignmentFlag.AlignHCenter, self.tr("predicted"))
         p.save()
         true_title_x = lay.x0 - lay.names_w - 6 - 4 - lh
         p.translate(true_title_x, lay.y0 + grid / 2)
         p.rotate(-90)
-        p.drawText(QRect(-grid // 2, 0, grid, lh), Qt.AlignmentFlag.AlignHCenter, "true")
+        p.drawText(QRect(-grid // 2, 0, grid, lh), Qt.AlignmentFlag.AlignHCenter, self.tr("true"))
         p.restore()
 
         # Class names: the hovered row and column in bold and full text colour.
@@ -267,7 +267,7 @@ class ConfusionMatrixView(QWidget):
         p.drawText(
             QRect(lay.acc_x, lay.y0 - lh - 2, lay.acc_w, lh),
             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
-            "accuracy",
+            self.tr("accuracy"),
         )
         p.setFont(self.font())
         track = mix(text, base, 0.06)
