@@ -134,7 +134,6 @@ def _warning_line(sentence: object) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    set_language(language_from_env())  # the core's sentences in the user's language (the window sets its own)
     try:
         if not argv:
             try:
@@ -147,6 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(_error_line(sentence), file=sys.stderr)
                 return EXIT_USAGE
             return gui_main([])
+        # The core's sentences in the user's language. Not for the window: it sets its own (View ▸ Language, else the
+        # system locale) together with Qt's, so that its panels never mix two languages.
+        set_language(language_from_env())
         args = build_parser().parse_args(argv)
         if args.command == "train":
             return cmd_train(args)
