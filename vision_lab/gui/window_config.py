@@ -58,6 +58,7 @@ class WindowConfig:
     # --- lessons -------------------------------------------------------------------------------------------------
     def _fill_lessons(self) -> None:
         from vision_lab.core.presets import list_presets
+        from vision_lab.gui.lesson_view import fill_lessons_menu
 
         self.lessons_menu.clear()
         try:
@@ -65,11 +66,7 @@ class WindowConfig:
         except VisionLabError as err:
             self.lessons_menu.addAction(str(err)).setEnabled(False)
             return
-        for preset in presets:
-            action = self.lessons_menu.addAction(preset.title)
-            action.setToolTip(preset.lesson)
-            action.setData(preset.key)
-            action.triggered.connect(lambda _checked=False, p=preset: self.apply_preset(p))
+        fill_lessons_menu(self.lessons_menu, presets, self.apply_preset, self.lesson_view)
         self.lessons_menu.addSeparator()
         show_all = self.lessons_menu.addAction("Show all controls")
         show_all.setObjectName("showAllControlsAction")
@@ -90,7 +87,7 @@ class WindowConfig:
         self.training_panel.load(cfg)
         self._hide_controls(preset.hide)  # type: ignore[attr-defined]
         self.revalidate()
-        self.show_dialog(QMessageBox.Icon.Information, preset.title, preset.lesson)  # type: ignore[attr-defined]
+        self.lesson_view.show_lesson(preset)  # type: ignore[arg-type]
         self.status_label.setText(f"Lesson: {preset.title}. Press Start (Space).")  # type: ignore[attr-defined]
 
     def _hide_controls(self, names: tuple[str, ...] | list[str]) -> None:
