@@ -62,7 +62,7 @@ def test_a_course_lesson_in_chinese_shows_in_the_lesson_view_and_the_panels(qtbo
     # The lesson's model and knobs are in the panels, ready to Start.
     preset = next(p for p in list_presets() if p.key == "article-3-4-gan")
     cfg = w.current_config()
-    assert w.model_panel.family == "gan" and cfg.gan.update == preset.config.gan.update == "simultaneous"
+    assert w.model_panel.family == "gan" and cfg.gan == preset.config.gan
     assert (cfg.optim.name, cfg.optim.lr, cfg.optim.beta1) == ("adam", 2e-4, 0.5)
     assert not w.tabs.isTabVisible(0)  # the lesson hides the Data tab
     assert w.last_message is None  # no message box to dismiss first
@@ -86,3 +86,21 @@ def test_the_lesson_stays_while_it_trains_and_comes_back_after_closing(qtbot, wi
     assert not view.isVisible()
     pick_from_menu(qtbot, w, name="showLessonAction")
     assert view.isVisible() and view.browser.toPlainText() == before
+
+
+def test_a_lesson_trains_its_own_settings_even_those_without_a_control(qtbot, window) -> None:
+    """Lesson 6 says its discriminator has no dropout and no weight averaging, yet the window trained it with the
+    family's defaults (d_dropout 0.3, ema 0.995): settings that no panel shows were dropped when the panels were
+    read back into a config. The course lost the article's valid padding, plain EMA-free GAN and unshifted data."""
+    w = window
+    for preset in list_presets():
+        w.apply_preset(preset)
+        cfg = w.current_config()
+        assert cfg.section(cfg.model) == preset.config.section(preset.config.model), preset.key
+        assert (cfg.optim, cfg.train) == (preset.config.optim, preset.config.train), preset.key
+    # A family picked by hand after a lesson starts from that family's defaults, not the lesson's hidden ones.
+    w.apply_preset(next(p for p in list_presets() if p.key == "gan-mode-collapse"))
+    combo = w.model_panel.combo
+    combo.setCurrentIndex(combo.findData("cnn"))
+    combo.setCurrentIndex(combo.findData("gan"))
+    assert w.current_config().gan.ema == 0.995
