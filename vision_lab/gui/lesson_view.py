@@ -24,13 +24,9 @@ FORMULA_FONT = "'DejaVu Serif','Cambria Math','Times New Roman',serif"
 """The Model tab's formula font (gui/families/forms.py MATH): it has the Unicode maths glyphs (θ, ∇, ‖, x̂)."""
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("LessonView", text)
-
-
 def course_title(course: str) -> str:
     """A course's heading: the article's course by name, a teacher's own course as their file names it."""
-    return _tr("The article's course") if course == ARTICLE_COURSE else course
+    return QCoreApplication.translate("LessonView", "The article's course") if course == ARTICLE_COURSE else course
 
 
 def lesson_label(preset: Preset) -> str:
@@ -164,7 +160,11 @@ def fill_lessons_menu(
     course: str | None = None
     for preset in presets:
         if preset.course != course:
-            title = course_title(preset.course) if preset.course else _tr("More lessons")
+            title = (
+                course_title(preset.course)
+                if preset.course
+                else QCoreApplication.translate("LessonView", "More lessons")
+            )
             if course is not None or preset.course is not None:
                 if menu.actions():
                     menu.addSeparator()
@@ -178,8 +178,8 @@ def fill_lessons_menu(
         action.setData(preset.key)
         action.triggered.connect(lambda _checked=False, p=preset: open_lesson(p))
     menu.addSeparator()
-    again = menu.addAction(_tr("Show the lesson"))
+    again = menu.addAction(QCoreApplication.translate("LessonView", "Show the lesson"))
     again.setObjectName("showLessonAction")
-    again.setToolTip(_tr("Bring back the lesson view after closing it"))
+    again.setToolTip(QCoreApplication.translate("LessonView", "Bring back the lesson view after closing it"))
     again.setEnabled(view.preset is not None)
     again.triggered.connect(view.reopen)
