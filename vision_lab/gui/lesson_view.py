@@ -45,7 +45,11 @@ def formula_html(formula: str) -> str:
         tag = "sub" if m.group(1) == "_" else "sup"
         return f"<{tag}>{m.group(2) if m.group(2) is not None else m.group(3)}</{tag}>"
 
-    return "<br>".join(_SCRIPT.sub(script, html.escape(line)) for line in formula.strip().splitlines())
+    def gap(m: re.Match[str]) -> str:
+        return "&nbsp;" * len(m.group())  # rich text collapses spaces: a caption set apart stays apart
+
+    lines = (_SCRIPT.sub(script, html.escape(line)) for line in formula.strip().splitlines())
+    return "<br>".join(re.sub(r" {2,}", gap, line) for line in lines)
 
 
 def _paragraphs(text: str) -> str:
@@ -101,7 +105,7 @@ class LessonView(QDockWidget):
         shade = self.palette().color(QPalette.ColorRole.AlternateBase).name()
         parts = [f"<h2>{html.escape(lesson_label(p))}</h2>"]
         if p.course:
-            parts.append(f"<p style='color:{self._grey()}'>{html.escape(course_title(p.course))}</p>")
+            parts.append(f"<p><i>{html.escape(course_title(p.course))}</i></p>")
         parts.append(_paragraphs(p.lesson))
         if p.formula:
             lines = formula_html(p.formula)
@@ -118,9 +122,6 @@ class LessonView(QDockWidget):
                 f"{_paragraphs(p.pitfall)}"
             )
         return "".join(parts)
-
-    def _grey(self) -> str:
-        return self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText).name()
 
     def _render(self) -> None:
         self.setWindowTitle(self.tr("Lesson"))
