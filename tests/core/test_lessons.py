@@ -167,3 +167,10 @@ def test_each_course_lesson_trains_a_tiny_epoch(section: str, mnist5k) -> None:
     assert isinstance(events[-1], Finished) and events[-1].status == "completed"
     ends = [e for e in events if isinstance(e, Metrics) and e.epoch_end]
     assert len(ends) == 1 and all(v == v for v in ends[0].values.values())  # no NaN
+
+
+def test_a_broken_lesson_file_is_one_sentence_in_chinese_too(tmp_path: Path, chinese) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_preset(write(tmp_path, {**V2, "title": {"en": "T", "zh": "标题"}}, "broken.json"))
+    message = str(err.value)
+    assert message.startswith("课程文件 '") and "broken.json" in message and "'zh_CN'？" in message, message

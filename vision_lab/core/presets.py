@@ -31,7 +31,7 @@ from typing import Any
 from vision_lab.core import families
 from vision_lab.core.config import ExperimentConfig, default_config
 from vision_lab.core.errors import ConfigError
-from vision_lab.core.i18n import LANGUAGES, SOURCE, language, normalise
+from vision_lab.core.i18n import LANGUAGES, SOURCE, language, normalise, t
 from vision_lab.core.paths import resource
 from vision_lab.core.safe_io import MAX_JSON, read_text
 
@@ -112,9 +112,17 @@ def load_preset(path: str | Path) -> Preset:
             raise ConfigError(f"{where} lacks the key '{key}'.")
     version = data.get("version", PRESET_VERSION)
     if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= PRESET_VERSION:
-        raise ConfigError(f"{where} has format {version!r}; this Vision Lab reads formats 1 to {PRESET_VERSION}.")
-    texts = {key: _texts(data[key], key, where, version) for key in TEXTS if key in data}
-    course, section = (_name(data.get(key), key, where, version) for key in ("course", "section"))
+        raise ConfigError(
+            t(
+                "preset.format",
+                "Preset file '{path}' has format {version}; this Vision Lab reads formats 1 to {newest}.",
+                path=path,
+                version=repr(version),
+                newest=PRESET_VERSION,
+            )
+        )
+    texts = {key: _texts(data[key], key, path, version) for key in TEXTS if key in data}
+    course, section = (_name(data.get(key), key, path, version) for key in ("course", "section"))
     model = data["model"]
     if model not in families.names():
         raise ConfigError(f"{where} has model {model!r}; it must be one of {', '.join(families.names())}.")
@@ -135,39 +143,88 @@ def load_preset(path: str | Path) -> Preset:
     return Preset(key=path.stem, config=config, hide=tuple(hide), section=section, course=course, texts=texts, **shown)
 
 
-def _texts(value: object, key: str, where: str, version: int) -> dict[str, str]:
+def _needs_format_2(path: Path, key: str) -> ConfigError:
+    return ConfigError(
+        t(
+            "preset.needs_format_2",
+            "Preset file '{path}' gives '{key}' as format 2 does; set \"version\": 2 in it.",
+            path=path,
+            key=key,
+        )
+    )
+
+
+def _texts(value: object, key: str, path: Path, version: int) -> dict[str, str]:
     """A text as {language: text}; a plain string is kept under "" (any language: the one it was written in)."""
+    where = f"Preset file '{path}'"
     if version < 2 and (key in NEW_IN_2 or isinstance(value, dict)):
-        raise ConfigError(f"{where} gives '{key}' as format 2 does; set \"version\": 2 in it.")
+        raise _needs_format_2(path, key)
     if isinstance(value, str):
         if not value.strip():
             raise ConfigError(f"{where} needs a non-empty text '{key}'.")
         return {"": value}
     if not isinstance(value, dict) or not value:
         raise ConfigError(
-            f"{where} needs '{key}' as text, or as an object of texts by language like "
-            f'{{"en": "...", "zh_CN": "..."}}.'
+            t(
+                "preset.text.kind",
+                "Preset file '{path}' needs '{key}' as text, or as an object of texts by language like {example}.",
+                path=path,
+                key=key,
+                example='{"en": "...", "zh_CN": "..."}',
+            )
         )
     for code, text in value.items():
         if code not in LANGUAGES:
-            unknown = f"{where} gives '{key}' in an unknown language '{code}'"
             near = normalise(code)  # "zh", "zh-CN": a likely slip for a language we have
             if near in LANGUAGES:
-                raise ConfigError(f"{unknown}; did you mean '{near}'?")
-            raise ConfigError(f"{unknown} (known: {', '.join(LANGUAGES)}).")
+                raise ConfigError(
+                    t(
+                        "preset.text.language_near",
+                        "Preset file '{path}' gives '{key}' in an unknown language '{code}'; did you mean '{near}'?",
+                        path=path,
+                        key=key,
+                        code=code,
+                        near=near,
+                    )
+                )
+            raise ConfigError(
+                t(
+                    "preset.text.language",
+                    "Preset file '{path}' gives '{key}' in an unknown language '{code}' (known: {known}).",
+                    path=path,
+                    key=key,
+                    code=code,
+                    known=", ".join(LANGUAGES),
+                )
+            )
         if not isinstance(text, str) or not text.strip():
-            raise ConfigError(f"{where} needs a non-empty text for '{key}' in '{code}'.")
+            raise ConfigError(
+                t(
+                    "preset.text.empty_in",
+                    "Preset file '{path}' needs a non-empty text for '{key}' in '{code}'.",
+                    path=path,
+                    key=key,
+                    code=code,
+                )
+            )
     return dict(value)
 
 
-def _name(value: object, key: str, where: str, version: int) -> str | None:
+def _name(value: object, key: str, path: Path, version: int) -> str | None:
     """``course`` and ``section``: short names, the same in every language."""
     if value is None:
         return None
     if version < 2:
-        raise ConfigError(f"{where} gives '{key}' as format 2 does; set \"version\": 2 in it.")
+        raise _needs_format_2(path, key)
     if not isinstance(value, str) or not value.strip() or len(value) > 40:
-        raise ConfigError(f'{where} needs \'{key}\' as a short non-empty text, like "3.1" or "article".')
+        raise ConfigError(
+            t(
+                "preset.name",
+                "Preset file '{path}' needs '{key}' as a short non-empty text, like \"3.1\" or \"article\".",
+                path=path,
+                key=key,
+            )
+        )
     return value.strip()
 
 
