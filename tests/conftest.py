@@ -36,6 +36,16 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["VISION_LAB_CACHE"] = str(home / "cache")
 
 
+@pytest.fixture(autouse=True)
+def _core_language_restored() -> Iterator[None]:
+    """The CLI's main() sets the core's language from the environment: one test's language never leaks into the next."""
+    from vision_lab.core import i18n
+
+    before = i18n.language()
+    yield
+    i18n.set_language(before)
+
+
 @pytest.fixture(scope="session")
 def mnist5k():
     from vision_lab.core.data import load_dataset

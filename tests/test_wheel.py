@@ -28,6 +28,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (wheel,) = dist.glob("vision_lab-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "vision_lab/resources/data/mnist-5k/train-images-idx3-ubyte.gz" in names
+    assert "vision_lab/resources/locale/zh_CN/LC_MESSAGES/vision_lab.mo" in names  # the core's Chinese
     target = tmp_path_factory.mktemp("target")
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--no-compile", "--target", str(target), str(wheel)],

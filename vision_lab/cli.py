@@ -25,6 +25,7 @@ from vision_lab.core.config import (
     with_overrides,
 )
 from vision_lab.core.errors import ConfigError, VisionLabError
+from vision_lab.core.i18n import language_from_env, set_language, t, text
 from vision_lab.core.safe_io import shown
 from vision_lab.core.validate import MAX_EPOCHS, MAX_SEED
 
@@ -40,7 +41,7 @@ class _Parser(argparse.ArgumentParser):
 def _path(text: str) -> Path:
     # Path("") is ".", the current folder: an empty --config or RUN_DIR would be read as that, not refused.
     if not text.strip():
-        raise argparse.ArgumentTypeError("the path is empty")
+        raise argparse.ArgumentTypeError(t("cli.path.empty", "the path is empty"))
     return Path(text)
 
 
@@ -123,6 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _error_line(sentence: object) -> str:
+    return t("cli.error", "vision-lab: error: {sentence}", sentence=sentence)
+
+
+def _warning_line(sentence: object) -> str:
+    return t("cli.warning", "vision-lab: warning: {sentence}", sentence=sentence)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -134,9 +143,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
                 if (sentence := explain_import_error(err)) is None:
                     raise
-                print(f"vision-lab: error: {sentence}", file=sys.stderr)
+                print(_error_line(sentence), file=sys.stderr)
                 return EXIT_USAGE
             return gui_main([])
+        # The core's sentences in the user's language. Not for the window: it sets its own (View ▸ Language, else the
+        # system locale) together with Qt's, so that its panels never mix two languages.
+        set_language(language_from_env())
         args = build_parser().parse_args(argv)
         if args.command == "train":
             return cmd_train(args)
@@ -153,10 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         # Under torchrun every process fails together and rank 0 names the cause: one sentence, not N.
         if is_main():
-            print(f"vision-lab: error: {err}", file=sys.stderr)
+            print(_error_line(err), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("\nvision-lab: interrupted.", file=sys.stderr)
+        print("\n" + t("cli.interrupted", "vision-lab: interrupted."), file=sys.stderr)
         return 130
     except Exception as err:  # a bug: its traceback goes to the log file, the terminal gets one sentence
         from vision_lab.core.crashlog import report_bug
@@ -164,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         sentence, _log = report_bug(err, f"vision-lab {argv[0] if argv else '(the window)'}")
         if is_main():
-            print(f"vision-lab: error: {sentence}", file=sys.stderr)
+            print(_error_line(sentence), file=sys.stderr)
         return EXIT_BUG
     build_parser().print_help()
     return EXIT_USAGE
@@ -195,7 +207,9 @@ def _max_steps(text: str) -> int | str:
     try:
         return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"takes a whole number of steps or 'none', not {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            t("cli.max_steps", "takes a whole number of steps or 'none', not {value}", value=repr(text))
+        ) from None
 
 
 def flag_overrides(args: argparse.Namespace) -> dict[str, object]:
@@ -210,7 +224,9 @@ def set_overrides(items: Sequence[str]) -> dict[str, object]:
     for item in items:
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
-            raise ConfigError(f"--set takes KEY=VALUE, e.g. --set optim.lr=0.01; got {item!r}.")
+            raise ConfigError(
+                t("cli.set.form", "--set takes KEY=VALUE, e.g. --set optim.lr=0.01; got {value}.", value=repr(item))
+            )
         try:
             json.loads(raw)
         except ValueError:
@@ -239,7 +255,14 @@ def parse_fork(text: str) -> tuple[Path, int | None]:
     head, sep, tail = text.rpartition("@")
     if sep and (tail.isdigit() or tail == "latest"):
         if len(tail) > 9:  # past any epoch count (and int() refuses 4,300 digits with a traceback)
-            raise ConfigError(f"--fork: epoch {tail[:12]}… is larger than any run's epochs ({MAX_EPOCHS} at most).")
+            raise ConfigError(
+                t(
+                    "cli.fork.epoch",
+                    "--fork: epoch {epoch}… is larger than any run's epochs ({most} at most).",
+                    epoch=tail[:12],
+                    most=MAX_EPOCHS,
+                )
+            )
         return Path(head).expanduser(), None if tail == "latest" else int(tail)
     return Path(text).expanduser(), None
 
@@ -257,21 +280,29 @@ def make_trainer(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         )  # `--dataset /` must not scan for minutes in silence
     out = args.out.expanduser() if args.out else None
     if args.resume and args.fork:
-        raise ConfigError("--resume and --fork cannot be used together.")
+        raise ConfigError(t("cli.resume_and_fork", "--resume and --fork cannot be used together."))
     if args.resume:
         fixed = ("config", "model", "out", *(f for f in FLAG_KEYS if f not in RESUME_FLAGS))
         bad = ["--" + flag.replace("_", "-") for flag in fixed if getattr(args, flag) is not None]
         if bad:
             raise ConfigError(
-                f"{bad[0]} cannot be used with --resume: a resumed run keeps its settings; use --fork to change them."
+                t(
+                    "cli.resume.fixed",
+                    "{flag} cannot be used with --resume: a resumed run keeps its settings; use --fork to change them.",
+                    flag=bad[0],
+                )
             )
         overrides = {**flag_overrides(args), **set_overrides(args.set)}
         return resume_run(args.resume, overrides, load_kwargs=load_kwargs)
     if args.fork:
         if args.config or args.model:
             raise ConfigError(
-                f"{'--config' if args.config else '--model'} cannot be used with --fork: a fork starts from its "
-                "parent's config; change settings with --set or the other flags."
+                t(
+                    "cli.fork.fixed",
+                    "{flag} cannot be used with --fork: a fork starts from its parent's config; change settings "
+                    "with --set or the other flags.",
+                    flag="--config" if args.config else "--model",
+                )
             )
         parent, epoch = parse_fork(args.fork)
         overrides = {**flag_overrides(args), **set_overrides(args.set)}
@@ -309,7 +340,7 @@ def _train(args: argparse.Namespace) -> int:
                 d = event.dataset
                 for note in d.notes:  # files the loader left out: never silently
                     if note.startswith(("skipped", "ignored", "used only")):
-                        print(f"vision-lab: warning: {note}.", file=sys.stderr)
+                        print(_warning_line(f"{note}."), file=sys.stderr)
                 params = sum(event.parameters.values())
                 start = f" from step {event.start_step}" if event.start_step else ""
                 world = trainer.world.world_size
@@ -326,9 +357,9 @@ def _train(args: argparse.Namespace) -> int:
             elif isinstance(event, Finished):
                 bar.close()
                 for w in event.warnings:
-                    print(f"vision-lab: warning: {w}", file=sys.stderr)
+                    print(_warning_line(w), file=sys.stderr)
                 if event.status == "unsaved":  # the run folder could not be written: one sentence, as for a mistake
-                    print(f"vision-lab: error: {event.message}", file=sys.stderr)
+                    print(_error_line(event.message), file=sys.stderr)
                     return EXIT_USAGE
                 figures = ", ".join(
                     f"{k} {v:.4g}" for k, v in event.summary.items() if isinstance(v, float) and k != "seconds"
@@ -448,22 +479,43 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from vision_lab.core.safe_io import os_reason, shown
 
     if args.n < 1 or args.n > 100_000:
-        raise ConfigError(f"-n must be between 1 and 100000, got {args.n}.")
+        raise ConfigError(t("cli.sample.n", "-n must be between 1 and 100000, got {value}.", value=args.n))
     if not 0 <= args.seed <= MAX_SEED:
-        raise ConfigError(f"--seed must be between 0 and {MAX_SEED}, got {args.seed}.")
+        raise ConfigError(
+            t("cli.sample.seed", "--seed must be between 0 and {most}, got {value}.", most=MAX_SEED, value=args.seed)
+        )
     if args.out.suffix != ".npz":
-        raise ConfigError(f"--out must name a .npz file, got '{args.out}'.")
+        raise ConfigError(t("cli.sample.out", "--out must name a .npz file, got '{path}'.", path=args.out))
     loaded = load_run_models(args.run_dir)
     if not loaded.config.family.has("generate"):
-        able = " or ".join(f.title for f in families.with_capability("generate"))
-        raise RunError(f"'{args.run_dir}' holds a {loaded.config.model} run; only a {able} run can sample images.")
+        able = t("cli.or", " or ").join(text(f.title) for f in families.with_capability("generate"))
+        raise RunError(
+            t(
+                "cli.sample.family",
+                "'{path}' holds a {model} run; only a {able} run can sample images.",
+                path=args.run_dir,
+                model=loaded.config.model,
+                able=able,
+            )
+        )
     images = loaded.generate(args.n, seed=args.seed)
     try:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(args.out, images=images)
     except OSError as err:
-        raise RunError(f"Cannot write '{shown(args.out)}': {os_reason(err)}.") from None
-    print(f"Wrote {len(images)} images of {images.shape[1]}×{images.shape[2]}×{images.shape[3]} to {args.out}")
+        raise RunError(
+            t("cli.sample.write", "Cannot write '{path}': {reason}.", path=shown(args.out), reason=os_reason(err))
+        ) from None
+    shape = f"{images.shape[1]}×{images.shape[2]}×{images.shape[3]}"
+    print(
+        t(
+            "cli.sample.wrote",
+            "Wrote {count} images of {shape} to {path}",
+            count=len(images),
+            shape=shape,
+            path=args.out,
+        )
+    )
     return 0
 
 
@@ -512,15 +564,26 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
     if args.download:
         path = download_dataset(args.download, progress=_download_bar(sys.stderr))
-        print(f"{args.download} is in {path}")
+        print(t("cli.datasets.downloaded", "{name} is in {path}", name=args.download, path=path))
         return 0
     rows = list_datasets()
     name_w = max(len(r.name) for r in rows)
     for r in rows:
-        state = "available offline" if r.available else ("download on request" if r.downloadable else "missing")
+        if r.available:
+            state = t("cli.datasets.offline", "available offline")
+        elif r.downloadable:
+            state = t("cli.datasets.on_request", "download on request")
+        else:
+            state = t("cli.datasets.missing", "missing")
         where = f"  [{r.location}]" if r.location else ""
         print(f"{r.name:<{name_w}}  {state:<19}  {r.size_hint}  {r.description}{where}")
-        print(f"{'':<{name_w}}  source: {r.source}")
-    print("\nAny path works too: an image folder (one sub-folder per class), a folder of MNIST-format IDX files,")
-    print("an extracted cifar-10-batches-py folder, or an .npz file with arrays x and y.")
+        print(f"{'':<{name_w}}  " + t("cli.datasets.source", "source: {source}", source=r.source))
+    print()
+    print(
+        t(
+            "cli.datasets.paths",
+            "Any path works too: an image folder (one sub-folder per class), a folder of MNIST-format IDX files,\n"
+            "an extracted cifar-10-batches-py folder, or an .npz file with arrays x and y.",
+        )
+    )
     return 0

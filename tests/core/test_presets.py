@@ -12,14 +12,14 @@ from vision_lab.core import families
 from vision_lab.core.config import with_overrides
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.events import Finished
-from vision_lab.core.presets import HIDEABLE, Preset, list_presets, load_preset, presets_dir
+from vision_lab.core.presets import HIDEABLE, Preset, lesson_order, list_presets, load_preset, presets_dir
 from vision_lab.core.trainer import Trainer
 
 
 def test_every_shipped_preset_loads() -> None:
     presets = list_presets()
     assert len(presets) >= 6
-    assert [p.title for p in presets] == sorted(p.title for p in presets)
+    assert presets == sorted(presets, key=lesson_order)  # the courses first, in section order; then by title
     assert {p.key for p in presets} == {path.stem for path in presets_dir().glob("*.json")}
     assert {p.config.model for p in presets} == set(families.names())
     for p in presets:
@@ -65,7 +65,7 @@ GOOD = {"version": 1, "title": "T", "lesson": "One. Two.", "model": "mlp", "over
         ({**GOOD, "overrides": {"optim.lrr": 0.1}}, "unknown setting 'optim.lrr'"),
         ({**GOOD, "overrides": {"optim": {"lr": 0.1}}}, "whole section 'optim'"),
         ({**GOOD, "overrides": {"mlp.hidden": "wide"}}, "bad override: mlp.hidden must be a list"),
-        ({**GOOD, "version": 2}, "format 2"),
+        ({**GOOD, "version": 3}, "format 3"),
         ({**GOOD, "title": ""}, "non-empty text 'title'"),
     ],
 )

@@ -112,10 +112,8 @@ def main(argv: list[str]) -> int:
     if "stage" in wanted:
         from vision_lab.core.presets import list_presets
 
-        preset = next(p for p in list_presets() if p.config.model == "cnn")
+        preset = next(p for p in list_presets() if p.key == "cnn-beats-mlp")
         window.apply_preset(preset)
-        if window.last_message is not None:
-            window.last_message.close()
         window.stage_action.setChecked(True)
         window.showNormal()  # offscreen has no screen to fill: keep 1280×800 and the large fonts
         window.resize(1280, 800)

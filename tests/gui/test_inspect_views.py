@@ -223,7 +223,6 @@ def test_stage_mode_and_lessons(qtbot, window) -> None:
     assert len([a for a in w.lessons_menu.actions() if a.data()]) == len(presets)
     hidden = next(p for p in presets if p.hide)
     w.apply_preset(hidden)
-    w.last_message.close()
     assert w.model_panel.family == hidden.config.model
     assert w.current_config().optim.lr == pytest.approx(hidden.config.optim.lr)
     if "learningRate" in hidden.hide:

@@ -49,7 +49,6 @@ def test_a_lesson_starts_on_a_clean_screen(qtbot, window) -> None:
     train(qtbot, w)
     w._show_warnings(["Discriminator loss near 0: D is overpowering G"])
     w.apply_preset(list_presets()[0])
-    w.last_message.close()
     assert_clean(w)
 
 
@@ -71,6 +70,5 @@ def test_a_lesson_shows_the_inspect_views_of_its_own_family(qtbot, window) -> No
     for preset in list_presets():
         pick_family(w, "cnn" if preset.config.model != "cnn" else "mlp")
         w.apply_preset(preset)
-        w.last_message.close()
         shown = {v.title for i, v in enumerate(panel.views) if panel.isTabVisible(i)}
         assert shown == {v.title for v in panel.views if v.serves(preset.config.model)}, preset.key

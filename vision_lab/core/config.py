@@ -25,13 +25,14 @@ import dataclasses
 import json
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar, Union
 
 from vision_lab.core import families
 from vision_lab.core.errors import ConfigError
+from vision_lab.core.i18n import t
 from vision_lab.core.validate import (
     MAX_BATCH,
     MAX_EPOCHS,
@@ -70,13 +71,15 @@ class DataConfig:
 
     def validate(self) -> None:
         if not self.name.strip():
-            raise ConfigError("The dataset name is empty.")
+            raise ConfigError(t("config.data.name_empty", "The dataset name is empty."))
         check_range("data.val_fraction", self.val_fraction, 0.0, 0.9)
         check_range("data.split_seed", self.split_seed, 0, MAX_SEED)
         if self.image_size is not None:
             check_range("data.image_size", self.image_size, 8, 256)
         if self.channels is not None and self.channels not in (1, 3):
-            raise ConfigError(f"data.channels must be 1 or 3, got {self.channels}.")
+            raise ConfigError(
+                t("config.data.channels", "data.channels must be 1 or 3, got {value}.", value=self.channels)
+            )
         for name in ("count", "limit", "val_limit"):
             value = getattr(self, name)
             if value is not None:
@@ -214,10 +217,7 @@ class ExperimentConfig:
 
     def validate(self) -> ExperimentConfig:
         if self.version > CONFIG_VERSION:
-            raise ConfigError(
-                f"This config was written by a newer Vision Lab (format {self.version}); "
-                f"this version reads format {CONFIG_VERSION} and older."
-            )
+            raise ConfigError(_newer(self.version))
         check_range("version", self.version, 1, CONFIG_VERSION)
         families.get(self.model)  # "model must be one of ..."
         given = dict(self.sections)
@@ -228,7 +228,15 @@ class ExperimentConfig:
         for key, part in zip(keys, sections, strict=True):
             expected = families.get(key).config
             if not isinstance(part, expected):
-                raise ConfigError(f"The {key} settings must be a {expected.__name__}, not {type(part).__name__}.")
+                raise ConfigError(
+                    t(
+                        "config.section.type",
+                        "The {key} settings must be a {expected}, not {got}.",
+                        key=key,
+                        expected=expected.__name__,
+                        got=type(part).__name__,
+                    )
+                )
         for part in (self.data, *sections, self.optim, self.train):
             part.validate()
         return self
@@ -252,13 +260,10 @@ class ExperimentConfig:
     def from_dict(cls, data: Any) -> ExperimentConfig:
         """Format 2 or 1 (or no ``version``: the current format); the result is a current (format 2) config."""
         if not isinstance(data, dict):
-            raise ConfigError("A config must be a JSON object.")
+            raise ConfigError(t("config.not_object", "A config must be a JSON object."))
         version = data.get("version", CONFIG_VERSION)
         if isinstance(version, int) and version > CONFIG_VERSION:
-            raise ConfigError(
-                f"This config was written by a newer Vision Lab (format {version}); "
-                f"this version reads format {CONFIG_VERSION} and older."
-            )
+            raise ConfigError(_newer(version))
         hints = typing.get_type_hints(cls)
         parts: dict[str, Any] = {}
         sections: dict[str, Any] = {}
@@ -270,7 +275,7 @@ class ExperimentConfig:
             else:
                 shown = key if key.isidentifier() else repr(key)  # a key with a newline must not break the sentence
                 known = sorted((*_PARTS, *families.names()))
-                raise ConfigError(f"Unknown config key {shown} (known: {', '.join(known)}).")
+                raise ConfigError(_unknown_key(shown, known))
         check_range("version", parts.get("version", CONFIG_VERSION), 1, CONFIG_VERSION)
         parts["version"] = CONFIG_VERSION  # read as what it means now
         return cls(**parts, sections=sections).validate()
@@ -286,7 +291,7 @@ class ExperimentConfig:
         path = Path(path).expanduser()
         # A FIFO, /dev/zero or a 17 GB file is refused in one sentence before anything is read.
         text = read_text(path, "Config file", MAX_JSON, ConfigError)
-        return cls.from_json(text, source=f"Config file '{shown(path)}'")
+        return cls.from_json(text, source=t("config.file", "Config file '{path}'", path=shown(path)))
 
     def replace(self, **changes: Any) -> ExperimentConfig:
         return replace(self, **changes)
@@ -300,19 +305,53 @@ MAX_JSON_DEPTH = 32
 """A config nests four levels deep; anything past this is not a config (and deep enough nesting crashes parsers)."""
 
 
+def _newer(version: object) -> str:
+    return t(
+        "config.newer",
+        "This config was written by a newer Vision Lab (format {version}); this version reads format {current} and "
+        "older.",
+        version=version,
+        current=CONFIG_VERSION,
+    )
+
+
+def _unknown_key(key: str, known: Sequence[str]) -> str:
+    return t("config.key.unknown", "Unknown config key {key} (known: {known}).", key=key, known=", ".join(known))
+
+
+def _too_deep(source: str) -> str:
+    return t(
+        "config.json.deep",
+        "{source} nests too deeply to be a setting (more than {depth} levels).",
+        source=source,
+        depth=MAX_JSON_DEPTH,
+    )
+
+
 def parse_json(text: str, source: str) -> Any:
     """``json.loads`` for text from a user's file: its failures, including nesting too deep for Python, as one
     ConfigError naming ``source`` ("Config file 'x.json'", "--set mlp.hidden")."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        raise ConfigError(f"{source} is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg}).") from None
+        raise ConfigError(
+            t(
+                "config.json.invalid",
+                "{source} is not valid JSON (line {line}, column {column}: {reason}).",
+                source=source,
+                line=err.lineno,
+                column=err.colno,
+                reason=err.msg,
+            )
+        ) from None
     except RecursionError:
-        raise ConfigError(f"{source} nests too deeply to be a setting (more than {MAX_JSON_DEPTH} levels).") from None
+        raise ConfigError(_too_deep(source)) from None
     except ValueError:  # Python refuses to parse integers of more than 4300 digits
-        raise ConfigError(f"{source} holds a number too long to be a setting.") from None
+        raise ConfigError(
+            t("config.json.long_number", "{source} holds a number too long to be a setting.", source=source)
+        ) from None
     if _depth(data) > MAX_JSON_DEPTH:
-        raise ConfigError(f"{source} nests too deeply to be a setting (more than {MAX_JSON_DEPTH} levels).")
+        raise ConfigError(_too_deep(source))
     return data
 
 
@@ -369,11 +408,22 @@ def apply_overrides(cfg: ExperimentConfig, overrides: Mapping[str, Any] | None) 
         for part in path:
             node = node.get(part) if isinstance(node, dict) else None
         if not isinstance(node, dict) or last not in node:
-            raise ConfigError(f"Unknown setting {key!r}; settings look like train.epochs or optim.lr.")
+            raise ConfigError(
+                t(
+                    "config.set.unknown",
+                    "Unknown setting {key}; settings look like train.epochs or optim.lr.",
+                    key=repr(key),
+                )
+            )
         if isinstance(node[last], dict):  # replacing it would silently reset every setting in it (--max-steps too)
             example = next(iter(node[last]), "epochs")
             raise ConfigError(
-                f"'{key}' is a whole section, not one setting; set its settings one by one, e.g. {key}.{example}."
+                t(
+                    "config.set.section",
+                    "'{key}' is a whole section, not one setting; set its settings one by one, e.g. {key}.{example}.",
+                    key=key,
+                    example=example,
+                )
             )
         node[last] = _to_jsonable(value)
     return ExperimentConfig.from_dict(data)
@@ -415,15 +465,20 @@ def _from_jsonable(tp: Any, data: Any, where: str) -> Any:
     origin = typing.get_origin(tp)
     if dataclasses.is_dataclass(tp):
         if not isinstance(data, dict):
-            raise ConfigError(f"{label} must be a JSON object, got {type(data).__name__}.")
+            raise ConfigError(
+                t(
+                    "config.type.object",
+                    "{label} must be a JSON object, got {type}.",
+                    label=label,
+                    type=type(data).__name__,
+                )
+            )
         hints = typing.get_type_hints(tp)
         known = {f.name for f in fields(tp)}
         for key in data:
             if key not in known:
                 shown = key if key.isidentifier() else repr(key)  # a key with a newline must not break the sentence
-                raise ConfigError(
-                    f"Unknown config key {where + '.' if where else ''}{shown} (known: {', '.join(sorted(known))})."
-                )
+                raise ConfigError(_unknown_key(f"{where + '.' if where else ''}{shown}", sorted(known)))
         kwargs = {
             key: _from_jsonable(hints[key], value, f"{where}.{key}" if where else key) for key, value in data.items()
         }
@@ -436,31 +491,46 @@ def _from_jsonable(tp: Any, data: Any, where: str) -> Any:
         return _from_jsonable(inner[0], data, where)
     if origin is tuple:
         if not isinstance(data, list):
-            raise ConfigError(f"{label} must be a list, got {type(data).__name__}.")
+            raise ConfigError(
+                t("config.type.list", "{label} must be a list, got {type}.", label=label, type=type(data).__name__)
+            )
         (item_type, _ellipsis) = typing.get_args(tp)
         return tuple(_from_jsonable(item_type, v, f"{label}[{i}]") for i, v in enumerate(data))
     if tp is bool:
         if not isinstance(data, bool):
-            raise ConfigError(f"{label} must be true or false, got {data!r}.")
+            raise ConfigError(
+                t("config.type.bool", "{label} must be true or false, got {value}.", label=label, value=repr(data))
+            )
         return data
     if tp is int:
         if isinstance(data, bool) or not isinstance(data, int):
             if isinstance(data, float) and data.is_integer():
                 return int(data)
-            raise ConfigError(f"{label} must be a whole number, got {data!r}.")
+            raise ConfigError(
+                t("config.type.int", "{label} must be a whole number, got {value}.", label=label, value=repr(data))
+            )
         return data
     if tp is float:
         if isinstance(data, bool) or not isinstance(data, int | float):
-            raise ConfigError(f"{label} must be a number, got {data!r}.")
+            raise ConfigError(
+                t("config.type.float", "{label} must be a number, got {value}.", label=label, value=repr(data))
+            )
         try:
             return float(data)
         except OverflowError:  # an integer beyond any float: 10**400
             raise ConfigError(
-                f"{label} must be a number of sensible size, got a {len(str(abs(data)))}-digit one."
+                t(
+                    "config.type.huge",
+                    "{label} must be a number of sensible size, got a {digits}-digit one.",
+                    label=label,
+                    digits=len(str(abs(data))),
+                )
             ) from None
     if tp is str:
         if not isinstance(data, str):
-            raise ConfigError(f"{label} must be text, got {data!r}.")
+            raise ConfigError(
+                t("config.type.text", "{label} must be text, got {value}.", label=label, value=repr(data))
+            )
         return data
     raise TypeError(f"unsupported config type {tp!r}")  # a bug in this module, not a user mistake
 

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from vision_lab.core import families
+from vision_lab.core.i18n import Message, t
 from vision_lab.core.tasks import Task
 
 D_LOSS_FLOOR = 0.05
@@ -34,6 +35,8 @@ COLLAPSE_MIN_CLASSES = 2
 """...or at most this many at any time, of a dataset with at least COLLAPSE_MIN_DATASET classes: samples that
 all look alike, however confident the judge is about them (a collapsed GAN once scored "judge 100%")."""
 COLLAPSE_MIN_DATASET = 4
+MODE_COLLAPSE = "health.mode_collapse"
+"""The mode-collapse warning's id: a view that singles it out compares ``warning.id``, not its words."""
 
 
 def _weights(task: Task) -> list[tuple[str, str, torch.Tensor]]:
@@ -200,18 +203,19 @@ def _finite(values: list[float]) -> list[float]:
 
 def health_warnings(
     values: list[dict[str, float]], health: dict[str, Any] | None, family: str, num_classes: int
-) -> list[str]:
-    """One-sentence warnings from recent ``Metrics.values`` (oldest first) and the latest health figures.
+) -> list[Message]:
+    """One-sentence warnings from recent ``Metrics.values`` (oldest first) and the latest health figures, in the
+    current language, each with its id (``warning.id``).
 
     Pass the run's whole history (or at least every epoch-end report): mode collapse compares the judge's
     latest coverage with earlier epochs.
     """
-    warnings: list[str] = []
+    warnings: list[Message] = []
     declared = families.get(family)
     loss_keys = declared.losses
     with_loss = [v for v in values if any(k in v for k in loss_keys)]
     if with_loss and not all(math.isfinite(with_loss[-1].get(k, 0.0)) for k in loss_keys):
-        warnings.append("Loss is NaN: run stopped, last good weights kept.")
+        warnings.append(t("health.nan", "Loss is NaN: run stopped, last good weights kept."))
     elif declared.loss_descends:
         # A GAN's losses are a contest, not a descent: G's loss rising is D getting better, not divergence.
         losses = _finite([v[loss_keys[0]] for v in with_loss if loss_keys[0] in v])
@@ -227,12 +231,12 @@ def health_warnings(
             and ups >= DIVERGE_REPORTS - 2
             and means[-1] > DIVERGE_FACTOR * min(means)
         ):
-            warnings.append("Loss diverging: the learning rate is probably too high.")
+            warnings.append(t("health.diverging", "Loss diverging: the learning rate is probably too high."))
     # Figures named by what they are, whichever family reports them: a discriminator's loss, a judge's coverage.
     if "d_loss" in loss_keys:
         d = [v["d_loss"] for v in values if "d_loss" in v][-D_LOSS_REPORTS:]
         if len(d) == D_LOSS_REPORTS and all(math.isfinite(x) and x < D_LOSS_FLOOR for x in d):
-            warnings.append("Discriminator loss near 0: D is overpowering G.")
+            warnings.append(t("health.d_wins", "Discriminator loss near 0: D is overpowering G."))
     if any(m.key == "judge_coverage" for m in declared.metrics):
         coverage = _finite([v["judge_coverage"] for v in values if "judge_coverage" in v])
         floor = max(COLLAPSE_MIN_CLASSES, COLLAPSE_SHARE * num_classes)
@@ -240,18 +244,28 @@ def health_warnings(
         if coverage and (few or (coverage[-1] <= floor and any(c > floor for c in coverage[:-1]))):
             made = int(coverage[-1])
             warnings.append(
-                f"Mode collapse: the generator makes only {made} of {num_classes} classes, so its samples look "
-                "alike; try label smoothing, a lower learning rate or another seed."
+                t(
+                    "health.mode_collapse",  # MODE_COLLAPSE (literal: the catalogue tool reads it)
+                    "Mode collapse: the generator makes only {made} of {classes} classes, so its samples look "
+                    "alike; try label smoothing, a lower learning rate or another seed.",
+                    made=made,
+                    classes=num_classes,
+                )
             )
     if health:
         after = health.get("relu_after", {})
         for layer, share in health.get("dead_relu", {}).items():
             if share > DEAD_RELU_FRACTION:
                 warnings.append(
-                    f"{round(100 * share)}% of the units after {after.get(layer, layer)} output 0 for every image "
-                    "(dead ReLUs), so they no longer learn: lower the learning rate, or try leaky relu."
+                    t(
+                        "health.dead_relu",
+                        "{percent}% of the units after {layer} output 0 for every image "
+                        "(dead ReLUs), so they no longer learn: lower the learning rate, or try leaky relu.",
+                        percent=round(100 * share),
+                        layer=after.get(layer, layer),
+                    )
                 )
         grads = _finite([layer["grad_norm"] for layer in health.get("layers", [])])
         if grads and all(g < VANISHED_GRADIENT for g in grads):
-            warnings.append("Gradients vanished: the model has stopped learning.")
+            warnings.append(t("health.vanished", "Gradients vanished: the model has stopped learning."))
     return warnings

@@ -1,32 +1,49 @@
 """Lesson presets: a ready experiment plus a few sentences on what to watch, shipped in resources/presets.
 
-A preset file::
+A preset file (format 2; format 1 files, which have no texts beyond ``title`` and ``lesson``, still read)::
 
-    {"version": 1, "title": "...", "lesson": "...", "model": "mlp", "dataset": "mnist-5k",
-     "overrides": {"optim.lr": 0.5, "train.epochs": 5}, "hide": ["optimizer"]}
+    {"version": 2, "course": "article", "section": "3.1",
+     "title": {"en": "...", "zh_CN": "..."}, "lesson": "...", "formula": "...", "watch": "...", "pitfall": "...",
+     "model": "mlp", "dataset": "mnist-5k", "overrides": {"optim.lr": 0.5, "train.epochs": 5}, "hide": ["optimizer"]}
 
-``overrides`` are dotted config keys applied on top of ``default_config(model)``; their values are
-checked as strictly as a config file's (lists become tuples, ``cnn.blocks`` entries become blocks).
+Each text (:data:`TEXTS`) is either one string (a teacher writing their own lesson in one language) or an object
+of strings by language (:data:`vision_lab.core.i18n.LANGUAGES`); a :class:`Preset` carries them in the core's
+language, else English, else the first language the file gives. Lesson texts live in the lesson files, not in a
+message catalogue: they are content a teacher writes and shares, in whatever languages they write.
+
+A ``formula`` is a few short lines of Unicode maths; the window lowers ``_x`` and ``_{...}`` and raises ``^x`` and
+``^{...}`` as TeX does (``L_D``, ``max_{u,v}``). ``course`` groups lessons that belong together (the article's
+course is ``"article"``) and ``section`` orders them ("3.1" before "3.2" before "3.10"). ``overrides`` are dotted
+config keys applied on top of ``default_config(model)``; their values are checked as strictly as a config file's
+(lists become tuples, ``cnn.blocks`` entries become blocks).
 ``hide`` names front-end controls a lesson keeps out of the way (see :data:`HIDEABLE`).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from vision_lab.core import families
 from vision_lab.core.config import ExperimentConfig, default_config
 from vision_lab.core.errors import ConfigError
+from vision_lab.core.i18n import LANGUAGES, SOURCE, language, normalise, t
 from vision_lab.core.paths import resource
 from vision_lab.core.safe_io import MAX_JSON, read_text
 
-PRESET_VERSION = 1
+PRESET_VERSION = 2
 HIDEABLE = ("dataset", "model", "optimizer", "learningRate", "batchSize", "epochs", "seed", "device", "modelKnobs")
-KEYS = ("version", "title", "lesson", "model", "dataset", "overrides", "hide")
+TEXTS = ("title", "lesson", "formula", "watch", "pitfall")
+"""The keys whose values are texts for the learner, each a string or an object of strings by language."""
+NEW_IN_2 = ("formula", "watch", "pitfall", "section", "course")
+KEYS = ("version", "course", "section", *TEXTS, "model", "dataset", "overrides", "hide")
 REQUIRED = ("title", "lesson", "model")
+ARTICLE_COURSE = "article"
+"""The course that follows the reference article, section by section (3.1 to 3.4)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +56,37 @@ class Preset:
     config: ExperimentConfig
     hide: tuple[str, ...] = ()
     """Names from :data:`HIDEABLE`."""
+    formula: str | None = None
+    """A few short lines of Unicode math."""
+    watch: str | None = None
+    """What to watch for in the plots and Inspect views."""
+    pitfall: str | None = None
+    """A known mistake (the article's code bugs): what goes wrong, and what we do instead."""
+    section: str | None = None
+    course: str | None = None
+    texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False, repr=False)
+    """Every text the file gives, by key and language ("" for a plain string): :meth:`in_language` picks again."""
+
+    def in_language(self, code: str) -> Preset:
+        """The same lesson with its texts in ``code`` (with the usual fallback), its config named by its title."""
+        shown = {key: pick(by_language, code) for key, by_language in self.texts.items()}
+        config = self.config.replace(name=shown["title"]) if "title" in shown else self.config
+        return replace(self, config=config, **shown)
+
+
+def pick(by_language: Mapping[str, str], code: str) -> str:
+    """``code``'s text, else English, else the first given (a one-language lesson is shown as written)."""
+    if code in by_language:
+        return by_language[code]
+    if SOURCE in by_language:
+        return by_language[SOURCE]
+    return next(iter(by_language.values()))
+
+
+def section_order(section: str | None) -> tuple[tuple[int, int | str], ...]:
+    """Sections in reading order, 3.2 before 3.10: numbers compare as numbers, anything else as text after them."""
+    parts = re.split(r"[.\s]+", section.strip()) if section else []
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p)
 
 
 def presets_dir() -> Path:
@@ -46,7 +94,7 @@ def presets_dir() -> Path:
 
 
 def load_preset(path: str | Path) -> Preset:
-    """Read and check one preset file; any problem is a ConfigError naming the file."""
+    """Read and check one preset file; any problem is a ConfigError naming the file (and the key)."""
     path = Path(path)
     where = f"Preset file '{path}'"
     text = read_text(path, "Preset file", MAX_JSON, ConfigError)  # user-made presets may be anything
@@ -63,12 +111,19 @@ def load_preset(path: str | Path) -> Preset:
         if key not in data:
             raise ConfigError(f"{where} lacks the key '{key}'.")
     version = data.get("version", PRESET_VERSION)
-    if not isinstance(version, int) or isinstance(version, bool) or version > PRESET_VERSION:
-        raise ConfigError(f"{where} has format {version!r}; this Vision Lab reads format {PRESET_VERSION}.")
-    title, lesson, model = data["title"], data["lesson"], data["model"]
-    for key, value in (("title", title), ("lesson", lesson)):
-        if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"{where} needs a non-empty text '{key}'.")
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= PRESET_VERSION:
+        raise ConfigError(
+            t(
+                "preset.format",
+                "Preset file '{path}' has format {version}; this Vision Lab reads formats 1 to {newest}.",
+                path=path,
+                version=repr(version),
+                newest=PRESET_VERSION,
+            )
+        )
+    texts = {key: _texts(data[key], key, path, version) for key in TEXTS if key in data}
+    course, section = (_name(data.get(key), key, path, version) for key in ("course", "section"))
+    model = data["model"]
     if model not in families.names():
         raise ConfigError(f"{where} has model {model!r}; it must be one of {', '.join(families.names())}.")
     dataset = data.get("dataset", "mnist-5k")
@@ -83,8 +138,94 @@ def load_preset(path: str | Path) -> Preset:
     for name in hide:
         if name not in HIDEABLE:
             raise ConfigError(f"{where} cannot hide '{name}' (it can hide: {', '.join(HIDEABLE)}).")
-    config = _apply(default_config(model), {"name": title, "data.name": dataset, **overrides}, where)
-    return Preset(key=path.stem, title=title, lesson=lesson, config=config, hide=tuple(hide))
+    shown = {key: pick(by_language, language()) for key, by_language in texts.items()}
+    config = _apply(default_config(model), {"name": shown["title"], "data.name": dataset, **overrides}, where)
+    return Preset(key=path.stem, config=config, hide=tuple(hide), section=section, course=course, texts=texts, **shown)
+
+
+def _needs_format_2(path: Path, key: str) -> ConfigError:
+    return ConfigError(
+        t(
+            "preset.needs_format_2",
+            "Preset file '{path}' gives '{key}' as format 2 does; set \"version\": 2 in it.",
+            path=path,
+            key=key,
+        )
+    )
+
+
+def _texts(value: object, key: str, path: Path, version: int) -> dict[str, str]:
+    """A text as {language: text}; a plain string is kept under "" (any language: the one it was written in)."""
+    where = f"Preset file '{path}'"
+    if version < 2 and (key in NEW_IN_2 or isinstance(value, dict)):
+        raise _needs_format_2(path, key)
+    if isinstance(value, str):
+        if not value.strip():
+            raise ConfigError(f"{where} needs a non-empty text '{key}'.")
+        return {"": value}
+    if not isinstance(value, dict) or not value:
+        raise ConfigError(
+            t(
+                "preset.text.kind",
+                "Preset file '{path}' needs '{key}' as text, or as an object of texts by language like {example}.",
+                path=path,
+                key=key,
+                example='{"en": "...", "zh_CN": "..."}',
+            )
+        )
+    for code, text in value.items():
+        if code not in LANGUAGES:
+            near = normalise(code)  # "zh", "zh-CN": a likely slip for a language we have
+            if near in LANGUAGES:
+                raise ConfigError(
+                    t(
+                        "preset.text.language_near",
+                        "Preset file '{path}' gives '{key}' in an unknown language '{code}'; did you mean '{near}'?",
+                        path=path,
+                        key=key,
+                        code=code,
+                        near=near,
+                    )
+                )
+            raise ConfigError(
+                t(
+                    "preset.text.language",
+                    "Preset file '{path}' gives '{key}' in an unknown language '{code}' (known: {known}).",
+                    path=path,
+                    key=key,
+                    code=code,
+                    known=", ".join(LANGUAGES),
+                )
+            )
+        if not isinstance(text, str) or not text.strip():
+            raise ConfigError(
+                t(
+                    "preset.text.empty_in",
+                    "Preset file '{path}' needs a non-empty text for '{key}' in '{code}'.",
+                    path=path,
+                    key=key,
+                    code=code,
+                )
+            )
+    return dict(value)
+
+
+def _name(value: object, key: str, path: Path, version: int) -> str | None:
+    """``course`` and ``section``: short names, the same in every language."""
+    if value is None:
+        return None
+    if version < 2:
+        raise _needs_format_2(path, key)
+    if not isinstance(value, str) or not value.strip() or len(value) > 40:
+        raise ConfigError(
+            t(
+                "preset.name",
+                "Preset file '{path}' needs '{key}' as a short non-empty text, like \"3.1\" or \"article\".",
+                path=path,
+                key=key,
+            )
+        )
+    return value.strip()
 
 
 def _apply(cfg: ExperimentConfig, overrides: dict[str, Any], where: str) -> ExperimentConfig:
@@ -107,7 +248,15 @@ def _apply(cfg: ExperimentConfig, overrides: dict[str, Any], where: str) -> Expe
 
 
 def list_presets() -> list[Preset]:
-    """Every shipped preset, sorted by title."""
+    """Every shipped preset: each course's lessons in section order (the article's course first), then the rest
+    by title."""
     folder = presets_dir()
     paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
-    return sorted((load_preset(p) for p in paths), key=lambda p: p.title)
+    return sorted((load_preset(p) for p in paths), key=lesson_order)
+
+
+def lesson_order(preset: Preset) -> tuple[Any, ...]:
+    if preset.course is None:
+        return (2, "", (), preset.title)
+    first = 0 if preset.course == ARTICLE_COURSE else 1
+    return (first, preset.course, section_order(preset.section), preset.title)

@@ -20,6 +20,7 @@ from typing import Any
 from vision_lab.core import run_schema
 from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.errors import ConfigError, RunError
+from vision_lab.core.i18n import t
 from vision_lab.core.run_files import CHECKPOINT, CONFIG, DATASET, METRICS, PARENT, SUMMARY, checkpoint_epochs
 from vision_lab.core.safe_io import (
     MAX_CSV,
@@ -55,21 +56,39 @@ def open_run(path: str | Path) -> RunRecord:
     path = Path(path).expanduser()
     special = describe_special(path)
     if special is not None:
-        raise RunError(f"'{shown(path)}' is {special}, not a run folder.")
+        raise RunError(
+            t("run.not_folder", "'{path}' is {special}, not a run folder.", path=shown(path), special=special)
+        )
     try:
         st = path.stat()
     except FileNotFoundError:
-        raise RunError(f"Run folder '{shown(path)}' does not exist.") from None
+        raise RunError(t("run.folder_does_not", "Run folder '{path}' does not exist.", path=shown(path))) from None
     except OSError as err:
-        raise RunError(f"Run folder '{shown(path)}' cannot be read ({os_reason(err)}).") from None
+        raise RunError(
+            t(
+                "run.folder_cannot_read",
+                "Run folder '{path}' cannot be read ({reason}).",
+                path=shown(path),
+                reason=os_reason(err),
+            )
+        ) from None
     if not stat.S_ISDIR(st.st_mode):
-        raise RunError(f"'{shown(path)}' is a file, not a run folder.")
+        raise RunError(t("run.file_not_folder", "'{path}' is a file, not a run folder.", path=shown(path)))
     if not os.path.lexists(path / CONFIG):
-        raise RunError(f"'{shown(path)}' is not a Vision Lab run folder (it has no {CONFIG}).")
+        raise RunError(
+            t(
+                "run.not_vision_lab",
+                "'{path}' is not a Vision Lab run folder (it has no {config}).",
+                path=shown(path),
+                config=CONFIG,
+            )
+        )
     try:
         cfg = ExperimentConfig.load(path / CONFIG)
     except ConfigError as err:
-        raise RunError(f"The run in '{shown(path)}' has an unusable config: {err}") from None
+        raise RunError(
+            t("run.unusable_config", "The run in '{path}' has an unusable config: {error}", path=shown(path), error=err)
+        ) from None
     if os.path.lexists(path / METRICS):  # read later, whole: a device or a huge file is refused now
         check_file(path / METRICS, "The run's metrics file", MAX_CSV, RunError)
     summary = _read_checked(path / SUMMARY, f"The run's {SUMMARY} in '{shown(path)}'", run_schema.summary)
@@ -115,14 +134,23 @@ def load_checkpoint(path: Path, n_losses: int | None = None) -> dict[str, Any]:
     ``n_losses`` is the task's loss count, the width of a mid-epoch loss buffer."""
     file = path / CHECKPOINT
     if not os.path.lexists(file):
-        raise RunError(f"The run in '{shown(path)}' has no checkpoint to resume from.")
+        raise RunError(
+            t("run.no_checkpoint_resume", "The run in '{path}' has no checkpoint to resume from.", path=shown(path))
+        )
     data = read_bytes(file, f"The run's {CHECKPOINT}", MAX_WEIGHTS, RunError)  # never blocks on a FIFO
     import torch
 
     try:
         state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as err:
-        raise RunError(f"The checkpoint in '{path}' is corrupt ({err.__class__.__name__}).") from None
+        raise RunError(
+            t(
+                "run.checkpoint_corrupt",
+                "The checkpoint in '{path}' is corrupt ({error}).",
+                path=path,
+                error=err.__class__.__name__,
+            )
+        ) from None
     return run_schema.checkpoint(state, f"The checkpoint in '{shown(path)}'", n_losses)
 
 

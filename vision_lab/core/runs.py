@@ -44,6 +44,7 @@ from vision_lab.core.atomic import atomic_write_bytes, atomic_write_text
 from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.errors import RunError
 from vision_lab.core.events import Preview
+from vision_lab.core.i18n import t
 from vision_lab.core.images import make_grid, save_png
 from vision_lab.core.run_backup import FolderBackup
 from vision_lab.core.run_files import (
@@ -123,7 +124,14 @@ def new_run_dir(root: Path, cfg: ExperimentConfig) -> Path:
         except FileExistsError:
             path, n = root / f"{stem}-{n}", n + 1
         except OSError as err:
-            raise RunError(f"Cannot create a run folder in '{shown(root)}': {os_reason(err)}.") from None
+            raise RunError(
+                t(
+                    "run.cannot_create_folder",
+                    "Cannot create a run folder in '{path}': {reason}.",
+                    path=shown(root),
+                    reason=os_reason(err),
+                )
+            ) from None
 
 
 class RunWriter:
@@ -166,7 +174,13 @@ class RunWriter:
             return
         try:
             if self.path.exists() and (not self.path.is_dir() or any(p.name != LOCK_NAME for p in self.path.iterdir())):
-                raise RunError(f"Run folder '{self.path}' already exists and is not empty; choose a new folder.")
+                raise RunError(
+                    t(
+                        "run.folder_already_exists",
+                        "Run folder '{path}' already exists and is not empty; choose a new folder.",
+                        path=self.path,
+                    )
+                )
             self.path.mkdir(parents=True, exist_ok=True)
             if self.lock is None:
                 self.lock = lock_run(self.path)  # before the first file: two runs told the same --out, one wins
@@ -182,22 +196,49 @@ class RunWriter:
             self._unlock()
             if isinstance(err, RunError):
                 raise
-            raise RunError(f"Cannot write the run folder '{shown(self.path)}': {os_reason(err)}.") from None
+            raise RunError(
+                t(
+                    "run.cannot_write_folder",
+                    "Cannot write the run folder '{path}': {reason}.",
+                    path=shown(self.path),
+                    reason=os_reason(err),
+                )
+            ) from None
 
     def _reopen(self, cfg: ExperimentConfig, keep_rows: int | None) -> None:
         metrics = self.path / METRICS
         if not os.path.lexists(metrics):
-            raise RunError(f"The run in '{shown(self.path)}' has no {METRICS} to continue.")
+            raise RunError(
+                t(
+                    "run.no_continue",
+                    "The run in '{path}' has no {metrics} to continue.",
+                    path=shown(self.path),
+                    metrics=METRICS,
+                )
+            )
         lines = read_text(metrics, f"The run's {METRICS}", MAX_CSV, RunError).splitlines(keepends=True)
         if not lines or next(csv.reader(lines[:1])) != self.columns:
-            raise RunError(f"'{metrics}' does not have the columns this run writes; it cannot be continued.")
+            raise RunError(
+                t(
+                    "run.does_not_columns",
+                    "'{path}' does not have the columns this run writes; it cannot be continued.",
+                    path=metrics,
+                )
+            )
         rows = [line for line in lines[1:] if line.endswith("\n")]  # a row cut off by a crash is dropped
         if keep_rows is not None:
             rows = rows[:keep_rows]
         try:
             self._backup = FolderBackup(self.path)  # before the first change: a failed resume puts it all back
         except OSError as err:
-            raise RunError(f"Cannot write the run folder '{self.path}': {err.strerror or err}.") from None
+            raise RunError(
+                t(
+                    "run.cannot_write_folder",
+                    "Cannot write the run folder '{path}': {reason}.",
+                    path=self.path,
+                    reason=err.strerror or err,
+                )
+            ) from None
         try:
             sweep_temp_files(self.path)
             self._repair_weights()
@@ -207,7 +248,14 @@ class RunWriter:
             self._csv = open(metrics, "a", newline="", encoding="utf-8")  # noqa: SIM115 - kept open for the run
         except OSError as err:
             self.rollback()
-            raise RunError(f"Cannot write the run folder '{self.path}': {err.strerror or err}.") from None
+            raise RunError(
+                t(
+                    "run.cannot_write_folder",
+                    "Cannot write the run folder '{path}': {reason}.",
+                    path=self.path,
+                    reason=err.strerror or err,
+                )
+            ) from None
         self.rows = len(rows)
         self._writer = csv.writer(self._csv)
 
@@ -369,7 +417,14 @@ def save_model(
         atomic_write_text(folder / DATASET, json.dumps(dataclasses.asdict(dataset), indent=2) + "\n")
         _save_states(folder / WEIGHTS, states, {"step": str(step)})
     except OSError as err:
-        raise RunError(f"Cannot save the model in '{folder}': {err.strerror or err}.") from None
+        raise RunError(
+            t(
+                "run.cannot_save_model",
+                "Cannot save the model in '{path}': {reason}.",
+                path=folder,
+                reason=err.strerror or err,
+            )
+        ) from None
     return folder
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from vision_lab.core.errors import ConfigError
+from vision_lab.core.i18n import t
 
 ACTIVATIONS = ("relu", "leaky_relu", "gelu", "tanh", "sigmoid")
 """The activations the model builders know (models/common.py)."""
@@ -23,14 +24,31 @@ MAX_SEED = 2**63 - 1
 
 def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
-        raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}.")
+        raise ConfigError(
+            t(
+                "config.choice",
+                "{name} must be one of {choices}; got {value}.",
+                name=name,
+                choices=", ".join(choices),
+                value=repr(value),
+            )
+        )
 
 
 def check_range(name: str, value: float, lo: float, hi: float) -> None:
     if isinstance(value, float) and not math.isfinite(value):
-        raise ConfigError(f"{name} must be a finite number, got {value}.")
+        raise ConfigError(t("config.finite", "{name} must be a finite number, got {value}.", name=name, value=value))
     if not lo <= value <= hi:
-        raise ConfigError(f"{name} must be between {number_text(lo)} and {number_text(hi)}, got {number_text(value)}.")
+        raise ConfigError(
+            t(
+                "config.range",
+                "{name} must be between {lo} and {hi}, got {value}.",
+                name=name,
+                lo=number_text(lo),
+                hi=number_text(hi),
+                value=number_text(value),
+            )
+        )
 
 
 def number_text(value: float) -> str:
@@ -43,15 +61,37 @@ def number_text(value: float) -> str:
 
 def check_lr(name: str, value: float) -> None:
     if not math.isfinite(value) or value <= 0:
-        raise ConfigError(f"{name} (learning rate) must be a positive number, got {value}.")
+        raise ConfigError(
+            t(
+                "config.lr.positive",
+                "{name} (learning rate) must be a positive number, got {value}.",
+                name=name,
+                value=value,
+            )
+        )
     if value > 10:
-        raise ConfigError(f"{name} (learning rate) of {value:g} is absurdly large; use at most 10.")
+        raise ConfigError(
+            t(
+                "config.lr.large",
+                "{name} (learning rate) of {value} is absurdly large; use at most 10.",
+                name=name,
+                value=f"{value:g}",
+            )
+        )
 
 
 def check_widths(name: str, widths: tuple[int, ...], *, allow_empty: bool, max_len: int = 16) -> None:
     if not widths and not allow_empty:
-        raise ConfigError(f"{name} must not be empty.")
+        raise ConfigError(t("config.empty", "{name} must not be empty.", name=name))
     if len(widths) > max_len:
-        raise ConfigError(f"{name} holds {len(widths)} layers; at most {max_len} are allowed.")
+        raise ConfigError(
+            t(
+                "config.layers.many",
+                "{name} holds {count} layers; at most {most} are allowed.",
+                name=name,
+                count=len(widths),
+                most=max_len,
+            )
+        )
     for w in widths:
         check_range(f"{name} width", w, 1, MAX_WIDTH)

@@ -16,6 +16,7 @@ from safetensors import SafetensorError, safe_open
 from vision_lab.core import run_schema
 from vision_lab.core.atomic import atomic_save
 from vision_lab.core.errors import RunError
+from vision_lab.core.i18n import t
 from vision_lab.core.safe_io import shown
 
 if TYPE_CHECKING:  # reading a header needs no torch: only writing and loading do
@@ -60,7 +61,7 @@ def weights_metadata(path: Path) -> dict[str, str]:
 def _weights_header(path: Path) -> tuple[dict[str, str], dict[str, tuple[tuple[int, ...], str]]]:
     """A weights file's metadata and its tensors' shapes and types, read from its header alone (no tensor data)."""
     if not os.path.lexists(path):
-        raise RunError(f"The run has no weights file '{path}'.")
+        raise RunError(t("run.no_weights_file", "The run has no weights file '{path}'.", path=path))
     run_schema.check_weights_file(path)
     try:
         with safe_open(str(path), framework="numpy") as fh:  # the header alone: no need to load torch
@@ -70,9 +71,16 @@ def _weights_header(path: Path) -> tuple[dict[str, str], dict[str, tuple[tuple[i
                 part = fh.get_slice(key)
                 header[key] = (tuple(part.get_shape()), str(part.get_dtype()))
     except FileNotFoundError:
-        raise RunError(f"The run has no weights file '{path}'.") from None
+        raise RunError(t("run.no_weights_file", "The run has no weights file '{path}'.", path=path)) from None
     except Exception as err:  # safetensors raises its own error types for corrupt files
-        raise RunError(f"The weights file '{path}' is corrupt or not a safetensors file ({err}).") from None
+        raise RunError(
+            t(
+                "run.weights_file_corrupt",
+                "The weights file '{path}' is corrupt or not a safetensors file ({error}).",
+                path=path,
+                error=err,
+            )
+        ) from None
     return run_schema.weights_metadata(meta, f"The weights file '{shown(path)}'"), header
 
 
@@ -88,9 +96,16 @@ def load_weights(path: Path, modules: dict[str, torch.nn.Module], *, check_only:
     try:
         tensors = load_file(str(path))
     except FileNotFoundError:
-        raise RunError(f"The run has no weights file '{path}'.") from None
+        raise RunError(t("run.no_weights_file", "The run has no weights file '{path}'.", path=path)) from None
     except Exception as err:  # safetensors raises its own error types for corrupt files
-        raise RunError(f"The weights file '{path}' is corrupt or not a safetensors file ({err}).") from None
+        raise RunError(
+            t(
+                "run.weights_file_corrupt",
+                "The weights file '{path}' is corrupt or not a safetensors file ({error}).",
+                path=path,
+                error=err,
+            )
+        ) from None
     for name, module in modules.items():
         prefix = f"{name}."
         state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
@@ -101,7 +116,14 @@ def load_weights(path: Path, modules: dict[str, torch.nn.Module], *, check_only:
             except RuntimeError as err:
                 problem = str(err).splitlines()[0]
         if problem is not None:
-            raise RunError(f"The weights in '{shown(path)}' do not fit the run's model: {problem}.")
+            raise RunError(
+                t(
+                    "run.weights_do_not",
+                    "The weights in '{path}' do not fit the run's model: {problem}.",
+                    path=shown(path),
+                    problem=problem,
+                )
+            )
 
 
 def _misfit(state: dict[str, torch.Tensor], module: torch.nn.Module, prefix: str) -> str | None:

@@ -54,10 +54,13 @@ class WindowConfig:
     _started: Started | None
     _shown_problem: str | None
     _opened_data: str | None
+    _lesson_config: ExperimentConfig | None = None
+    """The open lesson's config while its family is on show: the settings no panel shows stay the lesson's."""
 
     # --- lessons -------------------------------------------------------------------------------------------------
     def _fill_lessons(self) -> None:
         from vision_lab.core.presets import list_presets
+        from vision_lab.gui.lesson_view import fill_lessons_menu
 
         self.lessons_menu.clear()
         try:
@@ -65,11 +68,7 @@ class WindowConfig:
         except VisionLabError as err:
             self.lessons_menu.addAction(str(err)).setEnabled(False)
             return
-        for preset in presets:
-            action = self.lessons_menu.addAction(preset.title)
-            action.setToolTip(preset.lesson)
-            action.setData(preset.key)
-            action.triggered.connect(lambda _checked=False, p=preset: self.apply_preset(p))
+        fill_lessons_menu(self.lessons_menu, presets, self.apply_preset, self.lesson_view)
         self.lessons_menu.addSeparator()
         show_all = self.lessons_menu.addAction(self.tr("Show all controls"))
         show_all.setObjectName("showAllControlsAction")
@@ -81,6 +80,7 @@ class WindowConfig:
             self.statusBar().showMessage(self.tr("Stop the run before opening a lesson."), 5000)
             return
         cfg: ExperimentConfig = preset.config  # type: ignore[attr-defined]
+        self._lesson_config = cfg
         self._started = None
         self.clear_run_views(self.tr("Press Start to train the lesson's model."))
         self.data_panel.select(cfg.data.name)
@@ -90,8 +90,8 @@ class WindowConfig:
         self.training_panel.load(cfg)
         self._hide_controls(preset.hide)  # type: ignore[attr-defined]
         self.revalidate()
-        self.show_dialog(QMessageBox.Icon.Information, preset.title, preset.lesson)  # type: ignore[attr-defined]
-        self.status_label.setText(f"Lesson: {preset.title}. Press Start (Space).")  # type: ignore[attr-defined]
+        self.lesson_view.show_lesson(preset)  # type: ignore[arg-type]
+        self.status_label.setText(self.tr("Lesson: {title}. Press Start (Space).").format(title=preset.title))  # type: ignore[attr-defined]
 
     def _hide_controls(self, names: tuple[str, ...] | list[str]) -> None:
         self.preset_hidden = tuple(names)
@@ -137,7 +137,9 @@ class WindowConfig:
         return True
 
     def current_config(self) -> ExperimentConfig:
-        cfg = default_config(self.model_panel.family)
+        family, lesson = self.model_panel.family, self._lesson_config
+        # A lesson's settings that no panel shows (gan.ema, a block's padding, augment_shift) were once dropped here.
+        cfg = lesson if lesson is not None and lesson.model == family else default_config(family)
         cfg = self.data_panel.apply(cfg)
         cfg = self.model_panel.apply(cfg)
         return self.training_panel.apply(cfg)
@@ -210,6 +212,7 @@ class WindowConfig:
     def _family_picked(self, family: str) -> None:
         """A new family brings its own training defaults (the GAN trains with Adam 2e-4, β₁ 0.5, 20 epochs), and
         the Training tab says which values that changed: a switch must not silently reset a rate the user set."""
+        self._lesson_config = None  # a family picked by hand starts from its own defaults
         panel = self.training_panel
         before = panel.apply(ExperimentConfig())
         seed, device = panel.seed.value(), panel.device.currentData()

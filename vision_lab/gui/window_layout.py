@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from vision_lab.core.paths import runs_dir
 from vision_lab.gui import i18n
+from vision_lab.gui.lesson_view import add_lesson_dock
 from vision_lab.gui.panels.inspect import InspectPanel
 from vision_lab.gui.panels.runs import RunsPanel
 from vision_lab.gui.widgets.fields import ERROR_COLOR
@@ -278,6 +279,7 @@ class WindowLayout:
         for dock in (self.settings_dock, self.inspect_dock, self.runs_dock):
             view.addAction(dock.toggleViewAction())
         self._build_language_menu(view.addMenu(self.tr("&Language")))
+        self.lesson_view = add_lesson_dock(self, self.settings_dock)
         self.lessons_menu = bar.addMenu(self.tr("&Lessons"))
         self.lessons_menu.setObjectName("lessonsMenu")
         self.lessons_menu.aboutToShow.connect(self._fill_lessons)

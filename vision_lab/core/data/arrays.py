@@ -7,6 +7,7 @@ from PIL import Image
 
 from vision_lab.core.data import base
 from vision_lab.core.errors import DataError
+from vision_lab.core.i18n import t
 
 
 def as_uint8_images(x: np.ndarray, what: str) -> np.ndarray:
@@ -20,24 +21,41 @@ def as_uint8_images(x: np.ndarray, what: str) -> np.ndarray:
     elif x.ndim == 4 and x.shape[-1] not in (1, 3) and x.shape[1] in (1, 3):
         x = x.transpose(0, 2, 3, 1)  # channels-first, as PyTorch stores it
     if x.ndim != 4 or x.shape[-1] not in (1, 3):
-        raise DataError(f"{what} must be N×H×W or N×H×W×C images with 1 or 3 channels, got shape {x.shape}.")
+        raise DataError(
+            t(
+                "data.must_n_h",
+                "{what} must be N×H×W or N×H×W×C images with 1 or 3 channels, got shape {shape}.",
+                what=what,
+                shape=x.shape,
+            )
+        )
     if x.dtype == np.uint8:
         return np.ascontiguousarray(x)
     if x.dtype == np.bool_:
         return x.astype(np.uint8) * 255
     if np.issubdtype(x.dtype, np.integer):
         if x.size and (x.min() < 0 or x.max() > 255):
-            raise DataError(f"{what} has integer pixel values outside 0-255.")
+            raise DataError(t("data.integer_pixel_values", "{what} has integer pixel values outside 0-255.", what=what))
         return x.astype(np.uint8)
     if np.issubdtype(x.dtype, np.floating):
         if x.size and not np.isfinite(x).all():
-            raise DataError(f"{what} contains NaN or infinite pixel values.")
+            raise DataError(t("data.contains_nan_infinite", "{what} contains NaN or infinite pixel values.", what=what))
         lo, hi = (float(x.min()), float(x.max())) if x.size else (0.0, 1.0)
         if lo < 0 or hi > 255:
-            raise DataError(f"{what} has pixel values from {lo:g} to {hi:g}; expected 0-1 or 0-255.")
+            raise DataError(
+                t(
+                    "data.pixel_values_expected",
+                    "{what} has pixel values from {low} to {high}; expected 0-1 or 0-255.",
+                    what=what,
+                    low=f"{lo:g}",
+                    high=f"{hi:g}",
+                )
+            )
         scale = 255.0 if hi <= 1.0 else 1.0
         return np.rint(x * scale).astype(np.uint8)
-    raise DataError(f"{what} has unsupported pixel type {x.dtype}.")
+    raise DataError(
+        t("data.unsupported_pixel_type", "{what} has unsupported pixel type {dtype}.", what=what, dtype=x.dtype)
+    )
 
 
 def as_labels(y: np.ndarray, n: int, what: str) -> np.ndarray:
@@ -51,18 +69,36 @@ def as_labels(y: np.ndarray, n: int, what: str) -> np.ndarray:
     elif y.ndim == 2 and y.shape[0] == n and y.size and np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all():
         y = y.argmax(axis=1)
     if y.ndim != 1:
-        raise DataError(f"{what} must be a 1-D array of class indices, got shape {y.shape}.")
+        raise DataError(
+            t(
+                "data.must_1_d",
+                "{what} must be a 1-D array of class indices, got shape {shape}.",
+                what=what,
+                shape=y.shape,
+            )
+        )
     if len(y) != n:
-        raise DataError(f"{what} has {len(y)} labels for {n} images.")
+        raise DataError(t("data.labels_images", "{what} has {y} labels for {n} images.", what=what, y=len(y), n=n))
     if y.dtype.kind == "f":
         if y.size and (not np.isfinite(y).all() or (y != np.round(y)).any()):
-            raise DataError(f"{what} contains labels that are not whole numbers.")
+            raise DataError(
+                t("data.contains_labels_are", "{what} contains labels that are not whole numbers.", what=what)
+            )
     elif y.dtype.kind not in "iub":
-        raise DataError(f"{what} has unsupported label type {y.dtype}.")
+        raise DataError(
+            t("data.unsupported_label_type", "{what} has unsupported label type {dtype}.", what=what, dtype=y.dtype)
+        )
     if y.size:
         low, high = y.min(), y.max()
         if low < 0:
-            raise DataError(f"{what} has negative label {_number(low)}; labels are class numbers from 0.")
+            raise DataError(
+                t(
+                    "data.negative_label_labels",
+                    "{what} has negative label {low}; labels are class numbers from 0.",
+                    what=what,
+                    low=_number(low),
+                )
+            )
         if high >= base.MAX_CLASSES:  # numpy compares uint64 and float values exactly, no cast
             check_class_count(None, what, _number(high))
     return y.astype(np.int64)
@@ -74,10 +110,25 @@ def check_class_count(count: int | None, what: str, label: str | None = None) ->
         return
     if label is not None:
         raise DataError(
-            f"{what} has label {label}, but Vision Lab supports at most {base.MAX_CLASSES:,} classes "
-            f"(labels 0 to {base.MAX_CLASSES - 1:,})."
+            t(
+                "data.label_but_vision",
+                "{what} has label {label}, but Vision Lab supports at most {max_classes} classes (labels 0 to "
+                "{max_classes2}).",
+                what=what,
+                label=label,
+                max_classes=f"{base.MAX_CLASSES:,}",
+                max_classes2=f"{base.MAX_CLASSES - 1:,}",
+            )
         )
-    raise DataError(f"{what} has {count:,} class names, but Vision Lab supports at most {base.MAX_CLASSES:,} classes.")
+    raise DataError(
+        t(
+            "data.class_names_but",
+            "{what} has {count} class names, but Vision Lab supports at most {max_classes} classes.",
+            what=what,
+            count=f"{count:,}",
+            max_classes=f"{base.MAX_CLASSES:,}",
+        )
+    )
 
 
 def _number(value: np.generic) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vision_lab.core.errors import DataError
+from vision_lab.core.i18n import t
 
 #: ``progress(done, total)`` in bytes or items; ``total`` may be ``None`` when unknown.
 #: Returning ``False`` asks the caller to cancel (downloads raise DownloadCancelled).
@@ -38,25 +39,60 @@ class ImageDataset:
         ):
             if x.dtype != np.uint8 or x.ndim != 4 or x.shape[-1] not in (1, 3):
                 raise DataError(
-                    f"Dataset {self.name!r}: {split} images must be uint8 N×H×W×C with C 1 or 3, "
-                    f"got {x.dtype} {x.shape}."
+                    t(
+                        "data.dataset_images_must",
+                        "Dataset {kind}: {split} images must be uint8 N×H×W×C with C 1 or 3, got {dtype} {shape}.",
+                        kind=repr(self.name),
+                        split=split,
+                        dtype=x.dtype,
+                        shape=x.shape,
+                    )
                 )
             if y.ndim != 1 or len(y) != len(x):
-                raise DataError(f"Dataset {self.name!r}: {split} has {len(x)} images but {len(y)} labels.")
+                raise DataError(
+                    t(
+                        "data.dataset_images_but",
+                        "Dataset {kind}: {split} has {x} images but {y} labels.",
+                        kind=repr(self.name),
+                        split=split,
+                        x=len(x),
+                        y=len(y),
+                    )
+                )
             if y.size and (y.min() < 0 or y.max() >= len(self.class_names)):  # else a crash mid-training
                 bad = y.min() if y.min() < 0 else y.max()
                 raise DataError(
-                    f"Dataset {self.name!r}: {split} has label {bad} but only {len(self.class_names)} class names."
+                    t(
+                        "data.dataset_label_but",
+                        "Dataset {kind}: {split} has label {bad} but only {class_names} class names.",
+                        kind=repr(self.name),
+                        split=split,
+                        bad=bad,
+                        class_names=len(self.class_names),
+                    )
                 )
         if self.train_images.shape[1:] != self.val_images.shape[1:]:
-            raise DataError(f"Dataset {self.name!r}: train and validation images differ in shape.")
+            raise DataError(
+                t(
+                    "data.dataset_train_validation",
+                    "Dataset {kind}: train and validation images differ in shape.",
+                    kind=repr(self.name),
+                )
+            )
         if len(self.class_names) > MAX_CLASSES:
             raise DataError(
-                f"Dataset {self.name!r} has {len(self.class_names):,} classes; Vision Lab supports at most "
-                f"{MAX_CLASSES:,}."
+                t(
+                    "data.dataset_classes_vision",
+                    "Dataset {kind} has {class_names} classes; Vision Lab supports at most {max_classes}.",
+                    kind=repr(self.name),
+                    class_names=f"{len(self.class_names):,}",
+                    max_classes=f"{MAX_CLASSES:,}",
+                )
             )
         if len(self.train_images) == 0:
-            raise DataError(f"Dataset {self.name!r} has no training images.")
+            raise DataError(
+                t("data.dataset_no_training", "Dataset {kind} has no training images.", kind=repr(self.name))
+            )
 
     @property
     def image_shape(self) -> tuple[int, int, int]:

@@ -26,17 +26,22 @@ from vision_lab.core.data.arrays import check_class_count
 from vision_lab.core.data.base import ImageDataset, ProgressFn
 from vision_lab.core.data.download import REMOTE_SOURCES, fetch
 from vision_lab.core.errors import DataError
+from vision_lab.core.i18n import N_, t
 from vision_lab.core.safe_io import MAX_DATA_FILE, describe_special, open_file, shown
 
 BATCHES_DIR = "cifar-10-batches-py"
 TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 TEST_BATCH = "test_batch"
 META = "batches.meta"
-SOURCE = (
+SOURCE = N_(
+    "data.cifar10.source",
     "CIFAR-10 by Alex Krizhevsky, Vinod Nair and Geoffrey Hinton (Learning Multiple Layers of Features "
-    "from Tiny Images, 2009); https://www.cs.toronto.edu/~kriz/cifar.html"
+    "from Tiny Images, 2009); https://www.cs.toronto.edu/~kriz/cifar.html",
 )
-DESCRIPTION = "Small colour photos of 10 things: planes, cars, birds, cats, deer, dogs, frogs, horses, ships, trucks."
+DESCRIPTION = N_(
+    "data.cifar10.description",
+    "Small colour photos of 10 things: planes, cars, birds, cats, deer, dogs, frogs, horses, ships, trucks.",
+)
 
 # --- restricted unpickling -------------------------------------------------------------------------
 
@@ -99,7 +104,7 @@ class _ArrayStub:
             raise _Forbidden("ndarray data is not raw bytes")
         dt = dtype.resolve()
         if len(data) != math.prod(shape) * dt.itemsize:
-            raise pickle.UnpicklingError("ndarray data does not match its shape")
+            raise pickle.UnpicklingError(t("data.ndarray_data_does", "ndarray data does not match its shape"))
         flat = np.frombuffer(data, dtype=dt)
         self.array = flat.reshape(shape, order="F" if fortran else "C").astype(dt.newbyteorder("="), order="C")
 
@@ -163,7 +168,7 @@ class _Unstub:
         size = 1
         if isinstance(obj, _ArrayStub):
             if obj.array is None:
-                raise pickle.UnpicklingError("an ndarray was never filled in")
+                raise pickle.UnpicklingError(t("data.ndarray_was_never", "an ndarray was never filled in"))
             out: Any = obj.array
         elif isinstance(obj, _DtypeStub):
             out = obj.resolve()
@@ -192,9 +197,16 @@ def safe_unpickle(path: Path) -> Any:
         with open_file(path, "CIFAR batch", MAX_DATA_FILE, DataError) as f:  # a FIFO or /dev/zero is never read
             return _unstub(_RestrictedUnpickler(f, encoding="latin1").load())
     except _Forbidden as why:
-        raise DataError(f"Refusing to load '{path}': {why}, which a CIFAR batch never needs.") from None
+        raise DataError(
+            t(
+                "data.refusing_load_which",
+                "Refusing to load '{path}': {why}, which a CIFAR batch never needs.",
+                path=path,
+                why=why,
+            )
+        ) from None
     except FileNotFoundError:
-        raise DataError(f"CIFAR batch '{path}' does not exist.") from None
+        raise DataError(t("data.cifar_batch_does", "CIFAR batch '{path}' does not exist.", path=path)) from None
     except (
         pickle.UnpicklingError,
         EOFError,
@@ -207,7 +219,15 @@ def safe_unpickle(path: Path) -> Any:
         RecursionError,
         OSError,
     ) as err:
-        raise DataError(f"'{path}' is not a readable CIFAR batch ({type(err).__name__}: {err}).") from None
+        raise DataError(
+            t(
+                "data.not_readable_cifar",
+                "'{path}' is not a readable CIFAR batch ({kind}: {error}).",
+                path=path,
+                kind=type(err).__name__,
+                error=err,
+            )
+        ) from None
 
 
 # --- batches ---------------------------------------------------------------------------------------
@@ -219,24 +239,33 @@ def read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     data = batch.get("data") if isinstance(batch, dict) else None
     labels = batch.get("labels") if isinstance(batch, dict) else None
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
-        raise DataError(f"'{path}' has no N×3072 uint8 'data' array, so it is not a CIFAR-10 batch.")
+        raise DataError(
+            t("data.no_n_3072", "'{path}' has no N×3072 uint8 'data' array, so it is not a CIFAR-10 batch.", path=path)
+        )
     if not isinstance(labels, (list, tuple, np.ndarray)) or len(labels) != len(data):
-        raise DataError(f"'{path}' does not have one label per image.")
+        raise DataError(t("data.does_not_one", "'{path}' does not have one label per image.", path=path))
     # Numbers only: a list of (shared) lists would make np.asarray build a huge nested array, and
     # np.asarray(..., dtype=int64) would truncate 1.5 to 1 without a word.
     if isinstance(labels, np.ndarray) and labels.ndim != 1:
-        raise DataError(f"'{path}' has labels that are not whole numbers.")
+        raise DataError(t("data.labels_are_not", "'{path}' has labels that are not whole numbers.", path=path))
     values = labels.tolist() if isinstance(labels, np.ndarray) else labels
     for v in values:
         if not _whole(v):
             example = f" (e.g. {v!r})" if isinstance(v, (int, float)) else ""  # never the repr of a nested list
-            raise DataError(f"'{path}' has labels that are not whole numbers{example}.")
+            raise DataError(
+                t(
+                    "data.labels_are_not_2",
+                    "'{path}' has labels that are not whole numbers{example}.",
+                    path=path,
+                    example=example,
+                )
+            )
     try:
         y = np.asarray(labels, dtype=np.int64)
     except (TypeError, ValueError, OverflowError):
-        raise DataError(f"'{path}' has labels that are not integers.") from None
+        raise DataError(t("data.labels_are_not_3", "'{path}' has labels that are not integers.", path=path)) from None
     if y.ndim != 1 or (y.size and (y.min() < 0 or y.max() > 255)):
-        raise DataError(f"'{path}' has labels outside 0-255.")
+        raise DataError(t("data.labels_outside_0", "'{path}' has labels outside 0-255.", path=path))
     # Each row is 1024 red, then 1024 green, then 1024 blue values, each plane 32×32 row-major.
     x = np.ascontiguousarray(data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
     return x, y
@@ -252,7 +281,7 @@ def read_class_names(path: Path) -> tuple[str, ...]:
     meta = safe_unpickle(path)
     names = meta.get("label_names") if isinstance(meta, dict) else None
     if not isinstance(names, (list, tuple)) or not names:
-        raise DataError(f"'{path}' has no 'label_names' list.")
+        raise DataError(t("data.no_label_names", "'{path}' has no 'label_names' list.", path=path))
     check_class_count(len(names), f"'{shown(path)}'")
     return tuple(n.decode("utf-8", "replace") if isinstance(n, bytes) else str(n) for n in names)
 
@@ -289,7 +318,14 @@ def is_complete(folder: Path) -> bool:
 def load_batches_dir(folder: Path, name: str, source: str, *, require_all: bool) -> ImageDataset:
     present = [n for n in TRAIN_BATCHES if (folder / n).is_file()]
     if require_all and len(present) != len(TRAIN_BATCHES):
-        raise DataError(f"The CIFAR-10 folder '{folder}' is incomplete: it has {len(present)} of 5 training batches.")
+        raise DataError(
+            t(
+                "data.cifar_10_folder",
+                "The CIFAR-10 folder '{path}' is incomplete: it has {present} of 5 training batches.",
+                path=folder,
+                present=len(present),
+            )
+        )
     parts = [read_batch(folder / n) for n in present]
     train_x = np.concatenate([p[0] for p in parts])
     train_y = np.concatenate([p[1] for p in parts])
@@ -297,7 +333,15 @@ def load_batches_dir(folder: Path, name: str, source: str, *, require_all: bool)
     class_names = read_class_names(folder / META)
     top = max(int(train_y.max(initial=0)), int(val_y.max(initial=0)))
     if top >= len(class_names):
-        raise DataError(f"The CIFAR folder '{folder}' has label {top} but only {len(class_names)} class names.")
+        raise DataError(
+            t(
+                "data.cifar_folder_label",
+                "The CIFAR folder '{path}' has label {top} but only {class_names} class names.",
+                path=folder,
+                top=top,
+                class_names=len(class_names),
+            )
+        )
     return ImageDataset(
         name=name,
         train_images=train_x,
@@ -326,10 +370,25 @@ def _check_member(member: tarfile.TarInfo, tar_path: Path) -> None:
     name = member.name
     pure = PurePosixPath(name.replace("\\", "/"))
     if pure.is_absolute() or (len(name) > 1 and name[1] == ":") or ".." in pure.parts:
-        raise DataError(f"Refusing to unpack '{tar_path}': member '{name}' points outside the target folder.")
+        raise DataError(
+            t(
+                "data.refusing_unpack_member",
+                "Refusing to unpack '{tar_path}': member '{kind}' points outside the target folder.",
+                tar_path=tar_path,
+                kind=name,
+            )
+        )
     if not (member.isfile() or member.isdir()):
         kind = "link" if (member.issym() or member.islnk()) else "special file"
-        raise DataError(f"Refusing to unpack '{tar_path}': member '{name}' is a {kind}.")
+        raise DataError(
+            t(
+                "data.refusing_unpack_member_2",
+                "Refusing to unpack '{tar_path}': member '{kind}' is a {kind2}.",
+                tar_path=tar_path,
+                kind=name,
+                kind2=kind,
+            )
+        )
 
 
 def safe_extract(tar_path: Path, dest: Path) -> None:
@@ -345,9 +404,24 @@ def safe_extract(tar_path: Path, dest: Path) -> None:
             else:  # pragma: no cover - Python < 3.10.12 without the filter; our checks still apply
                 tar.extractall(dest, members=members)
     except (tarfile.TarError, EOFError, zlib.error) as err:
-        raise DataError(f"'{tar_path}' is not a readable tar archive ({err}).") from None
+        raise DataError(
+            t(
+                "data.not_readable_tar",
+                "'{tar_path}' is not a readable tar archive ({error}).",
+                tar_path=tar_path,
+                error=err,
+            )
+        ) from None
     except OSError as err:
-        raise DataError(f"Could not unpack '{tar_path}' into '{dest}' ({err.strerror or err}).") from None
+        raise DataError(
+            t(
+                "data.could_not_unpack",
+                "Could not unpack '{tar_path}' into '{dest}' ({reason}).",
+                tar_path=tar_path,
+                dest=dest,
+                reason=err.strerror or err,
+            )
+        ) from None
 
 
 def download(cache_root: Path, *, progress: ProgressFn | None = None, base_urls: Sequence[str] | None = None) -> Path:
@@ -363,7 +437,13 @@ def download(cache_root: Path, *, progress: ProgressFn | None = None, base_urls:
         safe_extract(tarball, tmp)
         unpacked = find_batches_dir(tmp)
         if unpacked is None or not is_complete(unpacked):
-            raise DataError(f"The downloaded '{tarball}' does not contain the CIFAR-10 batches.")
+            raise DataError(
+                t(
+                    "data.downloaded_does_not",
+                    "The downloaded '{tarball}' does not contain the CIFAR-10 batches.",
+                    tarball=tarball,
+                )
+            )
         if final.exists():
             shutil.rmtree(final)  # an incomplete leftover in our own cache
         os.replace(unpacked, final)

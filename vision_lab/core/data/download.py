@@ -23,6 +23,7 @@ from pathlib import Path
 from vision_lab import __version__
 from vision_lab.core.data.base import ProgressFn
 from vision_lab.core.errors import DownloadCancelled, DownloadError
+from vision_lab.core.i18n import t
 
 TIMEOUT_S = 30.0
 _CHUNK = 1 << 16
@@ -121,7 +122,9 @@ class _Progress:
 
     def report(self) -> None:
         if self.callback is not None and self.callback(self.done, self.total) is False:
-            raise DownloadCancelled(f"The download of {self.label} was cancelled.")
+            raise DownloadCancelled(
+                t("data.download_was_cancelled", "The download of {label} was cancelled.", label=self.label)
+            )
 
 
 class _MirrorFailed(Exception):
@@ -133,7 +136,14 @@ def _fetch_one(url: str, dest: Path, md5: str, progress: _Progress, index: int) 
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.{os.getpid()}.", suffix=".part", dir=dest.parent)
     except OSError as err:
-        raise DownloadError(f"Cannot write into the download folder '{dest.parent}' ({err.strerror or err}).") from None
+        raise DownloadError(
+            t(
+                "data.cannot_write_into",
+                "Cannot write into the download folder '{parent}' ({reason}).",
+                parent=dest.parent,
+                reason=err.strerror or err,
+            )
+        ) from None
     tmp = Path(tmp_name)
     start = progress.done
     try:
@@ -193,7 +203,7 @@ def fetch(
     bases = tuple(base_urls) if base_urls is not None else source.base_urls
     bases = tuple(b if b.endswith("/") else b + "/" for b in bases)
     if not bases:
-        raise DownloadError(f"No download location is known for {label}.")
+        raise DownloadError(t("data.no_download_location", "No download location is known for {label}.", label=label))
     created_dirs = _make_dirs(dest_dir)
     sweep_dead_parts(dest_dir)
     written: list[Path] = []
@@ -216,7 +226,14 @@ def fetch(
                 except _MirrorFailed as why:
                     failures.append(f"{url} ({why})")
             else:
-                raise DownloadError(f"Could not download {remote.name} from {'; nor from '.join(failures)}.")
+                raise DownloadError(
+                    t(
+                        "data.could_not_download",
+                        "Could not download {kind} from {failures}.",
+                        kind=remote.name,
+                        failures="; nor from ".join(failures),
+                    )
+                )
     except BaseException:
         for path in written:
             with contextlib.suppress(FileNotFoundError):
@@ -272,5 +289,12 @@ def _make_dirs(folder: Path) -> list[Path]:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise DownloadError(f"Cannot create the download folder '{folder}' ({err.strerror or err}).") from None
+        raise DownloadError(
+            t(
+                "data.cannot_create_download",
+                "Cannot create the download folder '{path}' ({reason}).",
+                path=folder,
+                reason=err.strerror or err,
+            )
+        ) from None
     return missing

@@ -22,6 +22,7 @@ from vision_lab.core.data import base
 from vision_lab.core.data.arrays import to_grey
 from vision_lab.core.data.base import ImageDataset, ProgressFn, stratified_split
 from vision_lab.core.errors import DataError, LoadCancelled
+from vision_lab.core.i18n import t
 from vision_lab.core.images import MAX_IMAGE_PIXELS, ImageTooLarge, open_image
 from vision_lab.core.safe_io import shown
 
@@ -60,7 +61,9 @@ class _Scan:
 
     def report(self, done: int, total: int | None) -> None:
         if self.progress is not None and self.progress(done, total) is False:
-            raise LoadCancelled(f"Loading the folder '{shown(self.folder)}' was cancelled.")
+            raise LoadCancelled(
+                t("data.loading_folder_was", "Loading the folder '{folder}' was cancelled.", folder=shown(self.folder))
+            )
 
 
 def _visible(names: list[str]) -> list[str]:
@@ -75,7 +78,14 @@ def _sub_folders(root: Path) -> list[Path]:
     try:
         return [root / n for n in _visible(os.listdir(root)) if (root / n).is_dir()]
     except OSError as err:
-        raise DataError(f"Cannot read the folder '{shown(root)}' ({err.strerror or err}).") from None
+        raise DataError(
+            t(
+                "data.cannot_read_folder",
+                "Cannot read the folder '{path}' ({reason}).",
+                path=shown(root),
+                reason=err.strerror or err,
+            )
+        ) from None
 
 
 def _class_dirs(root: Path, notes: list[str] | None = None) -> list[Path]:
@@ -89,8 +99,14 @@ def _class_dirs(root: Path, notes: list[str] | None = None) -> list[Path]:
             notes.append(f"ignored {len(runs)} Vision Lab run folder(s) inside the dataset, not classes: {names}")
     if len(dirs) > base.MAX_CLASSES:
         raise DataError(
-            f"The folder '{shown(root)}' has {len(dirs):,} class sub-folders, but Vision Lab supports at most "
-            f"{base.MAX_CLASSES:,} classes; choose the folder whose sub-folders are the classes."
+            t(
+                "data.folder_class_sub",
+                "The folder '{path}' has {dirs} class sub-folders, but Vision Lab supports at most {max_classes} "
+                "classes; choose the folder whose sub-folders are the classes.",
+                path=shown(root),
+                dirs=f"{len(dirs):,}",
+                max_classes=f"{base.MAX_CLASSES:,}",
+            )
         )
     return dirs
 
@@ -104,9 +120,14 @@ def _files_under(folder: Path, scan: _Scan) -> list[Path]:
             scan.files += 1
             if scan.files > MAX_FOLDER_FILES:
                 raise DataError(
-                    f"The folder '{shown(scan.folder)}' holds more than {MAX_FOLDER_FILES:,} files under its class "
-                    "sub-folders, more than a dataset Vision Lab can hold in memory; choose the folder whose "
-                    "sub-folders are the classes."
+                    t(
+                        "data.folder_holds_more",
+                        "The folder '{folder}' holds more than {max_folder_files} files under its class sub-folders, "
+                        "more than a dataset Vision Lab can hold in memory; choose the folder whose sub-folders are "
+                        "the classes.",
+                        folder=shown(scan.folder),
+                        max_folder_files=f"{MAX_FOLDER_FILES:,}",
+                    )
                 )
             if scan.files % PROGRESS_EVERY == 0:
                 scan.report(scan.files, None)
@@ -254,19 +275,33 @@ def load_image_folder(
     classes = [d.name for d in _class_dirs(train_root, notes)]
     if not classes:
         raise DataError(
-            f"The folder '{shown(folder)}' has no class sub-folders; put each class's images in a sub-folder named "
-            "after the class."
+            t(
+                "data.folder_no_class",
+                "The folder '{path}' has no class sub-folders; put each class's images in a sub-folder named after "
+                "the class.",
+                path=shown(folder),
+            )
         )
     train_files = [(p, label) for label, c in enumerate(classes) for p in _files_under(train_root / c, scan)]
     if not train_files:
-        raise DataError(f"The class folders in '{shown(train_root)}' are all empty.")
+        raise DataError(
+            t(
+                "data.class_folders_are",
+                "The class folders in '{train_root}' are all empty.",
+                train_root=shown(train_root),
+            )
+        )
     val_files: list[tuple[Path, int]] = []
     if val_root is not None:
         val_classes = [d.name for d in _class_dirs(val_root)]
         unknown = sorted(set(val_classes) - set(classes))
         if unknown:
             raise DataError(
-                f"Validation class folder '{shown(val_root / unknown[0])}' has no matching training folder."
+                t(
+                    "data.validation_class_folder",
+                    "Validation class folder '{unknown}' has no matching training folder.",
+                    unknown=shown(val_root / unknown[0]),
+                )
             )
         # Validation with the training label numbering.
         val_files = [
@@ -279,7 +314,15 @@ def load_image_folder(
         picked = _pick_size([p for p, _ in train_files])
         if isinstance(picked, str):
             tried = min(len(train_files), 4 * _SIZE_SAMPLE)
-            raise DataError(f"No readable images were found in '{shown(folder)}' (tried {tried} files; e.g. {picked}).")
+            raise DataError(
+                t(
+                    "data.no_readable_images_2",
+                    "No readable images were found in '{path}' (tried {tried} files; e.g. {picked}).",
+                    path=shown(folder),
+                    tried=tried,
+                    picked=picked,
+                )
+            )
         size_wh = picked
 
     train, val = _Decoded(), _Decoded()
@@ -288,7 +331,15 @@ def load_image_folder(
     if not train.pixels:
         first = (train.too_large + train.skipped)[0][1]
         count = len(train.too_large) + len(train.skipped)
-        raise DataError(f"No readable images were found in '{shown(folder)}' (skipped {count} files; e.g. {first}).")
+        raise DataError(
+            t(
+                "data.no_readable_images",
+                "No readable images were found in '{path}' (skipped {count} files; e.g. {first}).",
+                path=shown(folder),
+                count=count,
+                first=first,
+            )
+        )
     _read_files(val_files, size_wh, val, scan, done, total)
 
     # Keep only classes that ended up with at least one training image, and renumber densely.

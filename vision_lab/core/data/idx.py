@@ -22,6 +22,7 @@ from typing import BinaryIO
 import numpy as np
 
 from vision_lab.core.errors import DataError
+from vision_lab.core.i18n import t
 from vision_lab.core.memory import available_memory
 from vision_lab.core.safe_io import MAX_DATA_FILE, open_file, shown, size_text
 
@@ -62,22 +63,40 @@ def _read_exact(f: BinaryIO, n: int) -> bytes:
 def _parse_header(f: BinaryIO, path: Path) -> IdxHeader:
     head = _read_exact(f, 4)
     if len(head) < 4:
-        raise DataError(f"IDX file '{shown(path)}' is too short to hold a header.")
+        raise DataError(t("data.idx_file_too", "IDX file '{path}' is too short to hold a header.", path=shown(path)))
     if head[0] != 0 or head[1] != 0:
-        raise DataError(f"'{shown(path)}' is not an IDX file: its first two bytes are not zero.")
+        raise DataError(
+            t("data.not_idx_file", "'{path}' is not an IDX file: its first two bytes are not zero.", path=shown(path))
+        )
     if head[2] not in IDX_DTYPES:
-        raise DataError(f"IDX file '{shown(path)}' has an unknown element type code 0x{head[2]:02X}.")
+        raise DataError(
+            t(
+                "data.idx_file_unknown",
+                "IDX file '{path}' has an unknown element type code 0x{x}.",
+                path=shown(path),
+                x=f"{head[2]:02X}",
+            )
+        )
     ndim = head[3]
     if ndim == 0:
-        raise DataError(f"IDX file '{shown(path)}' declares zero dimensions.")
+        raise DataError(t("data.idx_file_declares", "IDX file '{path}' declares zero dimensions.", path=shown(path)))
     dims = _read_exact(f, 4 * ndim)
     if len(dims) < 4 * ndim:
-        raise DataError(f"IDX file '{shown(path)}' is truncated inside its header.")
+        raise DataError(
+            t("data.idx_file_truncated", "IDX file '{path}' is truncated inside its header.", path=shown(path))
+        )
     shape = tuple(int(s) for s in struct.unpack(f">{ndim}I", dims))
     # A zero dimension makes the data empty whatever the others say, but numpy still refuses a shape whose other
     # dimensions multiply past its index range (found by hypothesis: 0 × 2²¹ × 2²¹ × 2²¹).
     if math.prod(d for d in shape if d) * IDX_DTYPES[head[2]].itemsize > 1 << 40:
-        raise DataError(f"IDX file '{shown(path)}' declares an impossible shape {shape} (over a terabyte).")
+        raise DataError(
+            t(
+                "data.idx_file_declares_2",
+                "IDX file '{path}' declares an impossible shape {shape} (over a terabyte).",
+                path=shown(path),
+                shape=shape,
+            )
+        )
     return IdxHeader(IDX_DTYPES[head[2]], shape, 4 + 4 * ndim)
 
 
@@ -89,7 +108,14 @@ def _open(path: Path) -> Iterator[tuple[BinaryIO, bool]]:
             gz = raw.read(2) == _GZIP_MAGIC
             raw.seek(0)
         except OSError as err:
-            raise DataError(f"IDX file '{shown(path)}' cannot be read ({err.strerror or err}).") from None
+            raise DataError(
+                t(
+                    "data.idx_file_cannot",
+                    "IDX file '{path}' cannot be read ({reason}).",
+                    path=shown(path),
+                    reason=err.strerror or err,
+                )
+            ) from None
         if not gz:
             yield raw, False
             return
@@ -104,7 +130,14 @@ def read_idx_header(path: str | os.PathLike[str]) -> IdxHeader:
         with _open(path) as (f, _):
             return _parse_header(f, path)
     except (OSError, EOFError, zlib.error) as err:
-        raise DataError(f"IDX file '{shown(path)}' is not a valid gzip or IDX file ({err}).") from None
+        raise DataError(
+            t(
+                "data.idx_file_not",
+                "IDX file '{path}' is not a valid gzip or IDX file ({error}).",
+                path=shown(path),
+                error=err,
+            )
+        ) from None
 
 
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
@@ -122,23 +155,49 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
             file_size = path.stat().st_size
             if gz and need > file_size * _MAX_DEFLATE_RATIO + 1024:
                 raise DataError(
-                    f"IDX file '{shown(path)}' claims {need:,} bytes of data, far more than its "
-                    f"{file_size:,} compressed bytes can hold."
+                    t(
+                        "data.idx_file_claims",
+                        "IDX file '{path}' claims {need} bytes of data, far more than its {file_size} compressed "
+                        "bytes can hold.",
+                        path=shown(path),
+                        need=f"{need:,}",
+                        file_size=f"{file_size:,}",
+                    )
                 )
             have = file_size - header.header_bytes
             if not gz and have < need:
                 raise DataError(
-                    f"IDX file '{shown(path)}' is truncated: its header promises {need:,} bytes of data "
-                    f"but only {have:,} follow."
+                    t(
+                        "data.idx_file_truncated_3",
+                        "IDX file '{path}' is truncated: its header promises {need} bytes of data but only {have} "
+                        "follow.",
+                        path=shown(path),
+                        need=f"{need:,}",
+                        have=f"{have:,}",
+                    )
                 )
             if not gz and have > need:
-                raise DataError(f"IDX file '{shown(path)}' has {have - need:,} unexpected bytes after its data.")
+                raise DataError(
+                    t(
+                        "data.idx_file_unexpected_2",
+                        "IDX file '{path}' has {need} unexpected bytes after its data.",
+                        path=shown(path),
+                        need=f"{have - need:,}",
+                    )
+                )
             free = available_memory()
             if free is not None and need > free:  # else "Out of memory", which would blame the batch size
                 held = "once decompressed" if gz else "of data"
                 raise DataError(
-                    f"IDX file '{shown(path)}' holds {size_text(need)} {held}, more than the {size_text(free)} of "
-                    "memory free, so it cannot be loaded here."
+                    t(
+                        "data.idx_file_holds",
+                        "IDX file '{path}' holds {need} {held}, more than the {free} of memory free, so it cannot be "
+                        "loaded here.",
+                        path=shown(path),
+                        need=size_text(need),
+                        held=held,
+                        free=size_text(free),
+                    )
                 )
             if gz:
                 buf = _read_bounded(f, need + 1)
@@ -147,14 +206,28 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
                 got = f.readinto(buf)  # type: ignore[attr-defined]
                 buf = buf if got == need else buf[:got]
     except (OSError, EOFError, zlib.error) as err:
-        raise DataError(f"IDX file '{shown(path)}' is not a valid gzip or IDX file ({err}).") from None
+        raise DataError(
+            t(
+                "data.idx_file_not",
+                "IDX file '{path}' is not a valid gzip or IDX file ({error}).",
+                path=shown(path),
+                error=err,
+            )
+        ) from None
     if len(buf) < need:
         raise DataError(
-            f"IDX file '{shown(path)}' is truncated: its header promises {need:,} bytes of data but only "
-            f"{len(buf):,} follow."
+            t(
+                "data.idx_file_truncated_2",
+                "IDX file '{path}' is truncated: its header promises {need} bytes of data but only {buf} follow.",
+                path=shown(path),
+                need=f"{need:,}",
+                buf=f"{len(buf):,}",
+            )
         )
     if len(buf) > need:
-        raise DataError(f"IDX file '{shown(path)}' has unexpected bytes after its data.")
+        raise DataError(
+            t("data.idx_file_unexpected", "IDX file '{path}' has unexpected bytes after its data.", path=shown(path))
+        )
     arr = np.frombuffer(buf, dtype=header.dtype).reshape(header.shape)
     if header.dtype.itemsize > 1:
         arr = arr.astype(header.dtype.newbyteorder("="))
@@ -178,9 +251,23 @@ def write_idx(path: str | os.PathLike[str], array: np.ndarray, *, compress: bool
     arr = np.asarray(array)
     native = arr.dtype.newbyteorder("=")
     if native not in _CODES:
-        raise DataError(f"IDX cannot store arrays of type {arr.dtype} (writing '{path}').")
+        raise DataError(
+            t(
+                "data.idx_cannot_store",
+                "IDX cannot store arrays of type {dtype} (writing '{path}').",
+                dtype=arr.dtype,
+                path=path,
+            )
+        )
     if arr.ndim == 0 or arr.ndim > 255:
-        raise DataError(f"IDX needs between 1 and 255 dimensions, got {arr.ndim} (writing '{path}').")
+        raise DataError(
+            t(
+                "data.idx_needs_between",
+                "IDX needs between 1 and 255 dimensions, got {ndim} (writing '{path}').",
+                ndim=arr.ndim,
+                path=path,
+            )
+        )
     header = bytes([0, 0, _CODES[native], arr.ndim]) + struct.pack(f">{arr.ndim}I", *arr.shape)
     payload = header + np.ascontiguousarray(arr, dtype=native.newbyteorder(">")).tobytes()
     if compress is None:

@@ -11,6 +11,7 @@ from vision_lab.core.data.arrays import as_labels, as_uint8_images, default_clas
 from vision_lab.core.data.base import ImageDataset, stratified_split
 from vision_lab.core.data.idx import read_idx, read_idx_header
 from vision_lab.core.errors import DataError
+from vision_lab.core.i18n import N_, t
 from vision_lab.core.paths import resource
 
 #: Roots where distributions install datasets (Debian: ``apt-get install dataset-fashion-mnist``).
@@ -32,22 +33,35 @@ class MnistLike:
 FAMILY: dict[str, MnistLike] = {
     "mnist": MnistLike(
         "mnist",
-        "Handwritten digits 0-9, the full MNIST set.",
-        f"{MNIST_CREDIT}; http://yann.lecun.com/exdb/mnist/",
+        N_("data.mnist.description", "Handwritten digits 0-9, the full MNIST set."),
+        N_(
+            "data.mnist.source",
+            "MNIST by Yann LeCun, Corinna Cortes and Christopher J.C. Burges (CC BY-SA 3.0); "
+            "http://yann.lecun.com/exdb/mnist/",
+        ),
         DIGITS,
     ),
     "fashion-mnist": MnistLike(
         "fashion-mnist",
-        "Zalando article photos in 10 classes (shirts, shoes, bags, ...), a harder drop-in for MNIST.",
-        "Fashion-MNIST by Han Xiao, Kashif Rasul and Roland Vollgraf, (c) Zalando SE (MIT licence); "
-        "https://github.com/zalandoresearch/fashion-mnist",
+        N_(
+            "data.fashion-mnist.description",
+            "Zalando article photos in 10 classes (shirts, shoes, bags, ...), a harder drop-in for MNIST.",
+        ),
+        N_(
+            "data.fashion-mnist.source",
+            "Fashion-MNIST by Han Xiao, Kashif Rasul and Roland Vollgraf, (c) Zalando SE (MIT licence); "
+            "https://github.com/zalandoresearch/fashion-mnist",
+        ),
         ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
     ),
     "kmnist": MnistLike(
         "kmnist",
-        "Kuzushiji-MNIST: 10 cursive Japanese hiragana characters.",
-        "Kuzushiji-MNIST by Tarin Clanuwat et al., ROIS-DS Center for Open Data in the Humanities, from the "
-        "Kuzushiji Dataset of NIJL (CC BY-SA 4.0); https://github.com/rois-codh/kmnist",
+        N_("data.kmnist.description", "Kuzushiji-MNIST: 10 cursive Japanese hiragana characters."),
+        N_(
+            "data.kmnist.source",
+            "Kuzushiji-MNIST by Tarin Clanuwat et al., ROIS-DS Center for Open Data in the Humanities, from the "
+            "Kuzushiji Dataset of NIJL (CC BY-SA 4.0); https://github.com/rois-codh/kmnist",
+        ),
         ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"),
     ),
 }
@@ -115,7 +129,16 @@ def load_idx_pair(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.
     x = read_idx(images_path)
     y = read_idx(labels_path)
     if len(x) != len(y):
-        raise DataError(f"'{images_path}' holds {len(x)} images but '{labels_path}' holds {len(y)} labels.")
+        raise DataError(
+            t(
+                "data.holds_images_but",
+                "'{images_path}' holds {x} images but '{labels_path}' holds {y} labels.",
+                images_path=images_path,
+                x=len(x),
+                labels_path=labels_path,
+                y=len(y),
+            )
+        )
     return as_uint8_images(x, f"IDX file '{images_path}'"), as_labels(y, len(x), f"IDX file '{labels_path}'")
 
 
@@ -136,12 +159,28 @@ def load_named(name: str, folder: Path) -> ImageDataset:
     spec = FAMILY[name]
     files = find_idx_files(folder)
     if files is None or not files.complete:
-        raise DataError(f"The folder '{folder}' does not hold the four {name} IDX files.")
+        raise DataError(
+            t(
+                "data.folder_does_not",
+                "The folder '{path}' does not hold the four {kind} IDX files.",
+                path=folder,
+                kind=name,
+            )
+        )
     train_x, train_y = load_idx_pair(files.train_images, files.train_labels)
     val_x, val_y = load_idx_pair(files.test_images, files.test_labels)  # type: ignore[arg-type]
     for path, y in ((files.train_labels, train_y), (files.test_labels, val_y)):
         if y.size and y.max() >= len(spec.class_names):
-            raise DataError(f"'{path}' has label {y.max()}, but {name} has only {len(spec.class_names)} classes.")
+            raise DataError(
+                t(
+                    "data.label_but_only",
+                    "'{path}' has label {max}, but {kind} has only {class_names} classes.",
+                    path=path,
+                    max=y.max(),
+                    kind=name,
+                    class_names=len(spec.class_names),
+                )
+            )
     return ImageDataset(
         name=name,
         train_images=train_x,
@@ -179,7 +218,9 @@ def load_idx_folder(folder: Path, files: IdxFiles, name: str, val_fraction: floa
     if files.complete:
         val_x, val_y = load_idx_pair(files.test_images, files.test_labels)  # type: ignore[arg-type]
         if val_x.shape[1:] != x.shape[1:]:
-            raise DataError(f"The train and test images in '{folder}' differ in size.")
+            raise DataError(
+                t("data.train_test_images", "The train and test images in '{path}' differ in size.", path=folder)
+            )
         note = f"validation = {files.test_images.name}"  # type: ignore[union-attr]
     else:
         x, y, val_x, val_y = stratified_split(x, y, val_fraction, seed)

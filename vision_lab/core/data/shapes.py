@@ -15,13 +15,17 @@ from PIL import Image, ImageDraw
 from vision_lab.core.data.arrays import to_grey
 from vision_lab.core.data.base import ImageDataset, stratified_split
 from vision_lab.core.errors import DataError
+from vision_lab.core.i18n import N_, t
 
 CLASS_NAMES = ("circle", "square", "triangle", "star", "cross", "hexagon")
 DEFAULT_COUNT = 6000
 DEFAULT_SIZE = 32
 MAX_COUNT = 1_000_000
-SOURCE = "Generated procedurally by Vision Lab (no external data)."
-DESCRIPTION = "Six kinds of coloured shapes at random sizes, positions and angles, generated instantly."
+SOURCE = N_("data.shapes.source", "Generated procedurally by Vision Lab (no external data).")
+DESCRIPTION = N_(
+    "data.shapes.description",
+    "Six kinds of coloured shapes at random sizes, positions and angles, generated instantly.",
+)
 
 # Circumradius factors that make the six figures look about equally big.
 _SCALE = {"circle": 0.78, "square": 0.85, "triangle": 1.0, "star": 1.0, "cross": 0.9, "hexagon": 0.85}
@@ -104,7 +108,14 @@ def load_shapes(
     count = DEFAULT_COUNT if count is None else count
     size = DEFAULT_SIZE if image_size is None else image_size
     if not 1 <= count <= MAX_COUNT:
-        raise DataError(f"The shapes dataset needs a count between 1 and {MAX_COUNT:,}, got {count}.")
+        raise DataError(
+            t(
+                "data.shapes_dataset_needs",
+                "The shapes dataset needs a count between 1 and {max_count}, got {count}.",
+                max_count=f"{MAX_COUNT:,}",
+                count=count,
+            )
+        )
     x, y = generate(count, size, seed)
     if channels == 1:
         x = to_grey(x)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.families.base import CAPABILITIES, ExportSpec, Family, Knob, Metric, ScriptParts
+from vision_lab.core.i18n import t, text
 
 if TYPE_CHECKING:
     from vision_lab.core.config import ExperimentConfig
@@ -30,7 +31,7 @@ def register(family: Family, *, module: str | None = None) -> Family:
     family.check()
     known = _FAMILIES.get(family.key)
     if known is not None and known is not family:
-        raise ConfigError(f"A family called '{family.key}' is registered already.")
+        raise ConfigError(t("family.taken", "A family called '{key}' is registered already.", key=family.key))
     _FAMILIES[family.key] = family
     _MODULES[family.key] = module or family.build.__module__
     return family
@@ -74,7 +75,14 @@ def get(key: str) -> Family:
     """The family called ``key``; ConfigError in one sentence for a name no family has."""
     family = _FAMILIES.get(key)
     if family is None:
-        raise ConfigError(f"model must be one of {', '.join(_FAMILIES)}; got {key!r}.")
+        raise ConfigError(
+            t(
+                "family.unknown",
+                "model must be one of {names}; got {value}.",
+                names=", ".join(_FAMILIES),
+                value=repr(key),
+            )
+        )
     return family
 
 
@@ -91,8 +99,8 @@ def with_capability(capability: str) -> tuple[Family, ...]:
 
 
 def titles() -> dict[str, str]:
-    """key -> title for people ("cnn" -> "CNN classifier")."""
-    return {f.key: f.title for f in _FAMILIES.values()}
+    """key -> title for people in the current language ("cnn" -> "CNN classifier")."""
+    return {f.key: text(f.title) for f in _FAMILIES.values()}
 
 
 def metric(key: str) -> Metric | None:

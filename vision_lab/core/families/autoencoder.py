@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from vision_lab.core.families.base import ExportSpec, Family, Knob, Metric, ScriptParts
+from vision_lab.core.i18n import N_
 from vision_lab.core.validate import ACTIVATIONS, check_choice, check_range, check_widths
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ def _tiny(cfg: ExperimentConfig) -> ExperimentConfig:
 
 FAMILY = Family(
     key="autoencoder",
-    title="Autoencoder",
+    title=N_("family.autoencoder.title", "Autoencoder"),
     config=AutoencoderConfig,
     build=_build,
     task="vision_lab.core.tasks:AutoencoderTask",

@@ -127,7 +127,8 @@ class Family:
     key: str
     """Its name in configs, folders and on the command line: ``--model KEY``."""
     title: str
-    """For people: "CNN classifier" (the GUI translates it)."""
+    """For people: "CNN classifier". Mark it ``N_("family.<key>.title", ...)``: its value stays the English, and
+    :func:`vision_lab.core.i18n.text` gives it in the current language where shown."""
     config: type
     """Its section's frozen dataclass (``cfg.<key>``): defaults, ``validate()``."""
     build: Callable[[Any, tuple[int, int, int], int], dict[str, nn.Module]]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.families import classifier
 from vision_lab.core.families.base import Family, Knob
+from vision_lab.core.i18n import N_
 from vision_lab.core.validate import ACTIVATIONS, check_choice, check_range, check_widths
 
 if TYPE_CHECKING:
@@ -180,7 +181,7 @@ def _tiny(cfg: ExperimentConfig) -> ExperimentConfig:
 
 FAMILY = Family(
     key="cnn",
-    title="CNN classifier",
+    title=N_("family.cnn.title", "CNN classifier"),
     config=CNNConfig,
     build=_build,
     task=classifier.TASK,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.families.base import ExportSpec, Family, Knob, Metric, ScriptParts
+from vision_lab.core.i18n import N_
 from vision_lab.core.validate import check_choice, check_lr, check_range
 
 if TYPE_CHECKING:
@@ -209,7 +210,7 @@ def _tiny(cfg: ExperimentConfig) -> ExperimentConfig:
 
 FAMILY = Family(
     key="gan",
-    title="GAN",
+    title=N_("family.gan.title", "GAN"),
     config=GANConfig,
     build=_build,
     task="vision_lab.core.tasks:GANTask",

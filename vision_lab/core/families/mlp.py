@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from vision_lab.core.families import classifier
 from vision_lab.core.families.base import Family, Knob
+from vision_lab.core.i18n import N_
 from vision_lab.core.validate import ACTIVATIONS, check_choice, check_range, check_widths
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def _tiny(cfg: ExperimentConfig) -> ExperimentConfig:
 
 FAMILY = Family(
     key="mlp",
-    title="MLP classifier",
+    title=N_("family.mlp.title", "MLP classifier"),
     config=MLPConfig,
     build=_build,
     task=classifier.TASK,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.families import classifier
 from vision_lab.core.families.base import ExportSpec, Family, Knob, ScriptParts
+from vision_lab.core.i18n import N_
 from vision_lab.core.validate import check_range
 
 if TYPE_CHECKING:
@@ -143,7 +144,7 @@ def _bench(cfg: ExperimentConfig, x01: torch.Tensor, y: torch.Tensor) -> tuple[t
 
 FAMILY = Family(
     key="vit",
-    title="Vision Transformer",
+    title=N_("family.vit.title", "Vision Transformer"),
     config=ViTConfig,
     build=_build,
     task=classifier.TASK,

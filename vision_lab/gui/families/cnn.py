@@ -68,9 +68,16 @@ class CNNForm(Form):
     def value(self, c: CNNConfig) -> CNNConfig:  # type: ignore[override]
         kernel = int(self.kernel.currentData())
         pool, bn = self.pool.isChecked(), self.batch_norm.isChecked()
-        # Pooling after the first three blocks only: a 28-pixel image cannot halve more often.
+        # Pooling after the first three blocks only: a 28-pixel image cannot halve more often. What the form does not
+        # show (a block's padding or dropout: the article's CNN has "valid" padding) stays as ``c`` has it.
         blocks = tuple(
-            ConvBlock(channels=ch, kernel=kernel, pool=pool and i < 3, batch_norm=bn)
+            dataclasses.replace(
+                c.blocks[i] if i < len(c.blocks) else ConvBlock(),
+                channels=ch,
+                kernel=kernel,
+                pool=pool and i < 3,
+                batch_norm=bn,
+            )
             for i, ch in enumerate(self.channels.parse()[0])
         )
         return dataclasses.replace(
