@@ -883,7 +883,7 @@ right button erases</source>
     </message>
     <message>
         <source>&lt;b&gt;The judge&apos;s view of the samples&lt;/b&gt;</source>
-        <translation>&lt;b&gt;评判器眼中的样本&lt;/b&gt;</translation>
+        <translation>&lt;b&gt;裁判眼中的样本&lt;/b&gt;</translation>
     </message>
     <message>
         <source>Judge {confidence:.2f}, {coverage:.0f}/{classes} classes at step {step:,}; samples per class:</source>
@@ -972,6 +972,45 @@ right button erases</source>
     <message>
         <source>Training codes (no validation images)</source>
         <translation>训练图像的编码（没有验证图像）</translation>
+    </message>
+</context>
+<context>
+    <name>LessonView</name>
+    <message>
+        <source>The article&apos;s course</source>
+        <translation>文章配套课程</translation>
+    </message>
+    <message>
+        <source>Open a lesson from the Lessons menu: its text, formula and what to watch stay here while its model trains.</source>
+        <translation>从“课程”菜单打开一课：模型训练时，本课的讲解、公式和观察要点会一直显示在这里。</translation>
+    </message>
+    <message>
+        <source>Formula</source>
+        <translation>公式</translation>
+    </message>
+    <message>
+        <source>What to watch</source>
+        <translation>观察要点</translation>
+    </message>
+    <message>
+        <source>Pitfall: what goes wrong, and what we do instead</source>
+        <translation>易错点：问题在哪，我们怎么做</translation>
+    </message>
+    <message>
+        <source>Lesson</source>
+        <translation>本课</translation>
+    </message>
+    <message>
+        <source>More lessons</source>
+        <translation>更多课程</translation>
+    </message>
+    <message>
+        <source>Show the lesson</source>
+        <translation>显示本课</translation>
+    </message>
+    <message>
+        <source>Bring back the lesson view after closing it</source>
+        <translation>关闭本课面板后重新显示它</translation>
     </message>
 </context>
 <context>
@@ -2399,6 +2438,10 @@ right button erases</source>
     <message>
         <source>Press Start to train the lesson&apos;s model.</source>
         <translation>按“开始”训练本课的模型。</translation>
+    </message>
+    <message>
+        <source>Lesson: {title}. Press Start (Space).</source>
+        <translation>本课：{title}。按“开始”（空格键）开始训练。</translation>
     </message>
     <message>
         <source>Save the experiment</source>

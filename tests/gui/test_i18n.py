@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -137,3 +138,29 @@ def test_a_cjk_font_renders_chinese(qtbot) -> None:
         glyphs.append(bytes(image.constBits()))
     assert all(len(set(g)) > 1 for g in glyphs), "a character drew nothing"
     assert len(set(glyphs)) == len(glyphs), "different characters drew the same image: tofu boxes, no CJK font"
+
+
+def _calls_tr(node: ast.AST) -> bool:
+    return any(
+        isinstance(n, ast.Call)
+        and (
+            (isinstance(n.func, ast.Attribute) and n.func.attr in ("tr", "translate"))
+            or (isinstance(n.func, ast.Name) and n.func.id in ("tr", "translate"))
+        )
+        for n in ast.walk(node)
+    )
+
+
+def test_no_tr_inside_an_f_string() -> None:
+    """lupdate does not look inside f-strings: a self.tr("...") written in one is never extracted, so it stays
+    English in a Chinese window with every catalogue test green (the lesson view's headings did)."""
+    root = Path(__file__).resolve().parents[2] / "vision_lab" / "gui"
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.JoinedStr) and any(
+                isinstance(v, ast.FormattedValue) and _calls_tr(v.value) for v in node.values
+            ):
+                found.append(f"{path.relative_to(root.parents[1])}:{node.lineno}")
+    assert not found, "tr() inside an f-string (lupdate skips it; call it outside, then format):\n" + "\n".join(found)

@@ -40,7 +40,7 @@ ALLOWED = re.compile(
     r"Vision Lab|vision-lab|Vision Transformer|Transformer|MNIST|Fashion|CIFAR|mnist[\w-]*|fashion[\w-]*|cifar[\w-]*|"
     r"\bshapes\b|"  # the bundled shapes dataset's name, as the CLI and config files spell it
     r"\bMLP\b|\bCNN\b|\bGAN\b|\bViT\b|\bSGD\b|AdamW?|RMSprop|\bGPU\b|CUDA|cuda|\bCPU\b|\bcpu\b|\bauto\b|\bmps\b|"
-    r"fp32|bf16|fp16|JSON|GIF|PNG|SVG|CSV|PyTorch|TorchScript|Python|NumPy|\bIDX\b|npz|ONNX|safetensors|token|rollout|Esc|Shift|\bF\d\b|ReLU|relu|"
+    r"fp32|bf16|fp16|JSON|GIF|PNG|SVG|CSV|PyTorch|TorchScript|Python|NumPy|\bIDX\b|npz|ONNX|safetensors|token|rollout|Esc|Shift|Ctrl|\bMSE\b|\bF\d\b|ReLU|relu|"
     r"(?:/[\w.-]+)+|gelu|tanh|sigmoid|leaky relu|DCGAN|TensorFlow|"
     # Formula symbols, and Dropout: Chinese ML texts keep the English word (as they keep ReLU).
     r"\blog\b|softmax|logits|Conv2d|MaxPool2d|[Dd]ropout|"
@@ -48,7 +48,7 @@ ALLOWED = re.compile(
     r"\bMB\b|\bpx\b|\bG\b|\bD\b|train --config FILE|\(\*\.\w+\)|\*\.\w+|&\w|β\d|\b[a-zA-Z]\b"
 )
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-TAG = re.compile(r"<[^>]+>")
+TAG = re.compile(r"<[^>]+>|&\w+;")  # rich text: tags and entities (&nbsp;)
 
 
 def texts(root: QWidget) -> Iterator[str]:
@@ -124,3 +124,19 @@ def test_english_window_has_no_chinese(window) -> None:
         menu.aboutToShow.emit()
     chinese = {t for t in texts(window) if CHINESE.search(t)} - {i18n.LANGUAGES["zh_CN"]}
     assert not chinese, sorted(chinese)
+
+
+def test_a_lesson_reads_in_chinese_in_a_chinese_window(chinese_window) -> None:
+    """The lesson view's text is rich text (not a widget text the scan above reads): its headings, the course's
+    name and the lesson itself in Chinese, the English of the lesson file nowhere."""
+    w = chinese_window
+    w._fill_lessons()
+    action = next(a for a in w.lessons_menu.actions() if a.data() == "article-3-4-gan")
+    action.trigger()
+    view = w.lesson_view
+    text = view.browser.toPlainText()
+    assert view.windowTitle() == "本课"
+    for part in ("文章配套课程", "公式", "观察要点", "易错点：问题在哪，我们怎么做", "生成器"):
+        assert part in text, part
+    for part in ("Formula", "What to watch", "Pitfall", "The article's course", "The generator"):
+        assert part not in text, part

@@ -20,6 +20,7 @@ from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from vision_lab.core import families
+from vision_lab.core import i18n as core_i18n
 from vision_lab.core.config import ExperimentConfig, config_changes, flat_config
 from vision_lab.core.errors import RunError
 from vision_lab.core.runs import METRICS, open_run, read_metrics
@@ -111,7 +112,10 @@ def _losses() -> list[tuple[str, bool]]:
 
 
 def _metric_title(key: str) -> str:
-    return key.replace("_", " ").replace("val ", "validation ")
+    """The metric's declared title in the current language ("val accuracy", 验证准确率); made from its key for one
+    no family declares."""
+    declared = families.metric(key)
+    return core_i18n.text(declared.title) if declared is not None else key.replace("_", " ")
 
 
 class CompareWindow(QWidget):

@@ -6,8 +6,9 @@ A child process trains exactly as ``vision-lab train`` does, and a crash or an o
 there leaves the window standing. Qt-free: it is imported by ``multiprocessing``'s spawn.
 
 Protocol over one duplex pipe. Parent -> child: ``("run", launch, dataset, runs_root, start_paused, threads,
-plugins)`` once (``plugins``: the modules of families registered from outside the package, see
-:func:`vision_lab.core.families.plugins`), then commands ``("pause",)``, ``("resume",)``, ``("step",)``,
+plugins, language)`` once (``plugins``: the modules of families registered from outside the package, see
+:func:`vision_lab.core.families.plugins`; ``language``: the core's, see :mod:`vision_lab.core.i18n`), then
+commands ``("pause",)``, ``("resume",)``, ``("step",)``,
 ``("lr", value)``, ``("stop",)``, ``("abort",)``. Child -> parent: ``("ready",)`` once imported, ``("event", event)``,
 ``("paused", bool)``, ``("failed", message, details)``.
 """
@@ -40,7 +41,10 @@ def engine_main(conn: Connection) -> None:
         return
     if message[0] != "run":
         return
-    _, launch, dataset, runs_root, start_paused, threads, plugins = message
+    _, launch, dataset, runs_root, start_paused, threads, plugins, language = message
+    from vision_lab.core import i18n
+
+    i18n.set_language(language)  # the sentences made here reach the window in its language
     from vision_lab.core.runlock import set_holder
 
     set_holder("the Vision Lab window", os.getppid())  # what a CLI resuming the same run folder is told

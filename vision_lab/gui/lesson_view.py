@@ -109,18 +109,18 @@ class LessonView(QDockWidget):
         parts.append(_paragraphs(p.lesson))
         if p.formula:
             lines = formula_html(p.formula)
+            heading = html.escape(self.tr("Formula"))
             parts.append(
-                f"<h3>{html.escape(self.tr('Formula'))}</h3>"
+                f"<h3>{heading}</h3>"
                 f"<table width='100%' cellpadding='8' style='background-color:{shade}'><tr><td>"
                 f'<span style="font-family:{FORMULA_FONT}; font-size:large">{lines}</span></td></tr></table>'
             )
         if p.watch:
-            parts.append(f"<h3>{html.escape(self.tr('What to watch'))}</h3>{_paragraphs(p.watch)}")
+            heading = html.escape(self.tr("What to watch"))
+            parts.append(f"<h3>{heading}</h3>{_paragraphs(p.watch)}")
         if p.pitfall:
-            parts.append(
-                f"<h3>{html.escape(self.tr('Pitfall: what goes wrong, and what we do instead'))}</h3>"
-                f"{_paragraphs(p.pitfall)}"
-            )
+            heading = html.escape(self.tr("Pitfall: what goes wrong, and what we do instead"))
+            parts.append(f"<h3>{heading}</h3>{_paragraphs(p.pitfall)}")
         return "".join(parts)
 
     def _render(self) -> None:
@@ -131,7 +131,7 @@ class LessonView(QDockWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.LanguageChange:
             # Later, so that whoever installed the new translator has set the core's language too.
-            QTimer.singleShot(0, self._retranslate)
+            QTimer.singleShot(0, self, self._retranslate)  # dropped if the view is gone by then
         elif event.type() == QEvent.Type.PaletteChange:
             self._render()
 

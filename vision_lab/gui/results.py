@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from vision_lab.core import families
+from vision_lab.core import i18n as core_i18n
 from vision_lab.core.events import Metrics
 from vision_lab.gui import families as gui_families
 
@@ -32,7 +33,7 @@ def final_metric_cell(summary: dict[str, Any] | None) -> tuple[str, float]:
         headline = family.metric(family.headline)
         value = summary.get(headline.key)
         if isinstance(value, int | float) and math.isfinite(value):
-            title = headline.title.removeprefix("val ")
+            title = core_i18n.text(headline.title).removeprefix("val ")
             text = f"{title} {value:.1%}" if headline.percent else f"{title} {value:.4f}"
             return text, float(value) if headline.higher_is_better else -float(value)
     return "–", -math.inf

@@ -20,6 +20,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
+from vision_lab.core import i18n as core_i18n
 from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.data import ImageDataset
 from vision_lab.core.events import Finished, Metrics, Preview, Started
@@ -34,7 +35,6 @@ from vision_lab.gui.twin_knobs import (
     KNOBS,
     SAME_AS_A,
     _headline,
-    _t,
     config_b,
     differences,
     format_figure,
@@ -406,7 +406,7 @@ class TwinWindow(QWidget):
 
     def _update_caption(self, twin: _Twin) -> None:
         headline = _headline(self.family)
-        key, title = headline.key, _t(headline.title)
+        key, title = headline.key, core_i18n.text(headline.title)
         parts = [f"<b>{twin.name}</b> · {self._setting(twin.name)}"]
         figure = twin.evals.get(key)
         if figure is not None and math.isfinite(figure):

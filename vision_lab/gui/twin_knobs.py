@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from vision_lab.core import families
+from vision_lab.core import i18n as core_i18n
 from vision_lab.core.config import ExperimentConfig, apply_overrides, config_changes, flat_config
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.families import Knob, Metric
@@ -199,7 +200,7 @@ def format_figure(family: str, value: float, digits: int | None = None) -> str:
 def verdict(family: str, a: dict[str, Any] | None, b: dict[str, Any] | None) -> str:
     """Which twin did better on the family's final figure, in one sentence."""
     headline = _headline(family)
-    title, higher = _t(headline.title), headline.higher_is_better
+    title, higher = core_i18n.text(headline.title), headline.higher_is_better
     va, vb = final_figure(family, a), final_figure(family, b)
     if va is None and vb is None:
         return QCoreApplication.translate("Twin", "Neither run reached a {figure}.").format(figure=title)

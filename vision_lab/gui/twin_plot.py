@@ -13,6 +13,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QWidget
 
 from vision_lab.core import families
+from vision_lab.core import i18n as core_i18n
 from vision_lab.core.events import Metrics
 from vision_lab.gui.widgets.charts import SeriesPlot
 from vision_lab.gui.widgets.loss_plot import series_style
@@ -30,7 +31,7 @@ class TwinPlot(SeriesPlot):
         super().__init__(
             QCoreApplication.translate("TwinPlot", "Loss"),
             x_label=QCoreApplication.translate("TwinPlot", "epoch"),
-            y_label=QCoreApplication.translate("Families", families.get(family).loss_axis),
+            y_label=core_i18n.text(families.get(family).loss_axis),
             object_name="twinPlot",
             placeholder=QCoreApplication.translate(
                 "TwinPlot", "Both runs' curves appear here once they have trained a few steps."

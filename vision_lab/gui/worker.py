@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QThread, Signal
 
 from vision_lab.core import families
+from vision_lab.core import i18n as core_i18n
 from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.control import TrainerControl
 from vision_lab.core.data import ImageDataset
@@ -337,7 +338,9 @@ class ProcessWorker(TrainingWorker):
         self.pid = proc.pid
         try:
             plugins = families.plugins()
-            conn.send(("run", self.launch, self.dataset, self.runs_root, self._paused, self.threads, plugins))
+            # The core's language goes with the run: the spare process was spawned before the window chose one.
+            language = core_i18n.language()
+            conn.send(("run", self.launch, self.dataset, self.runs_root, self._paused, self.threads, plugins, language))
         except OSError as err:
             self.failed.emit(self.tr("The training process could not be started ({reason}).").format(reason=err), "")
             return

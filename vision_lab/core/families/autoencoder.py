@@ -147,9 +147,9 @@ FAMILY = Family(
     target="none",
     preview="reconstructions",
     metrics=(
-        Metric("train_loss", "train loss", loss=True, color="#3d8bfd"),
-        Metric("val_loss", "val loss", loss=True, epoch_only=True, color="#f59f00"),
-        Metric("val_mse", "val MSE", epoch_only=True),
+        Metric("train_loss", N_("metric.train_loss", "train loss"), loss=True, color="#3d8bfd"),
+        Metric("val_loss", N_("metric.val_loss", "val loss"), loss=True, epoch_only=True, color="#f59f00"),
+        Metric("val_mse", N_("metric.val_mse", "val MSE"), epoch_only=True),
     ),
     plotted=("train_loss", "val_loss"),
     headline="val_mse",

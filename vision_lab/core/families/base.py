@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from vision_lab.core.errors import ConfigError
+from vision_lab.core.i18n import N_
 
 if TYPE_CHECKING:
     import torch
@@ -151,7 +152,7 @@ class Family:
     export: ExportSpec = field(default_factory=ExportSpec)
     knobs: tuple[Knob, ...] = ()
     """Its settings a twin run may change (the optimizer's and the schedule's are everyone's)."""
-    loss_axis: str = "loss"
+    loss_axis: str = N_("family.loss_axis", "loss")
     """The plot's left axis title."""
     defaults: Callable[[ExperimentConfig], ExperimentConfig] | None = None
     """``default_config(key)``: the experiment's defaults changed as this family trains best."""

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from vision_lab.core.families.base import ExportSpec, Metric, ScriptParts
+from vision_lab.core.i18n import N_
 
 if TYPE_CHECKING:
     import torch
@@ -17,11 +18,11 @@ if TYPE_CHECKING:
 
 
 METRICS = (
-    Metric("train_loss", "train loss", loss=True, color="#3d8bfd"),
-    Metric("val_loss", "val loss", loss=True, epoch_only=True, color="#f59f00"),
+    Metric("train_loss", N_("metric.train_loss", "train loss"), loss=True, color="#3d8bfd"),
+    Metric("val_loss", N_("metric.val_loss", "val loss"), loss=True, epoch_only=True, color="#f59f00"),
     Metric(
         "val_accuracy",
-        "val accuracy",
+        N_("metric.val_accuracy", "val accuracy"),
         epoch_only=True,
         percent=True,
         higher_is_better=True,

@@ -12,9 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication
-
 from vision_lab.core import families
+from vision_lab.core import i18n as core_i18n
 
 if TYPE_CHECKING:
     from vision_lab.core.config import ExperimentConfig
@@ -71,7 +70,7 @@ def title(key: str) -> str:
         text = families.get(key).title
     except Exception:  # a run folder naming a family this Vision Lab does not have
         return key
-    return QCoreApplication.translate("Families", text)
+    return core_i18n.text(text)  # marked N_() in the core: its catalogue holds the translation
 
 
 def formula(key: str) -> str:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from vision_lab.core import health
 from vision_lab.gui.panels.inspect_base import _label, _Tab
 from vision_lab.gui.widgets.charts import BarChart
 from vision_lab.gui.widgets.fields import ERROR_COLOR
@@ -217,5 +218,12 @@ class GanTab(_Tab):
                     step=int(self.panel.last_values_step),
                 )
             )
-        warn = [w for w in self.panel.warnings if w.startswith("Mode collapse")]
-        self.collapse.setText(warn[0] if warn else "")
+        self.collapse.setText(collapse_warning(self.panel.warnings))
+
+
+def collapse_warning(warnings: list[str]) -> str:
+    """The mode-collapse warning among a run's warnings, or ''. Known by its id (its words change with the
+    language); a warning read back from a run folder is plain English text, without one."""
+    return next(
+        (w for w in warnings if getattr(w, "id", None) == health.MODE_COLLAPSE or w.startswith("Mode collapse")), ""
+    )

@@ -10,13 +10,14 @@ pans or zooms, the plot stops following until "Fit" is pressed.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QEvent, QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QColor, QPalette, QResizeEvent, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from vision_lab.core import families
+from vision_lab.core import i18n as core_i18n
 from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.events import Metrics
 from vision_lab.core.families import Metric
@@ -41,7 +43,10 @@ SeriesStyle = Metric
 def series_style(key: str) -> Metric:
     """The declaration of metric ``key`` (vision_lab/core/families); a grey curve named by its key for one no
     family declares (a metrics.csv from elsewhere)."""
-    return families.metric(key) or Metric(key, key.replace("_", " "))
+    declared = families.metric(key)
+    if declared is None:
+        return Metric(key, key.replace("_", " "))
+    return dataclasses.replace(declared, title=core_i18n.text(declared.title))  # in the current language
 
 
 @dataclass
@@ -183,7 +188,7 @@ class LossPlot(QWidget):
         axis = self.plot_item.getAxis("right")
         axis.setLabel(right.title if right else "")
         axis.setStyle(showValues=right is not None)
-        self.plot_item.setLabel("left", QCoreApplication.translate("Families", declared.loss_axis))
+        self.plot_item.setLabel("left", core_i18n.text(declared.loss_axis))
         self.total_epochs = max(float(total_epochs), 1e-9)
         self._follow = True
         self._x_max = min(1.0, self.total_epochs)
