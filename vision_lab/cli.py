@@ -38,6 +38,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"vision-lab: error: {message}.\n" if not message.endswith(".") else message)
 
 
+# The ids of a dataset's notes about files the loader left out (core/data): said as warnings, never silently.
+LEFT_OUT_NOTES = ("data.note.skipped", "data.note.ignored", "data.note.used_only")
+
+
 def _path(text: str) -> Path:
     # Path("") is ".", the current folder: an empty --config or RUN_DIR would be read as that, not refused.
     if not text.strip():
@@ -339,7 +343,7 @@ def _train(args: argparse.Namespace) -> int:
             if isinstance(event, Started):
                 d = event.dataset
                 for note in d.notes:  # files the loader left out: never silently
-                    if note.startswith(("skipped", "ignored", "used only")):
+                    if getattr(note, "id", "").startswith(LEFT_OUT_NOTES):
                         print(_warning_line(f"{note}."), file=sys.stderr)
                 params = sum(event.parameters.values())
                 start = f" from step {event.start_step}" if event.start_step else ""

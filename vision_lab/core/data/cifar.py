@@ -350,7 +350,10 @@ def load_batches_dir(folder: Path, name: str, source: str, *, require_all: bool)
         val_labels=val_y,
         class_names=class_names,
         source=source,
-        notes=(f"loaded from {folder}", "validation = test_batch"),
+        notes=(
+            t("data.note.loaded_from", "loaded from {folder}", folder=folder),
+            t("data.note.validation_file", "validation = {name}", name="test_batch"),
+        ),
     )
 
 

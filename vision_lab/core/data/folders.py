@@ -96,7 +96,14 @@ def _class_dirs(root: Path, notes: list[str] | None = None) -> list[Path]:
         dirs = [d for d in dirs if d not in runs]
         if notes is not None:
             names = ", ".join(d.name for d in runs[:3]) + (", ..." if len(runs) > 3 else "")
-            notes.append(f"ignored {len(runs)} Vision Lab run folder(s) inside the dataset, not classes: {names}")
+            notes.append(
+                t(
+                    "data.note.ignored_runs",
+                    "ignored {count} Vision Lab run folder(s) inside the dataset, not classes: {names}",
+                    count=len(runs),
+                    names=names,
+                )
+            )
     if len(dirs) > base.MAX_CLASSES:
         raise DataError(
             t(
@@ -142,7 +149,18 @@ def split_roots(folder: Path, notes: list[str] | None = None) -> tuple[Path, Pat
         val = next((subdirs[n] for n in _VAL_NAMES if n in subdirs), None)
         others = sorted(d.name for d in subdirs.values() if d not in (subdirs["train"], val))
         if others and notes is not None:
-            notes.append(f"used only train/{' and ' + val.name + '/' if val else ''}; ignored {', '.join(others)}")
+            ignored = ", ".join(others)
+            if val:
+                notes.append(
+                    t(
+                        "data.note.used_only_train_val",
+                        "used only train/ and {val}/; ignored {ignored}",
+                        val=val.name,
+                        ignored=ignored,
+                    )
+                )
+            else:
+                notes.append(t("data.note.used_only_train", "used only train/; ignored {ignored}", ignored=ignored))
         return subdirs["train"], val
     return folder, None
 
@@ -348,7 +366,14 @@ def load_image_folder(
     remap = {old: new for new, old in enumerate(kept)}
     if len(kept) < len(classes):
         empty = [classes[i] for i in range(len(classes)) if counts[i] == 0]
-        notes.append(f"ignored {len(empty)} class folder(s) without readable images: {', '.join(empty)}")
+        notes.append(
+            t(
+                "data.note.ignored_empty",
+                "ignored {count} class folder(s) without readable images: {names}",
+                count=len(empty),
+                names=", ".join(empty),
+            )
+        )
     val_keep = [i for i, lab in enumerate(val.labels) if lab in remap]
 
     n_channels = channels or (3 if any(_is_colour(p) for p in train.pixels + val.pixels) else 1)
@@ -357,22 +382,64 @@ def load_image_folder(
     if val_root is not None:
         val_x = _stack([val.pixels[i] for i in val_keep], n_channels, size_wh)
         val_y = np.array([remap[val.labels[i]] for i in val_keep], dtype=np.int64)
-        notes.append(f"validation = {val_root}")
+        notes.append(t("data.note.validation_folder", "validation = {folder}", folder=val_root))
     else:
         x, y, val_x, val_y = stratified_split(x, y, val_fraction, seed)
-        notes.append(f"validation = seeded stratified {val_fraction:.0%} hold-out (seed {seed})")
+        notes.append(
+            t(
+                "data.note.hold_out",
+                "validation = seeded stratified {fraction} hold-out (seed {seed})",
+                fraction=f"{val_fraction:.0%}",
+                seed=seed,
+            )
+        )
 
     unreadable, too_large = train.skipped + val.skipped, train.too_large + val.too_large
     if unreadable:
-        s = "s" if len(unreadable) != 1 else ""
-        notes.append(f"skipped {len(unreadable)} unreadable file{s} (e.g. {unreadable[0][1]})")
+        example = unreadable[0][1]
+        if len(unreadable) == 1:
+            notes.append(
+                t("data.note.skipped_unreadable_one", "skipped 1 unreadable file (e.g. {example})", example=example)
+            )
+        else:
+            notes.append(
+                t(
+                    "data.note.skipped_unreadable",
+                    "skipped {count} unreadable files (e.g. {example})",
+                    count=len(unreadable),
+                    example=example,
+                )
+            )
     if too_large:
-        s, them = ("s", "them") if len(too_large) != 1 else ("", "it")
-        notes.append(
-            f"skipped {len(too_large)} picture{s} over {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels without decoding "
-            f"{them} (e.g. {too_large[0][1]})"
+        limit, example = f"{MAX_IMAGE_PIXELS / 1e6:.0f}", too_large[0][1]
+        if len(too_large) == 1:
+            notes.append(
+                t(
+                    "data.note.skipped_large_one",
+                    "skipped 1 picture over {limit} megapixels without decoding it (e.g. {example})",
+                    limit=limit,
+                    example=example,
+                )
+            )
+        else:
+            notes.append(
+                t(
+                    "data.note.skipped_large",
+                    "skipped {count} pictures over {limit} megapixels without decoding them (e.g. {example})",
+                    count=len(too_large),
+                    limit=limit,
+                    example=example,
+                )
+            )
+    notes.append(
+        t(
+            "data.note.brought_to",
+            "all images brought to {height}×{width} with {channels} channel(s)",
+            height=size_wh[1],
+            width=size_wh[0],
+            channels=n_channels,
         )
-    notes.append(f"all images brought to {size_wh[1]}×{size_wh[0]} with {n_channels} channel(s)")
+    )
     return ImageDataset(
         name=name,
         train_images=x,

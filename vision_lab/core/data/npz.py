@@ -194,7 +194,12 @@ def load_npz(path: Path, name: str, val_fraction: float, seed: int) -> ImageData
         note = "validation = x_val/y_val"
     else:
         x, y, val_x, val_y = stratified_split(x, y, val_fraction, seed)
-        note = f"validation = seeded stratified {val_fraction:.0%} hold-out (seed {seed})"
+        note = t(
+            "data.note.hold_out",
+            "validation = seeded stratified {fraction} hold-out (seed {seed})",
+            fraction=f"{val_fraction:.0%}",
+            seed=seed,
+        )
 
     if "class_names" in arrays:
         raw = arrays["class_names"]

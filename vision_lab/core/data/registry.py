@@ -222,7 +222,9 @@ def _conform(ds: ImageDataset, image_size: int | None, channels: int | None) -> 
     if train is ds.train_images and val is ds.val_images:
         return ds
     h, w, c = train.shape[1:]
-    note = f"converted to {h}×{w} with {c} channel(s)"
+    note = t(
+        "data.note.converted", "converted to {height}×{width} with {channels} channel(s)", height=h, width=w, channels=c
+    )
     return dataclasses.replace(ds, train_images=train, val_images=val, notes=(*ds.notes, note))
 
 

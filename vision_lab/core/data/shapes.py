@@ -129,7 +129,17 @@ def load_shapes(
         class_names=CLASS_NAMES,
         source=f"{SOURCE} Seed {seed}.",
         notes=(
-            f"{count:,} images of {size}×{size}, seed {seed}",
-            f"validation = seeded stratified {val_fraction:.0%} hold-out",
+            t(
+                "data.note.shapes",
+                "{count} images of {size}×{size}, seed {seed}",
+                count=f"{count:,}",
+                size=size,
+                seed=seed,
+            ),
+            t(
+                "data.note.hold_out_unseeded",
+                "validation = seeded stratified {fraction} hold-out",
+                fraction=f"{val_fraction:.0%}",
+            ),
         ),
     )
