@@ -35,6 +35,7 @@ from vision_lab.core.device import out_of_memory_error
 from vision_lab.core.errors import RunError, VisionLabError
 from vision_lab.core.events import Event, Finished, Metrics, Preview, Started
 from vision_lab.core.health import preview_probe
+from vision_lab.core.i18n import t
 from vision_lab.core.run_data import summarize_dataset
 from vision_lab.core.run_setup import RunClock, RunSetup
 from vision_lab.core.runs import TIMING_COLUMNS
@@ -86,11 +87,11 @@ class Trainer(RunSetup):
                 yield from self._end_epoch()
         except GeneratorExit:
             # The consumer closed us (window closed): keep what was trained, then go.
-            self._finish("stopped", "Training was interrupted.")
+            self._finish("stopped", t("trainer.interrupted", "Training was interrupted."))
             raise
         except KeyboardInterrupt:
             # Ctrl-C in a terminal lands here when it interrupts a step: a stop, as the CLI tells the user.
-            self._finish("stopped", "Interrupted by the user.")
+            self._finish("stopped", t("trainer.interrupted_by_user", "Interrupted by the user."))
             raise
         except (RuntimeError, MemoryError) as err:
             # A new run keeps its last checkpoint for a resume; a failed resume puts its folder back as it was.
@@ -226,7 +227,10 @@ class Trainer(RunSetup):
             yield from self._emit(self._preview())
             loop.last_preview_t = clock.now()
         if ctl.stop:
-            loop.status, loop.message = "stopped", f"Stopped by the user at step {prog.step}."
+            loop.status, loop.message = (
+                "stopped",
+                t("trainer.stopped", "Stopped by the user at step {step}.", step=prog.step),
+            )
 
     def _end_epoch(self) -> Iterator[Event]:
         """The epoch's end (or max_steps reached mid-epoch): evaluate, log its row, report its means, preview,
@@ -265,7 +269,10 @@ class Trainer(RunSetup):
             self._save_checkpoint()
         if self.control.stop and self._work_left():
             # Asked during the epoch-end reports: stop at the boundary, not one step into the next epoch.
-            loop.status, loop.message = "stopped", f"Stopped by the user at step {prog.step}."
+            loop.status, loop.message = (
+                "stopped",
+                t("trainer.stopped", "Stopped by the user at step {step}.", step=prog.step),
+            )
 
     # --- helpers ---------------------------------------------------------------------------------------
     def _epoch_buffer(self, n_losses: int) -> tuple[torch.Tensor, int]:
@@ -424,9 +431,13 @@ class Trainer(RunSetup):
         for name, module in self.task.modules.items():
             module.load_state_dict(loop.good[name])
         names = ", ".join(n for n, v in zip(self.task.loss_names, mean, strict=True) if not math.isfinite(v))
-        return (
-            f"The {names} became NaN or infinite by step {self.progress.step}: the run stopped and kept the "
-            f"last good weights (step {loop.good_step}). The learning rate is probably too high."
+        return t(
+            "trainer.diverged",
+            "The {names} became NaN or infinite by step {step}: the run stopped and kept the last good weights "
+            "(step {good_step}). The learning rate is probably too high.",
+            names=names,
+            step=self.progress.step,
+            good_step=loop.good_step,
         )
 
     def _finish(self, status: str, message: str) -> Finished:
@@ -463,7 +474,14 @@ class Trainer(RunSetup):
                     self.writer.save_checkpoint(self.task.modules, self._checkpoint_state())
                 self.writer.finish(summary)
             except OSError as err:
-                warnings.append(f"Could not save the run to '{self._run_path}': {err.strerror or err}.")
+                warnings.append(
+                    t(
+                        "trainer.cannot_save",
+                        "Could not save the run to '{path}': {reason}.",
+                        path=self._run_path,
+                        reason=err.strerror or err,
+                    )
+                )
         weights = None
         if self.writer is not None and self.writer.error is None:
             self.writer.commit()  # a resume that ended keeps what it wrote
@@ -471,7 +489,12 @@ class Trainer(RunSetup):
             self.writer.rollback()  # a resume that could not write leaves its folder as it was
             # Nothing reaches the disk any more: the model goes to the front end, which can save it elsewhere.
             status = summary["status"] = "unsaved"
-            message = f"{self.writer.error.rstrip('.')}, so the run stopped at step {prog.step}."
+            message = t(
+                "trainer.write_failed",
+                "{problem}, so the run stopped at step {step}.",
+                problem=self.writer.error.rstrip("."),
+                step=prog.step,
+            )
             weights = {
                 name: {k: v.detach().to("cpu", copy=True).numpy() for k, v in module.state_dict().items()}
                 for name, module in self.task.modules.items()
@@ -490,12 +513,26 @@ class Trainer(RunSetup):
 def finished_message(epochs: float, step: int, steps_done: int, seconds: float) -> str:
     """ "Finished 1 epoch (140 steps) in 3.2 s." — or, for a run that continued another (resume, fork), where it
     ended and what this session trained: a fork that trained 280 steps once said "Finished 3 epochs (420 steps)"."""
-    unit = "epoch" if epochs == 1 else "epochs"
+    # Counted nouns as words of their own: English needs the plural, Chinese (轮, 步) none.
+    unit = t("unit.epoch", "epoch") if epochs == 1 else t("unit.epochs", "epochs")
+    fields = {"epochs": f"{epochs:g}", "unit": unit, "seconds": f"{seconds:.1f}"}
     if steps_done == step:
-        return f"Finished {epochs:g} {unit} ({step:,} {'step' if step == 1 else 'steps'}) in {seconds:.1f} s."
-    return (
-        f"Finished at {epochs:g} {unit} (step {step:,}): this run trained {steps_done:,} "
-        f"{'step' if steps_done == 1 else 'steps'} in {seconds:.1f} s."
+        step_unit = t("unit.step", "step") if step == 1 else t("unit.steps", "steps")
+        return t(
+            "trainer.finished",
+            "Finished {epochs} {unit} ({steps} {step_unit}) in {seconds} s.",
+            steps=f"{step:,}",
+            step_unit=step_unit,
+            **fields,
+        )
+    step_unit = t("unit.step", "step") if steps_done == 1 else t("unit.steps", "steps")
+    return t(
+        "trainer.finished_at",
+        "Finished at {epochs} {unit} (step {step}): this run trained {steps} {step_unit} in {seconds} s.",
+        step=f"{step:,}",
+        steps=f"{steps_done:,}",
+        step_unit=step_unit,
+        **fields,
     )
 
 
