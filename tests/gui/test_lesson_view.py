@@ -104,3 +104,17 @@ def test_a_lesson_trains_its_own_settings_even_those_without_a_control(qtbot, wi
     combo.setCurrentIndex(combo.findData("cnn"))
     combo.setCurrentIndex(combo.findData("gan"))
     assert w.current_config().gan.ema == 0.995
+
+
+def test_the_layer_table_shows_the_lesson_model_not_the_family_default(qtbot, window) -> None:
+    """Lesson 3.2 says its valid 3×3 convolution makes 26×26 maps pooled to 13×13; the Model tab's table was built
+    from the family's defaults plus the form, which has no padding control, and showed 28×28 and 402,442
+    parameters for a model that trained with 347,146."""
+    w = window
+    w.apply_preset(next(p for p in list_presets() if p.key.startswith("article-3-2")))
+    table = w.model_panel.table
+    w.model_panel.update_table()
+    rows = {table.item(i, 0).text(): table.item(i, 1).text() for i in range(table.rowCount())}
+    assert rows.get("Conv2d #1") == "32 × 26 × 26", rows
+    assert rows.get("MaxPool2d") == "32 × 13 × 13", rows
+    assert "347,146" in w.model_panel.params.text()

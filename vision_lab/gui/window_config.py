@@ -54,7 +54,6 @@ class WindowConfig:
     _started: Started | None
     _shown_problem: str | None
     _opened_data: str | None
-    _lesson_config: ExperimentConfig | None = None
     """The open lesson's config while its family is on show: the settings no panel shows stay the lesson's."""
 
     # --- lessons -------------------------------------------------------------------------------------------------
@@ -80,7 +79,7 @@ class WindowConfig:
             self.statusBar().showMessage(self.tr("Stop the run before opening a lesson."), 5000)
             return
         cfg: ExperimentConfig = preset.config  # type: ignore[attr-defined]
-        self._lesson_config = cfg
+        self.model_panel.lesson = cfg
         self._started = None
         self.clear_run_views(self.tr("Press Start to train the lesson's model."))
         self.data_panel.select(cfg.data.name)
@@ -137,9 +136,8 @@ class WindowConfig:
         return True
 
     def current_config(self) -> ExperimentConfig:
-        family, lesson = self.model_panel.family, self._lesson_config
         # A lesson's settings that no panel shows (gan.ema, a block's padding, augment_shift) were once dropped here.
-        cfg = lesson if lesson is not None and lesson.model == family else default_config(family)
+        cfg = self.model_panel.base_config(self.model_panel.family)
         cfg = self.data_panel.apply(cfg)
         cfg = self.model_panel.apply(cfg)
         return self.training_panel.apply(cfg)
@@ -212,7 +210,7 @@ class WindowConfig:
     def _family_picked(self, family: str) -> None:
         """A new family brings its own training defaults (the GAN trains with Adam 2e-4, β₁ 0.5, 20 epochs), and
         the Training tab says which values that changed: a switch must not silently reset a rate the user set."""
-        self._lesson_config = None  # a family picked by hand starts from its own defaults
+        self.model_panel.lesson = None  # a family picked by hand starts from its own defaults
         panel = self.training_panel
         before = panel.apply(ExperimentConfig())
         seed, device = panel.seed.value(), panel.device.currentData()

@@ -67,7 +67,6 @@ class SavedRuns:
     history_confusion: list[np.ndarray | None]
     _confusion: np.ndarray | None
     _opened_data: str | None
-    _lesson_config: ExperimentConfig | None
     _started: Started | None
     _last_metrics: Metrics | None
     _pending_preview: Preview | None
@@ -151,7 +150,7 @@ class SavedRuns:
         self.data_panel.load_config(cfg.data)
         self.model_panel.load(cfg)  # before the training panel: a family change would reset its knobs
         self.training_panel.load(cfg)
-        self._lesson_config = None  # the run's settings now, not a lesson's
+        self.model_panel.lesson = None  # the run's settings now, not a lesson's
         self._opened_data = cfg.data.name if self.data_panel.dataset is None else None
         self._started, self._last_metrics, self._pending_preview = None, None, None
         self.history, self.history_confusion, self._confusion = [], [], None

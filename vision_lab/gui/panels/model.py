@@ -58,6 +58,8 @@ class ModelPanel(QWidget):
         kinds = ", ".join(gui_families.title(f) for f in gui_families.names())
         self.combo.setToolTip(self.tr("What kind of network to train: {kinds}").format(kinds=kinds))
         self.forms: dict[str, Form] = {}
+        self.lesson: ExperimentConfig | None = None
+        """The open lesson's config (set by the window; None once a family is picked by hand or a run shown)."""
         self.stack = QStackedWidget()
         for family in gui_families.names():
             self.combo.addItem(gui_families.title(family), family)
@@ -145,6 +147,12 @@ class ModelPanel(QWidget):
         """Inline messages for fields that do not parse; True when all of the family's do."""
         return self.forms[self.family].check_lists()
 
+    def base_config(self, family: str) -> ExperimentConfig:
+        """What the form's values go on top of: the open lesson's config for its family (it may hold settings no
+        control shows: a block's padding, gan.ema), else the family's defaults."""
+        lesson = self.lesson
+        return lesson if lesson is not None and lesson.model == family else default_config(family)
+
     def apply(self, cfg: ExperimentConfig) -> ExperimentConfig:
         family = self.family
         part = self.forms[family].value(cfg.section(family))
@@ -192,7 +200,7 @@ class ModelPanel(QWidget):
         family = self.family
         declared = families.get(family)
         try:
-            cfg = self.apply(default_config(family))
+            cfg = self.apply(self.base_config(family))
             cfg.section(family).validate()
             layer_rows = gui_families.get(family).layer_rows
             misfit = layer_rows(cfg, self.image_shape) if layer_rows is not None else None
