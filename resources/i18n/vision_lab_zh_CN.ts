@@ -712,7 +712,7 @@ right button erases</source>
     </message>
     <message>
         <source>The {module}&apos;s first-layer filters, and what each conv layer sees in a real image.</source>
-        <translation>{module} 第一层的滤波器，以及每个卷积层在真实图像中看到的内容。</translation>
+        <translation>{module}第一层的滤波器，以及每个卷积层在真实图像中看到的内容。</translation>
     </message>
     <message>
         <source>First-layer filters (light = positive weight), then each conv layer&apos;s feature maps.</source>
@@ -1199,6 +1199,25 @@ right button erases</source>
     <message>
         <source>Parameters: — (block {index} does not fit the {h}×{w} images)</source>
         <translation>参数：—（块 {index} 放不下 {h}×{w} 的图像）</translation>
+    </message>
+</context>
+<context>
+    <name>ModuleNames</name>
+    <message>
+        <source>discriminator</source>
+        <translation>判别器</translation>
+    </message>
+    <message>
+        <source>generator</source>
+        <translation>生成器</translation>
+    </message>
+    <message>
+        <source>encoder</source>
+        <translation>编码器</translation>
+    </message>
+    <message>
+        <source>decoder</source>
+        <translation>解码器</translation>
     </message>
 </context>
 <context>

@@ -140,3 +140,16 @@ def test_a_lesson_reads_in_chinese_in_a_chinese_window(chinese_window) -> None:
         assert part in text, part
     for part in ("Formula", "What to watch", "Pitfall", "The article's course", "The generator"):
         assert part not in text, part
+
+
+def test_the_gan_filters_note_names_its_network_in_chinese(chinese_window) -> None:
+    """The Filters tab's note names the network whose filters it shows; for a GAN that was the module's key,
+    'discriminator', in English inside the Chinese sentence (seen on the real display)."""
+    from PySide6.QtWidgets import QLabel
+
+    w = chinese_window
+    combo = w.model_panel.combo
+    combo.setCurrentIndex(combo.findData("gan"))
+    note = w.findChild(QLabel, "filtersNote")
+    note.parent().reset()
+    assert "判别器" in note.text() and not english(note.text()), note.text()

@@ -306,11 +306,19 @@ class FiltersTab(_Tab):
         self.use_drawing.setVisible(self.panel.draw_tab.serves(self.panel.family))  # a family one can draw for
         self.note.setText(
             self.tr("The {module}'s first-layer filters, and what each conv layer sees in a real image.").format(
-                module=module
+                module=QCoreApplication.translate("ModuleNames", module)
             )
             if module != "model"
             else self.tr("First-layer filters (light = positive weight), then each conv layer's feature maps.")
         )
+
+    # The names of the networks a family's filters may come from, for the note above (keys of build_models).
+    _MODULE_NAMES = (
+        QT_TRANSLATE_NOOP("ModuleNames", "discriminator"),
+        QT_TRANSLATE_NOOP("ModuleNames", "generator"),
+        QT_TRANSLATE_NOOP("ModuleNames", "encoder"),
+        QT_TRANSLATE_NOOP("ModuleNames", "decoder"),
+    )
 
     def _module(self) -> str:
         family = self.panel.family
