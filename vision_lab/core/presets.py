@@ -96,20 +96,36 @@ def presets_dir() -> Path:
 def load_preset(path: str | Path) -> Preset:
     """Read and check one preset file; any problem is a ConfigError naming the file (and the key)."""
     path = Path(path)
-    where = f"Preset file '{path}'"
     text = read_text(path, "Preset file", MAX_JSON, ConfigError)  # user-made presets may be anything
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        raise ConfigError(f"{where} is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg}).") from None
+        raise ConfigError(
+            t(
+                "preset.json",
+                "Preset file '{path}' is not valid JSON (line {line}, column {column}: {reason}).",
+                path=path,
+                line=err.lineno,
+                column=err.colno,
+                reason=err.msg,
+            )
+        ) from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{where} must hold a JSON object.")
+        raise ConfigError(t("preset.object", "Preset file '{path}' must hold a JSON object.", path=path))
     for key in data:
         if key not in KEYS:
-            raise ConfigError(f"{where} has an unknown key '{key}' (known: {', '.join(KEYS)}).")
+            raise ConfigError(
+                t(
+                    "preset.unknown_key",
+                    "Preset file '{path}' has an unknown key '{key}' (known: {known}).",
+                    path=path,
+                    key=key,
+                    known=", ".join(KEYS),
+                )
+            )
     for key in REQUIRED:
         if key not in data:
-            raise ConfigError(f"{where} lacks the key '{key}'.")
+            raise ConfigError(t("preset.lacks_key", "Preset file '{path}' lacks the key '{key}'.", path=path, key=key))
     version = data.get("version", PRESET_VERSION)
     if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= PRESET_VERSION:
         raise ConfigError(
@@ -125,21 +141,43 @@ def load_preset(path: str | Path) -> Preset:
     course, section = (_name(data.get(key), key, path, version) for key in ("course", "section"))
     model = data["model"]
     if model not in families.names():
-        raise ConfigError(f"{where} has model {model!r}; it must be one of {', '.join(families.names())}.")
+        raise ConfigError(
+            t(
+                "preset.model",
+                "Preset file '{path}' has model {model}; it must be one of {known}.",
+                path=path,
+                model=repr(model),
+                known=", ".join(families.names()),
+            )
+        )
     dataset = data.get("dataset", "mnist-5k")
     if not isinstance(dataset, str) or not dataset.strip():
-        raise ConfigError(f"{where} needs a dataset name as text.")
+        raise ConfigError(t("preset.dataset", "Preset file '{path}' needs a dataset name as text.", path=path))
     overrides = data.get("overrides", {})
     if not isinstance(overrides, dict):
-        raise ConfigError(f"{where} must give 'overrides' as a JSON object of dotted keys.")
+        raise ConfigError(
+            t(
+                "preset.overrides",
+                "Preset file '{path}' must give 'overrides' as a JSON object of dotted keys.",
+                path=path,
+            )
+        )
     hide = data.get("hide", [])
     if not isinstance(hide, list) or not all(isinstance(h, str) for h in hide):
-        raise ConfigError(f"{where} must give 'hide' as a list of names.")
+        raise ConfigError(t("preset.hide", "Preset file '{path}' must give 'hide' as a list of names.", path=path))
     for name in hide:
         if name not in HIDEABLE:
-            raise ConfigError(f"{where} cannot hide '{name}' (it can hide: {', '.join(HIDEABLE)}).")
+            raise ConfigError(
+                t(
+                    "preset.cannot_hide",
+                    "Preset file '{path}' cannot hide '{name}' (it can hide: {known}).",
+                    path=path,
+                    name=name,
+                    known=", ".join(HIDEABLE),
+                )
+            )
     shown = {key: pick(by_language, language()) for key, by_language in texts.items()}
-    config = _apply(default_config(model), {"name": shown["title"], "data.name": dataset, **overrides}, where)
+    config = _apply(default_config(model), {"name": shown["title"], "data.name": dataset, **overrides}, path)
     return Preset(key=path.stem, config=config, hide=tuple(hide), section=section, course=course, texts=texts, **shown)
 
 
@@ -156,12 +194,13 @@ def _needs_format_2(path: Path, key: str) -> ConfigError:
 
 def _texts(value: object, key: str, path: Path, version: int) -> dict[str, str]:
     """A text as {language: text}; a plain string is kept under "" (any language: the one it was written in)."""
-    where = f"Preset file '{path}'"
     if version < 2 and (key in NEW_IN_2 or isinstance(value, dict)):
         raise _needs_format_2(path, key)
     if isinstance(value, str):
         if not value.strip():
-            raise ConfigError(f"{where} needs a non-empty text '{key}'.")
+            raise ConfigError(
+                t("preset.empty_text", "Preset file '{path}' needs a non-empty text '{key}'.", path=path, key=key)
+            )
         return {"": value}
     if not isinstance(value, dict) or not value:
         raise ConfigError(
@@ -228,7 +267,7 @@ def _name(value: object, key: str, path: Path, version: int) -> str | None:
     return value.strip()
 
 
-def _apply(cfg: ExperimentConfig, overrides: dict[str, Any], where: str) -> ExperimentConfig:
+def _apply(cfg: ExperimentConfig, overrides: dict[str, Any], path: Path) -> ExperimentConfig:
     """Dotted overrides through the config's JSON form, so they are type-checked like a config file."""
     tree = cfg.to_dict()
     for dotted, value in overrides.items():
@@ -237,14 +276,30 @@ def _apply(cfg: ExperimentConfig, overrides: dict[str, Any], where: str) -> Expe
         for part in parents:
             node = node.get(part) if isinstance(node, dict) else None
         if not isinstance(node, dict) or leaf not in node:
-            raise ConfigError(f"{where} overrides an unknown setting '{dotted}'.")
+            raise ConfigError(
+                t(
+                    "preset.unknown_setting",
+                    "Preset file '{path}' overrides an unknown setting '{key}'.",
+                    path=path,
+                    key=dotted,
+                )
+            )
         if isinstance(node[leaf], dict):
-            raise ConfigError(f"{where} overrides the whole section '{dotted}'; name single settings, like 'optim.lr'.")
+            raise ConfigError(
+                t(
+                    "preset.whole_section",
+                    "Preset file '{path}' overrides the whole section '{key}'; name single settings, like 'optim.lr'.",
+                    path=path,
+                    key=dotted,
+                )
+            )
         node[leaf] = value
     try:
         return ExperimentConfig.from_dict(tree)
     except ConfigError as err:
-        raise ConfigError(f"{where} has a bad override: {err}") from None
+        raise ConfigError(
+            t("preset.bad_override", "Preset file '{path}' has a bad override: {problem}", path=path, problem=err)
+        ) from None
 
 
 def list_presets() -> list[Preset]:
