@@ -79,7 +79,7 @@ class WindowConfig:
             self.statusBar().showMessage(self.tr("Stop the run before opening a lesson."), 5000)
             return
         cfg: ExperimentConfig = preset.config  # type: ignore[attr-defined]
-        self.model_panel.lesson = cfg
+        self.model_panel.opened = cfg
         self._started = None
         self.clear_run_views(self.tr("Press Start to train the lesson's model."))
         self.data_panel.select(cfg.data.name)
@@ -210,7 +210,7 @@ class WindowConfig:
     def _family_picked(self, family: str) -> None:
         """A new family brings its own training defaults (the GAN trains with Adam 2e-4, β₁ 0.5, 20 epochs), and
         the Training tab says which values that changed: a switch must not silently reset a rate the user set."""
-        self.model_panel.lesson = None  # a family picked by hand starts from its own defaults
+        self.model_panel.opened = None  # a family picked by hand starts from its own defaults
         panel = self.training_panel
         before = panel.apply(ExperimentConfig())
         seed, device = panel.seed.value(), panel.device.currentData()

@@ -150,7 +150,7 @@ class SavedRuns:
         self.data_panel.load_config(cfg.data)
         self.model_panel.load(cfg)  # before the training panel: a family change would reset its knobs
         self.training_panel.load(cfg)
-        self.model_panel.lesson = None  # the run's settings now, not a lesson's
+        self.model_panel.opened = cfg  # what no control shows (a block's padding) stays the run's for the next Start
         self._opened_data = cfg.data.name if self.data_panel.dataset is None else None
         self._started, self._last_metrics, self._pending_preview = None, None, None
         self.history, self.history_confusion, self._confusion = [], [], None

@@ -58,8 +58,8 @@ class ModelPanel(QWidget):
         kinds = ", ".join(gui_families.title(f) for f in gui_families.names())
         self.combo.setToolTip(self.tr("What kind of network to train: {kinds}").format(kinds=kinds))
         self.forms: dict[str, Form] = {}
-        self.lesson: ExperimentConfig | None = None
-        """The open lesson's config (set by the window; None once a family is picked by hand or a run shown)."""
+        self.opened: ExperimentConfig | None = None
+        """The opened lesson's or run's config (set by the window; None once a family is picked by hand)."""
         self.stack = QStackedWidget()
         for family in gui_families.names():
             self.combo.addItem(gui_families.title(family), family)
@@ -148,10 +148,10 @@ class ModelPanel(QWidget):
         return self.forms[self.family].check_lists()
 
     def base_config(self, family: str) -> ExperimentConfig:
-        """What the form's values go on top of: the open lesson's config for its family (it may hold settings no
-        control shows: a block's padding, gan.ema), else the family's defaults."""
-        lesson = self.lesson
-        return lesson if lesson is not None and lesson.model == family else default_config(family)
+        """What the form's values go on top of: the opened lesson's or run's config for its family (it may hold
+        settings no control shows: a block's padding, gan.ema), else the family's defaults."""
+        opened = self.opened
+        return opened if opened is not None and opened.model == family else default_config(family)
 
     def apply(self, cfg: ExperimentConfig) -> ExperimentConfig:
         family = self.family
