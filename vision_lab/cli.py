@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from vision_lab import __version__
 from vision_lab.core import families
@@ -28,6 +28,9 @@ from vision_lab.core.errors import ConfigError, VisionLabError
 from vision_lab.core.i18n import language_from_env, set_language, t, text
 from vision_lab.core.safe_io import shown
 from vision_lab.core.validate import MAX_EPOCHS, MAX_SEED
+
+if TYPE_CHECKING:
+    from vision_lab.core.events import Started
 
 EXIT_USAGE = 2
 EXIT_BUG = 1
@@ -346,16 +349,7 @@ def _train(args: argparse.Namespace) -> int:
                     if getattr(note, "id", "").startswith(LEFT_OUT_NOTES):
                         print(_warning_line(f"{note}."), file=sys.stderr)
                 params = sum(event.parameters.values())
-                start = f" from step {event.start_step}" if event.start_step else ""
-                world = trainer.world.world_size
-                where = f"{world} processes ({event.device} on rank 0)" if world > 1 else event.device
-                precision = f" in {cfg.train.precision}" if cfg.train.precision != "fp32" else ""
-                print(
-                    f"Training {cfg.model} on {d.name} ({d.train_size} train / {d.val_size} val, "
-                    f"{d.image_shape[0]}×{d.image_shape[1]}×{d.image_shape[2]}), {params:,} parameters, "
-                    f"{event.total_steps} steps{start} on {where}{precision}.",
-                    file=sys.stderr,
-                )
+                print(_training_line(cfg, event, params, trainer.world.world_size), file=sys.stderr)
             elif isinstance(event, Metrics):
                 bar.update(event, trainer.total_steps, cfg.train.epochs)
             elif isinstance(event, Finished):
@@ -375,7 +369,10 @@ def _train(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         events.close()  # the loop saves what it trained before it goes
         bar.close()
-        print(f"vision-lab: interrupted; the run so far is in {trainer._run_path}", file=sys.stderr)
+        print(
+            t("cli.interrupted_run", "vision-lab: interrupted; the run so far is in {path}", path=trainer._run_path),
+            file=sys.stderr,
+        )
         return 130
     return 1
 
@@ -533,25 +530,97 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _training_line(cfg: ExperimentConfig, event: Started, params: int, world: int) -> str:
+    """The line a training starts with; whole sentences per variant (a resumed start, a mixed precision), so a
+    translation never glues an English clause into its own."""
+    d = event.dataset
+    where = (
+        t("cli.training.processes", "{world} processes ({device} on rank 0)", world=world, device=event.device)
+        if world > 1
+        else event.device
+    )
+    fields = {
+        "model": cfg.model,
+        "data": d.name,
+        "train": d.train_size,
+        "val": d.val_size,
+        "shape": f"{d.image_shape[0]}×{d.image_shape[1]}×{d.image_shape[2]}",
+        "params": f"{params:,}",
+        "steps": event.total_steps,
+        "where": where,
+    }
+    precision, start = cfg.train.precision, event.start_step
+    if start and precision != "fp32":
+        return t(
+            "cli.training.from_in",
+            "Training {model} on {data} ({train} train / {val} val, {shape}), {params} parameters, {steps} steps "
+            "from step {start} on {where} in {precision}.",
+            start=start,
+            precision=precision,
+            **fields,
+        )
+    if start:
+        return t(
+            "cli.training.from",
+            "Training {model} on {data} ({train} train / {val} val, {shape}), {params} parameters, {steps} steps "
+            "from step {start} on {where}.",
+            start=start,
+            **fields,
+        )
+    if precision != "fp32":
+        return t(
+            "cli.training.in",
+            "Training {model} on {data} ({train} train / {val} val, {shape}), {params} parameters, {steps} steps "
+            "on {where} in {precision}.",
+            precision=precision,
+            **fields,
+        )
+    return t(
+        "cli.training",
+        "Training {model} on {data} ({train} train / {val} val, {shape}), {params} parameters, {steps} steps "
+        "on {where}.",
+        **fields,
+    )
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from vision_lab.core.errors import ConfigError
 
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     for m in models:
         if m not in families.names():
-            raise ConfigError(f"--models: unknown model {m!r}; choose from {', '.join(families.names())}.")
+            raise ConfigError(
+                t(
+                    "cli.bench.models",
+                    "--models: unknown model {model}; choose from {models}.",
+                    model=repr(m),
+                    models=", ".join(families.names()),
+                )
+            )
     try:
         sizes = [int(v) for v in args.batch_sizes.split(",") if v.strip()]
     except ValueError:
         raise ConfigError(
-            f"--batch-sizes must be whole numbers separated by commas, got {args.batch_sizes!r}."
+            t(
+                "cli.bench.batch_sizes_form",
+                "--batch-sizes must be whole numbers separated by commas, got {value}.",
+                value=repr(args.batch_sizes),
+            )
         ) from None
     if not sizes or any(not 1 <= v <= 4096 for v in sizes):
-        raise ConfigError(f"--batch-sizes must be between 1 and 4096, got {args.batch_sizes!r}.")
+        raise ConfigError(
+            t(
+                "cli.bench.batch_sizes_range",
+                "--batch-sizes must be between 1 and 4096, got {value}.",
+                value=repr(args.batch_sizes),
+            )
+        )
     if not 0.1 <= args.seconds <= 600:
-        raise ConfigError(f"--seconds must be between 0.1 and 600, got {args.seconds}.")
+        raise ConfigError(
+            t("cli.bench.seconds", "--seconds must be between 0.1 and 600, got {value}.", value=args.seconds)
+        )
     if not 1 <= args.rounds <= 100:
-        raise ConfigError(f"--rounds must be between 1 and 100, got {args.rounds}.")
+        raise ConfigError(t("cli.bench.rounds", "--rounds must be between 1 and 100, got {value}.", value=args.rounds))
     if args.gui:
         from vision_lab.gui.bench import main as gui_bench
 

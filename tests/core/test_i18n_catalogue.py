@@ -154,6 +154,44 @@ def test_health_warnings_in_chinese_keep_their_ids(chinese: None) -> None:
     assert [w.id for w in nan] == ["health.nan"] and "NaN" in nan[0]
 
 
+def test_export_and_checkpoint_sentences_in_chinese(chinese: None, tmp_path: Path) -> None:
+    """Whole sentences per variant: no English clause glued into the Chinese (a run capped by max_steps, an export's
+    kind)."""
+    from vision_lab.core.checkpoint import Progress, check_work_left
+    from vision_lab.core.config import default_config, with_overrides
+    from vision_lab.core.errors import ExportError, RunError
+    from vision_lab.core.export_targets import TITLES, export_target
+
+    with pytest.raises(ExportError, match=r"^未知的导出格式 'zip'；可选：onnx, torchscript"):
+        export_target(tmp_path, "zip", tmp_path / "x.zip")
+    assert i18n.text(TITLES["safetensors"]) == "权重" and TITLES["safetensors"] == "weights"
+    cfg = with_overrides(default_config("mlp"), **{"train.epochs": 2, "train.max_steps": 10})
+    with pytest.raises(RunError) as err:
+        check_work_left(tmp_path, Progress(10, 1, 0), cfg, 10)
+    assert str(err.value).endswith("train.epochs 为 2、train.max_steps 为 10；请调高 train.epochs（--epochs）。")
+    assert err.value.args[0].id == "checkpoint.nothing_left_capped"
+
+
+def test_the_training_line_in_chinese(chinese: None) -> None:
+    from vision_lab.cli import _training_line
+    from vision_lab.core.config import default_config, with_overrides
+    from vision_lab.core.events import DatasetSummary, Started
+
+    cfg = with_overrides(default_config("cnn"), **{"train.precision": "bf16"})
+    data = DatasetSummary("mnist-5k", "", 900, 100, (28, 28, 1), tuple("0123456789"))
+    started = Started(cfg, data, "cuda", {"model": 1234}, 10, 20, 32, start_step=5)
+    line = _training_line(cfg, started, 1234, 2)
+    assert line == (
+        "在 mnist-5k 上训练 cnn（训练 900 / 验证 100，28×28×1），1,234 个参数，共 20 步，从第 5 步继续，"
+        "设备：2 个进程（0 号进程在 cuda 上），精度 bf16。"
+    )
+    i18n.set_language("en")
+    assert _training_line(cfg, started, 1234, 1) == (
+        "Training cnn on mnist-5k (900 train / 100 val, 28×28×1), 1,234 parameters, 20 steps from step 5 on cuda "
+        "in bf16."
+    )
+
+
 def _cli(args: list[str], lang: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
     env.update(LANG=lang, PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]))

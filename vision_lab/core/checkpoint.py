@@ -19,6 +19,7 @@ import torch
 from vision_lab.core import run_schema
 from vision_lab.core.config import ExperimentConfig, flat_config
 from vision_lab.core.errors import RunError
+from vision_lab.core.i18n import t
 from vision_lab.core.runs import (
     checkpoint_epochs,
     checkpoint_weights_path,
@@ -94,8 +95,16 @@ def restore(
     if epoch is not None:
         snapshot = epoch_weights_path(path, epoch)
         if not snapshot.is_file() and not os.path.lexists(snapshot):
-            have = ", ".join(map(str, checkpoint_epochs(path))) or "none"
-            raise RunError(f"The run in '{path}' kept no weights for the end of epoch {epoch} (it has: {have}).")
+            have = ", ".join(map(str, checkpoint_epochs(path))) or t("checkpoint.epochs_none", "none")
+            raise RunError(
+                t(
+                    "checkpoint.no_epoch_weights",
+                    "The run in '{path}' kept no weights for the end of epoch {epoch} (it has: {have}).",
+                    path=path,
+                    epoch=epoch,
+                    have=have,
+                )
+            )
         load_weights(snapshot, task.modules)
         progress = Progress(epoch * spe, epoch, 0)
         # A snapshot keeps no RNG state: seed from the config and the epoch, so the fork is repeatable.
@@ -107,8 +116,12 @@ def restore(
     state = load_checkpoint(path, n_losses=len(task.loss_names))
     if not fork and state.get("status") == "diverged":
         raise RunError(
-            f"The run in '{path}' diverged; resuming would only repeat that, so fork it from an earlier epoch "
-            "with a lower learning rate."
+            t(
+                "checkpoint.diverged",
+                "The run in '{path}' diverged; resuming would only repeat that, so fork it from an earlier epoch "
+                "with a lower learning rate.",
+                path=path,
+            )
         )
     step, ep, batch = int(state["step"]), int(state["epoch"]), int(state["batch"])
     weights = checkpoint_weights_path(path, step)  # a kill between the two writes left the previous pair
@@ -116,14 +129,27 @@ def restore(
     saved_step = weights_metadata(weights).get("step")
     if saved_step is not None and int(saved_step) != step:
         raise RunError(
-            f"The weights (step {saved_step}) and checkpoint (step {step}) in '{path}' do not match; "
-            "the run was cut off while saving."
+            t(
+                "checkpoint.weights_mismatch",
+                "The weights (step {saved_step}) and checkpoint (step {step}) in '{path}' do not match; "
+                "the run was cut off while saving.",
+                saved_step=saved_step,
+                step=step,
+                path=path,
+            )
         )
     same_optim = _same_optimizer(open_run(path).config if fork else cfg, cfg)
     what = f"The checkpoint in '{path}'"
     for name, opt in task.optimizers.items():
         if name not in state["optimizers"]:
-            raise RunError(f"{what} is damaged: it keeps no state for the {name} optimizer.")
+            raise RunError(
+                t(
+                    "checkpoint.no_optimizer_state",
+                    "The checkpoint in '{path}' is damaged: it keeps no state for the {name} optimizer.",
+                    path=path,
+                    name=name,
+                )
+            )
         saved = state["optimizers"][name]
         run_schema.optimizer_state(saved, opt, name, what)
         mine = [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups]
@@ -165,10 +191,24 @@ def check_work_left(path: Path, progress: Progress, cfg: ExperimentConfig, total
     train = cfg.train
     if progress.step < total_steps and progress.epoch < train.epochs:
         return
-    cap = f" and train.max_steps is {train.max_steps}" if train.max_steps else ""
+    fields = {"path": path, "epoch": progress.epoch, "step": progress.step, "epochs": train.epochs}
+    if train.max_steps:  # two whole sentences rather than an optional clause glued in
+        raise RunError(
+            t(
+                "checkpoint.nothing_left_capped",
+                "Nothing left to train from '{path}': it is at epoch {epoch} (step {step}), train.epochs is {epochs} "
+                "and train.max_steps is {max_steps}; set train.epochs (--epochs) higher.",
+                max_steps=train.max_steps,
+                **fields,
+            )
+        )
     raise RunError(
-        f"Nothing left to train from '{path}': it is at epoch {progress.epoch} (step {progress.step}), train.epochs "
-        f"is {train.epochs}{cap}; set train.epochs (--epochs) higher."
+        t(
+            "checkpoint.nothing_left",
+            "Nothing left to train from '{path}': it is at epoch {epoch} (step {step}), train.epochs is {epochs}; "
+            "set train.epochs (--epochs) higher.",
+            **fields,
+        )
     )
 
 

@@ -9,6 +9,7 @@ import torch
 
 from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.errors import ConfigError, VisionLabError
+from vision_lab.core.i18n import t
 
 AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 """train.precision -> the autocast type of the training step's forward passes (fp32: no autocast)."""
@@ -48,9 +49,19 @@ def resolve_device(name: str) -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("Device 'cuda' is not available here (no CUDA GPU, or PyTorch was built without CUDA).")
+        raise ConfigError(
+            t(
+                "device.no_cuda",
+                "Device 'cuda' is not available here (no CUDA GPU, or PyTorch was built without CUDA).",
+            )
+        )
     if name == "mps" and not (getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()):
-        raise ConfigError("Device 'mps' is not available here (it needs Apple silicon and a PyTorch built for it).")
+        raise ConfigError(
+            t(
+                "device.no_mps",
+                "Device 'mps' is not available here (it needs Apple silicon and a PyTorch built for it).",
+            )
+        )
     return torch.device(name)
 
 
@@ -65,11 +76,16 @@ def check_precision(precision: str, device: torch.device) -> None:
         return
     if device.type != "cuda":
         raise ConfigError(
-            f"train.precision {precision!r} (mixed precision) needs a CUDA GPU, but this run is on {device.type}; "
-            "use fp32 there."
+            t(
+                "device.precision_needs_cuda",
+                "train.precision {precision} (mixed precision) needs a CUDA GPU, but this run is on {device}; "
+                "use fp32 there.",
+                precision=repr(precision),
+                device=device.type,
+            )
         )
     if precision == "bf16" and not torch.cuda.is_bf16_supported():
-        raise ConfigError("This GPU has no bfloat16 support; set train.precision to fp16 or fp32.")
+        raise ConfigError(t("device.no_bf16", "This GPU has no bfloat16 support; set train.precision to fp16 or fp32."))
 
 
 def grad_scaler(device: torch.device) -> torch.amp.GradScaler:
@@ -88,10 +104,24 @@ def out_of_memory_error(err: BaseException, cfg: ExperimentConfig, step: int | N
     )
     if not oom:
         raise err
-    where = "to build the model and its data" if step is None else f"at step {step}"
+    fields = {"model": cfg.model, "batch_size": cfg.train.batch_size}
+    if step is None:
+        return VisionLabError(
+            t(
+                "device.oom_building",
+                "Out of memory to build the model and its data ({model}, batch size {batch_size}): lower the batch "
+                "size or the model's size.",
+                **fields,
+            )
+        )
     return VisionLabError(
-        f"Out of memory {where} ({cfg.model}, batch size {cfg.train.batch_size}): lower the batch size or the "
-        "model's size."
+        t(
+            "device.oom_at_step",
+            "Out of memory at step {step} ({model}, batch size {batch_size}): lower the batch size or the model's "
+            "size.",
+            step=step,
+            **fields,
+        )
     )
 
 

@@ -42,6 +42,7 @@ from vision_lab.core.export_targets import (
     export_target,
 )
 from vision_lab.core.families import ExportSpec
+from vision_lab.core.i18n import N_, t, text
 from vision_lab.core.inference import LoadedRun, load_run_models
 from vision_lab.core.runs import METRICS, open_run
 from vision_lab.core.safe_io import MAX_CSV, check_file, os_reason, shown
@@ -50,7 +51,7 @@ TOLERANCE = 1e-5
 ONNX_OPSET = 17
 CHECK_BATCH = 8
 TRACE_BATCH = 2
-ONNX_MISSING = "ONNX export needs the onnx extra: pip install 'vision-lab[onnx]'."
+ONNX_MISSING = N_("export.onnx_missing", "ONNX export needs the onnx extra: pip install 'vision-lab[onnx]'.")
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,17 @@ class ExportResult:
 
     def describe(self) -> str:
         """One line for a status bar or the CLI."""
-        text = f"Wrote the {TITLES[self.format]} export to {self.path}"
-        if self.max_abs_diff is not None:
-            text += f"; checked on {self.checked_on}: max abs difference from PyTorch {self.max_abs_diff:.2g}"
-        return text + "."
+        title = text(TITLES[self.format])
+        if self.max_abs_diff is None:
+            return t("export.wrote", "Wrote the {title} export to {path}.", title=title, path=self.path)
+        return t(
+            "export.wrote_checked",
+            "Wrote the {title} export to {path}; checked on {checked_on}: max abs difference from PyTorch {diff}.",
+            title=title,
+            path=self.path,
+            checked_on=self.checked_on,
+            diff=f"{self.max_abs_diff:.2g}",
+        )
 
 
 def export_run(
@@ -90,7 +98,14 @@ def export_run(
     if fmt == "csv":
         source = record.path / METRICS
         if not os.path.lexists(source):
-            raise RunError(f"The run in '{shown(record.path)}' has no {METRICS} to export.")
+            raise RunError(
+                t(
+                    "export.no_metrics",
+                    "The run in '{path}' has no {file} to export.",
+                    path=shown(record.path),
+                    file=METRICS,
+                )
+            )
         check_file(source, f"The run's {METRICS}", MAX_CSV, RunError)  # a FIFO would block the copy
         with _writing(path) as tmp:
             shutil.copyfile(source, tmp)
@@ -106,8 +121,15 @@ def export_run(
         for f in files:
             f.unlink(missing_ok=True)
         raise ExportError(
-            f"The {TITLES[fmt]} export differs from PyTorch by up to {diff:.2g} (more than {tolerance:g}) on "
-            f"{checked_on}, so it was not kept."
+            t(
+                "export.differs",
+                "The {title} export differs from PyTorch by up to {diff} (more than {tolerance}) on "
+                "{checked_on}, so it was not kept.",
+                title=text(TITLES[fmt]),
+                diff=f"{diff:.2g}",
+                tolerance=f"{tolerance:g}",
+                checked_on=checked_on,
+            )
         )
     return ExportResult(fmt, path, files, name, diff, checked_on if diff is not None else "")
 
@@ -121,7 +143,14 @@ def exported_module(loaded: LoadedRun) -> tuple[str, nn.Module]:
     task = loaded.task
     name = next((m for m in _spec(loaded).modules if m in task.modules), "")
     if not name:
-        raise ExportError(f"The {loaded.config.model} run in '{shown(loaded.record.path)}' has no module to export.")
+        raise ExportError(
+            t(
+                "export.no_module",
+                "The {model} run in '{path}' has no module to export.",
+                model=loaded.config.model,
+                path=shown(loaded.record.path),
+            )
+        )
     return name, task.modules[name].eval()
 
 
@@ -130,17 +159,19 @@ def check_inputs(loaded: LoadedRun, n: int = CHECK_BATCH) -> tuple[torch.Tensor,
     task, cfg = loaded.task, loaded.config
     gen = torch.Generator().manual_seed(0)
     if _spec(loaded).noise_input:
-        return torch.randn(n, task.latent_dim, generator=gen), f"{n} noise vectors"  # type: ignore[attr-defined]
+        noise = torch.randn(n, task.latent_dim, generator=gen)  # type: ignore[attr-defined]
+        return noise, t("export.checked_on_noise", "{n} noise vectors", n=n)
     from vision_lab.core.run_data import prepare_dataset, to_tensor
 
     with contextlib.suppress(VisionLabError, OSError):
         ds = prepare_dataset(cfg)  # offline only: an export never downloads
         if len(ds.val_images) and ds.image_shape == loaded.dataset.image_shape:
             x = to_tensor(ds.val_images[:n], task.value_range, torch.device("cpu"))
-            return x, f"{len(x)} validation images"
+            return x, t("export.checked_on_val", "{n} validation images", n=len(x))
     h, w, c = loaded.dataset.image_shape
     lo, hi = task.value_range
-    return lo + (hi - lo) * torch.rand(n, c, h, w, generator=gen), f"{n} random images (the dataset is not here)"
+    noise = lo + (hi - lo) * torch.rand(n, c, h, w, generator=gen)
+    return noise, t("export.checked_on_random", "{n} random images (the dataset is not here)", n=n)
 
 
 # --- the formats: each writes its file(s), checks them, and returns (files, max abs difference) ---------
@@ -153,7 +184,13 @@ def _safetensors(loaded: LoadedRun, module: nn.Module, inputs: torch.Tensor, pat
         save_file(tensors, str(tmp), metadata=_metadata(loaded))
         back = load_file(str(tmp))
         if back.keys() != tensors.keys() or not all(torch.equal(back[k], v) for k, v in tensors.items()):
-            raise ExportError(f"The weights written to '{path}' did not read back the same; the disk may be full.")
+            raise ExportError(
+                t(
+                    "export.read_back",
+                    "The weights written to '{path}' did not read back the same; the disk may be full.",
+                    path=path,
+                )
+            )
     return (path,), None
 
 
@@ -182,7 +219,7 @@ def _require_onnx() -> None:
         import onnx  # noqa: F401 - the exporter needs it
         import onnxruntime  # noqa: F401 - the check needs it
     except ImportError:
-        raise ExportError(ONNX_MISSING) from None
+        raise ExportError(text(ONNX_MISSING)) from None
 
 
 def _onnx(loaded: LoadedRun, module: nn.Module, inputs: torch.Tensor, path: Path) -> Written:
@@ -239,7 +276,13 @@ def script_source(loaded: LoadedRun, module: nn.Module, weights_name: str) -> st
     lo, hi = loaded.task.value_range
     make = _spec(loaded).script
     if make is None:
-        raise ExportError(f"A {cfg.family.title} cannot be written as a standalone script yet.")
+        raise ExportError(
+            t(
+                "export.no_script",
+                "A {family} cannot be written as a standalone script yet.",
+                family=text(cfg.family.title),
+            )
+        )
     parts = make(module, (c, h, w), tuple(ds.class_names))
     head = {
         "IMAGE_SHAPE": (c, h, w),
@@ -347,7 +390,9 @@ def _writing(path: Path) -> Iterator[Path]:
         with atomic_path(path) as tmp:
             yield tmp
     except OSError as err:
-        raise ExportError(f"Cannot write '{shown(path)}': {os_reason(err)}.") from None
+        raise ExportError(
+            t("export.cannot_write", "Cannot write '{path}': {reason}.", path=shown(path), reason=os_reason(err))
+        ) from None
 
 
 @contextlib.contextmanager

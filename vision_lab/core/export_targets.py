@@ -15,12 +15,20 @@ from pathlib import Path
 from safetensors import safe_open
 
 from vision_lab.core.errors import ExportError, ExportOverwrite
+from vision_lab.core.i18n import N_, t, text
 from vision_lab.core.runs import CHECKPOINTS, CONFIG, RUN_FILES, open_run
 from vision_lab.core.safe_io import describe_special, open_file, os_reason, shown
 
 FORMATS = ("onnx", "torchscript", "script", "safetensors", "csv")
 SUFFIXES = {"onnx": ".onnx", "torchscript": ".pt", "script": ".py", "safetensors": ".safetensors", "csv": ".csv"}
-TITLES = {"onnx": "ONNX", "torchscript": "TorchScript", "script": "script", "safetensors": "weights", "csv": "metrics"}
+# Marked texts: the value stays the English (the GUI puts it in its own sentence); text() gives it translated.
+TITLES = {
+    "onnx": N_("export.title.onnx", "ONNX"),
+    "torchscript": N_("export.title.torchscript", "TorchScript"),
+    "script": N_("export.title.script", "script"),
+    "safetensors": N_("export.title.safetensors", "weights"),
+    "csv": N_("export.title.csv", "metrics"),
+}
 EXPORT_FORMAT = "vision-lab-export/1"
 """The metadata every export carries: how the next export knows a file as an earlier one it may replace."""
 
@@ -34,47 +42,82 @@ def export_target(run_dir: str | Path, fmt: str, out: str | Path, *, force: bool
     export of the same kind (:class:`~vision_lab.core.errors.ExportOverwrite`; the GUI asks, the CLI wants --force).
     """
     if fmt not in FORMATS:
-        raise ExportError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+        raise ExportError(
+            t(
+                "export.unknown_format",
+                "Unknown export format {format}; choose one of {formats}.",
+                format=repr(fmt),
+                formats=", ".join(FORMATS),
+            )
+        )
     record = open_run(run_dir)
     out = Path(out).expanduser()
     special = describe_special(out)
     if special is not None:
-        raise ExportError(f"'{shown(out)}' is {special}, not a file or folder to write the export to.")
+        raise ExportError(_special_target(out, special))
     if not out.suffix and os.path.lexists(out) and not out.is_dir():
         raise ExportError(
-            f"'{shown(out)}' already exists and is not a folder; give the export's file name, ending in "
-            f"{SUFFIXES[fmt]}."
+            t(
+                "export.target_not_folder",
+                "'{path}' already exists and is not a folder; give the export's file name, ending in {suffix}.",
+                path=shown(out),
+                suffix=SUFFIXES[fmt],
+            )
         )
     path = _out_path(out, fmt, record.path.name)
     written = [path, path.with_suffix(".safetensors")] if fmt == "script" else [path]
     for target, kind in zip(written, [fmt, "safetensors"], strict=False):
         owner = run_file_owner(target)
         if owner is not None:
+            run = _resolved(target).parent if owner != CHECKPOINTS else _resolved(target).parent.parent
             raise ExportError(
-                f"'{shown(target)}' is the run's own {owner}: an export there would destroy the run in "
-                f"'{shown(_resolved(target).parent if owner != CHECKPOINTS else _resolved(target).parent.parent)}'; "
-                "choose another file."
+                t(
+                    "export.target_is_run_file",
+                    "'{path}' is the run's own {file}: an export there would destroy the run in '{run}'; "
+                    "choose another file.",
+                    path=shown(target),
+                    file=owner,
+                    run=shown(run),
+                )
             )
         special = describe_special(target)
         if special is not None:
-            raise ExportError(f"'{shown(target)}' is {special}, not a file or folder to write the export to.")
+            raise ExportError(_special_target(target, special))
         if _is_dir(target):
-            raise ExportError(f"'{shown(target)}' is a folder; give the export's file name.")
+            raise ExportError(
+                t("export.target_is_folder", "'{path}' is a folder; give the export's file name.", path=shown(target))
+            )
         if os.path.lexists(target) and not force and not _earlier_export(target, kind):
             raise ExportOverwrite(
-                f"'{shown(target)}' is not an earlier {TITLES[kind]} export, so it is not written over; choose "
-                "another file, or use --force to replace it.",
+                t(
+                    "export.not_earlier_export",
+                    "'{path}' is not an earlier {title} export, so it is not written over; choose "
+                    "another file, or use --force to replace it.",
+                    path=shown(target),
+                    title=text(TITLES[kind]),
+                ),
                 target,
                 TITLES[kind],
             )
     return path
 
 
+def _special_target(path: Path, special: str) -> str:
+    return t(
+        "export.target_is_special",
+        "'{path}' is {special}, not a file or folder to write the export to.",
+        path=shown(path),
+        special=special,
+    )
+
+
 def _is_dir(path: Path) -> bool:
     try:
         return path.is_dir()
     except OSError as err:  # a name longer than the file system allows
-        raise ExportError(f"Cannot write '{shown(path)}': {os_reason(err)}.") from None
+        raise ExportError(
+            t("export.cannot_write", "Cannot write '{path}': {reason}.", path=shown(path), reason=os_reason(err))
+        ) from None
 
 
 def _resolved(path: Path) -> Path:
@@ -134,5 +177,13 @@ def _out_path(out: Path, fmt: str, run_name: str) -> Path:
     if not out.suffix:
         out = out.with_suffix(suffix)
     elif out.suffix not in allowed:
-        raise ExportError(f"The {TITLES[fmt]} export's file name must end in {suffix}, got '{out.name}'.")
+        raise ExportError(
+            t(
+                "export.wrong_suffix",
+                "The {title} export's file name must end in {suffix}, got '{name}'.",
+                title=text(TITLES[fmt]),
+                suffix=suffix,
+                name=out.name,
+            )
+        )
     return out

@@ -10,6 +10,7 @@ import torch
 from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.data import ImageDataset
 from vision_lab.core.errors import ConfigError, DataError
+from vision_lab.core.i18n import t
 from vision_lab.core.memory import available_memory
 from vision_lab.core.safe_io import shown, size_text
 
@@ -17,10 +18,23 @@ from vision_lab.core.safe_io import shown, size_text
 def check_classes(cfg: ExperimentConfig, ds: ImageDataset) -> None:
     """A classifier needs two classes at least: on one, its accuracy is 100% from the first step and means nothing."""
     if cfg.family.target == "class" and ds.num_classes < 2:
-        only = f" ('{shown(ds.class_names[0])}')" if ds.class_names else ""
+        if ds.class_names:
+            raise ConfigError(
+                t(
+                    "run_checks.one_class_named",
+                    "The dataset '{name}' has only one class ('{label}'), so a classifier has nothing to tell apart; "
+                    "give it at least two classes, or train an autoencoder or a GAN on it.",
+                    name=shown(ds.name),
+                    label=shown(ds.class_names[0]),
+                )
+            )
         raise ConfigError(
-            f"The dataset '{shown(ds.name)}' has only one class{only}, so a classifier has nothing to tell apart; "
-            "give it at least two classes, or train an autoencoder or a GAN on it."
+            t(
+                "run_checks.one_class",
+                "The dataset '{name}' has only one class, so a classifier has nothing to tell apart; "
+                "give it at least two classes, or train an autoencoder or a GAN on it.",
+                name=shown(ds.name),
+            )
         )
 
 
@@ -33,8 +47,13 @@ def check_run_outside_data(ds: ImageDataset, run_dir: Path | None, runs_root: Pa
     target_real, source_real = _real(target), _real(source)
     if target_real == source_real or source_real in target_real.parents:
         raise ConfigError(
-            f"The run folder '{shown(target)}' is inside the dataset folder '{shown(source)}', where the next run "
-            "would read it as a class; choose a folder outside it."
+            t(
+                "run_checks.run_inside_data",
+                "The run folder '{run}' is inside the dataset folder '{data}', where the next run "
+                "would read it as a class; choose a folder outside it.",
+                run=shown(target),
+                data=shown(source),
+            )
         )
 
 
@@ -46,17 +65,31 @@ def check_tensor_memory(ds: ImageDataset, device: torch.device, shift: int) -> N
     free = _free_memory(device)
     if free is not None and need > free:
         raise DataError(
-            f"The dataset '{shown(ds.name)}' needs {size_text(need)} as the float32 tensors training uses "
-            f"({n_train + n_val:,} images of {h}×{w}×{c}), more than the {size_text(free)} of memory free; train on "
-            "fewer images (data.limit) or smaller ones (data.image_size)."
+            t(
+                "run_checks.tensors_too_large",
+                "The dataset '{name}' needs {need} as the float32 tensors training uses "
+                "({images} images of {h}×{w}×{c}), more than the {free} of memory free; train on "
+                "fewer images (data.limit) or smaller ones (data.image_size).",
+                name=shown(ds.name),
+                need=size_text(need),
+                images=f"{n_train + n_val:,}",
+                h=h,
+                w=w,
+                c=c,
+                free=size_text(free),
+            )
         )
 
 
 def data_out_of_memory(cfg: ExperimentConfig) -> DataError:
     """An allocation failed while the dataset was read: the data, not the batch size, is what to change."""
     return DataError(
-        f"Out of memory while loading the dataset '{shown(cfg.data.name)}': it is larger than this computer's free "
-        "memory; use a smaller dataset."
+        t(
+            "run_checks.data_out_of_memory",
+            "Out of memory while loading the dataset '{name}': it is larger than this computer's free "
+            "memory; use a smaller dataset.",
+            name=shown(cfg.data.name),
+        )
     )
 
 

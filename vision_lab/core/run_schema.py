@@ -25,6 +25,7 @@ from vision_lab.core import families
 from vision_lab.core.config import parse_json
 from vision_lab.core.errors import ConfigError, RunError
 from vision_lab.core.events import DatasetSummary
+from vision_lab.core.i18n import t
 from vision_lab.core.safe_io import MAX_JSON, MAX_WEIGHTS, check_file, read_text, shown
 from vision_lab.core.validate import MAX_EPOCHS
 
@@ -70,7 +71,16 @@ class _Fields:
         self.what = what
 
     def fail(self, field: str, problem: str) -> NoReturn:
-        raise RunError(f"{self.what} is damaged: {field} {problem}.")
+        # The frame is translated; ``what`` and ``problem`` are still English phrases (run_reader's, this module's).
+        raise RunError(
+            t(
+                "run_schema.damaged",
+                "{what} is damaged: {field} {problem}.",
+                what=self.what,
+                field=field,
+                problem=problem,
+            )
+        )
 
     def mapping(self, value: Any, field: str = "it") -> Mapping[str, Any]:
         if not isinstance(value, dict):
@@ -313,15 +323,35 @@ def check_weights_fit(
     want = expected_shapes(modules)
     for key, (shape, _dtype) in want.items():
         if key not in header:
-            raise RunError(f"The weights in '{shown(path)}' do not fit the run's model (they lack '{key}').")
+            raise RunError(
+                t(
+                    "run_schema.weights_lack",
+                    "The weights in '{path}' do not fit the run's model (they lack '{key}').",
+                    path=shown(path),
+                    key=key,
+                )
+            )
         if tuple(header[key][0]) != shape:
             raise RunError(
-                f"The weights in '{shown(path)}' do not fit the run's model ('{key}' is {_shape(header[key][0])}, "
-                f"the model's is {_shape(shape)})."
+                t(
+                    "run_schema.weights_shape",
+                    "The weights in '{path}' do not fit the run's model ('{key}' is {shape}, the model's is {want}).",
+                    path=shown(path),
+                    key=key,
+                    shape=_shape(header[key][0]),
+                    want=_shape(shape),
+                )
             )
     extra = sorted(k for k in header if k.split(".", 1)[0] in modules and k not in want)
     if extra:
-        raise RunError(f"The weights in '{shown(path)}' do not fit the run's model (it has no '{extra[0]}').")
+        raise RunError(
+            t(
+                "run_schema.weights_extra",
+                "The weights in '{path}' do not fit the run's model (it has no '{key}').",
+                path=shown(path),
+                key=extra[0],
+            )
+        )
 
 
 # --- checkpoint.pt ----------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from vision_lab.core.device import (
 from vision_lab.core.errors import ConfigError, VisionLabError
 from vision_lab.core.events import Preview
 from vision_lab.core.health import HealthTracker
+from vision_lab.core.i18n import t
 from vision_lab.core.run_checks import check_classes, check_run_outside_data, check_tensor_memory, data_out_of_memory
 from vision_lab.core.run_data import RunData, prepare_dataset, summarize_dataset
 from vision_lab.core.runlock import RunLock, lock_run
@@ -195,11 +196,24 @@ class RunSetup:
         if w > 1 and cfg.train.batch_size % w:
             b = cfg.train.batch_size
             raise ConfigError(
-                f"train.batch_size ({b}) is the global batch, split evenly over the {w} processes, so it must be "
-                f"a multiple of {w}; try {b - b % w or w}."
+                t(
+                    "run_setup.batch_not_multiple",
+                    "train.batch_size ({batch}) is the global batch, split evenly over the {world} processes, so it "
+                    "must be a multiple of {world}; try {suggested}.",
+                    batch=b,
+                    world=w,
+                    suggested=b - b % w or w,
+                )
             )
         if n < w:
-            raise ConfigError(f"The {n} training images cannot be shared by {w} processes.")
+            raise ConfigError(
+                t(
+                    "run_setup.too_few_images",
+                    "The {images} training images cannot be shared by {world} processes.",
+                    images=n,
+                    world=w,
+                )
+            )
         self.batch_size = min(cfg.train.batch_size, n - n % w)
         check_batch(cfg, shape, self.batch_size, n, w)
         # This rank's contiguous share of every global batch (all of it with one process): the sampler.
