@@ -550,7 +550,7 @@ right button erases</source>
     </message>
     <message>
         <source>&apos;{name}&apos; is not an earlier {kind} export from Vision Lab. Replace it?</source>
-        <translation>“{name}”不是 Vision Lab 之前导出的 {kind} 文件。要替换它吗？</translation>
+        <translation>“{name}”不是 Vision Lab 之前导出的{kind}文件。要替换它吗？</translation>
     </message>
     <message>
         <source>What it holds now will be lost.</source>
@@ -558,7 +558,7 @@ right button erases</source>
     </message>
     <message>
         <source>Replace the earlier {kind} export &apos;{name}&apos;?</source>
-        <translation>替换之前导出的 {kind} 文件“{name}”吗？</translation>
+        <translation>替换之前导出的{kind}文件“{name}”吗？</translation>
     </message>
     <message>
         <source>Export failed</source>

@@ -219,3 +219,24 @@ def test_the_export_dialog_asks_once_before_replacing_an_earlier_export(
     assert box is not None and box.objectName() == "confirmOverwrite" and "earlier metrics export" in box.text()
     with qtbot.waitSignal(w.run_actions.export_done, timeout=30000):
         click(qtbot, box.button(QMessageBox.StandardButton.Yes))
+
+
+def test_the_replace_question_names_the_export_in_chinese(qtbot, window, mnist5k, tmp_path: Path) -> None:
+    """The question before replacing an earlier export names its kind; the kind came from the core's table in
+    English ('Replace the earlier metrics export' inside the Chinese sentence)."""
+    from vision_lab.gui import i18n
+
+    w = window
+    run = make_run(tmp_path / "runs", mnist5k, "mlp", lr=0.01, epochs=1).run_dir
+    assert w.open_run(run)
+    earlier = tmp_path / "metrics.csv"
+    with qtbot.waitSignal(w.run_actions.export_done, timeout=30000):
+        assert w.run_actions.export("csv", earlier)
+    assert i18n.use_language("zh_CN")
+    try:
+        assert w.run_actions.export("csv", earlier, ask=True) is False
+        box = w.last_message
+        assert box is not None and box.objectName() == "confirmOverwrite"
+        assert "之前导出的指标文件" in box.text() and "metrics export" not in box.text(), box.text()
+    finally:
+        i18n.use_language("en")

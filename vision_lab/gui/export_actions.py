@@ -15,6 +15,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRectF, QSize, Q
 from PySide6.QtGui import QAction, QPainter
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from vision_lab.core import i18n as core_i18n
 from vision_lab.core.errors import VisionLabError
 from vision_lab.core.events import Finished, Started
 from vision_lab.gui.worker import FunctionWorker
@@ -115,7 +116,7 @@ class ExportActions:
                 target = export_target(run, fmt, out, force=force)
             except ExportOverwrite as err:
                 text = self.tr("'{name}' is not an earlier {kind} export from Vision Lab. Replace it?").format(
-                    name=err.path or out, kind=err.kind
+                    name=err.path or out, kind=core_i18n.text(err.kind)
                 )
                 self._confirm_replace(text, self.tr("What it holds now will be lost."), fmt, out)
                 return False
@@ -123,7 +124,9 @@ class ExportActions:
                 w.show_dialog(QMessageBox.Icon.Warning, self.tr("Export refused"), str(err))
                 return False
             if ask and not force and target.exists():
-                text = self.tr("Replace the earlier {kind} export '{name}'?").format(name=target, kind=TITLES[fmt])
+                text = self.tr("Replace the earlier {kind} export '{name}'?").format(
+                    name=target, kind=core_i18n.text(TITLES[fmt])
+                )
                 self._confirm_replace(text, "", fmt, out)
                 return False
             job = FunctionWorker(lambda _progress: export_run(run, fmt, out, force=force), self)
