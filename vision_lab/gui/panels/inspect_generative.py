@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from vision_lab.core import health
 from vision_lab.gui.panels.inspect_base import _label, _Tab
 from vision_lab.gui.widgets.charts import BarChart
 from vision_lab.gui.widgets.fields import ERROR_COLOR
@@ -224,6 +223,8 @@ class GanTab(_Tab):
 def collapse_warning(warnings: list[str]) -> str:
     """The mode-collapse warning among a run's warnings, or ''. Known by its id (its words change with the
     language); a warning read back from a run folder is plain English text, without one."""
+    from vision_lab.core import health  # imports torch: not before the window is shown (tests/gui/test_startup.py)
+
     return next(
         (w for w in warnings if getattr(w, "id", None) == health.MODE_COLLAPSE or w.startswith("Mode collapse")), ""
     )
