@@ -6,6 +6,7 @@ A user's mistake prints one sentence to stderr and exits with code 2; no traceba
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from collections.abc import Sequence
@@ -325,6 +326,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         return _train(args)
     finally:
+        # The trainer is unreachable now but may sit in reference cycles; freed at interpreter exit, its DDP
+        # reducer's gloo work then aborts the process ("terminate called without an active exception", seen once on
+        # a non-main rank under torchrun). Free it while the interpreter is whole, then leave the group.
+        gc.collect()
         distributed.teardown()
 
 
