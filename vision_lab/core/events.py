@@ -64,9 +64,12 @@ class Preview:
     """A fixed batch seen through the current model.
 
     ``kind`` is ``predictions`` (``images`` with ``labels``, ``predictions``, ``probabilities``),
-    ``reconstructions`` (``images`` the inputs, ``outputs`` the reconstructions) or ``samples``
+    ``reconstructions`` (``images`` the inputs, ``outputs`` the reconstructions), ``samples``
     (``images`` generated from the fixed noise batch; ``predictions``/``probabilities`` are the judge's
-    when it is ready).
+    when it is ready), ``segmentation`` (``masks`` the truth, ``predicted_masks`` the model's: uint8 N×H×W class
+    indices, 0 the background) or ``detections`` (``boxes`` the truth, float32 N×K×5 rows ``(class, x0, y0, x1,
+    y1)`` padded with class -1; ``predicted_boxes`` the model's, N×M×6 rows ``(class, score, x0, y0, x1, y1)``
+    padded with class -1, best first).
     """
 
     step: int
@@ -84,6 +87,10 @@ class Preview:
     :meth:`vision_lab.core.inspect.Inspector.load` takes, so inspection sees exactly the model of this preview."""
     from_training: bool = False
     """The fixed batch is made of training images: the run has no validation split."""
+    masks: np.ndarray | None = None
+    predicted_masks: np.ndarray | None = None
+    boxes: np.ndarray | None = None
+    predicted_boxes: np.ndarray | None = None
     health: dict[str, Any] | None = None
     """:meth:`vision_lab.core.health.HealthTracker.measure`'s figures at this step: per-layer gradient and weight
     norms, update ratios, dead-ReLU fractions."""

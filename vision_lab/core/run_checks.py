@@ -10,7 +10,7 @@ import torch
 from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.data import ImageDataset
 from vision_lab.core.errors import ConfigError, DataError
-from vision_lab.core.i18n import t
+from vision_lab.core.i18n import N_, t, text
 from vision_lab.core.memory import available_memory
 from vision_lab.core.safe_io import shown, size_text
 
@@ -36,6 +36,28 @@ def check_classes(cfg: ExperimentConfig, ds: ImageDataset) -> None:
                 name=shown(ds.name),
             )
         )
+
+
+def check_targets(cfg: ExperimentConfig, ds: ImageDataset) -> None:
+    """A segmenter needs masks, a detector boxes: a dataset of single labelled images has neither."""
+    target = cfg.family.target
+    if target in ("class", "none") or target in ds.targets:
+        return
+    raise ConfigError(
+        t(
+            "run_checks.no_targets",
+            "The dataset '{name}' has no {what} to learn from; train this model on scenes (mnist-scenes, or "
+            "scenes:<dataset>) or on a folder of images with their {what}.",
+            name=shown(ds.name),
+            what=text(_TARGET_WORDS[target]),
+        )
+    )
+
+
+_TARGET_WORDS = {
+    "mask": N_("run_checks.target.mask", "per-pixel masks"),
+    "boxes": N_("run_checks.target.boxes", "boxes"),
+}
 
 
 def check_run_outside_data(ds: ImageDataset, run_dir: Path | None, runs_root: Path | None) -> None:

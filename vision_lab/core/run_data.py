@@ -46,23 +46,12 @@ def prepare_dataset(cfg: ExperimentConfig, dataset: ImageDataset | None = None, 
     if d.limit is None and d.val_limit is None:
         return dataset
     rng = np.random.default_rng(d.split_seed)
-    tx, ty, vx, vy = dataset.train_images, dataset.train_labels, dataset.val_images, dataset.val_labels
-    if d.limit is not None and d.limit < len(tx):
-        keep = np.sort(rng.permutation(len(tx))[: d.limit])
-        tx, ty = tx[keep], ty[keep]
-    if d.val_limit is not None and d.val_limit < len(vx):
-        keep = np.sort(rng.permutation(len(vx))[: d.val_limit])
-        vx, vy = vx[keep], vy[keep]
-    return ImageDataset(
-        name=dataset.name,
-        train_images=tx,
-        train_labels=ty,
-        val_images=vx,
-        val_labels=vy,
-        class_names=dataset.class_names,
-        source=dataset.source,
-        notes=dataset.notes,
-    )
+    train = val = None
+    if d.limit is not None and d.limit < len(dataset.train_images):
+        train = np.sort(rng.permutation(len(dataset.train_images))[: d.limit])
+    if d.val_limit is not None and d.val_limit < len(dataset.val_images):
+        val = np.sort(rng.permutation(len(dataset.val_images))[: d.val_limit])
+    return dataset.take(train, val)
 
 
 def to_tensor(images: np.ndarray, value_range: tuple[float, float], device: torch.device) -> torch.Tensor:
@@ -95,17 +84,26 @@ class RunData:
         *,
         seed: int,
         shift: int = 0,
+        target: str = "class",
     ) -> None:
         self.device = device
         self.seed = seed
         self.shift = shift
         self.train_x = to_tensor(dataset.train_images, value_range, device)
-        self.train_y = torch.from_numpy(dataset.train_labels.astype(np.int64)).to(device)
         self.val_x = to_tensor(dataset.val_images, value_range, device)
-        self.val_y = torch.from_numpy(dataset.val_labels.astype(np.int64)).to(device)
+        # What the task learns from: class labels (int64), masks (uint8 N×H×W: a quarter of the memory of int64;
+        # the task widens a batch) or boxes (float32 N×K×5), each indexed as the images are.
+        train_t, val_t = dataset.target_arrays(target)
+        self.train_y = self._targets(train_t, target)
+        self.val_y = self._targets(val_t, target)
         self._labels = (dataset.val_labels, dataset.train_labels)
         # Random shifts help classifiers generalise from few images; they would only blur an autoencoder or GAN.
         self.pad = F.pad(self.train_x, (shift, shift, shift, shift)) if shift else None
+
+    def _targets(self, arr: np.ndarray, target: str) -> torch.Tensor:
+        if target == "class":
+            arr = arr.astype(np.int64)
+        return torch.from_numpy(np.ascontiguousarray(arr)).to(self.device)
 
     def preview_batch(self, count: int) -> tuple[torch.Tensor, torch.Tensor, bool]:
         """The fixed images previews show, every class in turn: validation ones, or training ones when there is no

@@ -30,7 +30,13 @@ from vision_lab.core.errors import ConfigError, VisionLabError
 from vision_lab.core.events import Preview
 from vision_lab.core.health import HealthTracker
 from vision_lab.core.i18n import t
-from vision_lab.core.run_checks import check_classes, check_run_outside_data, check_tensor_memory, data_out_of_memory
+from vision_lab.core.run_checks import (
+    check_classes,
+    check_run_outside_data,
+    check_targets,
+    check_tensor_memory,
+    data_out_of_memory,
+)
 from vision_lab.core.run_data import RunData, prepare_dataset, summarize_dataset
 from vision_lab.core.runlock import RunLock, lock_run
 from vision_lab.core.runs import TIMING_COLUMNS, RunWriter, epoch_weights_path, new_run_dir
@@ -140,6 +146,7 @@ class RunSetup:
         family = cfg.family
         shift = cfg.train.augment_shift if family.shift_augment else 0
         check_classes(cfg, self.dataset)
+        check_targets(cfg, self.dataset)
         check_run_outside_data(self.dataset, None if resume_from is not None else run_dir, runs_root)
         check_tensor_memory(self.dataset, self.device, shift)
         shape = self.dataset.image_shape
@@ -148,7 +155,9 @@ class RunSetup:
         check_architecture(cfg, shape)
         torch.manual_seed(cfg.train.seed)
         self.task: Task = make_task(cfg, shape, self.dataset.class_names, self.device)
-        self.data = RunData(self.dataset, self.task.value_range, self.device, seed=cfg.train.seed, shift=shift)
+        self.data = RunData(
+            self.dataset, self.task.value_range, self.device, seed=cfg.train.seed, shift=shift, target=family.target
+        )
         self._plan_batches(cfg, shape)
         if self.task.preview_count:
             x, y, from_training = self.data.preview_batch(self.task.preview_count)

@@ -25,7 +25,7 @@ FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 def test_names() -> None:
     assert DEFAULT_DATASET == "mnist-5k"
-    assert DATASET_NAMES == ("mnist-5k", "shapes", "fashion-mnist", "mnist", "kmnist", "cifar10")
+    assert DATASET_NAMES == ("mnist-5k", "shapes", "mnist-scenes", "fashion-mnist", "mnist", "kmnist", "cifar10")
 
 
 # --- mnist-5k -------------------------------------------------------------------------------------------
@@ -125,7 +125,7 @@ def test_not_available_offline_says_how_to_download(tmp_path: Path, no_system_di
 
 
 def test_unknown_name_lists_known_names() -> None:
-    with pytest.raises(DataError, match=r"Unknown dataset 'mnsit'.*mnist-5k, shapes, fashion-mnist"):
+    with pytest.raises(DataError, match=r"Unknown dataset 'mnsit'.*mnist-5k, shapes, mnist-scenes, fashion-mnist"):
         load_dataset("mnsit")
 
 

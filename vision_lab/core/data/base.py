@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -31,6 +32,13 @@ class ImageDataset:
     source: str
     #: Free-form facts worth showing a user (e.g. "skipped 3 unreadable files").
     notes: tuple[str, ...] = field(default=())
+    #: Scenes (segmentation): uint8 N×H×W, each pixel's class index; 0 is the background, ``class_names[0]``.
+    train_masks: np.ndarray | None = None
+    val_masks: np.ndarray | None = None
+    #: Scenes (detection): float32 N×K×5 rows ``(class, x0, y0, x1, y1)`` in pixels (x1, y1 exclusive), an image's
+    #: K boxes padded with rows of class -1. Box classes index ``class_names`` as masks do.
+    train_boxes: np.ndarray | None = None
+    val_boxes: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for split, x, y in (
@@ -93,6 +101,77 @@ class ImageDataset:
             raise DataError(
                 t("data.dataset_no_training", "Dataset {kind} has no training images.", kind=repr(self.name))
             )
+        self._check_targets()
+
+    def _check_targets(self) -> None:
+        """Masks and boxes, where given, match their images and name only known classes."""
+        for kind, pair in (("masks", (self.train_masks, self.val_masks)), ("boxes", (self.train_boxes, self.val_boxes))):
+            if pair[0] is None and pair[1] is None:
+                continue
+            for split, images, arr in (("train", self.train_images, pair[0]), ("validation", self.val_images, pair[1])):
+                if kind == "masks":
+                    ok = arr is not None and arr.dtype == np.uint8 and arr.shape == images.shape[:3]
+                    top = int(arr.max()) if ok and arr.size else 0
+                else:
+                    ok = arr is not None and arr.dtype == np.float32 and arr.ndim == 3 and arr.shape[2] == 5
+                    ok = ok and len(arr) == len(images)
+                    top = int(arr[..., 0].max()) if ok and arr.size else 0
+                if not ok:
+                    raise DataError(
+                        t(
+                            "data.dataset_targets_shape",
+                            "Dataset {kind}: the {split} {what} do not match its images.",
+                            kind=repr(self.name),
+                            split=split,
+                            what=kind,
+                        )
+                    )
+                if top >= len(self.class_names):
+                    raise DataError(
+                        t(
+                            "data.dataset_label_but",
+                            "Dataset {kind}: {split} has label {bad} but only {class_names} class names.",
+                            kind=repr(self.name),
+                            split=split,
+                            bad=top,
+                            class_names=len(self.class_names),
+                        )
+                    )
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """What a family can learn from here besides the images: ``class``, and ``mask``/``boxes`` for scenes."""
+        return (
+            "class",
+            *(("mask",) if self.train_masks is not None else ()),
+            *(("boxes",) if self.train_boxes is not None else ()),
+        )
+
+    def target_arrays(self, target: str) -> tuple[np.ndarray, np.ndarray]:
+        """(train, validation) arrays of ``target``: labels, masks or boxes."""
+        if target == "mask" and self.train_masks is not None and self.val_masks is not None:
+            return self.train_masks, self.val_masks
+        if target == "boxes" and self.train_boxes is not None and self.val_boxes is not None:
+            return self.train_boxes, self.val_boxes
+        return self.train_labels, self.val_labels
+
+    def take(self, train: np.ndarray | None, val: np.ndarray | None) -> ImageDataset:
+        """The images at these indices of each split (None: the whole split), with their labels, masks and boxes."""
+
+        def pick(arr: np.ndarray | None, idx: np.ndarray | None) -> np.ndarray | None:
+            return arr if arr is None or idx is None else arr[idx]
+
+        return dataclasses.replace(
+            self,
+            train_images=pick(self.train_images, train),
+            train_labels=pick(self.train_labels, train),
+            train_masks=pick(self.train_masks, train),
+            train_boxes=pick(self.train_boxes, train),
+            val_images=pick(self.val_images, val),
+            val_labels=pick(self.val_labels, val),
+            val_masks=pick(self.val_masks, val),
+            val_boxes=pick(self.val_boxes, val),
+        )
 
     @property
     def image_shape(self) -> tuple[int, int, int]:

