@@ -448,6 +448,11 @@ def save_preview_png(preview: Preview, path: Path) -> None:
     if preview.kind == "reconstructions" and preview.outputs is not None:
         n = len(preview.images)
         grid = make_grid(np.concatenate([preview.images, preview.outputs]), ncols=n)
+    elif preview.kind in ("segmentation", "detections"):
+        from vision_lab.core.overlays import preview_picture
+
+        images, rows = preview_picture(preview)  # the scenes over their masks, or with their boxes
+        grid = make_grid(np.concatenate([images, *rows]), ncols=len(images))
     else:
         grid = make_grid(preview.images)
-    save_png(grid, path, scale=2)
+    save_png(grid, path, scale=1 if preview.kind == "detections" else 2)  # boxes are drawn enlarged already

@@ -60,6 +60,22 @@ PREVIEW_TITLES = {
     "samples": QT_TRANSLATE_NOOP(
         "RunEvents", "Generated from a fixed batch of noise vectors <i>z</i>: the same <i>z</i> every time"
     ),
+    "segmentation": QT_TRANSLATE_NOOP(
+        "RunEvents", "Fixed validation scenes: each scene over its predicted mask and its true mask"
+    ),
+    "segmentation-train": QT_TRANSLATE_NOOP(
+        "RunEvents", "Fixed training scenes (no validation images): each scene over its predicted and true mask"
+    ),
+    "detections": QT_TRANSLATE_NOOP(
+        "RunEvents",
+        "Fixed validation scenes: predicted boxes in their class's colour with their score, true boxes dashed "
+        "<span style='color:{err}'>(red: a box missed)</span>",
+    ),
+    "detections-train": QT_TRANSLATE_NOOP(
+        "RunEvents",
+        "Fixed training scenes (no validation images): predicted boxes coloured, true boxes dashed "
+        "<span style='color:{err}'>(red: a box missed)</span>",
+    ),
 }
 
 

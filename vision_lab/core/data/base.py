@@ -105,7 +105,8 @@ class ImageDataset:
 
     def _check_targets(self) -> None:
         """Masks and boxes, where given, match their images and name only known classes."""
-        for kind, pair in (("masks", (self.train_masks, self.val_masks)), ("boxes", (self.train_boxes, self.val_boxes))):
+        pairs = (("masks", (self.train_masks, self.val_masks)), ("boxes", (self.train_boxes, self.val_boxes)))
+        for kind, pair in pairs:
             if pair[0] is None and pair[1] is None:
                 continue
             for split, images, arr in (("train", self.train_images, pair[0]), ("validation", self.val_images, pair[1])):

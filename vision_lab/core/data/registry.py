@@ -258,7 +258,8 @@ def _load_path(
 
 def _conform(ds: ImageDataset, image_size: int | None, channels: int | None) -> ImageDataset:
     # Masks and boxes would not follow a resize here: their loaders size scenes themselves.
-    size = (image_size, image_size) if image_size is not None and ds.train_masks is None and ds.train_boxes is None else None
+    scenes_ = ds.train_masks is not None or ds.train_boxes is not None
+    size = (image_size, image_size) if image_size is not None and not scenes_ else None
     train = conform(ds.train_images, size, channels)
     val = conform(ds.val_images, size, channels)
     if train is ds.train_images and val is ds.val_images:

@@ -1,11 +1,13 @@
 """A grid of small images with captions, scaled to fit, pixels kept sharp (nearest-neighbour).
 
 One widget serves the dataset preview, predictions (wrong ones framed and captioned in red),
-generated samples, and reconstructions (each cell an input stacked over its output).
+generated samples, reconstructions (each cell an input stacked over its output) and scenes (a scene over its
+predicted and its true mask, or a scene with its boxes).
 """
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 
@@ -14,6 +16,7 @@ from PySide6.QtCore import QCoreApplication, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from vision_lab.core import overlays
 from vision_lab.core.events import Preview
 from vision_lab.gui.widgets.fields import ERROR_COLOR
 
@@ -33,7 +36,9 @@ class ImageGrid(QWidget):
         super().__init__(parent)
         self.placeholder = placeholder
         self._images: list[QImage] = []
-        self._outputs: list[QImage] = []
+        self._outputs: list[list[QImage]] = []
+        """Rows drawn under the images, each one image per cell (a reconstruction; a predicted and a true mask)."""
+        self._row_labels: list[str] = []
         self._captions: list[str] = []
         self._wrong: list[bool] = []
         self._image_size = (28, 28)
@@ -50,6 +55,7 @@ class ImageGrid(QWidget):
         if placeholder is not None:
             self.placeholder = placeholder
         self._images, self._outputs, self._captions, self._wrong = [], [], [], []
+        self._row_labels = []
         self.updates += 1
         self.update()
 
@@ -59,10 +65,20 @@ class ImageGrid(QWidget):
         captions: Sequence[str] | None = None,
         wrong: Sequence[bool] | None = None,
         outputs: np.ndarray | None = None,
+        rows: Sequence[np.ndarray] = (),
+        row_labels: Sequence[str] = (),
     ) -> None:
-        """Show ``images`` (N×H×W×C uint8); with ``outputs``, each cell stacks an image over its output."""
+        """Show ``images`` (N×H×W×C uint8); with ``outputs``, each cell stacks an image over its output; with
+        ``rows``, over one image of each row, the gutter naming them (``row_labels``: the images' row first)."""
         self._images = [to_qimage(im) for im in images]
-        self._outputs = [to_qimage(im) for im in outputs] if outputs is not None else []
+        if outputs is not None:
+            rows = [outputs]
+            row_labels = [
+                QCoreApplication.translate("ImageGrid", "input"),
+                QCoreApplication.translate("ImageGrid", "output"),
+            ]
+        self._outputs = [[to_qimage(im) for im in row] for row in rows]
+        self._row_labels = list(row_labels)
         self._captions = list(captions) if captions is not None else []
         self._wrong = list(wrong) if wrong is not None else []
         self._image_size = (int(images.shape[2]), int(images.shape[1])) if len(images) else (28, 28)
@@ -78,14 +94,14 @@ class ImageGrid(QWidget):
         """(columns, scale, cell width, cell height) that fit the widget best."""
         n = len(self._images)
         w, h = self._image_size
-        stack = 2 if self._outputs else 1
+        stack = 1 + len(self._outputs)
         cap = self.fontMetrics().height() + 2 if self._captions else 0
         gutter = self._gutter()
         avail_w, avail_h = max(1, self.width() - gutter - GAP), max(1, self.height() - GAP)
         best = (1, 0.0)
         for cols in range(1, n + 1):
             rows = math.ceil(n / cols)
-            s = min((avail_w / cols - GAP) / w, ((avail_h / rows) - GAP - cap) / (h * stack + (2 if stack > 1 else 0)))
+            s = min((avail_w / cols - GAP) / w, ((avail_h / rows) - GAP - cap) / (h * stack + 2 * (stack - 1)))
             if s > best[1]:
                 best = (cols, s)
         cols, s = best
@@ -93,11 +109,12 @@ class ImageGrid(QWidget):
         if s >= 2:
             s = math.floor(s)  # whole-number scales keep every pixel the same size
         cell_w = round(w * s)
-        cell_h = round(h * s) * stack + (2 if stack > 1 else 0) + cap
+        cell_h = round(h * s) * stack + 2 * (stack - 1) + cap
         return cols, s, cell_w, cell_h
 
     def _gutter(self) -> int:
-        return self.fontMetrics().horizontalAdvance("output") + 8 if self._outputs else 0
+        fm = self.fontMetrics()
+        return max((fm.horizontalAdvance(t) for t in self._row_labels), default=0) + 8 if self._outputs else 0
 
     def paintEvent(self, _event: object) -> None:
         p = QPainter(self)
@@ -127,13 +144,13 @@ class ImageGrid(QWidget):
             x, y = x0 + c * (cell_w + GAP), y0 + r * (cell_h + GAP)
             target = QRect(x, y, cell_w, img_h)
             p.drawImage(QRectF(target), image)
-            if self._outputs:
-                p.drawImage(QRectF(QRect(x, y + img_h + 2, cell_w, img_h)), self._outputs[i])
-                if c == 0:
-                    p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
-                    right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    p.drawText(QRect(x - gutter, y, gutter - 6, img_h), right, "input")
-                    p.drawText(QRect(x - gutter, y + img_h + 2, gutter - 6, img_h), right, "output")
+            for k, row in enumerate(self._outputs, start=1):
+                p.drawImage(QRectF(QRect(x, y + k * (img_h + 2), cell_w, img_h)), row[i])
+            if self._outputs and c == 0:
+                p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+                right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                for k, label in enumerate(self._row_labels):
+                    p.drawText(QRect(x - gutter, y + k * (img_h + 2), gutter - 6, img_h), right, label)
             wrong = i < len(self._wrong) and self._wrong[i]
             if wrong:
                 p.setPen(QPen(ERROR_COLOR, 2))
@@ -154,6 +171,16 @@ def _name(names: tuple[str, ...], index: object) -> str:
     return names[i] if 0 <= i < len(names) else str(i)
 
 
+def legend(names: tuple[str, ...], classes: np.ndarray) -> str:
+    """Rich text: a coloured square and the name of each class shown (the background has no colour)."""
+    items = [
+        f"<span style='color:{overlays.class_colour(int(k))}'>■</span>&nbsp;{html.escape(_name(names, k))}"
+        for k in classes
+        if int(k) > 0
+    ]
+    return "<br><span style='font-weight:normal'>" + " &nbsp;".join(items) + "</span>" if items else ""
+
+
 def fill_grid(grid: ImageGrid, p: Preview) -> str:
     """Show a preview in ``grid``; returns what to add to its title (e.g. " — 31 of 32 right")."""
     names = p.class_names
@@ -170,6 +197,33 @@ def fill_grid(grid: ImageGrid, p: Preview) -> str:
     if p.kind == "reconstructions" and p.outputs is not None:
         grid.set_images(p.images, outputs=p.outputs)
         return ""
+    if p.kind == "segmentation" and p.masks is not None and p.predicted_masks is not None:
+        images, rows = overlays.preview_picture(p)
+        tr = QCoreApplication.translate
+        grid.set_images(
+            images,
+            [f"{overlays.pixel_accuracy(t, q):.0%}" for t, q in zip(p.masks, p.predicted_masks, strict=True)],
+            rows=rows,
+            row_labels=[tr("ImageGrid", "scene"), tr("ImageGrid", "predicted"), tr("ImageGrid", "true")],
+        )
+        right = overlays.pixel_accuracy(p.masks, p.predicted_masks)
+        return tr("ImageGrid", " — {share} of pixels right").format(share=f"{right:.0%}") + legend(
+            names, np.union1d(np.unique(p.masks), np.unique(p.predicted_masks))
+        )
+    if p.kind == "detections" and p.boxes is not None and p.predicted_boxes is not None:
+        images, _ = overlays.preview_picture(p)
+        found = missed = false = 0
+        captions, missing = [], []
+        for truth, pred in zip(p.boxes, p.predicted_boxes, strict=True):
+            hit, right = overlays.match(truth, overlays.shown_boxes(pred, overlays.THRESHOLD))
+            found, missed, false = found + int(hit.sum()), missed + int((~hit).sum()), false + int((~right).sum())
+            captions.append(f"{int(hit.sum())}/{len(hit)}")
+            missing.append(not hit.all())
+        grid.set_images(images, captions, missing)
+        classes = np.unique(np.concatenate([p.boxes[..., 0].ravel(), p.predicted_boxes[..., 0].ravel()]))
+        return QCoreApplication.translate(
+            "ImageGrid", " — {found} of {total} boxes found, {false} false (score ≥ {threshold})"
+        ).format(found=found, total=found + missed, false=false, threshold=overlays.THRESHOLD) + legend(names, classes)
     grid.set_images(p.images)
     if p.predictions is not None and len(p.predictions):
         # What these samples show, said as such: the judge's coverage (GAN tab, Runs list) counts only confident
