@@ -43,6 +43,8 @@ CAPABILITIES = frozenset(
         "generate",  # images from noise vectors of ``task.latent_dim`` (noise walks, the judge's view)
         "health",  # gradient norms, update ratios, dead ReLUs
         "attention",  # each head's attention over the image's patches, and its rollout over the layers
+        "segment",  # class probabilities of every pixel (``model`` gives N×K×H×W logits): the Scenes view
+        "detect",  # every box an image holds, by ``task.detect(x)`` -> N×M×6 (class, score, box): the Scenes view
     }
 )
 """What the Inspect views may do with a family's model; each view declares the capabilities it needs."""

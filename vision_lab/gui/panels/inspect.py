@@ -43,7 +43,10 @@ from vision_lab.gui.widgets.fields import ERROR_COLOR, NumberSpinBox
 from vision_lab.gui.widgets.image_grid import ImageGrid
 
 HEALTH_KEEP = 600  # health measurements kept for the plots
-VIEWS: tuple[str, ...] = ("vision_lab.gui.panels.inspect_attention:AttentionTab",)
+VIEWS: tuple[str, ...] = (
+    "vision_lab.gui.panels.inspect_attention:AttentionTab",
+    "vision_lab.gui.panels.inspect_scenes:SceneTab",
+)
 """Inspect views in modules of their own, as ``"module:Class"`` (an InspectView subclass taking the panel): the
 registry a new view is added to. Named, not imported, so that a view's module may import this one."""
 

@@ -1,0 +1,76 @@
+"""See inside a segmenter or a detector: each pixel's class probabilities, per-class IoU and AP, the worst scenes.
+
+Works on an :class:`~vision_lab.core.inspect.Inspector` (its own CPU copy of the model), as the other views do; the
+scores are the ones training reports (vision_lab/core/segmentation.py, vision_lab/core/detection_metrics.py),
+computed here on the scenes a view shows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from vision_lab.core.overlays import match, shown_boxes
+from vision_lab.core.tasks import EVAL_BATCH
+
+if TYPE_CHECKING:
+    from vision_lab.core.inspect import Inspector
+
+SCENES = 200
+"""Validation scenes a view ranks (the first ones): enough to find bad ones, quick enough to redo as it trains."""
+
+
+@torch.inference_mode()
+def segment(insp: Inspector, images: np.ndarray) -> np.ndarray:
+    """Class probabilities of every pixel: float32 N×K×H×W (K classes, the background first)."""
+    insp._need("Class probabilities per pixel", "segment")
+    model = insp.task.modules["model"]
+    x = insp._batch(images)
+    return torch.cat([F.softmax(model(x[i : i + EVAL_BATCH]), 1) for i in range(0, len(x), EVAL_BATCH)]).numpy()
+
+
+@torch.inference_mode()
+def detect(insp: Inspector, images: np.ndarray) -> np.ndarray:
+    """Every box the detector keeps per image, threshold aside: float32 N×M×6 rows (class, score, x0, y0, x1, y1),
+    best first, padded with class -1."""
+    task = insp._need("Boxes", "detect")
+    x = insp._batch(images)
+    return torch.cat([task.detect(x[i : i + EVAL_BATCH]) for i in range(0, len(x), EVAL_BATCH)]).numpy()
+
+
+def confusion(truth: np.ndarray, pred: np.ndarray, k: int) -> np.ndarray:
+    """K×K pixel counts, rows the true class."""
+    t, p = truth.astype(np.int64).ravel(), pred.astype(np.int64).ravel()
+    return np.bincount(t * k + p, minlength=k * k).reshape(k, k)
+
+
+def class_iou(conf: np.ndarray) -> np.ndarray:
+    """IoU of each class, TP / (TP + FP + FN); NaN for a class neither true nor predicted anywhere."""
+    tp = np.diag(conf).astype(np.float64)
+    union = conf.sum(0) + conf.sum(1) - tp
+    return np.where(union > 0, tp / np.maximum(union, 1), np.nan)
+
+
+def scene_ious(truth: np.ndarray, pred: np.ndarray, k: int) -> np.ndarray:
+    """Each scene's mean IoU over the classes it shows or is predicted to show."""
+    return np.array([np.nanmean(class_iou(confusion(t, p, k))) for t, p in zip(truth, pred, strict=True)])
+
+
+def box_errors(truth: np.ndarray, pred: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per scene: true boxes missed, and boxes shown (score >= threshold) that found nothing."""
+    missed, false = np.zeros(len(truth), np.int64), np.zeros(len(truth), np.int64)
+    for i, (t, p) in enumerate(zip(truth, pred, strict=True)):
+        found, right = match(t, shown_boxes(p, threshold))
+        missed[i], false[i] = int((~found).sum()), int((~right).sum())
+    return missed, false
+
+
+def worst_first(badness: np.ndarray) -> np.ndarray:
+    """Indices from the worst scene to the best; ties keep their order."""
+    return np.argsort(-badness, kind="stable")
+
+
+__all__ = ["SCENES", "box_errors", "class_iou", "confusion", "detect", "scene_ious", "segment", "worst_first"]
