@@ -512,7 +512,9 @@ def cmd_datasets(args: argparse.Namespace) -> int:
         t(
             "cli.datasets.paths",
             "Any path works too: an image folder (one sub-folder per class), a folder of MNIST-format IDX files,\n"
-            "an extracted cifar-10-batches-py folder, or an .npz file with arrays x and y.",
+            "an extracted cifar-10-batches-py folder, or an .npz file with arrays x and y. For the segmenter:\n"
+            "images/ + masks/ (or VOC's JPEGImages/ + SegmentationClass/); for the detector: YOLO's images/ +\n"
+            "labels/. scenes:<name or path> makes scenes of any of these (scenes:fashion-mnist).",
         )
     )
     return 0
