@@ -382,7 +382,7 @@ def _mask_file(path: Path) -> np.ndarray:
                 return np.asarray(img.convert("L") if img.mode == "1" else img, dtype=np.uint8)
             if img.mode in ("I;16", "I;16B", "I;16L", "I"):
                 arr = np.asarray(img).astype(np.int64)
-                return np.where(arr > VOID, VOID + 1, arr).astype(np.int64)  # kept above 255: out of range below
+                return np.minimum(arr, VOID + 1)  # kept above 255: refused below
             return np.asarray(img.convert("RGB"))
         except Exception as err:
             raise _undecodable(path, err) from None
@@ -397,11 +397,12 @@ def load_seg_folder(
     seed: int,
     progress: ProgressFn | None = None,
 ) -> ImageDataset:
-    layout = need_layout(find_seg_layout(folder), folder, "JPEGImages/ and SegmentationClass/, or images/ and masks/")
+    expected = t("data.seg.layout", "JPEGImages/ and SegmentationClass/, or images/ and masks/")
+    layout = need_layout(find_seg_layout(folder), folder, expected)
     notes: list[str] = []
     scan = _Scan(folder, progress)
     samples, val_source = _seg_samples(folder, *layout, scan, notes)
-    need_samples(samples, folder, "mask")
+    need_samples(samples, folder, t("data.seg.what", "mask"))
     names_file = folder / CLASSES_FILE
     names = read_names(names_file) if names_file.is_file() else None
     size_wh = target_size(samples, image_size)
@@ -429,17 +430,25 @@ def load_seg_folder(
         void += int(is_void.sum())
         values = np.where(is_void, 0, values)
         top = int(values.max(initial=0))
-        limit = len(names) if names is not None else VOID
-        if top >= limit:
+        if names is not None and top >= len(names):
             raise DataError(
                 t(
                     "data.seg.class_range",
-                    "The mask '{mask}' has class {value}, but there are only {count} classes (0 to {top}){where}.",
+                    "The mask '{mask}' has class {value}, but '{names}' names only {count} classes (0 to {top}).",
                     mask=shown(sample.target),
                     value=top,
-                    count=limit,
-                    top=limit - 1,
-                    where=f" in '{shown(names_file)}'" if names is not None else "",
+                    names=shown(names_file),
+                    count=len(names),
+                    top=len(names) - 1,
+                )
+            )
+        if top >= VOID:  # a 16-bit mask's values beyond 255
+            raise DataError(
+                t(
+                    "data.seg.value_range",
+                    "The mask '{mask}' has value {value}; mask values are class indices from 0 to 254 (255 is void).",
+                    mask=shown(sample.target),
+                    value=top,
                 )
             )
         mask = resized(values.astype(np.uint8), size_wh, nearest=True)

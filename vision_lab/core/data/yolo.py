@@ -180,7 +180,7 @@ def load_yolo_folder(
     seed: int,
     progress: ProgressFn | None = None,
 ) -> ImageDataset:
-    layout = need_layout(find_yolo_layout(folder), folder, "images/ and labels/")
+    layout = need_layout(find_yolo_layout(folder), folder, t("data.yolo.layout", "images/ and labels/"))
     notes: list[str] = []
     scan = _Scan(folder, progress)
     names, names_file = _names(folder, layout[1])
@@ -194,7 +194,7 @@ def load_yolo_folder(
                 raise orphan_error(label, image_dir)
         samples += [Sample(path, labels.get(stem), split) for stem, path in pictures.items()]
         val_source = str(image_dir) if split == "val" else val_source
-    need_samples(samples, folder, "labels")
+    need_samples(samples, folder, t("data.yolo.what", "label file"))
     unlabelled = sum(s.target is None for s in samples)
     if unlabelled:
         notes.append(
