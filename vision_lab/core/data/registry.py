@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vision_lab.core import paths
-from vision_lab.core.data import cifar, mnist_family, scenes, shapes
+from vision_lab.core.data import cifar, mnist_family, scenes, seg_folders, shapes, yolo
 from vision_lab.core.data.arrays import conform
 from vision_lab.core.data.base import ImageDataset, ProgressFn
 from vision_lab.core.data.download import REMOTE_SOURCES, fetch
@@ -99,7 +99,10 @@ def load_dataset(
 
     A known name wins over a same-named folder in the working directory (write ``./shapes`` for that).
     Paths may be a folder of MNIST-format IDX files, a ``cifar-10-batches-py`` folder (or its parent),
-    an ``.npz`` file, or a folder with one image sub-folder per class (optionally under train/ and val/).
+    an ``.npz`` file, a segmentation folder (``JPEGImages/`` + ``SegmentationClass/`` or ``images/`` + ``masks/``,
+    :mod:`~vision_lab.core.data.seg_folders`), a YOLO detection folder (``images/`` + ``labels/``,
+    :mod:`~vision_lab.core.data.yolo`), or a folder with one image sub-folder per class (optionally under train/
+    and val/).
 
     ``val_fraction`` and ``seed`` make the stratified hold-out for sources without a test split;
     sources with one (MNIST family, CIFAR-10, IDX t10k files, ``x_val``, a ``val/`` folder) use it.
@@ -253,6 +256,11 @@ def _load_path(
         files = mnist_family.find_idx_files(folder)
         if files is not None:
             return mnist_family.load_idx_folder(folder, files, name, val_fraction, seed)
+    # Before the image folders, which would take images/ and masks/ (or labels/) for two classes.
+    if seg_folders.find_seg_layout(path) is not None:
+        return seg_folders.load_seg_folder(path, name, image_size, channels, val_fraction, seed, progress)
+    if yolo.find_yolo_layout(path) is not None:
+        return yolo.load_yolo_folder(path, name, image_size, channels, val_fraction, seed, progress)
     return load_image_folder(path, name, image_size, channels, val_fraction, seed, progress)
 
 
