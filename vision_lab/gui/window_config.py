@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QFormLayout, QMessageBox, QStyle, QWidget
 
+from vision_lab.core import families
 from vision_lab.core.atomic import atomic_write_text
 from vision_lab.core.config import ExperimentConfig, default_config
 from vision_lab.core.errors import ConfigError, VisionLabError
@@ -219,6 +220,9 @@ class WindowConfig:
         panel.seed.setValue(seed)
         panel.device.setCurrentIndex(max(0, panel.device.findData(device)))
         changes = describe_changes(before, panel.apply(ExperimentConfig()))
+        data = self._family_data(family)
+        if data is not None:
+            changes.append(self.tr("dataset {name}").format(name=data))
         if changes:
             text = self.tr("{family} trains best with its own settings, so these changed: {changes}.").format(
                 family=gui_families.title(family), changes="; ".join(changes)
@@ -227,6 +231,22 @@ class WindowConfig:
             self.statusBar().showMessage(text, 10000)
         else:
             panel.set_note("")
+
+    def _family_data(self, family: str) -> str | None:
+        """The family's own dataset, picked when the data in use lacks what it learns from (masks, boxes), or is
+        built-in scenes and it learns from classes (back to the digits); its name, or None when the data stays."""
+        wanted = default_config(family).data.name
+        current = self.data_panel.current_key
+        ds = self.data_panel.dataset
+        if current == wanted or ds is None:
+            return None
+        target = families.get(family).target
+        lacks = target not in ("class", "none") and target not in ds.targets
+        built_in_scenes = target in ("class", "none") and len(ds.targets) > 1 and current in self.data_panel.infos
+        if not (lacks or built_in_scenes):
+            return None
+        self.data_panel.select(wanted)
+        return wanted
 
     def _dataset_loaded(self, ds: ImageDataset) -> None:
         self.model_panel.set_data_shape(ds.image_shape, max(1, ds.num_classes))
