@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vision_lab.core import overlays
 from vision_lab.core.config import DataConfig, ExperimentConfig
 from vision_lab.core.data import DatasetInfo, ImageDataset, download_dataset, list_datasets, load_dataset
 from vision_lab.gui.widgets.fields import error_label, set_error
@@ -32,6 +33,15 @@ OPEN_FILE = "::open-file"
 PREVIEW_COUNT = 24
 LOAD_QUIET_S = 0.5  # a load quicker than this shows no progress row
 MAX_LIMIT = 10_000_000
+
+
+def scene_class_counts(ds: ImageDataset) -> np.ndarray:
+    """Objects of each class in the training scenes (by their boxes; without boxes, scenes that show the class)."""
+    if ds.train_boxes is not None:
+        classes = ds.train_boxes[..., 0].astype(np.int64).ravel()
+        return np.bincount(classes[classes >= 0], minlength=ds.num_classes)
+    assert ds.train_masks is not None
+    return np.array([(ds.train_masks == k).any(axis=(1, 2)).sum() for k in range(ds.num_classes)])
 
 
 def preview_indices(labels: np.ndarray, count: int) -> np.ndarray:
@@ -284,16 +294,32 @@ class DataPanel(QWidget):
         self.source.setText(self.tr("Source: {source}").format(source=info.source) if info else "")
         idx = preview_indices(ds.train_labels, PREVIEW_COUNT)
         names = ds.class_names
-        self.preview.set_images(ds.train_images[idx], [names[int(y)] for y in ds.train_labels[idx]])
+        if len(ds.targets) > 1:
+            self._show_scenes(ds, idx)
+        else:
+            self.preview.set_images(ds.train_images[idx], [names[int(y)] for y in ds.train_labels[idx]])
         self._show_sizes()
-        counts = ds.class_counts()
-        self.counts.setText(
-            self.tr("Per class: {counts}").format(
-                counts=", ".join(f"{names[i]} <b>{int(n)}</b>" for i, n in enumerate(counts))
-            )
-        )
+        scenes = len(ds.targets) > 1
+        counts = scene_class_counts(ds) if scenes else ds.class_counts()
+        # Scenes count objects, and the background is no object.
+        shown = [(names[i], int(n)) for i, n in enumerate(counts) if not (scenes and i == 0)]
+        text = self.tr("Objects per class: {counts}") if scenes else self.tr("Per class: {counts}")
+        self.counts.setText(text.format(counts=", ".join(f"{name} <b>{n}</b>" for name, n in shown)))
         if ds.notes:
             self.source.setText(self.source.text() + "\n" + "; ".join(ds.notes))
+
+    def _show_scenes(self, ds: ImageDataset, idx: np.ndarray) -> None:
+        """Scenes with what a model learns from them: the masks tinted, else the boxes; each captioned with the
+        classes it holds."""
+        names = ds.class_names
+        if ds.train_masks is not None:
+            held = [np.unique(m[m > 0]) for m in ds.train_masks[idx]]
+            images = overlays.colour_masks(ds.train_images[idx], ds.train_masks[idx])
+        else:
+            assert ds.train_boxes is not None
+            held = [np.unique(b[b[:, 0] > 0, 0]).astype(np.int64) for b in ds.train_boxes[idx]]
+            images = overlays.draw_boxes(ds.train_images[idx], ds.train_boxes[idx], None, names, scale=2)
+        self.preview.set_images(images, [" ".join(names[int(k)] for k in h) for h in held])
 
     def _load_failed(self, key: str, message: str, details: str) -> None:
         if key != self.current_key:
