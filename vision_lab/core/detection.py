@@ -136,7 +136,7 @@ class DetectorTask(Task):
 
     @property
     def stride(self) -> int:
-        return 2 ** int(self.cfg.section("detector").depth)
+        return 2 ** int(self.cfg.section(self.cfg.model).depth)
 
     def train_step(self, x: torch.Tensor, y: torch.Tensor, step: int) -> torch.Tensor:
         model, opt = self.modules["model"], self.optimizers["model"]
@@ -151,7 +151,7 @@ class DetectorTask(Task):
         was = model.training
         model.eval()
         try:
-            m = int(self.cfg.section("detector").max_boxes)
+            m = int(self.cfg.section(self.cfg.model).max_boxes)
             return torch.cat(
                 [
                     decode(model(x[i : i + EVAL_BATCH]), self.classes, self.stride, m)
@@ -168,7 +168,7 @@ class DetectorTask(Task):
         model = self.modules["model"]
         was = model.training
         model.eval()
-        m = int(self.cfg.section("detector").max_boxes)
+        m = int(self.cfg.section(self.cfg.model).max_boxes)
         loss_sum = torch.zeros((), device=self.device)
         found = []
         for i in range(0, len(x), EVAL_BATCH):
