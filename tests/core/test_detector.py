@@ -170,3 +170,18 @@ def test_images_the_stride_does_not_divide_are_refused() -> None:
     with pytest.raises(ConfigError, match=r"detector\.depth") as err:
         FAMILY.check_fit(cfg, (62, 64, 1))
     assert err.value.key == "detector.depth"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("detector.width", 6), ("detector.depth", 3), ("detector.batch_norm", False)]
+)
+def test_each_twin_knob_makes_another_model_that_runs(key: str, value: object) -> None:
+    base = FAMILY.tiny(default_config("detector"))
+    assert key in {k.key for k in FAMILY.knobs_for(base)}
+    cfg = base.apply({key: value})
+    a = make_task(base, (64, 64, 1), NAMES, torch.device("cpu"), trainable=False).modules["model"]
+    b = make_task(cfg, (64, 64, 1), NAMES, torch.device("cpu"), trainable=False).modules["model"]
+    assert [p.shape for p in a.parameters()] != [p.shape for p in b.parameters()]
+    stride = 2 ** cfg.section("detector").depth
+    with torch.no_grad():
+        assert b.eval()(torch.rand(2, 1, 64, 64)).shape == (2, CLASSES + 4, 64 // stride, 64 // stride)
