@@ -185,3 +185,12 @@ def test_each_twin_knob_makes_another_model_that_runs(key: str, value: object) -
     stride = 2 ** cfg.section("detector").depth
     with torch.no_grad():
         assert b.eval()(torch.rand(2, 1, 64, 64)).shape == (2, CLASSES + 4, 64 // stride, 64 // stride)
+
+
+def test_the_bench_has_a_hand_written_step_on_boxes() -> None:
+    from vision_lab.bench.bare import BareLoop
+
+    boxes = torch.cat([_boxes(), _boxes()])
+    loop = BareLoop("detector", torch.rand(4, 1, 64, 64), boxes, batch_size=2)
+    first = loop.run(1)
+    assert math.isfinite(first) and math.isfinite(loop.run(3))

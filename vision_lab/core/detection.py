@@ -87,8 +87,9 @@ def focal_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 def losses(out: torch.Tensor, boxes: torch.Tensor, classes: int, stride: int) -> tuple[torch.Tensor, ...]:
     """(total, heatmap, size, offset) for the model's output N×(classes + 4)×h×w and the batch's boxes."""
+    out = out.float()  # under mixed precision too: the focal loss's logarithms and the centres need fp32
     n, _, h, w = out.shape
-    target = encode(boxes.to(out.dtype), classes, stride, (h, w))
+    target = encode(boxes.float(), classes, stride, (h, w))
     heat = focal_loss(out[:, :classes], target["heatmap"])
     # Each box's size and offset predictions, read at its centre cell: N×K×4.
     at = torch.einsum("nkp,ncp->nkc", target["cells"], out[:, classes:].reshape(n, 4, h * w))

@@ -4,8 +4,7 @@ its maths and Task in vision_lab/core/detection.py).
 Exported as the raw head maps, N×(classes + 4)×(H / stride)×(W / stride): class heatmaps as probabilities, then
 width, height and the centre's x, y offset in cells (stride ``2**detector.depth``). A fixed shape with no data-
 dependent step, so TorchScript and ONNX agree with PyTorch to the last digit; boxes come from those maps by
-:func:`vision_lab.core.detection.decode` (3×3 max-pool peaks, top ``max_boxes``). No bench row: the bench trains every
-family on mnist-5k's class labels (vision_lab/bench/core.py), which hold no boxes.
+:func:`vision_lab.core.detection.decode` (3×3 max-pool peaks, top ``max_boxes``).
 """
 
 from __future__ import annotations
@@ -20,9 +19,11 @@ from vision_lab.core.i18n import N_, t
 from vision_lab.core.validate import check_range
 
 if TYPE_CHECKING:
+    import torch
     from torch import nn
 
     from vision_lab.core.config import ExperimentConfig
+    from vision_lab.core.families.base import BareStep
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,29 @@ def _defaults(cfg: ExperimentConfig) -> ExperimentConfig:
     )
 
 
+def _bench(cfg: ExperimentConfig, x01: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, BareStep]:
+    """The same CenterNet, losses and Adam step written by hand (no events, no reporting): the row measures the
+    engine, not the model. ``y``: the scenes' N×K×5 boxes."""
+    import torch
+
+    from vision_lab.core.detection import losses
+    from vision_lab.core.models.centernet import CenterNet
+
+    d = cfg.section("detector")
+    classes = max(1, int(y[..., 0].max()))  # box class k is heatmap channel k - 1
+    net = CenterNet(x01.shape[1], classes, d.width, d.depth, d.batch_norm)
+    opt = torch.optim.Adam(net.parameters(), cfg.optim.lr)
+
+    def step(x: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
+        loss = losses(net(x), boxes, classes, 2**d.depth)[0]
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    return x01, step
+
+
 def _tiny(cfg: ExperimentConfig) -> ExperimentConfig:
     return cfg.replace(
         detector=DetectorConfig(width=4, depth=2, max_boxes=5), data=dataclasses.replace(cfg.data, count=96)
@@ -136,4 +160,5 @@ FAMILY = Family(
     tiny=_tiny,
     check_fit=_check_fit,
     batch_norm_need=_batch_norm_need,
+    bench=_bench,
 )
