@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from vision_lab.core.config import default_config
-from vision_lab.core.detection import decode, encode, focal_loss, gaussian_radius, losses
+from vision_lab.core.detection import decode, encode, focal_loss, gaussian_radius, losses, shift_scenes
 from vision_lab.core.detection_metrics import mean_average_precision
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.families.detector import FAMILY
@@ -194,3 +194,35 @@ def test_the_bench_has_a_hand_written_step_on_boxes() -> None:
     loop = BareLoop("detector", torch.rand(4, 1, 64, 64), boxes, batch_size=2)
     first = loop.run(1)
     assert math.isfinite(first) and math.isfinite(loop.run(3))
+
+
+def test_shifted_scenes_carry_their_boxes_along() -> None:
+    # Each box drawn as a filled rectangle: after the shift, the lit pixels' bounds are the moved box (clipped).
+    boxes = torch.tensor([[[1, 10.0, 20.0, 30.0, 40.0]], [[2, 0.0, 0.0, 5.0, 64.0]], [[3, 60.0, 60.0, 64.0, 64.0]]])
+    x = torch.zeros(3, 1, 64, 64)
+    for i, (_, x0, y0, x1, y1) in enumerate(boxes[:, 0].int().tolist()):
+        x[i, 0, y0:y1, x0:x1] = 1.0
+    for seed in range(5):
+        torch.manual_seed(seed)
+        moved, moved_boxes = shift_scenes(x, boxes, 4)
+        for i in range(3):
+            ys, xs = torch.nonzero(moved[i, 0], as_tuple=True)
+            if not len(xs):
+                assert moved_boxes[i, 0, 0] == -1
+                continue
+            lit = [xs.min().item(), ys.min().item(), xs.max().item() + 1, ys.max().item() + 1]
+            assert moved_boxes[i, 0].tolist() == [float(i + 1), *map(float, lit)]
+    torch.manual_seed(7)
+    a = shift_scenes(x, boxes, 4)
+    torch.manual_seed(7)
+    b = shift_scenes(x, boxes, 4)
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+
+
+def test_a_box_moved_off_the_canvas_becomes_padding() -> None:
+    x = torch.zeros(64, 1, 8, 8)
+    boxes = torch.tensor([[1, 7.0, 7.0, 8.0, 8.0]]).expand(64, 1, 5)
+    torch.manual_seed(0)
+    moved = shift_scenes(x, boxes, 2)[1]
+    gone = moved[..., 0] == -1
+    assert gone.any() and (moved[gone] == -1).all() and (moved[~gone][:, 1:] <= 8).all()

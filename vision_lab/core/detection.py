@@ -121,6 +121,27 @@ def decode(out: torch.Tensor, classes: int, stride: int, max_boxes: int) -> torc
     return torch.cat((label[..., None], scores[..., None], boxes), -1)
 
 
+def shift_scenes(x: torch.Tensor, boxes: torch.Tensor, shift: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each scene moved by its own random offset of up to ``shift`` pixels each way, its boxes with it (clipped to
+    the canvas; one moved off it entirely becomes padding). One gather from a zero-padded batch; the offsets are
+    drawn on the CPU from torch's global generator, which checkpoints keep, so a resumed run draws the same."""
+    n, _, h, w = x.shape
+    dy = torch.randint(0, 2 * shift + 1, (n,)).to(x.device)
+    dx = torch.randint(0, 2 * shift + 1, (n,)).to(x.device)
+    pad = F.pad(x, (shift, shift, shift, shift))
+    rows = dy[:, None, None] + torch.arange(h, device=x.device)[None, :, None]
+    cols = dx[:, None, None] + torch.arange(w, device=x.device)[None, None, :]
+    moved = pad[torch.arange(n, device=x.device)[:, None, None], :, rows, cols].permute(0, 3, 1, 2)
+    # Output pixel (r, c) is input pixel (r + dy - shift, c + dx - shift): a box moves by shift - d.
+    mx = (shift - dx).to(boxes.dtype)[:, None]
+    my = (shift - dy).to(boxes.dtype)[:, None]
+    x0, x1 = (boxes[..., 1] + mx).clamp(0, w), (boxes[..., 3] + mx).clamp(0, w)
+    y0, y1 = (boxes[..., 2] + my).clamp(0, h), (boxes[..., 4] + my).clamp(0, h)
+    keep = (boxes[..., 0] >= 1) & (x1 > x0) & (y1 > y0)
+    out = torch.stack((boxes[..., 0], x0, y0, x1, y1), -1)
+    return moved, torch.where(keep[..., None], out, torch.full_like(out, -1.0))
+
+
 class DetectorTask(Task):
     """CenterNet on scenes: a step is the focal, size and offset losses on a batch of boxes; an evaluation is the
     validation loss and mAP (:mod:`vision_lab.core.detection_metrics`); a preview, validation scenes with every
@@ -141,6 +162,9 @@ class DetectorTask(Task):
 
     def train_step(self, x: torch.Tensor, y: torch.Tensor, step: int) -> torch.Tensor:
         model, opt = self.modules["model"], self.optimizers["model"]
+        shift = int(self.cfg.section(self.cfg.model).shift)
+        if shift:
+            x, y = shift_scenes(x, y, shift)
         total, heat, size, offset = losses(model(x), y, self.classes, self.stride)
         self._update(total, opt)
         return torch.stack((total, heat, size, offset)).detach().float()

@@ -37,12 +37,15 @@ class DetectorConfig:
     """Boxes scoring at least this are shown (previews keep every top-k box with its score)."""
     max_boxes: int = 10
     """Peaks kept per image, best first: what the mAP and the previews see."""
+    shift: int = 4
+    """Training scenes move by up to this many pixels each way, their boxes with them (0: off)."""
 
     def validate(self) -> None:
         check_range("detector.width", self.width, 1, 512)
         check_range("detector.depth", self.depth, 1, 5)
         check_range("detector.score_threshold", self.score_threshold, 0.0, 1.0)
         check_range("detector.max_boxes", self.max_boxes, 1, 1000)
+        check_range("detector.shift", self.shift, 0, 16)
 
 
 def _build(cfg: DetectorConfig, image_shape: tuple[int, int, int], num_classes: int) -> dict[str, nn.Module]:
