@@ -56,3 +56,12 @@ def test_a_scenes_preview_is_the_scene_over_its_predicted_and_true_masks() -> No
     shown, rows = overlays.preview_picture(p)
     assert shown.shape == (2, 8, 8, 3) and len(rows) == 2
     assert (rows[0] != rows[1]).any()  # the prediction (all class 1) is tinted, the truth (background) is not
+
+
+def test_empty_and_inside_out_boxes_are_drawn_not_refused() -> None:
+    """Seen with an untrained detector in the Scenes view: a box of zero width made Pillow raise."""
+    images = np.zeros((1, 16, 16, 1), np.uint8)
+    pred = np.array([[[1, 0.9, 5, 5, 5, 5], [1, 0.8, 9, 9, 4, 4]]], np.float32)
+    truth = np.array([[[1, 3, 3, 3, 3]]], np.float32)
+    out = overlays.draw_boxes(images, truth, pred, ("background", "a"), threshold=0.0, scale=4)
+    assert out.shape == (1, 64, 64, 3) and out.any()

@@ -131,7 +131,10 @@ def draw_boxes(
             for row in shown_boxes(pred[i], threshold)[::-1]:  # the best drawn last, on top
                 k = int(row[0])
                 colour = class_colour(k)
-                x0, y0, x1, y1 = (float(v) * scale for v in row[2:6])
+                # An untrained model's boxes may be empty or inside out: drawn as at least one pixel, not refused.
+                x0, x1 = sorted(float(v) * scale for v in (row[2], row[4]))
+                y0, y1 = sorted(float(v) * scale for v in (row[3], row[5]))
+                x1, y1 = max(x1, x0 + 1), max(y1, y0 + 1)
                 draw.rectangle((x0, y0, x1 - 1, y1 - 1), outline=colour, width=max(1, scale // 2))
                 name = class_names[k] if 0 <= k < len(class_names) else str(k)
                 label = f"{name} {row[1]:.2f}"
@@ -144,7 +147,8 @@ def draw_boxes(
 
 
 def _dashed(draw: ImageDraw.ImageDraw, box: list[float], scale: int) -> None:
-    x0, y0, x1, y1 = box[0], box[1], box[2] - 1, box[3] - 1
+    x0, y0 = box[0], box[1]
+    x1, y1 = max(box[2] - 1, x0), max(box[3] - 1, y0)
     dash = 2 * scale
     for a, b, fixed, horizontal in ((x0, x1, y0, True), (x0, x1, y1, True), (y0, y1, x0, False), (y0, y1, x1, False)):
         pos = a

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from vision_lab.core.detection_metrics import pr_curves
 from vision_lab.core.overlays import match, shown_boxes
 from vision_lab.core.tasks import EVAL_BATCH
 
@@ -68,9 +69,28 @@ def box_errors(truth: np.ndarray, pred: np.ndarray, threshold: float) -> tuple[n
     return missed, false
 
 
+def average_precision(truth: np.ndarray, boxes: np.ndarray, k: int, iou: float = 0.5) -> np.ndarray:
+    """Each class's AP at this IoU over the scenes (as ``val_map50`` computes it); NaN for a class with no truth."""
+    ap = np.full(k, np.nan)
+    for c, curve in pr_curves(boxes, truth, iou).items():
+        if 0 <= c < k:
+            ap[c] = curve.ap
+    return ap
+
+
 def worst_first(badness: np.ndarray) -> np.ndarray:
     """Indices from the worst scene to the best; ties keep their order."""
     return np.argsort(-badness, kind="stable")
 
 
-__all__ = ["SCENES", "box_errors", "class_iou", "confusion", "detect", "scene_ious", "segment", "worst_first"]
+__all__ = [
+    "SCENES",
+    "average_precision",
+    "box_errors",
+    "class_iou",
+    "confusion",
+    "detect",
+    "scene_ious",
+    "segment",
+    "worst_first",
+]

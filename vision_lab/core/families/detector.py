@@ -156,7 +156,7 @@ FAMILY = Family(
     ),
     plotted=("train_loss", "val_loss", "val_map50", "val_map"),
     headline="val_map50",
-    capabilities=frozenset({"health"}),
+    capabilities=frozenset({"health", "detect"}),
     export=ExportSpec(modules=("model",), input_name="images", output_name="head_maps"),
     knobs=(
         Knob("detector.width", "Base channels", "width"),

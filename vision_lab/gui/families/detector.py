@@ -21,7 +21,7 @@ class DetectorForm(Form):
             spin(4, 256, 4),
             self.tr("Channels of the first block; each block below has twice as many"),
         )
-        self.depth = self.add(
+        self.depth_spin = self.add(
             self.tr("Levels"),
             spin(1, 5),
             self.tr(
@@ -37,12 +37,12 @@ class DetectorForm(Form):
             self.tr("Boxes scoring below this are not drawn or exported; the mAP figures use every box"),
         )
         self.max_boxes = self.add(self.tr("Boxes per image"), spin(1, 100), self.tr("The highest peaks kept per image"))
-        for name, box in (("detWidthSpin", self.width_spin), ("detDepthSpin", self.depth), ("detThreshold", threshold)):
+        for name, box in (("detWidthSpin", self.width_spin), ("detDepthSpin", self.depth_spin), ("detThreshold", threshold)):
             box.setObjectName(name)
 
     def load(self, c: Any) -> None:  # type: ignore[override]
         self.width_spin.setValue(c.width)
-        self.depth.setValue(c.depth)
+        self.depth_spin.setValue(c.depth)
         self.batch_norm.setChecked(c.batch_norm)
         self.threshold.setValue(c.score_threshold)
         self.max_boxes.setValue(c.max_boxes)
@@ -51,7 +51,7 @@ class DetectorForm(Form):
         return dataclasses.replace(
             c,
             width=self.width_spin.value(),
-            depth=self.depth.value(),
+            depth=self.depth_spin.value(),
             batch_norm=self.batch_norm.isChecked(),
             score_threshold=self.threshold.value(),
             max_boxes=self.max_boxes.value(),

@@ -16,7 +16,7 @@ from vision_lab.gui.families.forms import Form, batch_norm_tip, formula, fractio
 class SegmenterForm(Form):
     def __init__(self) -> None:
         super().__init__()
-        self.depth = self.add(
+        self.depth_spin = self.add(
             self.tr("Levels"),
             spin(2, 5),
             self.tr(
@@ -47,11 +47,11 @@ class SegmenterForm(Form):
                 "background weigh as much as the background. 0 = cross-entropy alone"
             ),
         )
-        for name, box in (("segDepthSpin", self.depth), ("segWidthSpin", self.width_spin), ("segDiceSpin", dice)):
+        for name, box in (("segDepthSpin", self.depth_spin), ("segWidthSpin", self.width_spin), ("segDiceSpin", dice)):
             box.setObjectName(name)
 
     def load(self, c: Any) -> None:  # type: ignore[override]
-        self.depth.setValue(c.depth)
+        self.depth_spin.setValue(c.depth)
         self.width_spin.setValue(c.width)
         self.batch_norm.setChecked(c.batch_norm)
         self.dilation.setChecked(c.dilation)
@@ -60,7 +60,7 @@ class SegmenterForm(Form):
     def value(self, c: Any) -> Any:  # type: ignore[override]
         return dataclasses.replace(
             c,
-            depth=self.depth.value(),
+            depth=self.depth_spin.value(),
             width=self.width_spin.value(),
             batch_norm=self.batch_norm.isChecked(),
             dilation=self.dilation.isChecked(),

@@ -23,13 +23,15 @@ from PySide6.QtWidgets import (
     QSlider,
     QSpinBox,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from vision_lab.core import overlays, scene_inspect
+from vision_lab.core.detection_metrics import pr_curves
 from vision_lab.gui.panels.inspect_base import InspectView, _label
-from vision_lab.gui.widgets.charts import BarChart
+from vision_lab.gui.widgets.charts import BarChart, SeriesPlot
 from vision_lab.gui.widgets.draw_canvas import DrawCanvas
 from vision_lab.gui.widgets.image_grid import ImageGrid, legend, to_qimage
 
@@ -130,50 +132,56 @@ class SceneTab(InspectView):
             self.tr("Draw several digits on an empty scene and watch the model's masks or boxes appear as you draw")
         )
         self.draw.toggled.connect(self._draw_toggled)
-        self.clear = QPushButton(self.tr("Clear"))
-        self.clear.setObjectName("sceneClearButton")
-        self.clear.setVisible(False)
+        self.clear_button = QPushButton(self.tr("Clear"))
+        self.clear_button.setObjectName("sceneClearButton")
+        self.clear_button.setVisible(False)
         row = QHBoxLayout()
-        for widget in (
-            QLabel(self.tr("Scene")),
-            self.index,
-            self.worst,
-            self.draw,
-            self.clear,
-            self.threshold_label,
-            self.threshold,
-        ):
+        for widget in (QLabel(self.tr("Scene")), self.index, self.worst, self.draw, self.clear_button):
             row.addWidget(widget)
         row.addStretch(1)
+        threshold_row = QHBoxLayout()  # a row of its own: the Inspect dock is narrow on a 1280×720 screen
+        threshold_row.addWidget(self.threshold_label)
+        threshold_row.addWidget(self.threshold, 1)
         self.note = _label(name="sceneNote")
         self.picture = ScenePicture()
         self.picture.setObjectName("scenePicture")
         self.picture.clicked.connect(self._pixel_clicked)
         self.pixel_bars = BarChart()
         self.pixel_bars.setObjectName("scenePixelChart")
+        self.pr = SeriesPlot(
+            "",  # the tab names it; a title here would widen the whole Inspect dock
+            x_label=self.tr("recall"),
+            y_label=self.tr("precision"),
+            object_name="scenePrPlot",
+        )
         self.class_bars = BarChart()
         self.class_bars.setObjectName("sceneClassChart")
         self.grid = ImageGrid(self.tr("The scenes appear once the model has weights."))
         self.grid.setObjectName("sceneWorstGrid")
         self.canvas = DrawCanvas(64)
         self.canvas.setObjectName("sceneCanvas")
+        self.canvas.setMinimumSize(160, 160)  # as the picture it replaces: the dock stays narrow
         self.canvas.hint = self.tr("Draw digits anywhere here\nright button erases")
         self.canvas.changed.connect(lambda: self.panel.mark_dirty(self.title))
-        self.clear.clicked.connect(lambda: self.canvas.clear())
+        self.clear_button.clicked.connect(lambda: self.canvas.clear())
         self.left = QStackedWidget()
         self.left.addWidget(self.picture)
         self.left.addWidget(self.canvas)
         middle = QHBoxLayout()
         middle.addWidget(self.left, 3)
-        right = QVBoxLayout()
-        right.addWidget(self.pixel_bars, 1)
-        right.addWidget(self.class_bars, 1)
-        middle.addLayout(right, 2)
+        middle.addWidget(self.pixel_bars, 2)
+        # Below, one at a time: a 1280×720 screen has no room for the scenes, the bars and the curves at once.
+        self.below = QTabWidget()
+        self.below.setObjectName("sceneBelowTabs")
+        self.below.addTab(self.grid, self.tr("Worst scenes"))
+        self.below.addTab(self.class_bars, self.tr("Per class"))
+        self.below.addTab(self.pr, self.tr("Precision–recall"))
         lay = QVBoxLayout(self)
         lay.addLayout(row)
+        lay.addLayout(threshold_row)
         lay.addWidget(self.note)
         lay.addLayout(middle, 3)
-        lay.addWidget(self.grid, 2)
+        lay.addWidget(self.below, 2)
         self.order: np.ndarray = np.zeros(0, np.int64)
         """Validation scene indices as ranked (worst first when so ticked)."""
         self.probabilities: np.ndarray | None = None
@@ -182,6 +190,7 @@ class SceneTab(InspectView):
         """Detector: every ranked scene's boxes, threshold aside."""
         self._shown = -1
         self._redraw_only = False
+        self._redrawing = False
 
     # --- which kind --------------------------------------------------------------------------------
     def _detector(self) -> bool:
@@ -192,6 +201,8 @@ class SceneTab(InspectView):
         self.threshold.setVisible(detector)
         self.threshold_label.setVisible(detector)
         self.pixel_bars.setVisible(not detector)
+        self.below.setTabVisible(self.below.indexOf(self.pr), detector)
+        self.pr.clear()
         self.picture.marker = None
         self.probabilities = self.boxes = None
         self.order = np.zeros(0, np.int64)
@@ -205,7 +216,7 @@ class SceneTab(InspectView):
 
     def _draw_toggled(self, on: bool) -> None:
         self.left.setCurrentWidget(self.canvas if on else self.picture)
-        self.clear.setVisible(on)
+        self.clear_button.setVisible(on)
         self.index.setEnabled(not on)
         self.panel.mark_dirty(self.title)
 
@@ -216,6 +227,7 @@ class SceneTab(InspectView):
         old = self.canvas
         self.canvas = DrawCanvas(size)
         self.canvas.setObjectName("sceneCanvas")
+        self.canvas.setMinimumSize(160, 160)
         self.canvas.hint = old.hint
         self.canvas.changed.connect(lambda: self.panel.mark_dirty(self.title))
         self.left.insertWidget(1, self.canvas)
@@ -324,7 +336,8 @@ class SceneTab(InspectView):
         ds = self.panel.dataset
         assert ds is not None and ds.val_boxes is not None
         truth = ds.val_boxes[: len(images)]
-        if not (self._redraw_only and self.boxes is not None and len(self.boxes) == len(images)):
+        self._redrawing = self._redraw_only and self.boxes is not None and len(self.boxes) == len(images)
+        if not self._redrawing:
             self.boxes = scene_inspect.detect(insp, images)  # type: ignore[arg-type]
         self._redraw_only = False
         threshold = self.threshold.value() / 100
@@ -334,6 +347,9 @@ class SceneTab(InspectView):
         drawn = overlays.draw_boxes(images[i : i + 1], truth[i : i + 1], self.boxes[i : i + 1], names, threshold)
         self.picture.set_image(drawn[0], images.shape[2:0:-1])
         ap = scene_inspect.average_precision(truth, self.boxes, len(names))
+        if not self._redrawing:
+            for c, curve in pr_curves(self.boxes, truth, 0.5).items():
+                self.pr.set_series(names[c] if 0 <= c < len(names) else str(c), curve.recall, curve.precision)
         shown = [c for c in range(len(names)) if np.isfinite(ap[c])]
         self.class_bars.set_title(self.tr("AP@0.5 per class on {n} validation scenes").format(n=len(images)))
         self.class_bars.set_values([ap[c] for c in shown], [names[c] for c in shown])
