@@ -37,7 +37,11 @@ class DetectorForm(Form):
             self.tr("Boxes scoring below this are not drawn or exported; the mAP figures use every box"),
         )
         self.max_boxes = self.add(self.tr("Boxes per image"), spin(1, 100), self.tr("The highest peaks kept per image"))
-        for name, box in (("detWidthSpin", self.width_spin), ("detDepthSpin", self.depth_spin), ("detThreshold", threshold)):
+        for name, box in (
+            ("detWidthSpin", self.width_spin),
+            ("detDepthSpin", self.depth_spin),
+            ("detThreshold", threshold),
+        ):
             box.setObjectName(name)
 
     def load(self, c: Any) -> None:  # type: ignore[override]
