@@ -63,6 +63,9 @@ class UNet(nn.Module):
             self.ups.append(Up(cin, widths[i], batch_norm))
             cin = widths[i]
         self.head = nn.Conv2d(cin, num_classes, 1)
+        # Channels-last weights make oneDNN's convolutions channels-last too: a training step on 64×64 scenes took
+        # 10 ms per image instead of 13 on this project's 2-core CPU (depth 4, width 16, one thread).
+        self.to(memory_format=torch.channels_last)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         skips: list[torch.Tensor] = []
