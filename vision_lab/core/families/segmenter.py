@@ -3,6 +3,11 @@
 Its loss is per-pixel cross-entropy, plus ``dice`` times the soft Dice loss (which weighs each class alike, where
 cross-entropy is nine-tenths background); it is judged by the validation mIoU (vision_lab/core/segmentation.py).
 Exported whole: N×C×H×W images in [0, 1] -> N×K×H×W logits, the argmax over K the predicted mask.
+
+Its defaults (depth 4, width 16, batch norm, Dice 0.5, Adam 2e-3 with the cosine schedule, batch 16, 8 epochs) were
+tuned on mnist-scenes (4,000 training scenes, 11 classes) on the project's shared 2-core CPU, one thread: validation
+mIoU 0.755 after 5 epochs (261 s) and 0.789 after 8 (384 s, 325 CPU-seconds). Batch 16 learned much faster per epoch
+than batch 32 (0.52 against 0.22 after 2 epochs); at batch 32 it took 9 epochs to pass 0.75.
 """
 
 from __future__ import annotations
@@ -100,8 +105,8 @@ def _batch_norm_need(cfg: ExperimentConfig, image_shape: tuple[int, int, int]) -
 def _defaults(cfg: ExperimentConfig) -> ExperimentConfig:
     return cfg.replace(
         data=dataclasses.replace(cfg.data, name="mnist-scenes"),
-        optim=dataclasses.replace(cfg.optim, name="adam", lr=3e-3),
-        train=dataclasses.replace(cfg.train, epochs=6, batch_size=32, augment_shift=0),
+        optim=dataclasses.replace(cfg.optim, name="adam", lr=2e-3),
+        train=dataclasses.replace(cfg.train, epochs=8, batch_size=16, augment_shift=0),
     )
 
 
