@@ -48,6 +48,9 @@ from vision_lab.core.runs import METRICS, open_run
 from vision_lab.core.safe_io import MAX_CSV, check_file, os_reason, shown
 
 TOLERANCE = 1e-5
+"""Per unit of the largest output PyTorch gives on the check batch (1e-5 outright for outputs within ±1): float32
+rounds relative to magnitude, and a trained U-Net's 11×64×64 logits (up to ±19) differed from ONNX Runtime's by
+1.2e-5 after twenty layers, with every value right to 7 digits."""
 ONNX_OPSET = 17
 CHECK_BATCH = 8
 TRACE_BATCH = 2
@@ -117,6 +120,9 @@ def export_run(
     inputs, checked_on = check_inputs(loaded)
     exporter = {"onnx": _onnx, "torchscript": _torchscript, "script": _script, "safetensors": _safetensors}[fmt]
     files, diff = exporter(loaded, module, inputs, path)
+    if diff is not None:
+        with torch.no_grad():
+            tolerance *= max(1.0, float(module(inputs).detach().abs().max()))
     if diff is not None and not diff <= tolerance:  # NaN fails too
         for f in files:
             f.unlink(missing_ok=True)

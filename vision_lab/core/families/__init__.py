@@ -17,7 +17,7 @@ from vision_lab.core.i18n import t, text
 if TYPE_CHECKING:
     from vision_lab.core.config import ExperimentConfig
 
-BUILT_IN = ("mlp", "cnn", "autoencoder", "gan", "vit", "detector")
+BUILT_IN = ("mlp", "cnn", "autoencoder", "gan", "vit", "segmenter", "detector")
 """The modules of this package that declare a family, in the order the window's Model combo lists them."""
 
 _FAMILIES: dict[str, Family] = {}
