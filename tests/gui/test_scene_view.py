@@ -42,7 +42,8 @@ def test_scenes_view_ranks_and_explains(qtbot, window, key: str, tmp_path: Path)
         r = picture.target()
         qtbot.mouseClick(picture, Qt.MouseButton.LeftButton, pos=QPoint(r.x() + r.width() // 2, r.y() + 2))
         x, y = picture.marker
-        assert y <= 1 and abs(x - 32) <= 1
+        side = w.inspect_panel.dataset.image_shape[1]
+        assert y <= 1 and abs(x - side // 2) <= 1
         assert tab.probabilities is not None
         np.testing.assert_allclose(tab.pixel_bars.values(), tab.probabilities[:, y, x], atol=1e-6)
         assert "pixel" in tab.pixel_bars.title

@@ -83,7 +83,7 @@ class WindowConfig:
         self.model_panel.opened = cfg
         self._started = None
         self.clear_run_views(self.tr("Press Start to train the lesson's model."))
-        self.data_panel.select(cfg.data.name)
+        self.data_panel.select(cfg.data.name, cfg.data)
         self.data_panel.load_config(cfg.data)
         self.model_panel.load(cfg)
         self.inspect_panel.set_family(cfg.model)  # its views, not the last family's (load() is no user's pick)

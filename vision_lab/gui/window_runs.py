@@ -145,8 +145,8 @@ class SavedRuns:
 
     def show_config(self, cfg: ExperimentConfig) -> None:
         """A saved run's settings into the panels, and an empty plot, rewind and status for it."""
-        if cfg.data.name != self.data_panel.current_key:
-            self.data_panel.select(cfg.data.name)  # loads in the background; Inspect gets it when it arrives
+        if not self.data_panel.shows(cfg.data):
+            self.data_panel.select(cfg.data.name, cfg.data)  # loads in the background; Inspect gets it when it arrives
         self.data_panel.load_config(cfg.data)
         self.model_panel.load(cfg)  # before the training panel: a family change would reset its knobs
         self.training_panel.load(cfg)

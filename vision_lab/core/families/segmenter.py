@@ -186,7 +186,7 @@ FAMILY = Family(
     headline="val_miou",
     # What Inspect's generic code can do with any module: gradient and weight norms, dead ReLUs. Probabilities,
     # saliency and the confusion view all assume one class per image.
-    capabilities=frozenset({"health"}),
+    capabilities=frozenset({"health", "segment"}),
     export=ExportSpec(modules=("model",), input_name="images", output_name="logits", script=_script),
     knobs=(
         Knob(f"{KEY}.depth", "Depth (encoder levels)", "depth"),

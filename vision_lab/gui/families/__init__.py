@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from vision_lab.core.config import ExperimentConfig
     from vision_lab.gui.families.forms import Form
 
-BUILT_IN = ("mlp", "cnn", "autoencoder", "gan", "vit", "detector")
+BUILT_IN = ("mlp", "cnn", "autoencoder", "gan", "vit", "segmenter", "detector")
 
 LayerRows = tuple[list[tuple[str, str, str]], str]
 """(layer, output, problem) rows for the Model tab's table, and the line above it."""

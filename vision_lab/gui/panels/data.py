@@ -35,6 +35,17 @@ LOAD_QUIET_S = 0.5  # a load quicker than this shows no progress row
 MAX_LIMIT = 10_000_000
 
 
+def _load_options(data: DataConfig) -> dict[str, object]:
+    """What of a data config decides the dataset itself (not how much of it a run uses): load_dataset's options."""
+    return {
+        "val_fraction": data.val_fraction,
+        "seed": data.split_seed,
+        "image_size": data.image_size,
+        "channels": data.channels,
+        "count": data.count,
+    }
+
+
 def scene_class_counts(ds: ImageDataset) -> np.ndarray:
     """Objects of each class in the training scenes (by their boxes; without boxes, scenes that show the class)."""
     if ds.train_boxes is not None:
@@ -69,6 +80,11 @@ class DataPanel(QWidget):
         self._loading_key: str | None = None
         self._good: tuple[str, ImageDataset] | None = None
         """The last dataset that loaded (its key): a refused folder falls back to it."""
+        self.options = DataConfig()
+        """How the dataset shown was loaded (canvas size, scene count, channels, split): an opened run's or a
+        lesson's, so the window shows and trains on the data the run had; the defaults for a dataset picked by hand."""
+        self._pending: tuple[str, DataConfig] | None = None
+        self._good_options = self.options
 
         self.combo = QComboBox()
         self.combo.setObjectName("datasetCombo")
@@ -164,7 +180,18 @@ class DataPanel(QWidget):
 
     def apply(self, cfg: ExperimentConfig) -> ExperimentConfig:
         limit = self.limit_spin.value() or None
-        return dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, name=self.current_key, limit=limit))
+        o = self.options
+        data = dataclasses.replace(
+            cfg.data,
+            name=self.current_key,
+            limit=limit,
+            val_fraction=o.val_fraction,
+            split_seed=o.split_seed,
+            image_size=o.image_size,
+            channels=o.channels,
+            count=o.count,
+        )
+        return dataclasses.replace(cfg, data=data)
 
     def load_config(self, data: DataConfig) -> None:
         self.limit_spin.setValue(data.limit or 0)
@@ -203,8 +230,14 @@ class DataPanel(QWidget):
         self.combo.setCurrentIndex(index if index >= 0 else 0)
         self.combo.blockSignals(False)
 
-    def select(self, key: str) -> None:
-        """Pick a dataset by name or path (adds the path to the list) and load it."""
+    def shows(self, data: DataConfig) -> bool:
+        """The dataset shown (or loading) is ``data``'s, loaded as it says."""
+        return self.current_key == data.name and _load_options(self.options) == _load_options(data)
+
+    def select(self, key: str, data: DataConfig | None = None) -> None:
+        """Pick a dataset by name or path (adds the path to the list) and load it, as ``data`` says (a run's canvas
+        size, scene count...; the defaults without it)."""
+        self._pending = (key, data if data is not None else DataConfig(name=key))
         index = self.combo.findData(key)
         if index < 0:
             index = self.combo.count() - 3  # before the separator and the two "Open…" entries
@@ -240,6 +273,8 @@ class DataPanel(QWidget):
         self.dataset = None
         self._problem = None
         self._loading_key = key
+        pending, self._pending = self._pending, None
+        self.options = pending[1] if pending is not None and pending[0] == key else DataConfig(name=key)
         set_error(self.combo_error, None)
         info = self.infos.get(key)
         self.description.setText(info.description if info else key)
@@ -264,7 +299,8 @@ class DataPanel(QWidget):
         if self._loader is not None and self._loader.isRunning():
             self._loader.cancel()  # a scan of the previous folder stops at its next report
         # An image folder's scan reports progress and checks for Cancel (a folder like / holds 100,000s of files).
-        worker = FunctionWorker(lambda progress: load_dataset(key, scan_progress=progress), self)
+        options = _load_options(self.options)
+        worker = FunctionWorker(lambda progress: load_dataset(key, scan_progress=progress, **options), self)
         worker.progress.connect(lambda done, total, w=worker: self._load_progress(w, done, total))
         worker.done.connect(lambda ds, key=key: self._loaded(key, ds))
         worker.failed.connect(lambda msg, details, key=key: self._load_failed(key, msg, details))
@@ -281,6 +317,7 @@ class DataPanel(QWidget):
         self.dataset = ds
         self._problem = None
         self._good = (key, ds)
+        self._good_options = self.options
         self._restore_texts()
         self.dataset_loaded.emit(ds)
         self.changed.emit()
@@ -334,6 +371,7 @@ class DataPanel(QWidget):
             self.combo.setCurrentIndex(max(0, self.combo.findData(good[0])))
             self.combo.blockSignals(False)
             self.dataset, self._problem, self._loading_key = good[1], None, good[0]
+            self.options = self._good_options
             set_error(
                 self.combo_error,
                 self.tr("{problem} Still using {name}.").format(problem=message, name=self.combo.currentText()),

@@ -215,6 +215,9 @@ class SceneTab(InspectView):
         self.note.setText("")
 
     def _draw_toggled(self, on: bool) -> None:
+        ds = self.panel.dataset
+        if on and ds is not None:
+            self._fit_canvas(ds.image_shape[0])
         self.left.setCurrentWidget(self.canvas if on else self.picture)
         self.clear_button.setVisible(on)
         self.index.setEnabled(not on)
@@ -229,6 +232,8 @@ class SceneTab(InspectView):
         self.canvas.setObjectName("sceneCanvas")
         self.canvas.setMinimumSize(160, 160)
         self.canvas.hint = old.hint
+        if not old.is_empty():
+            self.canvas.set_image(old.image())  # what was drawn stays, at the scenes' size
         self.canvas.changed.connect(lambda: self.panel.mark_dirty(self.title))
         self.left.insertWidget(1, self.canvas)
         self.left.removeWidget(old)
