@@ -373,6 +373,10 @@ Download it to see its images.</source>
         <translation>每类：{counts}</translation>
     </message>
     <message>
+        <source>Objects per class: {counts}</source>
+        <translation>每类物体数：{counts}</translation>
+    </message>
+    <message>
         <source>No images to show.</source>
         <translation>没有可显示的图像。</translation>
     </message>
@@ -423,6 +427,45 @@ Download it to see its images.</source>
     <message>
         <source>&lt;b&gt;{total:,}&lt;/b&gt; training · &lt;b&gt;{val:,}&lt;/b&gt; validation · {h}×{w} {kind} · {classes} classes</source>
         <translation>&lt;b&gt;{total:,}&lt;/b&gt; 张训练 · &lt;b&gt;{val:,}&lt;/b&gt; 张验证 · {h}×{w} {kind} · {classes} 类</translation>
+    </message>
+</context>
+<context>
+    <name>DetectorForm</name>
+    <message>
+        <source>Width</source>
+        <translation>宽度</translation>
+    </message>
+    <message>
+        <source>Channels of the first stage; each further stage doubles them, up to 4×</source>
+        <translation>第一阶段的通道数；之后每个阶段加倍，最多 4 倍</translation>
+    </message>
+    <message>
+        <source>Levels</source>
+        <translation>层级</translation>
+    </message>
+    <message>
+        <source>How many times the backbone halves the image before the heads: the heatmap has one cell per 2^levels pixels</source>
+        <translation>主干网络在检测头之前把图像减半的次数：热图每 2^层级 个像素一个格子</translation>
+    </message>
+    <message>
+        <source>Batch norm in each block</source>
+        <translation>每个模块使用批归一化</translation>
+    </message>
+    <message>
+        <source>Score threshold</source>
+        <translation>分数阈值</translation>
+    </message>
+    <message>
+        <source>Boxes scoring below this are not drawn or exported; the mAP figures use every box</source>
+        <translation>分数低于此值的框不会画出或导出；mAP 指标使用所有框</translation>
+    </message>
+    <message>
+        <source>Boxes per image</source>
+        <translation>每张图的框数</translation>
+    </message>
+    <message>
+        <source>The highest peaks kept per image</source>
+        <translation>每张图保留的最高峰值个数</translation>
     </message>
 </context>
 <context>
@@ -799,6 +842,14 @@ right button erases</source>
         <source>Attention &lt;i&gt;A&lt;/i&gt;: each head compares every token&apos;s query &lt;i&gt;Q&lt;/i&gt; with every token&apos;s key &lt;i&gt;K&lt;/i&gt; (&lt;i&gt;d&lt;/i&gt; numbers each); the softmax turns the scores into weights that sum to 1, and the token takes that mix of the values &lt;i&gt;V&lt;/i&gt;. The class token&apos;s weights are what the Attention view draws.</source>
         <translation>注意力 &lt;i&gt;A&lt;/i&gt;：每个头把每个词元的查询 &lt;i&gt;Q&lt;/i&gt; 与每个词元的键 &lt;i&gt;K&lt;/i&gt;（各 &lt;i&gt;d&lt;/i&gt; 个数）相比较；softmax 把得分变成和为 1 的权重，词元按这些权重混合值 &lt;i&gt;V&lt;/i&gt;。“注意力”视图画的就是类别词元的权重。</translation>
     </message>
+    <message>
+        <source>Each object is a peak at its centre in its class&apos;s heatmap: the focal loss &lt;i&gt;L&lt;/i&gt;&lt;sub&gt;heat&lt;/sub&gt; teaches the peaks, &lt;i&gt;L&lt;/i&gt;&lt;sub&gt;size&lt;/sub&gt; the box&apos;s width and height read at the peak, &lt;i&gt;L&lt;/i&gt;&lt;sub&gt;offset&lt;/sub&gt; where in its cell the centre lies. Boxes are the peaks (a 3×3 max-pool keeps the highest), no overlap removal needed. Judged by mAP: the area under precision-recall, a box counting as found when it overlaps the truth by IoU ≥ 0.5 (mAP@0.5) or by 0.5 to 0.95 (mAP).</source>
+        <translation>每个物体是其类别热图中、位于物体中心的一个峰值：焦点损失 &lt;i&gt;L&lt;/i&gt;&lt;sub&gt;heat&lt;/sub&gt; 学习这些峰值，&lt;i&gt;L&lt;/i&gt;&lt;sub&gt;size&lt;/sub&gt; 学习在峰值处读出的框宽和框高，&lt;i&gt;L&lt;/i&gt;&lt;sub&gt;offset&lt;/sub&gt; 学习中心在格子内的位置。框就是峰值（3×3 最大池化只保留最高者），不需要去除重叠框。用 mAP 评判：精确率-召回率曲线下的面积，一个框与真实框的 IoU ≥ 0.5（mAP@0.5）或在 0.5 到 0.95 之间（mAP）时才算找到。</translation>
+    </message>
+    <message>
+        <source>A classifier at every pixel &lt;i&gt;p&lt;/i&gt;: cross-entropy between its true class &lt;i&gt;y&lt;sub&gt;p&lt;/sub&gt;&lt;/i&gt; and its predicted probabilities, averaged over the image; plus λ (the Dice weight) times the Dice loss, one minus the overlap of predicted (&lt;i&gt;P&lt;sub&gt;k&lt;/sub&gt;&lt;/i&gt;) and true (&lt;i&gt;T&lt;sub&gt;k&lt;/sub&gt;&lt;/i&gt;) pixels of each class &lt;i&gt;k&lt;/i&gt;. Judged by IoU: |&lt;i&gt;P&lt;/i&gt;∩&lt;i&gt;T&lt;/i&gt;| / |&lt;i&gt;P&lt;/i&gt;∪&lt;i&gt;T&lt;/i&gt;| per class, averaged (mIoU).</source>
+        <translation>每个像素 &lt;i&gt;p&lt;/i&gt; 上都是一个分类器：它的真实类别 &lt;i&gt;y&lt;sub&gt;p&lt;/sub&gt;&lt;/i&gt; 与预测概率之间的交叉熵，在整张图上取平均；再加上 λ（Dice 权重）乘以 Dice 损失，即 1 减去每个类别 &lt;i&gt;k&lt;/i&gt; 的预测像素（&lt;i&gt;P&lt;sub&gt;k&lt;/sub&gt;&lt;/i&gt;）与真实像素（&lt;i&gt;T&lt;sub&gt;k&lt;/sub&gt;&lt;/i&gt;）的重叠度。用 IoU 评判：每类 |&lt;i&gt;P&lt;/i&gt;∩&lt;i&gt;T&lt;/i&gt;| / |&lt;i&gt;P&lt;/i&gt;∪&lt;i&gt;T&lt;/i&gt;|，再取平均（mIoU）。</translation>
+    </message>
 </context>
 <context>
     <name>GANForm</name>
@@ -916,9 +967,37 @@ right button erases</source>
 <context>
     <name>ImageGrid</name>
     <message>
-        <source> — {right} of {count} right</source>
+        <source>input</source>
         <extracomment>Bumped on every new content: tests and callers can tell a repaint from new pictures.</extracomment>
+        <translation>输入</translation>
+    </message>
+    <message>
+        <source>output</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <source> — {right} of {count} right</source>
         <translation> — {count} 张中对了 {right} 张</translation>
+    </message>
+    <message>
+        <source>scene</source>
+        <translation>场景</translation>
+    </message>
+    <message>
+        <source>predicted</source>
+        <translation>预测</translation>
+    </message>
+    <message>
+        <source>true</source>
+        <translation>真实</translation>
+    </message>
+    <message>
+        <source> — {share} of pixels right</source>
+        <translation> — {share} 的像素正确</translation>
+    </message>
+    <message>
+        <source> — {found} of {total} boxes found, {false} false (score ≥ {threshold})</source>
+        <translation> — 找到 {total} 个框中的 {found} 个，{false} 个误报（分数 ≥ {threshold}）</translation>
     </message>
     <message>
         <source> — {classes} of {total} classes among these {count}</source>
@@ -950,6 +1029,10 @@ right button erases</source>
     <message>
         <source>Latent</source>
         <translation>潜在空间</translation>
+    </message>
+    <message>
+        <source>Scenes</source>
+        <translation>场景</translation>
     </message>
 </context>
 <context>
@@ -1439,6 +1522,22 @@ right button erases</source>
         <translation>由一批固定的噪声向量 &lt;i&gt;z&lt;/i&gt; 生成：每次都是同样的 &lt;i&gt;z&lt;/i&gt;</translation>
     </message>
     <message>
+        <source>Fixed validation scenes: each scene over its predicted mask and its true mask</source>
+        <translation>固定的验证场景：每个场景下方依次是预测掩码和真实掩码</translation>
+    </message>
+    <message>
+        <source>Fixed training scenes (no validation images): each scene over its predicted and true mask</source>
+        <translation>固定的训练场景（没有验证图像）：每个场景下方依次是预测掩码和真实掩码</translation>
+    </message>
+    <message>
+        <source>Fixed validation scenes: predicted boxes in their class&apos;s colour with their score, true boxes dashed &lt;span style=&apos;color:{err}&apos;&gt;(red: a box missed)&lt;/span&gt;</source>
+        <translation>固定的验证场景：预测框用其类别的颜色并标出分数，真实框为虚线 &lt;span style=&apos;color:{err}&apos;&gt;（红色：漏掉了框）&lt;/span&gt;</translation>
+    </message>
+    <message>
+        <source>Fixed training scenes (no validation images): predicted boxes coloured, true boxes dashed &lt;span style=&apos;color:{err}&apos;&gt;(red: a box missed)&lt;/span&gt;</source>
+        <translation>固定的训练场景（没有验证图像）：预测框为彩色，真实框为虚线 &lt;span style=&apos;color:{err}&apos;&gt;（红色：漏掉了框）&lt;/span&gt;</translation>
+    </message>
+    <message>
         <source>device: {device} ({precision})</source>
         <translation>设备：{device}（{precision}）</translation>
     </message>
@@ -1693,6 +1792,166 @@ right button erases</source>
     </message>
 </context>
 <context>
+    <name>SceneTab</name>
+    <message>
+        <source>Which scene to show large: 0 is the worst of the ranked validation scenes</source>
+        <translation>放大显示哪个场景：0 是排序后最差的验证场景</translation>
+    </message>
+    <message>
+        <source>Worst first</source>
+        <translation>最差的在前</translation>
+    </message>
+    <message>
+        <source>Order the scenes from the worst result to the best</source>
+        <translation>按结果从最差到最好排列场景</translation>
+    </message>
+    <message>
+        <source>Boxes scoring below this are hidden: slide to trade missed boxes for false ones</source>
+        <translation>隐藏分数低于此值的框：拖动滑块，在漏检与误报之间权衡</translation>
+    </message>
+    <message>
+        <source>Draw a scene</source>
+        <translation>画一个场景</translation>
+    </message>
+    <message>
+        <source>Draw several digits on an empty scene and watch the model&apos;s masks or boxes appear as you draw</source>
+        <translation>在空白场景上写几个数字，边写边看模型给出的掩码或框</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <source>Scene</source>
+        <translation>场景</translation>
+    </message>
+    <message>
+        <source>recall</source>
+        <translation>召回率</translation>
+    </message>
+    <message>
+        <source>precision</source>
+        <translation>精确率</translation>
+    </message>
+    <message>
+        <source>The scenes appear once the model has weights.</source>
+        <translation>模型有了权重后，这里会显示场景。</translation>
+    </message>
+    <message>
+        <source>Draw digits anywhere here
+right button erases</source>
+        <translation>在这里任意位置写数字
+右键擦除</translation>
+    </message>
+    <message>
+        <source>Worst scenes</source>
+        <translation>最差的场景</translation>
+    </message>
+    <message>
+        <source>Per class</source>
+        <translation>每个类别</translation>
+    </message>
+    <message>
+        <source>Precision–recall</source>
+        <translation>精确率-召回率</translation>
+    </message>
+    <message>
+        <source>Click a pixel of the scene to see its class probabilities</source>
+        <translation>点击场景中的一个像素，查看它的各类别概率</translation>
+    </message>
+    <message>
+        <source>Score ≥ {value:.2f}</source>
+        <translation>分数 ≥ {value:.2f}</translation>
+    </message>
+    <message>
+        <source>boxes</source>
+        <translation>框</translation>
+    </message>
+    <message>
+        <source>The detector finds {n} box(es) with a score ≥ {threshold:.2f} in your drawing.</source>
+        <translation>检测模型在你画的图中找到 {n} 个分数 ≥ {threshold:.2f} 的框。</translation>
+    </message>
+    <message>
+        <source>mask</source>
+        <translation>掩码</translation>
+    </message>
+    <message>
+        <source>Your drawing, segmented: each pixel tinted with the class the model gives it.</source>
+        <translation>你画的图经过分割：每个像素染上模型给它的类别的颜色。</translation>
+    </message>
+    <message>
+        <source>IoU per class on {n} validation scenes</source>
+        <translation>{n} 个验证场景上每个类别的 IoU</translation>
+    </message>
+    <message>
+        <source>predicted</source>
+        <translation>预测</translation>
+    </message>
+    <message>
+        <source>true</source>
+        <translation>真实</translation>
+    </message>
+    <message>
+        <source>Scene #{i}: its predicted mask (mean IoU {scene:.0%}; all {n} scenes: mIoU {miou:.0%}). Click a pixel for its class probabilities. Below: the {worst} worst scenes, predicted over true.</source>
+        <translation>场景 #{i}：它的预测掩码（平均 IoU {scene:.0%}；全部 {n} 个场景：mIoU {miou:.0%}）。点击一个像素查看它的各类别概率。下方：最差的 {worst} 个场景，预测在上、真实在下。</translation>
+    </message>
+    <message>
+        <source>Class probabilities of pixel ({x}, {y})</source>
+        <translation>像素 ({x}, {y}) 的各类别概率</translation>
+    </message>
+    <message>
+        <source>AP@0.5 per class on {n} validation scenes</source>
+        <translation>{n} 个验证场景上每个类别的 AP@0.5</translation>
+    </message>
+    <message>
+        <source>{missed} missed, {false} false</source>
+        <translation>漏检 {missed}，误报 {false}</translation>
+    </message>
+    <message>
+        <source>Scene #{i}: {missed} true box(es) missed, {false} false at score ≥ {threshold:.2f}; all {n} scenes: {all_missed} missed, {all_false} false. Dashed: the truth. Below: the {worst} worst scenes.</source>
+        <translation>场景 #{i}：分数 ≥ {threshold:.2f} 时漏掉 {missed} 个真实框，误报 {false} 个；全部 {n} 个场景：漏检 {all_missed}，误报 {all_false}。虚线：真实框。下方：最差的 {worst} 个场景。</translation>
+    </message>
+</context>
+<context>
+    <name>SegmenterForm</name>
+    <message>
+        <source>Levels</source>
+        <translation>层级</translation>
+    </message>
+    <message>
+        <source>How many times the encoder halves the image (and the decoder doubles it back); each level sees a wider part of the scene. The image side must divide by 2 to this power</source>
+        <translation>编码器把图像减半的次数（解码器再把它加倍回来）；每一层看到场景中更大的一片。图像边长必须能被 2 的这个次方整除</translation>
+    </message>
+    <message>
+        <source>Width</source>
+        <translation>宽度</translation>
+    </message>
+    <message>
+        <source>Channels of the first level; each deeper level doubles them, up to 8×</source>
+        <translation>第一层的通道数；每深一层加倍，最多 8 倍</translation>
+    </message>
+    <message>
+        <source>Batch norm in each block</source>
+        <translation>每个模块使用批归一化</translation>
+    </message>
+    <message>
+        <source>Dilated convolutions at the bottom</source>
+        <translation>底部使用空洞卷积</translation>
+    </message>
+    <message>
+        <source>Spread the bottom block&apos;s kernels apart so each pixel&apos;s class is decided from the whole digit, not only its own stroke</source>
+        <translation>把底部模块的卷积核间隔拉开，让每个像素的类别由整个数字决定，而不只是它所在的那一笔</translation>
+    </message>
+    <message>
+        <source>Dice weight</source>
+        <translation>Dice 权重</translation>
+    </message>
+    <message>
+        <source>Adds the Dice loss, which counts each class&apos;s overlap whatever its size: small digits on a large background weigh as much as the background. 0 = cross-entropy alone</source>
+        <translation>加上 Dice 损失，它按重叠度计算每个类别，不论其大小：大背景上的小数字与背景同等重要。0 = 只用交叉熵</translation>
+    </message>
+</context>
+<context>
     <name>SeriesPlot</name>
     <message>
         <source>Log scale</source>
@@ -1830,12 +2089,36 @@ right button erases</source>
         <translation>dropout</translation>
     </message>
     <message>
+        <source>Levels</source>
+        <translation>层级</translation>
+    </message>
+    <message>
+        <source>levels</source>
+        <translation>层级</translation>
+    </message>
+    <message>
         <source>Batch norm</source>
         <translation>批归一化</translation>
     </message>
     <message>
         <source>batch norm</source>
         <translation>批归一化</translation>
+    </message>
+    <message>
+        <source>Score threshold</source>
+        <translation>分数阈值</translation>
+    </message>
+    <message>
+        <source>threshold</source>
+        <translation>阈值</translation>
+    </message>
+    <message>
+        <source>Boxes per image</source>
+        <translation>每张图的框数</translation>
+    </message>
+    <message>
+        <source>boxes</source>
+        <translation>框</translation>
     </message>
     <message>
         <source>Patch size</source>
@@ -2056,6 +2339,22 @@ right button erases</source>
     <message>
         <source>off</source>
         <translation>关</translation>
+    </message>
+    <message>
+        <source>Dilation</source>
+        <translation>空洞卷积</translation>
+    </message>
+    <message>
+        <source>dilation</source>
+        <translation>空洞</translation>
+    </message>
+    <message>
+        <source>Dice weight</source>
+        <translation>Dice 权重</translation>
+    </message>
+    <message>
+        <source>dice</source>
+        <translation>dice</translation>
     </message>
 </context>
 <context>
@@ -2509,6 +2808,10 @@ right button erases</source>
     <message>
         <source>Ready: {family} on {dataset}. Press Start.</source>
         <translation>就绪：{dataset} 上的 {family}。按“开始”。</translation>
+    </message>
+    <message>
+        <source>dataset {name}</source>
+        <translation>数据集 {name}</translation>
     </message>
     <message>
         <source>{family} trains best with its own settings, so these changed: {changes}.</source>

@@ -44,6 +44,8 @@ ALLOWED = re.compile(
     r"(?:/[\w.-]+)+|gelu|tanh|sigmoid|leaky relu|DCGAN|TensorFlow|"
     # Formula symbols, and Dropout: Chinese ML texts keep the English word (as they keep ReLU).
     r"\blog\b|softmax|logits|Conv2d|MaxPool2d|[Dd]ropout|"
+    # Scene models and their scores, as Chinese papers and courses write them.
+    r"U-Net|CenterNet|\bDice\b|\bdice\b|\bm?AP\b|mAP@[\d.]+|AP@[\d.]+|\bm?IoU\b|"
     r"\badam\b|"  # a value typed in the twin dialog, as config files spell it
     r"\bMB\b|\bpx\b|\bG\b|\bD\b|train --config FILE|\(\*\.\w+\)|\*\.\w+|&\w|β\d|\b[a-zA-Z]\b"
 )

@@ -19,7 +19,7 @@ class DetectorForm(Form):
         self.width_spin = self.add(
             self.tr("Width"),
             spin(4, 256, 4),
-            self.tr("Channels of the first block; each block below has twice as many"),
+            self.tr("Channels of the first stage; each further stage doubles them, up to 4×"),
         )
         self.depth_spin = self.add(
             self.tr("Levels"),

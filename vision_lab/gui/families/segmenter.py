@@ -27,7 +27,7 @@ class SegmenterForm(Form):
         self.width_spin = self.add(
             self.tr("Width"),
             spin(4, 256, 4),
-            self.tr("Channels of the first level; each level below has twice as many"),
+            self.tr("Channels of the first level; each deeper level doubles them, up to 8×"),
         )
         self.batch_norm = self.add("", QCheckBox(self.tr("Batch norm in each block")), batch_norm_tip())
         self.dilation = self.add(

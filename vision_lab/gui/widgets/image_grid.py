@@ -199,15 +199,19 @@ def fill_grid(grid: ImageGrid, p: Preview) -> str:
         return ""
     if p.kind == "segmentation" and p.masks is not None and p.predicted_masks is not None:
         images, rows = overlays.preview_picture(p)
-        tr = QCoreApplication.translate
         grid.set_images(
             images,
             [f"{overlays.pixel_accuracy(t, q):.0%}" for t, q in zip(p.masks, p.predicted_masks, strict=True)],
             rows=rows,
-            row_labels=[tr("ImageGrid", "scene"), tr("ImageGrid", "predicted"), tr("ImageGrid", "true")],
+            row_labels=[
+                QCoreApplication.translate("ImageGrid", "scene"),
+                QCoreApplication.translate("ImageGrid", "predicted"),
+                QCoreApplication.translate("ImageGrid", "true"),
+            ],
         )
         right = overlays.pixel_accuracy(p.masks, p.predicted_masks)
-        return tr("ImageGrid", " — {share} of pixels right").format(share=f"{right:.0%}") + legend(
+        share = QCoreApplication.translate("ImageGrid", " — {share} of pixels right")
+        return share.format(share=f"{right:.0%}") + legend(
             names, np.union1d(np.unique(p.masks), np.unique(p.predicted_masks))
         )
     if p.kind == "detections" and p.boxes is not None and p.predicted_boxes is not None:
