@@ -347,7 +347,8 @@ def _train(args: argparse.Namespace) -> int:
         for _ in trainer.events():  # the other ranks train their share in silence
             pass
         return 0
-    bar = _ProgressBar(sys.stderr, enabled=not args.quiet)
+    shown = frozenset(m.key for m in cfg.family.metrics)
+    bar = _ProgressBar(sys.stderr, enabled=not args.quiet, shown=shown)
     events = trainer.events()
     try:
         for event in events:
@@ -368,7 +369,9 @@ def _train(args: argparse.Namespace) -> int:
                     print(_error_line(event.message), file=sys.stderr)
                     return EXIT_USAGE
                 figures = ", ".join(
-                    f"{k} {v:.4g}" for k, v in event.summary.items() if isinstance(v, float) and k != "seconds"
+                    f"{k} {v:.4g}"
+                    for k, v in event.summary.items()
+                    if isinstance(v, float) and k != "seconds" and (k in shown or not k.startswith("val_"))
                 )
                 print(f"{event.message} {figures}", file=sys.stderr)
                 if event.run_dir:

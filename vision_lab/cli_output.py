@@ -18,7 +18,12 @@ if TYPE_CHECKING:
 class _ProgressBar:
     """One line on stderr, redrawn at most 10 times a second."""
 
-    def __init__(self, stream: TextIO, enabled: bool = True, width: int = 24) -> None:
+    def __init__(
+        self, stream: TextIO, enabled: bool = True, width: int = 24, shown: frozenset[str] | None = None
+    ) -> None:
+        self.shown = shown
+        """The figures the line names (a family's declared metrics); None: all. A segmenter's per-class IoUs
+        (eleven more numbers) stay in summary.json."""
         self.stream, self.enabled, self.width = stream, enabled, width
         self.tty = stream.isatty()
         self._last = 0.0
@@ -36,7 +41,7 @@ class _ProgressBar:
         self._last = now
         frac = m.step / max(total_steps, 1)
         filled = int(frac * self.width)
-        vals = "  ".join(f"{k} {v:.4g}" for k, v in m.values.items())
+        vals = "  ".join(f"{k} {v:.4g}" for k, v in m.values.items() if self.shown is None or k in self.shown)
         eta = f"ETA {m.eta_s:.0f}s" if math.isfinite(m.eta_s) else ""
         line = (
             f"[{'#' * filled}{'.' * (self.width - filled)}] {frac:4.0%} epoch {min(m.epoch + 1, epochs)}/{epochs} "
