@@ -76,6 +76,9 @@ class DataPanel(QWidget):
         self.infos: dict[str, DatasetInfo] = {}
         self._problem: str | None = None
         self._loader: FunctionWorker | None = None
+        self._loaders: set[FunctionWorker] = set()
+        """Every load still running: one replaced by a newer pick runs on to its end (a scene set cannot stop
+        midway), and closing the window must wait for it, or Qt aborts on a thread destroyed while running."""
         self._downloader: FunctionWorker | None = None
         self._loading_key: str | None = None
         self._good: tuple[str, ImageDataset] | None = None
@@ -307,6 +310,7 @@ class DataPanel(QWidget):
         worker.finished.connect(lambda w=worker: self._load_ended(w))
         worker.finished.connect(worker.deleteLater)
         self._loader = worker
+        self._loaders.add(worker)
         self._load_started = time.monotonic()
         worker.start()
 
@@ -423,6 +427,7 @@ class DataPanel(QWidget):
             self.load_progress.setText(self.tr("Cancelling…"))
 
     def _load_ended(self, worker: FunctionWorker) -> None:
+        self._loaders.discard(worker)
         if worker is self._loader:
             self._loader = None  # deleteLater follows: never ask a deleted thread whether it runs
             self.load_box.hide()
@@ -479,7 +484,7 @@ class DataPanel(QWidget):
 
     def shutdown(self) -> None:
         """Cancel and join background loads (window closing)."""
-        for worker in (self._downloader, self._loader):
+        for worker in (self._downloader, self._loader, *self._loaders):
             if worker is not None:
                 try:
                     worker.cancel()
