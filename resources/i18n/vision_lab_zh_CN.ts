@@ -992,8 +992,8 @@ right button erases</source>
         <translation>真实</translation>
     </message>
     <message>
-        <source> — {share} of pixels right</source>
-        <translation> — {share} 的像素正确</translation>
+        <source> — mIoU of these scenes {miou} (each scene&apos;s under it)</source>
+        <translation> — 这些场景的 mIoU 为 {miou}（每个场景的写在它下方）</translation>
     </message>
     <message>
         <source> — {found} of {total} boxes found, {false} false (score ≥ {threshold})</source>

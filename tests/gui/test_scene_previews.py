@@ -30,7 +30,10 @@ def test_segmentation_preview_shows_three_rows_and_a_legend(qtbot) -> None:
     pred[1] = 0  # the second scene: nothing found
     note = fill_grid(grid, Preview(1, 0, "segmentation", images, masks=truth, predicted_masks=pred, class_names=NAMES))
     assert grid.count == 2 and len(grid._outputs) == 2
-    assert "88% of pixels right" in note  # the second scene misses its 64 pixels of 512: 87.5% right
+    # Both scenes: background IoU 384 / (384 + 64), class 2's 64 / 128 -> mIoU 68% (though 88% of pixels are right).
+    assert "mIoU of these scenes 68%" in note
+    # The second scene alone: background 192 / 256, class 2 0 / 64 -> 37.5%.
+    assert grid._captions == ["100%", "38%"]
     assert "1" in note and "■" in note and "background" not in note
     grid.show()
     qtbot.waitExposed(grid)

@@ -63,10 +63,6 @@ def colour_masks(images: np.ndarray, masks: np.ndarray, alpha: float = ALPHA) ->
     return out.round().astype(np.uint8)
 
 
-def pixel_accuracy(truth: np.ndarray, pred: np.ndarray) -> float:
-    return float((truth == pred).mean()) if truth.size else 0.0
-
-
 def shown_boxes(pred: np.ndarray, threshold: float) -> np.ndarray:
     """One image's predicted rows ``(class, score, x0, y0, x1, y1)`` with a class and at least ``threshold``."""
     return pred[(pred[:, 0] >= 0) & (pred[:, 1] >= threshold)]
@@ -176,7 +172,6 @@ __all__ = [
     "colour_masks",
     "draw_boxes",
     "match",
-    "pixel_accuracy",
     "preview_picture",
     "shown_boxes",
 ]

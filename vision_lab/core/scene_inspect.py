@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from vision_lab.core.detection_metrics import pr_curves
 from vision_lab.core.overlays import match, shown_boxes
+from vision_lab.core.scene_scores import confusion, per_class_iou, scene_ious
 from vision_lab.core.tasks import EVAL_BATCH
 
 if TYPE_CHECKING:
@@ -40,24 +41,6 @@ def detect(insp: Inspector, images: np.ndarray) -> np.ndarray:
     task = insp._need("Boxes", "detect")
     x = insp._batch(images)
     return torch.cat([task.detect(x[i : i + EVAL_BATCH]) for i in range(0, len(x), EVAL_BATCH)]).numpy()
-
-
-def confusion(truth: np.ndarray, pred: np.ndarray, k: int) -> np.ndarray:
-    """K×K pixel counts, rows the true class."""
-    t, p = truth.astype(np.int64).ravel(), pred.astype(np.int64).ravel()
-    return np.bincount(t * k + p, minlength=k * k).reshape(k, k)
-
-
-def class_iou(conf: np.ndarray) -> np.ndarray:
-    """IoU of each class, TP / (TP + FP + FN); NaN for a class neither true nor predicted anywhere."""
-    tp = np.diag(conf).astype(np.float64)
-    union = conf.sum(0) + conf.sum(1) - tp
-    return np.where(union > 0, tp / np.maximum(union, 1), np.nan)
-
-
-def scene_ious(truth: np.ndarray, pred: np.ndarray, k: int) -> np.ndarray:
-    """Each scene's mean IoU over the classes it shows or is predicted to show."""
-    return np.array([np.nanmean(class_iou(confusion(t, p, k))) for t, p in zip(truth, pred, strict=True)])
 
 
 def box_errors(truth: np.ndarray, pred: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
@@ -87,9 +70,9 @@ __all__ = [
     "SCENES",
     "average_precision",
     "box_errors",
-    "class_iou",
     "confusion",
     "detect",
+    "per_class_iou",
     "scene_ious",
     "segment",
     "worst_first",

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from vision_lab.core.events import Preview
+from vision_lab.core.scene_scores import mean_iou, per_class_iou, pixel_accuracy
 from vision_lab.core.tasks import Task, _images_uint8
 
 EVAL_BATCH = 200
@@ -25,28 +26,6 @@ DICE_SMOOTH = 1.0
 def confusion_matrix(truth: torch.Tensor, pred: torch.Tensor, k: int) -> torch.Tensor:
     """K×K pixel counts (int64, on the tensors' device): rows the true class, columns the predicted one."""
     return torch.bincount(truth.reshape(-1).long() * k + pred.reshape(-1).long(), minlength=k * k).reshape(k, k)
-
-
-def per_class_iou(confusion: np.ndarray) -> np.ndarray:
-    """IoU of each class (float64, length K); NaN for a class in neither the truth nor the prediction."""
-    m = np.asarray(confusion, dtype=np.float64)
-    tp = np.diag(m)
-    union = m.sum(0) + m.sum(1) - tp
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(union > 0, tp / np.where(union > 0, union, 1.0), np.nan)
-
-
-def mean_iou(confusion: np.ndarray) -> float:
-    """The mean IoU over the classes present in the truth or the prediction (0.0 for an empty matrix)."""
-    iou = per_class_iou(confusion)
-    present = iou[~np.isnan(iou)]
-    return float(present.mean()) if len(present) else 0.0
-
-
-def pixel_accuracy(confusion: np.ndarray) -> float:
-    m = np.asarray(confusion, dtype=np.float64)
-    total = m.sum()
-    return float(np.trace(m) / total) if total else 0.0
 
 
 def dice_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

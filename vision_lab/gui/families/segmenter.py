@@ -70,9 +70,7 @@ class SegmenterForm(Form):
 
 def segmenter_formula() -> str:
     return formula(
-        "<i>L</i> = −(1/<i>HW</i>) Σ<sub><i>p</i></sub> log <i>ŷ<sub>p</sub></i>[<i>y<sub>p</sub></i>]"
-        " + λ (1 − (1/<i>K</i>) Σ<sub><i>k</i></sub> 2|<i>P<sub>k</sub></i>∩<i>T<sub>k</sub></i>| / "
-        "(|<i>P<sub>k</sub></i>| + |<i>T<sub>k</sub></i>|))",
+        "<i>L</i> = −(1/<i>HW</i>) Σ<sub><i>p</i></sub> log <i>ŷ<sub>p</sub></i>[<i>y<sub>p</sub></i>] + λ (1 − Dice)",
         QCoreApplication.translate(
             "Formulas",
             "A classifier at every pixel <i>p</i>: cross-entropy between its true class <i>y<sub>p</sub></i> and "

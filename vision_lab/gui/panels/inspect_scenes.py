@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vision_lab.core import overlays, scene_inspect
+from vision_lab.core import overlays, scene_inspect, scene_scores
 from vision_lab.core.detection_metrics import pr_curves
 from vision_lab.gui.panels.inspect_base import InspectView, _label
 from vision_lab.gui.widgets.charts import BarChart, SeriesPlot
@@ -300,11 +300,11 @@ class SceneTab(InspectView):
         probs = scene_inspect.segment(insp, images)  # type: ignore[arg-type]
         pred = probs.argmax(1).astype(np.uint8)
         k = probs.shape[1]
-        i = self._rank(1.0 - scene_inspect.scene_ious(truth, pred, k))
+        i = self._rank(1.0 - scene_scores.scene_ious(truth, pred, k))
         self.probabilities = probs[i]
         self._shown = i
         self.picture.set_image(overlays.colour_masks(images[i : i + 1], pred[i : i + 1])[0], images.shape[2:0:-1])
-        iou = scene_inspect.class_iou(scene_inspect.confusion(truth, pred, k))
+        iou = scene_scores.per_class_iou(scene_scores.confusion(truth, pred, k))
         shown = [c for c in range(k) if np.isfinite(iou[c])]
         self.class_bars.set_title(self.tr("IoU per class on {n} validation scenes").format(n=len(images)))
         self.class_bars.set_values([iou[c] for c in shown], [names[c] if c < len(names) else str(c) for c in shown])
@@ -316,7 +316,7 @@ class SceneTab(InspectView):
             row_labels=[self.tr("predicted"), self.tr("true")],
         )
         miou = float(np.nanmean(iou))
-        scene = float(scene_inspect.scene_ious(truth[i : i + 1], pred[i : i + 1], k)[0])
+        scene = float(scene_scores.scene_ious(truth[i : i + 1], pred[i : i + 1], k)[0])
         self.note.setText(
             self.tr(
                 "Scene #{i}: its predicted mask (mean IoU {scene:.0%}; all {n} scenes: mIoU {miou:.0%}). Click a "
