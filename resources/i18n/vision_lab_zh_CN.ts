@@ -1856,8 +1856,12 @@ right button erases</source>
         <translation>精确率-召回率</translation>
     </message>
     <message>
-        <source>Click a pixel of the scene to see its class probabilities</source>
-        <translation>点击场景中的一个像素，查看它的各类别概率</translation>
+        <source>Click a pixel</source>
+        <translation>点击一个像素</translation>
+    </message>
+    <message>
+        <source>Pixel ({x}, {y})</source>
+        <translation>像素 ({x}, {y})</translation>
     </message>
     <message>
         <source>Score ≥ {value:.2f}</source>
@@ -1894,10 +1898,6 @@ right button erases</source>
     <message>
         <source>Scene #{i}: its predicted mask (mean IoU {scene:.0%}; all {n} scenes: mIoU {miou:.0%}). Click a pixel for its class probabilities. Below: the {worst} worst scenes, predicted over true.</source>
         <translation>场景 #{i}：它的预测掩码（平均 IoU {scene:.0%}；全部 {n} 个场景：mIoU {miou:.0%}）。点击一个像素查看它的各类别概率。下方：最差的 {worst} 个场景，预测在上、真实在下。</translation>
-    </message>
-    <message>
-        <source>Class probabilities of pixel ({x}, {y})</source>
-        <translation>像素 ({x}, {y}) 的各类别概率</translation>
     </message>
     <message>
         <source>AP@0.5 per class on {n} validation scenes</source>

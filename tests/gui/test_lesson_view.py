@@ -118,3 +118,20 @@ def test_the_layer_table_shows_the_lesson_model_not_the_family_default(qtbot, wi
     assert rows.get("Conv2d #1") == "32 × 26 × 26", rows
     assert rows.get("MaxPool2d") == "32 × 13 × 13", rows
     assert "347,146" in w.model_panel.params.text()
+
+
+def test_opening_a_run_of_another_model_puts_the_lesson_away(qtbot, window, tmp_path) -> None:
+    """Seen on a real display: lesson 9 (the detector) stayed beside an opened segmenter run."""
+    from every_family import train
+
+    w = window
+    pick_from_menu(qtbot, w, "article-3-2-convolution")  # a CNN lesson
+    assert w.lesson_view.isVisible()
+    train("cnn", tmp_path / "cnn")
+    assert w.open_run(tmp_path / "cnn")
+    assert w.lesson_view.isVisible()  # the lesson's own model: it stays
+    train("mlp", tmp_path / "mlp")
+    assert w.open_run(tmp_path / "mlp")
+    assert not w.lesson_view.isVisible()
+    pick_from_menu(qtbot, w, name="showLessonAction")
+    assert w.lesson_view.isVisible()

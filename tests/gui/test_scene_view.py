@@ -46,7 +46,7 @@ def test_scenes_view_ranks_and_explains(qtbot, window, key: str, tmp_path: Path)
         assert y <= 1 and abs(x - side // 2) <= 1
         assert tab.probabilities is not None
         np.testing.assert_allclose(tab.pixel_bars.values(), tab.probabilities[:, y, x], atol=1e-6)
-        assert "pixel" in tab.pixel_bars.title
+        assert tab.pixel_bars.title == f"Pixel ({x}, {y})"
     else:
         assert tab.pr.series_names()  # one precision-recall curve per class with truth boxes
         boxes = tab.boxes

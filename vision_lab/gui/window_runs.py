@@ -106,6 +106,9 @@ class SavedRuns:
             return False
         self.run_actions.stop_watching()
         cfg = record.config
+        lesson = self.lesson_view.preset
+        if lesson is not None and lesson.config.model != cfg.model:
+            self.lesson_view.hide()  # a lesson about another model beside this run would mislead (Lessons ▸ Show)
         self.show_config(cfg)
         self.clear_run_views("")
         ds = self.data_panel.dataset

@@ -211,7 +211,7 @@ class SceneTab(InspectView):
         self.grid.set_images(np.zeros((0, 1, 1, 1), np.uint8))
         self.pixel_bars.clear()
         self.class_bars.clear()
-        self.pixel_bars.set_title(self.tr("Click a pixel of the scene to see its class probabilities"))
+        self.pixel_bars.set_title(self.tr("Click a pixel"))  # short: the bars sit in a narrow column
         self.note.setText("")
 
     def _draw_toggled(self, on: bool) -> None:
@@ -332,7 +332,7 @@ class SceneTab(InspectView):
             return
         names = self.panel.class_names
         p = self.probabilities[:, y, x]
-        self.pixel_bars.set_title(self.tr("Class probabilities of pixel ({x}, {y})").format(x=x, y=y))
+        self.pixel_bars.set_title(self.tr("Pixel ({x}, {y})").format(x=x, y=y))
         self.pixel_bars.set_values(
             list(p), [names[c] if c < len(names) else str(c) for c in range(len(p))], highlight=int(np.argmax(p))
         )
