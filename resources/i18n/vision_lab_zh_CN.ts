@@ -1864,6 +1864,10 @@ right button erases</source>
         <translation>像素 ({x}, {y})</translation>
     </message>
     <message>
+        <source>Scene #{i}: {missed} true box(es) missed, {false} false at score ≥ {threshold:.2f}; all {n} scenes: {all_missed} missed, {all_false} false. Dashed: the truth. Below: the {worst} worst scenes (missed · false).</source>
+        <translation>场景 #{i}：分数 ≥ {threshold:.2f} 时漏掉 {missed} 个真实框，误报 {false} 个；全部 {n} 个场景：漏检 {all_missed}，误报 {all_false}。虚线：真实框。下方：最差的 {worst} 个场景（漏检 · 误报）。</translation>
+    </message>
+    <message>
         <source>Score ≥ {value:.2f}</source>
         <translation>分数 ≥ {value:.2f}</translation>
     </message>
@@ -1902,14 +1906,6 @@ right button erases</source>
     <message>
         <source>AP@0.5 per class on {n} validation scenes</source>
         <translation>{n} 个验证场景上每个类别的 AP@0.5</translation>
-    </message>
-    <message>
-        <source>{missed} missed, {false} false</source>
-        <translation>漏检 {missed}，误报 {false}</translation>
-    </message>
-    <message>
-        <source>Scene #{i}: {missed} true box(es) missed, {false} false at score ≥ {threshold:.2f}; all {n} scenes: {all_missed} missed, {all_false} false. Dashed: the truth. Below: the {worst} worst scenes.</source>
-        <translation>场景 #{i}：分数 ≥ {threshold:.2f} 时漏掉 {missed} 个真实框，误报 {false} 个；全部 {n} 个场景：漏检 {all_missed}，误报 {all_false}。虚线：真实框。下方：最差的 {worst} 个场景。</translation>
     </message>
 </context>
 <context>

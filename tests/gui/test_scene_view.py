@@ -62,6 +62,7 @@ def test_a_drawn_scene_gets_masks_or_boxes(qtbot, window, key: str, tmp_path: Pa
     tab = open_scenes(qtbot, w, key, tmp_path)
     tab.draw.setChecked(True)
     assert tab.left.currentWidget() is tab.canvas and tab.clear_button.isVisible()
+    assert not tab.pixel_bars.isVisible()  # its bars were about the scene picture, now hidden
     stroke(qtbot, tab.canvas, [(0.2, 0.2), (0.2, 0.5)])
     stroke(qtbot, tab.canvas, [(0.7, 0.6), (0.8, 0.9)])
     w.inspect_panel.refresh(force=True)

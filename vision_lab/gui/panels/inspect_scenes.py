@@ -219,6 +219,8 @@ class SceneTab(InspectView):
         if on and ds is not None:
             self._fit_canvas(ds.image_shape[0])
         self.left.setCurrentWidget(self.canvas if on else self.picture)
+        # A pixel's bars belong to the scene picture: beside a drawing they would describe a scene no longer shown.
+        self.pixel_bars.setVisible(not on and not self._detector())
         self.clear_button.setVisible(on)
         self.index.setEnabled(not on)
         self.panel.mark_dirty(self.title)
@@ -361,16 +363,15 @@ class SceneTab(InspectView):
         worst = self.order[:WORST]
         self.grid.set_images(
             overlays.draw_boxes(images[worst], truth[worst], self.boxes[worst], names, threshold, scale=2),
-            [
-                self.tr("{missed} missed, {false} false").format(missed=int(missed[j]), false=int(false[j]))
-                for j in worst
-            ],
+            # Short: a cell is about 60 pixels wide ("2 missed, 3 false" was cut); the note says which is which.
+            [f"{int(missed[j])} · {int(false[j])}" for j in worst],
             [bool(missed[j] or false[j]) for j in worst],
         )
         self.note.setText(
             self.tr(
-                "Scene #{i}: {missed} true box(es) missed, {false} false at score ≥ {threshold:.2f}; all {n} scenes: "
-                "{all_missed} missed, {all_false} false. Dashed: the truth. Below: the {worst} worst scenes."
+                "Scene #{i}: {missed} true box(es) missed, {false} false at score ≥ {threshold:.2f}; all {n} "
+                "scenes: {all_missed} missed, {all_false} false. Dashed: the truth. Below: the {worst} worst scenes "
+                "(missed · false)."
             ).format(
                 i=i,
                 missed=int(missed[i]),
