@@ -517,6 +517,10 @@ right button erases</source>
         <translation>画笔</translation>
     </message>
     <message>
+        <source>reconstruction</source>
+        <translation>重建图</translation>
+    </message>
+    <message>
         <source>Draw a digit with the mouse (right button erases).</source>
         <translation>用鼠标写一个数字（右键擦除）。</translation>
     </message>

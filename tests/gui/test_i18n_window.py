@@ -155,3 +155,15 @@ def test_the_gan_filters_note_names_its_network_in_chinese(chinese_window) -> No
     note = w.findChild(QLabel, "filtersNote")
     note.parent().reset()
     assert "判别器" in note.text() and not english(note.text()), note.text()
+
+
+def test_painted_canvas_titles_are_chinese_too(chinese_window) -> None:
+    """The Draw canvas paints its second image's title itself (no label the scan above reads): the autoencoder's
+    'reconstruction' stayed English in the Chinese window."""
+    w = chinese_window
+    combo = w.model_panel.combo
+    combo.setCurrentIndex(combo.findData("autoencoder"))
+    draw = w.inspect_panel.draw_tab
+    draw.reset()
+    assert draw.canvas.has_secondary()
+    assert CHINESE.search(draw.canvas._secondary_title) and not english(draw.canvas._secondary_title)

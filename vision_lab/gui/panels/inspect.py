@@ -107,7 +107,7 @@ class DrawTab(_Tab):
         ae = not self.panel.can("probabilities")  # it reconstructs the drawing instead
         self.bars.setVisible(not ae)
         self.saliency.setVisible(self.panel.can("saliency"))
-        self.canvas.set_secondary(np.zeros_like(self.canvas.image()) if ae else None, "reconstruction")
+        self.canvas.set_secondary(np.zeros_like(self.canvas.image()) if ae else None, self.tr("reconstruction"))
         self.probabilities = None
         self.verdict.setText(self.tr("Draw a digit with the mouse (right button erases)."))
 
@@ -144,14 +144,14 @@ class DrawTab(_Tab):
             self.canvas.set_overlay(None)
             self.bars.set_values([0.0] * len(self.panel.class_names), self.panel.class_names, maximum=1.0)
             if not self.panel.can("probabilities"):
-                self.canvas.set_secondary(np.zeros_like(self.canvas.image()), "reconstruction")
+                self.canvas.set_secondary(np.zeros_like(self.canvas.image()), self.tr("reconstruction"))
             self.probabilities = None
             return
         x = self.model_input()
         if not self.panel.can("probabilities"):
             recon = insp.reconstruct(x)[0].astype(np.float32).mean(-1) / 255.0
             self.reconstruction = recon
-            self.canvas.set_secondary(self._fit(recon, self.canvas.image().shape), "reconstruction")
+            self.canvas.set_secondary(self._fit(recon, self.canvas.image().shape), self.tr("reconstruction"))
             self.verdict.setText(self.tr("Your drawing through the autoencoder's bottleneck: what the code keeps."))
             return
         p = insp.probabilities(x)[0]
