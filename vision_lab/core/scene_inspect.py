@@ -10,13 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from vision_lab.core.detection_metrics import pr_curves
 from vision_lab.core.overlays import match, shown_boxes
 from vision_lab.core.scene_scores import confusion, per_class_iou, scene_ious
-from vision_lab.core.tasks import EVAL_BATCH
 
 if TYPE_CHECKING:
     from vision_lab.core.inspect import Inspector
@@ -25,22 +22,32 @@ SCENES = 200
 """Validation scenes a view ranks (the first ones): enough to find bad ones, quick enough to redo as it trains."""
 
 
-@torch.inference_mode()
+# torch is imported where a model runs, not at import: the window builds this view before PyTorch has loaded.
 def segment(insp: Inspector, images: np.ndarray) -> np.ndarray:
     """Class probabilities of every pixel: float32 N×K×H×W (K classes, the background first)."""
+    import torch
+    import torch.nn.functional as F
+
+    from vision_lab.core.tasks import EVAL_BATCH
+
     insp._need("Class probabilities per pixel", "segment")
     model = insp.task.modules["model"]
     x = insp._batch(images)
-    return torch.cat([F.softmax(model(x[i : i + EVAL_BATCH]), 1) for i in range(0, len(x), EVAL_BATCH)]).numpy()
+    with torch.inference_mode():
+        return torch.cat([F.softmax(model(x[i : i + EVAL_BATCH]), 1) for i in range(0, len(x), EVAL_BATCH)]).numpy()
 
 
-@torch.inference_mode()
 def detect(insp: Inspector, images: np.ndarray) -> np.ndarray:
     """Every box the detector keeps per image, threshold aside: float32 N×M×6 rows (class, score, x0, y0, x1, y1),
     best first, padded with class -1."""
+    import torch
+
+    from vision_lab.core.tasks import EVAL_BATCH
+
     task = insp._need("Boxes", "detect")
     x = insp._batch(images)
-    return torch.cat([task.detect(x[i : i + EVAL_BATCH]) for i in range(0, len(x), EVAL_BATCH)]).numpy()
+    with torch.inference_mode():
+        return torch.cat([task.detect(x[i : i + EVAL_BATCH]) for i in range(0, len(x), EVAL_BATCH)]).numpy()
 
 
 def box_errors(truth: np.ndarray, pred: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
