@@ -9,6 +9,7 @@ from functools import cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from vision_lab.core.detection_metrics import iou as box_iou  # the mAP's own IoU: one definition
 from vision_lab.core.events import Preview
 
 # Class k > 0 takes colour k-1 (the background has none): Tableau's ten, then ten more that stay apart from them,
@@ -66,17 +67,6 @@ def colour_masks(images: np.ndarray, masks: np.ndarray, alpha: float = ALPHA) ->
 def shown_boxes(pred: np.ndarray, threshold: float) -> np.ndarray:
     """One image's predicted rows ``(class, score, x0, y0, x1, y1)`` with a class and at least ``threshold``."""
     return pred[(pred[:, 0] >= 0) & (pred[:, 1] >= threshold)]
-
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of every box in ``a`` (A×4, x0 y0 x1 y1) with every box in ``b`` (B×4): A×B."""
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.clip(rb - lt, 0, None).prod(axis=2)
-    area_a = (a[:, 2:] - a[:, :2]).clip(0).prod(axis=1)
-    area_b = (b[:, 2:] - b[:, :2]).clip(0).prod(axis=1)
-    union = area_a[:, None] + area_b[None, :] - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
 
 
 def match(truth: np.ndarray, pred: np.ndarray, iou: float = MATCH_IOU) -> tuple[np.ndarray, np.ndarray]:

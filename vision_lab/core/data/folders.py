@@ -278,6 +278,17 @@ def _stack(pixels: list[np.ndarray], channels: int, size_wh: tuple[int, int]) ->
     return out
 
 
+def brought_to(size_wh: tuple[int, int], n_channels: int) -> str:
+    """The note a folder loader adds when it resized or converted its images to one size and channel count."""
+    return t(
+        "data.note.brought_to",
+        "all images brought to {height}×{width} with {channels} channel(s)",
+        height=size_wh[1],
+        width=size_wh[0],
+        channels=n_channels,
+    )
+
+
 def load_image_folder(
     folder: Path,
     name: str,
@@ -431,15 +442,7 @@ def load_image_folder(
                     example=example,
                 )
             )
-    notes.append(
-        t(
-            "data.note.brought_to",
-            "all images brought to {height}×{width} with {channels} channel(s)",
-            height=size_wh[1],
-            width=size_wh[0],
-            channels=n_channels,
-        )
-    )
+    notes.append(brought_to(size_wh, n_channels))
     return ImageDataset(
         name=name,
         train_images=x,

@@ -36,6 +36,7 @@ from vision_lab.core.data.folders import (
     _Scan,
     _stack,
     _to_8bit,
+    brought_to,
 )
 from vision_lab.core.errors import DataError
 from vision_lab.core.i18n import t
@@ -277,15 +278,7 @@ def finish(
     y = np.asarray(read.main, dtype=np.int64)
     targets, kind = stacked
     train, val = split
-    notes.append(
-        t(
-            "data.note.brought_to",
-            "all images brought to {height}×{width} with {channels} channel(s)",
-            height=size_wh[1],
-            width=size_wh[0],
-            channels=n_channels,
-        )
-    )
+    notes.append(brought_to(size_wh, n_channels))
     return ImageDataset(
         name=name,
         train_images=x[train],
