@@ -328,6 +328,7 @@ class MainWindow(WindowLayout, WindowConfig, StageMode, Rewind, RunEvents, Saved
             child.abort()
             child.wait()
         self.data_panel.shutdown()
+        self.inspect_panel.shutdown()
         super().closeEvent(event)
 
     def _confirm_close(self) -> bool:

@@ -19,11 +19,6 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -33,13 +28,13 @@ from vision_lab.core import families
 from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.data import ImageDataset
 from vision_lab.core.events import Metrics, Preview, Started
-from vision_lab.gui.panels.inspect_base import _label, _Tab, _to_uint8
+from vision_lab.gui.panels.inspect_base import _label, _Tab
+from vision_lab.gui.panels.inspect_draw import DrawTab
+from vision_lab.gui.panels.inspect_filters import FiltersTab
 from vision_lab.gui.panels.inspect_generative import GanTab, LatentTab
 from vision_lab.gui.widgets.charts import BarChart, SeriesPlot
 from vision_lab.gui.widgets.confusion import EMPTY_TEXT, ConfusionMatrixView
-from vision_lab.gui.widgets.draw_canvas import DrawCanvas
-from vision_lab.gui.widgets.feature_grid import FeatureGrid
-from vision_lab.gui.widgets.fields import ERROR_COLOR, NumberSpinBox
+from vision_lab.gui.widgets.fields import ERROR_COLOR
 from vision_lab.gui.widgets.image_grid import ImageGrid
 
 HEALTH_KEEP = 600  # health measurements kept for the plots
@@ -49,123 +44,6 @@ VIEWS: tuple[str, ...] = (
 )
 """Inspect views in modules of their own, as ``"module:Class"`` (an InspectView subclass taking the panel): the
 registry a new view is added to. Named, not imported, so that a view's module may import this one."""
-
-
-class DrawTab(_Tab):
-    """The drawing through the model: class probabilities (and saliency), or a reconstruction."""
-
-    needs = frozenset({"probabilities", "reconstruct"})
-    title = QT_TRANSLATE_NOOP("InspectPanel", "Draw")
-    min_interval_s = 0.05  # follows the pen
-
-    def __init__(self, panel: InspectPanel) -> None:
-        super().__init__(panel)
-        self.canvas = DrawCanvas()
-        self.canvas.changed.connect(lambda: self.panel.mark_dirty("Draw", "Filters"))
-        self.brush = NumberSpinBox(0.5, 6.0, self.tr("The brush"))
-        self.brush.setObjectName("brushSizeSpin")
-        self.brush.setSingleStep(0.25)
-        self.brush.setValue(self.canvas.brush_size)
-        self.brush.setToolTip(self.tr("Brush radius in image pixels"))
-        self.brush.valueChanged.connect(self.canvas.set_brush_size)
-        clear = QPushButton(self.tr("Clear"))
-        clear.setObjectName("clearCanvasButton")
-        clear.clicked.connect(self.canvas.clear)
-        example = QPushButton(self.tr("Example"))
-        example.setObjectName("exampleButton")
-        example.setToolTip(self.tr("Put a random validation image on the canvas"))
-        example.clicked.connect(self.load_example)
-        self.saliency = QCheckBox(self.tr("Saliency"))
-        self.saliency.setObjectName("saliencyCheck")
-        self.saliency.setToolTip(
-            self.tr("Overlay |∂ score / ∂ pixel|: the pixels whose change would move the predicted class's score most")
-        )
-        self.saliency.toggled.connect(lambda _on: self.panel.mark_dirty("Draw"))
-        tools = QHBoxLayout()
-        tools.addWidget(QLabel(self.tr("Brush")))
-        tools.addWidget(self.brush)
-        tools.addWidget(clear)
-        tools.addWidget(example)
-        tools.addStretch(1)
-        self.bars = BarChart()
-        self.bars.setObjectName("probabilityChart")
-        self.bars.setMinimumHeight(150)
-        self.verdict = _label(name="drawVerdict")
-        lay = QVBoxLayout(self)
-        lay.addLayout(tools)
-        lay.addWidget(self.canvas, 3)
-        verdict_row = QHBoxLayout()
-        verdict_row.addWidget(self.verdict, 1)
-        verdict_row.addWidget(self.saliency)
-        lay.addLayout(verdict_row)
-        lay.addWidget(self.bars, 2)
-        self._rng = np.random.default_rng(0)
-        self.probabilities: np.ndarray | None = None
-        self.reconstruction: np.ndarray | None = None
-
-    def reset(self) -> None:
-        ae = not self.panel.can("probabilities")  # it reconstructs the drawing instead
-        self.bars.setVisible(not ae)
-        self.saliency.setVisible(self.panel.can("saliency"))
-        self.canvas.set_secondary(np.zeros_like(self.canvas.image()) if ae else None, self.tr("reconstruction"))
-        self.probabilities = None
-        self.verdict.setText(self.tr("Draw a digit with the mouse (right button erases)."))
-
-    def load_example(self) -> None:
-        ds = self.panel.dataset
-        if ds is None or not len(ds.val_images):
-            return
-        i = int(self._rng.integers(len(ds.val_images)))
-        img = ds.val_images[i].astype(np.float32).mean(-1) / 255.0
-        self.canvas.set_image(self._fit(img, self.canvas.image().shape))
-
-    @staticmethod
-    def _fit(img: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-        if img.shape == shape:
-            return img
-        from PIL import Image
-
-        return np.asarray(Image.fromarray(img.astype(np.float32), mode="F").resize(shape[::-1]), dtype=np.float32)
-
-    def model_input(self) -> np.ndarray:
-        """The drawing as the model sees it: MNIST-style centred, at the dataset's size and channels."""
-        insp = self.panel.inspector
-        assert insp is not None
-        h, w, c = insp.image_shape  # H×W×C, as the dataset reports it
-        img = self.canvas.mnist_image() if self.canvas.image().shape == (28, 28) else self.canvas.image()
-        img = self._fit(img, (h, w))
-        return np.repeat(img[:, :, None], c, axis=2)[None].astype(np.float32)
-
-    def update_view(self) -> None:
-        insp = self.panel.inspector
-        if insp is None:
-            return
-        if self.canvas.is_empty():
-            self.canvas.set_overlay(None)
-            self.bars.set_values([0.0] * len(self.panel.class_names), self.panel.class_names, maximum=1.0)
-            if not self.panel.can("probabilities"):
-                self.canvas.set_secondary(np.zeros_like(self.canvas.image()), self.tr("reconstruction"))
-            self.probabilities = None
-            return
-        x = self.model_input()
-        if not self.panel.can("probabilities"):
-            recon = insp.reconstruct(x)[0].astype(np.float32).mean(-1) / 255.0
-            self.reconstruction = recon
-            self.canvas.set_secondary(self._fit(recon, self.canvas.image().shape), self.tr("reconstruction"))
-            self.verdict.setText(self.tr("Your drawing through the autoencoder's bottleneck: what the code keeps."))
-            return
-        p = insp.probabilities(x)[0]
-        self.probabilities = p
-        best = int(p.argmax())
-        names = self.panel.class_names
-        self.bars.set_values(list(map(float, p)), names, highlight=best, maximum=1.0)
-        says = self.tr("The model says <b>{label}</b> ({confidence}).")
-        self.verdict.setText(says.format(label=names[best] if best < len(names) else best, confidence=f"{p[best]:.0%}"))
-        if self.saliency.isChecked() and self.panel.can("saliency"):
-            heat = insp.saliency(x[0], best)
-            self.canvas.set_overlay(self._fit(heat, self.canvas.image().shape))
-        else:
-            self.canvas.set_overlay(None)
 
 
 class ConfusionTab(_Tab):
@@ -270,78 +148,6 @@ class ConfusionTab(_Tab):
             self.selected = (pairs[0][0], pairs[0][1])
             self.matrix.set_selected(*self.selected)
         self._show_cell()
-
-
-class FiltersTab(_Tab):
-    needs = frozenset({"filters"})
-    title = QT_TRANSLATE_NOOP("InspectPanel", "Filters")
-
-    def __init__(self, panel: InspectPanel) -> None:
-        super().__init__(panel)
-        self.index = QSpinBox()
-        self.index.setObjectName("featureImageSpin")
-        self.index.setRange(0, 0)
-        self.index.setToolTip(self.tr("Which validation image to show the feature maps of"))
-        self.index.valueChanged.connect(lambda _v: self.panel.mark_dirty("Filters"))
-        self.use_drawing = QCheckBox(self.tr("Use the drawing"))
-        self.use_drawing.setObjectName("useDrawingCheck")
-        self.use_drawing.toggled.connect(lambda _on: self.panel.mark_dirty("Filters"))
-        self.image_view = ImageGrid()
-        self.image_view.setFixedSize(72, 72)
-        row = QHBoxLayout()
-        row.addWidget(QLabel(self.tr("Image")))
-        row.addWidget(self.index)
-        row.addWidget(self.use_drawing)
-        row.addStretch(1)
-        row.addWidget(self.image_view)
-        self.note = _label(name="filtersNote")
-        self.grid = FeatureGrid()
-        self.grid.setObjectName("featureGrid")
-        lay = QVBoxLayout(self)
-        lay.addLayout(row)
-        lay.addWidget(self.note)
-        lay.addWidget(self.grid, 1)
-
-    def reset(self) -> None:
-        ds = self.panel.dataset
-        self.index.setMaximum(max(0, len(ds.val_images) - 1) if ds is not None else 0)
-        module = self._module()
-        self.use_drawing.setVisible(self.panel.draw_tab.serves(self.panel.family))  # a family one can draw for
-        self.note.setText(
-            self.tr("The {module}'s first-layer filters, and what each conv layer sees in a real image.").format(
-                module=QCoreApplication.translate("ModuleNames", module)
-            )
-            if module != "model"
-            else self.tr("First-layer filters (light = positive weight), then each conv layer's feature maps.")
-        )
-
-    # The names of the networks a family's filters may come from, for the note above (keys of build_models).
-    _MODULE_NAMES = (
-        QT_TRANSLATE_NOOP("ModuleNames", "discriminator"),
-        QT_TRANSLATE_NOOP("ModuleNames", "generator"),
-        QT_TRANSLATE_NOOP("ModuleNames", "encoder"),
-        QT_TRANSLATE_NOOP("ModuleNames", "decoder"),
-    )
-
-    def _module(self) -> str:
-        family = self.panel.family
-        return families.get(family).filters_module if family in families.names() else "model"
-
-    def update_view(self) -> None:
-        insp, ds = self.panel.inspector, self.panel.dataset
-        if insp is None or ds is None:
-            return
-        module = self._module()
-        if self.use_drawing.isChecked() and not self.panel.draw_tab.canvas.is_empty():
-            x = self.panel.draw_tab.model_input()[0]
-            shown = _to_uint8(x)
-        else:
-            shown = ds.val_images[self.index.value()]
-            x = shown
-        self.image_view.set_images(shown[None])
-        groups: list[tuple[str, np.ndarray]] = [(self.tr("first-layer filters"), insp.conv_filters(module))]
-        groups += insp.feature_maps(x, module)
-        self.grid.set_maps(groups)
 
 
 class HealthTab(_Tab):
@@ -526,6 +332,11 @@ class InspectPanel(QTabWidget):
         for view in self.views:
             view.reset()
         self.warnings_changed.emit([])
+
+    def shutdown(self) -> None:
+        """Cancel and join every view's background work (window closing)."""
+        for view in self.views:
+            view.shutdown()
 
     def show_confusion(self, confusion: np.ndarray) -> None:
         """Show a past confusion matrix (rewind) without changing the live one."""

@@ -54,5 +54,8 @@ class InspectView(QWidget):
     def update_view(self) -> None:
         raise NotImplementedError
 
+    def shutdown(self) -> None:
+        """The window closes: cancel and join any work the view runs off the GUI thread."""
+
 
 _Tab = InspectView
