@@ -45,6 +45,9 @@ CAPABILITIES = frozenset(
         "attention",  # each head's attention over the image's patches, and its rollout over the layers
         "segment",  # class probabilities of every pixel (``model`` gives N×K×H×W logits): the Scenes view
         "detect",  # every box an image holds, by ``task.detect(x)`` -> N×M×6 (class, score, box): the Scenes view
+        "layers",  # ``model`` is a plain nn.Sequential of conv/norm/pool/activation/dense layers: Overview, unit view
+        "attribute",  # ``model`` maps images to class logits: Captum's attributions and the deletion test
+        "features",  # activation maximisation: what a class output (and, with "filters", a conv channel) wants
     }
 )
 """What the Inspect views may do with a family's model; each view declares the capabilities it needs."""

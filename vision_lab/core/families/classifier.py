@@ -32,7 +32,7 @@ METRICS = (
 )
 PLOTTED = ("train_loss", "val_loss", "val_accuracy")
 HEADLINE = "val_accuracy"
-CAPABILITIES = frozenset({"probabilities", "saliency", "confusion", "health"})
+CAPABILITIES = frozenset({"probabilities", "saliency", "confusion", "health", "attribute", "features"})
 
 
 TASK = "vision_lab.core.tasks:ClassifierTask"

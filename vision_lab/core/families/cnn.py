@@ -190,7 +190,7 @@ FAMILY = Family(
     metrics=classifier.METRICS,
     plotted=classifier.PLOTTED,
     headline=classifier.HEADLINE,
-    capabilities=classifier.CAPABILITIES | {"filters"},
+    capabilities=classifier.CAPABILITIES | {"filters", "layers"},
     export=classifier.EXPORT,
     knobs=(
         Knob(

@@ -74,7 +74,7 @@ FAMILY = Family(
     metrics=classifier.METRICS,
     plotted=classifier.PLOTTED,
     headline=classifier.HEADLINE,
-    capabilities=classifier.CAPABILITIES,
+    capabilities=classifier.CAPABILITIES | {"layers"},
     export=classifier.EXPORT,
     knobs=(
         Knob("mlp.hidden", "Hidden layer widths", "hidden"),
