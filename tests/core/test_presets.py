@@ -70,6 +70,7 @@ GOOD = {"version": 1, "title": "T", "lesson": "One. Two.", "model": "mlp", "over
         ({**GOOD, "overrides": {"mlp.hidden": "wide"}}, "bad override: mlp.hidden must be a list"),
         ({**GOOD, "version": 3}, "format 3"),
         ({**GOOD, "title": ""}, "non-empty text 'title'"),
+        ({**GOOD, "inspect": ["Overview"]}, "'inspect' as the title of a view"),
     ],
 )
 def test_broken_presets_are_one_clear_error(content, problem: str, tmp_path: Path) -> None:
@@ -86,6 +87,8 @@ def test_a_good_preset_from_anywhere(tmp_path: Path) -> None:
     path = tmp_path / "mine.json"
     path.write_text(json.dumps(GOOD), encoding="utf-8")
     preset = load_preset(path)
-    assert preset.key == "mine" and preset.hide == () and preset.config.optim.lr == 0.01
+    assert preset.key == "mine" and preset.hide == () and preset.config.optim.lr == 0.01 and preset.inspect is None
+    path.write_text(json.dumps({**GOOD, "inspect": "Filters"}), encoding="utf-8")
+    assert load_preset(path).inspect == "Filters"
     with pytest.raises(ConfigError, match="does not exist"):
         load_preset(tmp_path / "missing.json")

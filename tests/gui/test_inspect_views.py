@@ -231,6 +231,23 @@ def test_stage_mode_and_lessons(qtbot, window) -> None:
     assert w.training_panel.lr_field.isVisibleTo(w.training_panel)
 
 
+def test_a_lesson_opens_on_its_inspect_view(qtbot, window, tmp_path) -> None:
+    import json
+
+    from vision_lab.core.presets import load_preset
+
+    w = window
+    path = tmp_path / "filters.json"
+    lesson = {"version": 2, "title": "T", "lesson": "One.", "model": "cnn", "inspect": "Filters"}
+    path.write_text(json.dumps(lesson), encoding="utf-8")
+    w.inspect_panel.setCurrentIndex(0)
+    w.apply_preset(load_preset(path))
+    assert w.inspect_panel.currentWidget().title == "Filters"
+    path.write_text(json.dumps({**lesson, "model": "mlp"}), encoding="utf-8")  # an MLP has no Filters view
+    w.apply_preset(load_preset(path))
+    assert w.inspect_panel.isTabEnabled(w.inspect_panel.currentIndex())
+
+
 @pytest.mark.slow
 def test_a_drawn_digit_is_read_by_a_cnn_trained_5_epochs(qtbot, window) -> None:
     w = window

@@ -4,7 +4,8 @@ A preset file (format 2; format 1 files, which have no texts beyond ``title`` an
 
     {"version": 2, "course": "article", "section": "3.1",
      "title": {"en": "...", "zh_CN": "..."}, "lesson": "...", "formula": "...", "watch": "...", "pitfall": "...",
-     "model": "mlp", "dataset": "mnist-5k", "overrides": {"optim.lr": 0.5, "train.epochs": 5}, "hide": ["optimizer"]}
+     "model": "mlp", "dataset": "mnist-5k", "overrides": {"optim.lr": 0.5, "train.epochs": 5}, "hide": ["optimizer"],
+     "inspect": "Overview"}
 
 Each text (:data:`TEXTS`) is either one string (a teacher writing their own lesson in one language) or an object
 of strings by language (:data:`vision_lab.core.i18n.LANGUAGES`); a :class:`Preset` carries them in the core's
@@ -16,7 +17,9 @@ A ``formula`` is a few short lines of Unicode maths; the window lowers ``_x`` an
 course is ``"article"``) and ``section`` orders them ("3.1" before "3.2" before "3.10"). ``overrides`` are dotted
 config keys applied on top of ``default_config(model)``; their values are checked as strictly as a config file's
 (lists become tuples, ``cnn.blocks`` entries become blocks).
-``hide`` names front-end controls a lesson keeps out of the way (see :data:`HIDEABLE`).
+``hide`` names front-end controls a lesson keeps out of the way (see :data:`HIDEABLE`). ``inspect`` names the
+Inspect view the lesson opens on (its English title, "Overview"); a window without such a view for the lesson's
+model keeps the view it shows.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ HIDEABLE = ("dataset", "model", "optimizer", "learningRate", "batchSize", "epoch
 TEXTS = ("title", "lesson", "formula", "watch", "pitfall")
 """The keys whose values are texts for the learner, each a string or an object of strings by language."""
 NEW_IN_2 = ("formula", "watch", "pitfall", "section", "course")
-KEYS = ("version", "course", "section", *TEXTS, "model", "dataset", "overrides", "hide")
+KEYS = ("version", "course", "section", *TEXTS, "model", "dataset", "overrides", "hide", "inspect")
 REQUIRED = ("title", "lesson", "model")
 ARTICLE_COURSE = "article"
 """The course that follows the reference article, section by section (3.1 to 3.4)."""
@@ -64,6 +67,8 @@ class Preset:
     """A known mistake (the article's code bugs): what goes wrong, and what we do instead."""
     section: str | None = None
     course: str | None = None
+    inspect: str | None = None
+    """The English title of the Inspect view the lesson opens on."""
     texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False, repr=False)
     """Every text the file gives, by key and language ("" for a plain string): :meth:`in_language` picks again."""
 
@@ -176,9 +181,23 @@ def load_preset(path: str | Path) -> Preset:
                     known=", ".join(HIDEABLE),
                 )
             )
+    inspect = data.get("inspect")
+    if inspect is not None and (not isinstance(inspect, str) or not inspect.strip()):
+        raise ConfigError(
+            t("preset.inspect", "Preset file '{path}' must give 'inspect' as the title of a view, as text.", path=path)
+        )
     shown = {key: pick(by_language, language()) for key, by_language in texts.items()}
     config = _apply(default_config(model), {"name": shown["title"], "data.name": dataset, **overrides}, path)
-    return Preset(key=path.stem, config=config, hide=tuple(hide), section=section, course=course, texts=texts, **shown)
+    return Preset(
+        key=path.stem,
+        config=config,
+        hide=tuple(hide),
+        section=section,
+        course=course,
+        inspect=inspect,
+        texts=texts,
+        **shown,
+    )
 
 
 def _needs_format_2(path: Path, key: str) -> ConfigError:

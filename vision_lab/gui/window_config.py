@@ -87,6 +87,8 @@ class WindowConfig:
         self.data_panel.load_config(cfg.data)
         self.model_panel.load(cfg)
         self.inspect_panel.set_family(cfg.model)  # its views, not the last family's (load() is no user's pick)
+        if preset.inspect:  # type: ignore[attr-defined]
+            self.inspect_panel.show_view(preset.inspect)  # type: ignore[attr-defined]
         self.training_panel.load(cfg)
         self._hide_controls(preset.hide)  # type: ignore[attr-defined]
         self.revalidate()

@@ -291,6 +291,14 @@ class InspectPanel(QTabWidget):
                     self.setCurrentIndex(i)
                     break
 
+    def show_view(self, title: str) -> bool:
+        """Bring the view titled ``title`` (its English title) forward, when the family on show has it."""
+        for i, view in enumerate(self.views):
+            if view.title == title and self.isTabEnabled(i):
+                self.setCurrentIndex(i)
+                return True
+        return False
+
     def start_run(self, started: Started, dataset: ImageDataset | None) -> None:
         from vision_lab.core.inspect import Inspector
 
