@@ -92,3 +92,9 @@ def test_a_good_preset_from_anywhere(tmp_path: Path) -> None:
     assert load_preset(path).inspect == "Filters"
     with pytest.raises(ConfigError, match="does not exist"):
         load_preset(tmp_path / "missing.json")
+
+
+def test_numbered_lessons_come_in_their_numbers_order() -> None:
+    # "10. How does a CNN see a 7?" once came between lesson 1 and lesson 2: titles were compared as text.
+    numbers = [int(p.title.split(".")[0]) for p in list_presets() if p.course is None and p.title[0].isdigit()]
+    assert numbers == sorted(numbers) and len(numbers) >= 11

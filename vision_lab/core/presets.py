@@ -323,7 +323,7 @@ def _apply(cfg: ExperimentConfig, overrides: dict[str, Any], path: Path) -> Expe
 
 def list_presets() -> list[Preset]:
     """Every shipped preset: each course's lessons in section order (the article's course first), then the rest
-    by title."""
+    by title, numbers as numbers ("2. ..." before "10. ...")."""
     folder = presets_dir()
     paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
     return sorted((load_preset(p) for p in paths), key=lesson_order)
@@ -331,6 +331,6 @@ def list_presets() -> list[Preset]:
 
 def lesson_order(preset: Preset) -> tuple[Any, ...]:
     if preset.course is None:
-        return (2, "", (), preset.title)
+        return (2, "", section_order(preset.title), preset.title)
     first = 0 if preset.course == ARTICLE_COURSE else 1
     return (first, preset.course, section_order(preset.section), preset.title)
