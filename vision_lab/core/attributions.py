@@ -152,6 +152,20 @@ def check_method(family: str, method: str) -> None:
         )
 
 
+def check_applies(source: Any, method: str) -> None:
+    """:func:`check_method`, and for Grad-CAM that the model has a conv layer: ConfigError in one sentence."""
+    ex = explainable(source)
+    check_method(ex.family, method)
+    if method == "gradcam" and last_conv(ex.model) is None:
+        raise ConfigError(
+            t(
+                "attributions.gradcam_no_conv",
+                "Grad-CAM needs a convolution layer to look at, and this model ({model}) has none.",
+                model=text(families.get(ex.family).title),
+            )
+        )
+
+
 def to_input(ex: Explainable, images: np.ndarray) -> torch.Tensor:
     """uint8 N×H×W×C (or N×H×W for one channel), or floats in [0, 1] -> the model's N×C×H×W input."""
     import torch
@@ -223,15 +237,7 @@ def attribute(source: Any, images: np.ndarray, method: str, target: int | None =
     import torch
 
     ex = explainable(source)
-    check_method(ex.family, method)
-    if method == "gradcam" and last_conv(ex.model) is None:
-        raise ConfigError(
-            t(
-                "attributions.gradcam_no_conv",
-                "Grad-CAM needs a convolution layer to look at, and this model ({model}) has none.",
-                model=text(families.get(ex.family).title),
-            )
-        )
+    check_applies(ex, method)
     x = to_input(ex, images)
     targets = _targets(ex, x, target)
     out = []
@@ -317,3 +323,18 @@ def normalised(heat: np.ndarray) -> np.ndarray:
     pos = np.clip(np.asarray(heat, np.float32), 0.0, None)
     peak = float(pos.max()) if pos.size else 0.0
     return pos / peak if peak > 0 else np.zeros_like(pos)
+
+
+def overlay(image: np.ndarray, heat: np.ndarray, scale: int = 4) -> np.ndarray:
+    """The image (uint8 H×W×C or H×W) in grey with ``heat`` (H×W, any scale: its positive part is drawn, scaled to
+    its maximum) over it on the attention view's black-red-yellow ramp: uint8 (H·scale)×(W·scale)×3."""
+    from vision_lab.core.attention import HEAT
+
+    a = np.asarray(image, np.float32)
+    grey = (a.mean(axis=2) if a.ndim == 3 else a) / 255.0
+    pos = normalised(heat) * (len(HEAT) - 1)
+    lo = np.clip(np.floor(pos).astype(int), 0, len(HEAT) - 2)
+    colour = HEAT[lo] + (pos - lo)[..., None] * (HEAT[lo + 1] - HEAT[lo])
+    picture = 0.6 * colour + 0.4 * (grey[..., None] * 255.0)
+    picture = np.kron(picture, np.ones((scale, scale, 1), np.float32))
+    return np.clip(picture + 0.5, 0, 255).astype(np.uint8)
