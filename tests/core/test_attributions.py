@@ -134,3 +134,20 @@ def test_attention_rollout_of_a_transformer(mnist5k) -> None:
     patch = attention_maps(vit, images[1]).rollout
     p = 28 // patch.shape[0]
     np.testing.assert_allclose(maps[1, ::p, ::p] / maps[1].sum() * p * p, patch, rtol=1e-4)
+
+
+def test_smoothgrad_is_seeded_and_leaves_the_global_rng_alone(cnn: Inspector, mnist5k) -> None:
+    import torch
+
+    images = mnist5k.val_images[:3]
+    state = torch.random.get_rng_state()
+    one = A.attribute(cnn, images, "noise-tunnel", seed=1)
+    assert torch.equal(torch.random.get_rng_state(), state)  # a model seeded on another thread is not disturbed
+    assert not np.allclose(one, A.attribute(cnn, images, "noise-tunnel", seed=2))
+    # Smoother than the plain gradient: neighbouring pixels differ less, relative to the map's size.
+    plain = A.attribute(cnn, images, "gradient")
+
+    def roughness(m: np.ndarray) -> float:
+        return float(np.abs(np.diff(m, axis=2)).mean() / m.mean())
+
+    assert roughness(one) < roughness(plain)

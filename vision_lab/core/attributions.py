@@ -232,7 +232,8 @@ def last_conv(model: nn.Module) -> nn.Module | None:
 def attribute(source: Any, images: np.ndarray, method: str, target: int | None = None, *, seed: int = 0) -> np.ndarray:
     """N×H×W float32 attributions of ``images`` (as Inspector takes them) for class ``target`` (None: each image's
     predicted class). ConfigError (a ValueError) in one sentence for an unknown method, one the family lacks, a
-    model without a conv layer asked for Grad-CAM, or a class index out of range. ``seed`` fixes SmoothGrad's noise.
+    model without a conv layer asked for Grad-CAM, or a class index out of range. ``seed`` fixes SmoothGrad's noise
+    (drawn from a generator of its own: the global RNG is left alone). Safe on a worker thread with a model copy.
     """
     import torch
 
@@ -240,18 +241,20 @@ def attribute(source: Any, images: np.ndarray, method: str, target: int | None =
     check_applies(ex, method)
     x = to_input(ex, images)
     targets = _targets(ex, x, target)
-    out = []
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        for i in range(0, len(x), CHUNK):
-            out.append(_attribute_chunk(ex, x[i : i + CHUNK], targets[i : i + CHUNK], method))
+    # SmoothGrad's noise comes from a generator of its own: the global one may be seeding a model on another thread.
+    noise = torch.Generator().manual_seed(seed)
+    out = [
+        _attribute_chunk(ex, x[i : i + CHUNK], targets[i : i + CHUNK], method, noise) for i in range(0, len(x), CHUNK)
+    ]
     if not out:
         h, w, _ = ex.image_shape
         return np.zeros((0, h, w), np.float32)
     return np.concatenate(out).astype(np.float32)
 
 
-def _attribute_chunk(ex: Explainable, x: torch.Tensor, target: torch.Tensor, method: str) -> np.ndarray:
+def _attribute_chunk(
+    ex: Explainable, x: torch.Tensor, target: torch.Tensor, method: str, noise: torch.Generator
+) -> np.ndarray:
     import torch
 
     lo, hi = ex.value_range
@@ -282,16 +285,14 @@ def _attribute_chunk(ex: Explainable, x: torch.Tensor, target: torch.Tensor, met
                 target=target,
                 perturbations_per_eval=16,
             )
-        else:  # noise-tunnel: SmoothGrad over |gradient|
-            a = captum.NoiseTunnel(captum.Saliency(model)).attribute(
-                x,
-                nt_type="smoothgrad",
-                nt_samples=SMOOTH_SAMPLES,
-                nt_samples_batch_size=SMOOTH_SAMPLES,
-                stdevs=SMOOTH_STDEV * (hi - lo),
-                target=target,
-                abs=True,
+        else:  # noise-tunnel: SmoothGrad over |gradient|, what captum.NoiseTunnel(Saliency) computes, seeded
+            n = len(x)
+            noisy = x.detach().repeat_interleave(SMOOTH_SAMPLES, 0)
+            noisy = noisy + torch.randn(noisy.shape, generator=noise) * (SMOOTH_STDEV * (hi - lo))
+            grads = captum.Saliency(model).attribute(
+                noisy.requires_grad_(True), target=target.repeat_interleave(SMOOTH_SAMPLES), abs=True
             )
+            a = grads.reshape(n, SMOOTH_SAMPLES, *grads.shape[1:]).mean(1)
     return a.detach().float().sum(1).numpy()
 
 
