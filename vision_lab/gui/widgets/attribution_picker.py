@@ -32,6 +32,10 @@ class AttributionPicker(QWidget):
         self.class_combo = QComboBox()
         self.class_combo.setObjectName("attributionClassCombo")
         self.class_combo.setToolTip(self.tr("The class whose evidence the map shows"))
+        for combo in (self.method_combo, self.class_combo):
+            # As narrow as the dock allows: the longest method's title must not widen the whole window.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
         self.explanation = QLabel()
         self.explanation.setObjectName("attributionExplanation")
         self.explanation.setWordWrap(True)
