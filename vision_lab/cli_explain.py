@@ -71,7 +71,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
         raise RunError(
             t(
                 "cli.explain.family",
-                "'{path}' holds a {model} run; only a classifier's predictions can be explained.",
+                "The run in '{path}' trained a model that does not classify images ({model}); "
+                "only a classifier can be explained.",
                 path=args.run_dir,
                 model=text(family.title),
             )

@@ -145,7 +145,7 @@ def check_method(family: str, method: str) -> None:
         raise ConfigError(
             t(
                 "attributions.unsupported",
-                "{method} does not apply to a {model} model.",
+                "{method} does not apply to this model ({model}).",
                 method=title(method),
                 model=text(families.get(family).title),
             )
