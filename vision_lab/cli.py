@@ -130,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--gui", action="store_true", help="measure GUI responsiveness and in-GUI throughput instead")
 
+    from vision_lab.cli_explain import add_parser as add_explain
+
+    add_explain(sub, _path)
+
     d = sub.add_parser("datasets", help="list datasets and whether they are available offline")
     d.add_argument("--download", metavar="NAME", help="download this dataset into the cache")
     return p
@@ -171,6 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_datasets(args)
         if args.command == "bench":
             return cmd_bench(args)
+        if args.command == "explain":
+            from vision_lab.cli_explain import cmd_explain
+
+            return cmd_explain(args)
     except VisionLabError as err:
         from vision_lab.core.distributed import is_main
 

@@ -57,6 +57,37 @@
     </message>
 </context>
 <context>
+    <name>AttributionPicker</name>
+    <message>
+        <source>Which pixels made the model say what it said, by this method</source>
+        <translation>按这种方法看：是哪些像素让模型做出了它的判断</translation>
+    </message>
+    <message>
+        <source>The class whose evidence the map shows</source>
+        <translation>热图显示其证据的类别</translation>
+    </message>
+    <message>
+        <source>Attribution</source>
+        <translation>归因</translation>
+    </message>
+    <message>
+        <source>for</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>关</translation>
+    </message>
+    <message>
+        <source>predicted class</source>
+        <translation>预测的类别</translation>
+    </message>
+    <message>
+        <source>computing…</source>
+        <translation>计算中…</translation>
+    </message>
+</context>
+<context>
     <name>AutoencoderForm</name>
     <message>
         <source>dense</source>
@@ -503,14 +534,6 @@ right button erases</source>
     <message>
         <source>Put a random validation image on the canvas</source>
         <translation>在画布上放一张随机的验证图像</translation>
-    </message>
-    <message>
-        <source>Saliency</source>
-        <translation>显著性</translation>
-    </message>
-    <message>
-        <source>Overlay |∂ score / ∂ pixel|: the pixels whose change would move the predicted class&apos;s score most</source>
-        <translation>叠加显示 |∂ 得分 / ∂ 像素|：改变后最能影响预测类别得分的像素</translation>
     </message>
     <message>
         <source>Brush</source>

@@ -93,7 +93,7 @@ def main(argv: list[str]) -> int:
             show(app, window, "Draw")
             tab = window.inspect_panel.draw_tab
             draw(tab.canvas, [[(0.28, 0.22), (0.72, 0.22), (0.62, 0.45), (0.45, 0.8)], [(0.4, 0.5), (0.66, 0.5)]])
-            tab.saliency.setChecked(True)
+            tab.picker.set_method("gradient")
             shot(window, "draw")
         for view in ("confusion", "filters", "health"):
             if view in wanted:

@@ -90,9 +90,9 @@ def test_draw_and_predict_follows_the_pen_and_the_training(qtbot, window) -> Non
     stroke(qtbot, canvas, [(0.25, 0.3), (0.75, 0.3), (0.75, 0.75), (0.25, 0.75), (0.25, 0.3)])
     qtbot.waitUntil(lambda: not np.allclose(tab.probabilities, after_training), timeout=5000)
     assert tab.bars.values() == pytest.approx(list(map(float, tab.probabilities)))
-    # Saliency overlays the canvas and leaves the drawing alone.
+    # The plain gradient (what the Saliency box showed) overlays the canvas and leaves the drawing alone.
     drawing = canvas.image().copy()
-    click(qtbot, tab.saliency)
+    tab.picker.set_method("gradient")
     qtbot.waitUntil(lambda: canvas.overlay() is not None, timeout=5000)
     heat = canvas.overlay()
     assert heat.shape == drawing.shape and heat.min() >= 0.0 and heat.max() == pytest.approx(1.0)

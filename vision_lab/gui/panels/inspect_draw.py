@@ -1,5 +1,5 @@
-"""The Draw view: a drawing (or a validation image) through the model, its class probabilities and saliency, or
-an autoencoder's reconstruction of it."""
+"""The Draw view: a drawing (or a validation image) through the model, its class probabilities and an attribution
+map of them (the shared picker), or an autoencoder's reconstruction of it."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QT_TRANSLATE_NOOP
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from vision_lab.gui.panels.inspect_base import _label, _Tab
+from vision_lab.gui.widgets.attribution_picker import AttributionPicker
 from vision_lab.gui.widgets.charts import BarChart
 from vision_lab.gui.widgets.draw_canvas import DrawCanvas
 from vision_lab.gui.widgets.fields import NumberSpinBox
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 
 class DrawTab(_Tab):
-    """The drawing through the model: class probabilities (and saliency), or a reconstruction."""
+    """The drawing through the model: class probabilities (and an attribution map), or a reconstruction."""
 
     needs = frozenset({"probabilities", "reconstruct"})
     title = QT_TRANSLATE_NOOP("InspectPanel", "Draw")
@@ -42,12 +43,11 @@ class DrawTab(_Tab):
         example.setObjectName("exampleButton")
         example.setToolTip(self.tr("Put a random validation image on the canvas"))
         example.clicked.connect(self.load_example)
-        self.saliency = QCheckBox(self.tr("Saliency"))
-        self.saliency.setObjectName("saliencyCheck")
-        self.saliency.setToolTip(
-            self.tr("Overlay |∂ score / ∂ pixel|: the pixels whose change would move the predicted class's score most")
-        )
-        self.saliency.toggled.connect(lambda _on: self.panel.mark_dirty("Draw"))
+        # Which pixels made the model say it: the map goes over the drawing (the ink is left alone).
+        self.picker = AttributionPicker()
+        self.picker.setObjectName("drawAttributionPicker")
+        self.picker.settings_changed.connect(lambda: self.panel.mark_dirty("Draw"))
+        self.picker.heat_changed.connect(self._show_heat)
         tools = QHBoxLayout()
         tools.addWidget(QLabel(self.tr("Brush")))
         tools.addWidget(self.brush)
@@ -61,10 +61,8 @@ class DrawTab(_Tab):
         lay = QVBoxLayout(self)
         lay.addLayout(tools)
         lay.addWidget(self.canvas, 3)
-        verdict_row = QHBoxLayout()
-        verdict_row.addWidget(self.verdict, 1)
-        verdict_row.addWidget(self.saliency)
-        lay.addLayout(verdict_row)
+        lay.addWidget(self.verdict)
+        lay.addWidget(self.picker)
         lay.addWidget(self.bars, 2)
         self._rng = np.random.default_rng(0)
         self.probabilities: np.ndarray | None = None
@@ -73,7 +71,7 @@ class DrawTab(_Tab):
     def reset(self) -> None:
         ae = not self.panel.can("probabilities")  # it reconstructs the drawing instead
         self.bars.setVisible(not ae)
-        self.saliency.setVisible(self.panel.can("saliency"))
+        self.picker.set_family(self.panel.family if self.panel.can("attribute") else None, self.panel.class_names)
         self.canvas.set_secondary(np.zeros_like(self.canvas.image()) if ae else None, self.tr("reconstruction"))
         self.probabilities = None
         self.verdict.setText(self.tr("Draw a digit with the mouse (right button erases)."))
@@ -108,7 +106,7 @@ class DrawTab(_Tab):
         if insp is None:
             return
         if self.canvas.is_empty():
-            self.canvas.set_overlay(None)
+            self.picker.clear()
             self.bars.set_values([0.0] * len(self.panel.class_names), self.panel.class_names, maximum=1.0)
             if not self.panel.can("probabilities"):
                 self.canvas.set_secondary(np.zeros_like(self.canvas.image()), self.tr("reconstruction"))
@@ -128,8 +126,13 @@ class DrawTab(_Tab):
         self.bars.set_values(list(map(float, p)), names, highlight=best, maximum=1.0)
         says = self.tr("The model says <b>{label}</b> ({confidence}).")
         self.verdict.setText(says.format(label=names[best] if best < len(names) else best, confidence=f"{p[best]:.0%}"))
-        if self.saliency.isChecked() and self.panel.can("saliency"):
-            heat = insp.saliency(x[0], best)
-            self.canvas.set_overlay(self._fit(heat, self.canvas.image().shape))
-        else:
+        self.picker.request(insp, x[0])  # off the GUI thread; _show_heat draws it
+
+    def _show_heat(self, heat: np.ndarray | None) -> None:
+        if heat is None or self.canvas.is_empty():
             self.canvas.set_overlay(None)
+        else:
+            self.canvas.set_overlay(self._fit(heat, self.canvas.image().shape))
+
+    def shutdown(self) -> None:
+        self.picker.shutdown()
