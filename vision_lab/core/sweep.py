@@ -299,7 +299,6 @@ class Worker:
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
 
     def run(self) -> None:
-        import optuna
 
         fail_dead_trials(self.study)
         if self._done() >= self.p.spec.trials:
