@@ -436,7 +436,7 @@ def _pruner(p: Plan) -> optuna.pruners.BasePruner:
     if p.spec.pruner == "none":
         return optuna.pruners.NopPruner()
     # The median of 3 finished trials is already a fair bar; the default 5 would spare most of a small sweep.
-    return optuna.pruners.MedianPruner(n_startup_trials=max(1, min(5, p.spec.trials // 4)), n_warmup_steps=0)
+    return optuna.pruners.MedianPruner(n_startup_trials=max(2, min(5, p.spec.trials // 4)), n_warmup_steps=0)
 
 
 def _write_trial_file(run_dir: Path, study: str, number: int, storage: str, params: dict[str, Any]) -> None:
