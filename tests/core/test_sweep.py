@@ -197,3 +197,20 @@ def test_sweep_in_process_calls_back_per_trial_and_continues_to_the_asked_number
         run_sweep(SweepSpec(**{**spec.__dict__, "objective": "val_loss"}))
     with pytest.raises(ConfigError, match="no study"):
         read_sweep(storage_url(spec.storage, out), "other")
+
+
+def test_parallel_jobs_are_child_processes_and_the_parent_hears_every_trial(tmp_path: Path) -> None:
+    spec = SweepSpec(
+        config=tiny_mlp(epochs=1),
+        space=parse_space(["optim.lr=loguniform:1e-3:1e-1"]),
+        out=tmp_path / "sweep",
+        trials=4,
+        jobs=2,
+        pruner="none",
+    )
+    seen = []
+    report = run_sweep(spec, on_trial=seen.append)
+    assert sorted(r.number for r in seen) == [r.number for r in report.trials] == [0, 1, 2, 3]
+    assert report.count("complete") == 4
+    workers = {r.worker for r in report.trials}
+    assert workers and not any(w.endswith(f":{os.getpid()}") for w in workers)  # trained in the children
