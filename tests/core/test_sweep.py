@@ -138,6 +138,7 @@ def test_a_pruned_run_ends_with_status_pruned_and_keeps_its_folder(tmp_path: Pat
 
 
 # --- dead trials -------------------------------------------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore:Heartbeat")  # ask() outside optimize(): the test plays a sweep's process
 def test_running_trials_of_a_dead_process_are_failed(tmp_path: Path) -> None:
     import socket
 
