@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from vision_lab import __version__
 from vision_lab.cli_output import _download_bar, _ProgressBar, _ScanReport, _training_line
+from vision_lab.cli_sweep import add_sweep_parser, cmd_sweep
 from vision_lab.core import families
 from vision_lab.core.config import (
     PRECISIONS,
@@ -133,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     from vision_lab.cli_explain import add_parser as add_explain
 
     add_explain(sub, _path)
+    add_sweep_parser(sub, _path)
 
     d = sub.add_parser("datasets", help="list datasets and whether they are available offline")
     d.add_argument("--download", metavar="NAME", help="download this dataset into the cache")
@@ -179,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from vision_lab.cli_explain import cmd_explain
 
             return cmd_explain(args)
+        if args.command == "sweep":
+            return cmd_sweep(args, config_from_args(args))
     except VisionLabError as err:
         from vision_lab.core.distributed import is_main
 

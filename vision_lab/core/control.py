@@ -28,10 +28,19 @@ class TrainerControl:
     report_every_step: bool = False
     stream_weights: bool = False
     """Attach the weights to each Preview (the GUI's inspection views need them; the CLI does not)."""
+    stop_status: str = "stopped"
+    """The status a stop ends the run with: ``pruned`` when a sweep's pruner ended it (core/sweep.py)."""
+    stop_message: str = ""
+    """What the run's Finished says then (empty: the trainer's own "Stopped by the user" sentence)."""
 
     def request_stop(self) -> None:
         self.stop = True
         self.interrupt = True
+
+    def request_prune(self, message: str) -> None:
+        """End the run at the next report or epoch end with status ``pruned``: a sweep's pruner judged it hopeless."""
+        self.stop_status, self.stop_message = "pruned", message
+        self.request_stop()
 
     def request_report(self, preview: bool = False) -> None:
         self.preview_now = self.preview_now or preview

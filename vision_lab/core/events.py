@@ -98,7 +98,8 @@ class Preview:
 
 @dataclass(frozen=True)
 class Finished:
-    """The last event of every run. ``status`` is ``completed``, ``stopped``, ``diverged``, or ``unsaved``: the run
+    """The last event of every run. ``status`` is ``completed``, ``stopped``, ``pruned`` (a sweep's pruner
+    stopped it: :meth:`~vision_lab.core.control.TrainerControl.request_prune`), ``diverged``, or ``unsaved``: the run
     folder could not be written (disk full, folder gone or read-only), so the run stopped there and ``weights``
     holds its model, for the front end to save elsewhere."""
 

@@ -164,7 +164,8 @@ class RunInfo:
     model: str
     dataset: str
     status: str
-    """``completed``, ``stopped``, ``diverged`` (from summary.json), or ``incomplete``: running now or cut off."""
+    """``completed``, ``stopped``, ``pruned``, ``diverged`` (from summary.json), or ``incomplete``: running now or
+    cut off."""
     epochs: int
     """What the config asks for."""
     epochs_done: float | None

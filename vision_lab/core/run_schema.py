@@ -42,7 +42,7 @@ MAX_CLASSES = 100_000
 MAX_TEXT = 10_000
 """Characters in a name, a source or a note."""
 MAX_NOTES = 1_000
-STATUSES = ("running", "completed", "stopped", "diverged", "unsaved")
+STATUSES = ("running", "completed", "stopped", "pruned", "diverged", "unsaved")
 
 
 def _floats() -> tuple[torch.dtype, ...]:

@@ -227,10 +227,7 @@ class Trainer(RunSetup):
             yield from self._emit(self._preview())
             loop.last_preview_t = clock.now()
         if ctl.stop:
-            loop.status, loop.message = (
-                "stopped",
-                t("trainer.stopped", "Stopped by the user at step {step}.", step=prog.step),
-            )
+            loop.status, loop.message = self._stop_reason()
 
     def _end_epoch(self) -> Iterator[Event]:
         """The epoch's end (or max_steps reached mid-epoch): evaluate, log its row, report its means, preview,
@@ -269,10 +266,14 @@ class Trainer(RunSetup):
             self._save_checkpoint()
         if self.control.stop and self._work_left():
             # Asked during the epoch-end reports: stop at the boundary, not one step into the next epoch.
-            loop.status, loop.message = (
-                "stopped",
-                t("trainer.stopped", "Stopped by the user at step {step}.", step=prog.step),
-            )
+            loop.status, loop.message = self._stop_reason()
+
+    def _stop_reason(self) -> tuple[str, str]:
+        """The status and sentence of a stop: the user's, or a sweep's pruner's (``pruned``, its own sentence)."""
+        ctl = self.control
+        if ctl.stop_status != "stopped" and ctl.stop_message:
+            return ctl.stop_status, ctl.stop_message
+        return "stopped", t("trainer.stopped", "Stopped by the user at step {step}.", step=self.progress.step)
 
     # --- helpers ---------------------------------------------------------------------------------------
     def _epoch_buffer(self, n_losses: int) -> tuple[torch.Tensor, int]:
