@@ -110,7 +110,18 @@ def cmd_sweep(args: argparse.Namespace, cfg: ExperimentConfig) -> int:
         )
         if b.run_dir:
             print(b.run_dir)
-    return 0 if done >= spec.trials or spec.timeout else 1
+    elsewhere = report.count("running")
+    if done < spec.trials and elsewhere:
+        # Another process (or machine) on the same study runs the last trials: this one's share is done.
+        print(
+            t(
+                "cli.sweep.elsewhere",
+                "{count} more trials are still running in another process on this study.",
+                count=elsewhere,
+            ),
+            file=sys.stderr,
+        )
+    return 0 if done + elsewhere >= spec.trials or spec.timeout else 1
 
 
 def _params(params: dict[str, object]) -> str:
