@@ -10,11 +10,13 @@ import numpy as np
 import torch
 from conftest import click
 from every_family import train
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QApplication, QToolTip
 
 from vision_lab.core.layer_walk import overview
 from vision_lab.gui.panels.inspect_overview import image_index_at
-from vision_lab.gui.widgets.unit_view import f3
+from vision_lab.gui.widgets.unit_view import exact, f3
 
 
 def _overview_tab(w):  # type: ignore[no-untyped-def]
@@ -47,7 +49,7 @@ def _model_value(insp, image: np.ndarray, layer_index: int, unit: tuple[int, ...
 def _click_unit(qtbot, tab, layer_index: int, unit: tuple[int, ...]) -> None:  # type: ignore[no-untyped-def]
     rect = tab.layers.unit_rect(layer_index, unit)
     assert not rect.isEmpty(), (layer_index, unit)
-    tab.scroll.ensureVisible(rect.center().x(), rect.center().y())
+    tab.scroll_area.ensureVisible(rect.center().x(), rect.center().y())
     qtbot.mouseClick(tab.layers, Qt.MouseButton.LeftButton, pos=rect.center())
 
 
@@ -118,6 +120,15 @@ def test_overview_of_a_cnn_unit_view_and_sliding_window(qtbot, window, tmp_path:
     view.channel.setValue(2)
     np.testing.assert_array_equal(view.kernel.values, e.conv.weights[2])
     np.testing.assert_allclose(view.partials.values[0, :4], e.conv.partial_sums)
+    # Hovering a cell shows its exact figure; the cells show 3 significant digits.
+    grid = view.products
+    spot = QPoint(grid.cell.width() * 3 // 2, grid.cell.height() // 2)  # row 0, col 1
+    QApplication.sendEvent(grid, QHelpEvent(QEvent.Type.ToolTip, spot, grid.mapToGlobal(spot)))
+    assert QToolTip.text().startswith(exact(float(e.conv.products[2, 0, 1])))
+    # A click on a channel's partial sum shows that channel's grids.
+    qtbot.mouseClick(view.partials, Qt.MouseButton.LeftButton, pos=QPoint(view.partials.cell.width() * 3 // 2, 4))
+    assert view.channel.value() == 1
+    np.testing.assert_array_equal(view.products.values, e.conv.products[1])
     assert abs(e.value - _model_value(insp, image, act2.index, unit)) <= 1e-5
 
     # A dense unit and a softmax bar.

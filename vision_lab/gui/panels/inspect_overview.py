@@ -94,7 +94,7 @@ class OverviewTab(InspectView):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.layers)
-        self.scroll = scroll
+        self.scroll_area = scroll
         lay = QVBoxLayout(self)
         lay.addLayout(row)
         lay.addWidget(scroll, 1)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QHelpEvent, QKeyEvent, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QFont, QHelpEvent, QKeyEvent, QMouseEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -50,10 +50,16 @@ def exact(v: float) -> str:
 class NumberGrid(QWidget):
     """A grid of numbers on a diverging tint (blue < 0 < red); padding cells hatched; exact figure on hover."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    cell_clicked = Signal(int)
+    """The clicked cell's index in reading order."""
+
+    def __init__(self, parent: QWidget | None = None, *, numbered: bool = False) -> None:
         super().__init__(parent)
         self.values = np.zeros((0, 0))
         self.inside: np.ndarray | None = None
+        self.numbered = numbered
+        """Tooltips name each cell's index (the per-channel partial sums: the channel)."""
+        self.highlight: int | None = None
         self.cell = QSize(48, 22)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
@@ -84,9 +90,18 @@ class NumberGrid(QWidget):
             else:
                 v = float(self.values[hit])
                 pad = self.inside is not None and not self.inside[hit]
-                QToolTip.showText(event.globalPos(), exact(v) + (self.tr(" (padding)") if pad else ""), self)
+                tip = exact(v) + (self.tr(" (padding)") if pad else "")
+                if self.numbered:
+                    tip = self.tr("channel {n}: {value}").format(n=hit[0] * self.values.shape[1] + hit[1], value=tip)
+                QToolTip.showText(event.globalPos(), tip, self)
             return True
         return super().event(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        hit = self.cell_at(int(event.position().x()), int(event.position().y()))
+        if hit is not None:
+            self.cell_clicked.emit(hit[0] * self.values.shape[1] + hit[1])
+        super().mousePressEvent(event)
 
     def paintEvent(self, _event: object) -> None:
         p = QPainter(self)
@@ -106,6 +121,11 @@ class NumberGrid(QWidget):
             p.drawText(rect, Qt.AlignmentFlag.AlignCenter, f3(v))
             p.setPen(QPen(text, 0.5))
             p.drawRect(rect)
+        if self.highlight is not None and self.values.size:
+            r, c = divmod(self.highlight, self.values.shape[1])
+            p.setPen(QPen(QColor(0, 0, 0), 2))
+            p.drawRect(QRect(c * self.cell.width() + 1, r * self.cell.height() + 1, self.cell.width() - 2,
+                             self.cell.height() - 2))  # fmt: skip
         p.end()
 
 
@@ -212,8 +232,10 @@ class UnitView(QWidget):
         self.channel.setToolTip(self.tr("Which input channel the grids show"))
         self.channel.valueChanged.connect(lambda _c: self._show_conv_channel())
         self.channel_label = QLabel(self.tr("input channel"))
-        self.partials = NumberGrid()
+        self.partials = NumberGrid(numbered=True)
         self.partials.setObjectName("partialSumsGrid")
+        self.partials.setToolTip(self.tr("Click a channel's sum to show its grids"))
+        self.partials.cell_clicked.connect(self.channel.setValue)
         self.partials_caption = QLabel(self.tr("sum of the products of each input channel"))
         grids = QGridLayout()
         for col, (w, cap) in enumerate(
@@ -318,7 +340,7 @@ class UnitView(QWidget):
         self.channel.blockSignals(False)
         for w in (self.channel, self.channel_label, self.partials, self.partials_caption):
             w.setVisible(c_in > 1)
-        per_row = 16
+        per_row = 8
         partial = np.full(math.ceil(c_in / per_row) * per_row, np.nan)
         partial[:c_in] = conv.partial_sums
         self.partials.set_values(partial.reshape(-1, per_row) if c_in > per_row else partial[:c_in][None])
@@ -334,6 +356,8 @@ class UnitView(QWidget):
             return
         conv, c = e.conv, self.channel.value()
         c_in, k = conv.patch.shape[0], conv.patch.shape[1]
+        self.partials.highlight = c
+        self.partials.update()
         source = ov.input if conv.layer_index == 0 else ov.outputs[conv.layer_index - 1]
         self.input_box.set_map(source[c], conv.window, image=conv.layer_index == 0)
         self.input_caption.setText(self.tr("layer input, channel {c} of {n}").format(c=c, n=c_in))
