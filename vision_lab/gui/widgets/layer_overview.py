@@ -43,7 +43,7 @@ LUT = diverging_lut()
 
 
 def heat(values: np.ndarray, scale: float) -> np.ndarray:
-    """H×W floats -> H×W×3 uint8 on the diverging scale ±``scale``."""
+    """Floats (any shape) -> RGB uint8 (one more axis of 3) on the diverging scale ±``scale``."""
     idx = np.clip(np.rint(values / (scale or 1.0) * 127.5 + 127.5), 0, 255).astype(np.uint8)
     return LUT[idx]
 
@@ -112,7 +112,8 @@ class LayerOverview(QWidget):
                     col.scale = float(np.abs(s.values).max()) or 1.0
                     if s.is_map:
                         col.shown = min(len(s.values), self.max_maps)
-                        col.images = [qimage(heat(s.values[c], col.scale)) for c in range(col.shown)]
+                        rgb = heat(s.values[: col.shown], col.scale)  # one pass over the column's maps
+                        col.images = [qimage(rgb[c]) for c in range(col.shown)]
                     else:
                         col.shown = min(len(s.values), self.max_units)
                         col.images = [qimage(heat(s.values[: col.shown][None], col.scale))]
