@@ -81,6 +81,27 @@ def _inspect_view(window: Any, title: str | None) -> Any:
     raise RuntimeError(f"No Inspect view called {title!r}; the views are: {known}.")
 
 
+def _check_view(title: str) -> None:
+    """ConfigError unless an Inspect view is called ``title`` (any case): before minutes of start-up figures."""
+    import importlib
+
+    from vision_lab.core.errors import ConfigError
+    from vision_lab.core.i18n import t
+    from vision_lab.gui.panels import inspect
+
+    classes = [inspect.DrawTab, inspect.ConfusionTab, inspect.FiltersTab, inspect.LatentTab, inspect.GanTab]
+    classes += [inspect.HealthTab]
+    for name in inspect.VIEWS:
+        module, _, cls = name.partition(":")
+        classes.append(getattr(importlib.import_module(module), cls))
+    titles = [c.title.lower() for c in classes]
+    if title.lower() not in titles:
+        raise ConfigError(
+            t("cli.bench.inspect_view", "--inspect: no Inspect view called {view}; choose from {views}.",
+              view=repr(title), views=", ".join(titles))
+        )  # fmt: skip
+
+
 def _timed(view: Any, spent: list[float]) -> Any:
     """Record how long each of ``view``'s updates takes (ms); returns what to restore."""
     original = view.update_view
@@ -327,6 +348,8 @@ def main(
         rounds, inspect, startup_on = args.rounds, args.inspect, not args.no_startup
     else:
         gc_tuning, rounds, startup_on = True, 3, True
+    if inspect is not None:
+        _check_view(inspect)
     from vision_lab.gui.app import has_display
 
     if not has_display():
