@@ -378,8 +378,8 @@ class UnitView(QWidget):
             for c in d.top
         ]  # fmt: skip
         _fill(self.table, rows, tint=np.array([c.product for c in d.top]))
-        terms = self.tr("{n} products").format(n=len(d.inputs))
-        self.value_label.setText(f"Σ {terms} {f3(d.total)} + {self.tr('bias')} {f3(d.bias)} = {f3(d.value)}")
+        terms, bias = self.tr("{n} products").format(n=len(d.inputs)), self.tr("bias")
+        self.value_label.setText(f"Σ {terms} {f3(d.total)} + {bias} {f3(d.bias)} = {f3(d.value)}")
         self.value_label.setToolTip(f"{exact(d.total)} + {exact(d.bias)} = {exact(d.value)}")
         self.table.setToolTip(
             self.tr("The {n} largest of {total} products by size; 'from' is (channel, row, col) before the flatten")
