@@ -86,6 +86,7 @@ def test_overview_of_a_cnn_unit_view_and_sliding_window(qtbot, window, tmp_path:
     model_value = _model_value(insp, image, 0, (1, 0, 0))
     assert abs(e.value - model_value) <= 1e-5
     assert not e.conv.inside.all()  # 'same' padding: the window leaves the image
+    assert tab.layers.window_box == (-1, (-1, -1, 1, 1))  # the kernel's window boxed on the input column
     assert f3(e.conv.value) in view.value_label.text()
     assert view.products.values.shape == (3, 3)
 
@@ -115,6 +116,7 @@ def test_overview_of_a_cnn_unit_view_and_sliding_window(qtbot, window, tmp_path:
     _click_unit(qtbot, tab, act2.index, unit)
     e = view.explanation
     assert [s.kind for s in e.steps] == ["pool", "act"] and e.conv.has_bias
+    assert tab.layers.window_box == (act1.index, e.conv.window)  # on the first block's output, conv 2's input
     assert e.conv.patch.shape[0] == 4
     assert view.channel.isVisible() and view.channel.maximum() == 3
     view.channel.setValue(2)

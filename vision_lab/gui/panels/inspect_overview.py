@@ -209,7 +209,12 @@ class OverviewTab(InspectView):
             self.unit_view.show_explanation(None, None)
             return
         self.selected = (layer_index, unit)
-        self.layers.set_selected(layer_index, unit)
+        window = None
+        if e.conv is not None:  # box the kernel's window on the convolution's input, the column before it
+            stages = self.overview.stages
+            k = next(i for i, s in enumerate(stages) if s.index == e.conv.layer_index)
+            window = (stages[k - 1].index, e.conv.window)
+        self.layers.set_selected(layer_index, unit, window)
         self.unit_view.show_explanation(e, self.overview)
         if show and not self.dialog.isVisible():
             self._place_dialog()

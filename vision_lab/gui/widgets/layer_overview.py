@@ -82,6 +82,7 @@ class LayerOverview(QWidget):
         self.max_units = 24
         self.overview: Overview | None = None
         self.selected: tuple[int, tuple[int, ...]] | None = None
+        self.window_box: tuple[int, tuple[int, ...]] | None = None
         self._columns: list[_Column] = []
         self._laid_out_for = QSize()
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -122,8 +123,13 @@ class LayerOverview(QWidget):
         self.updateGeometry()
         self.update()
 
-    def set_selected(self, layer_index: int | None, unit: tuple[int, ...] = ()) -> None:
+    def set_selected(
+        self, layer_index: int | None, unit: tuple[int, ...] = (), window: tuple[int, tuple[int, ...]] | None = None
+    ) -> None:
+        """Mark a unit; ``window``: (layer index, (top, left, bottom, right)) of the kernel window that computed it,
+        boxed on every shown channel of that layer (the convolution's input), as CNN Explainer does."""
         self.selected = None if layer_index is None else (layer_index, tuple(unit))
+        self.window_box = window if layer_index is not None else None
         self.update()
 
     # --- geometry -------------------------------------------------------------------------------------
@@ -294,6 +300,19 @@ class LayerOverview(QWidget):
     def _paint_selection(self, p: QPainter) -> None:
         if self.selected is None:
             return
+        if self.window_box is not None:
+            layer, (top, left, bottom, right) = self.window_box
+            col = next((c for c in self._columns if c.stage.index == layer and c.stage.is_map), None)
+            if col is not None:
+                h, w = col.stage.values.shape[1:]
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.setPen(QPen(QColor(255, 170, 0), 1.5))
+                for r in col.items:
+                    sy, sx = r.height() / h, r.width() / w
+                    p.setClipRect(r)
+                    p.drawRect(QRectF(r.left() + left * sx, r.top() + top * sy, (right - left + 1) * sx,
+                                      (bottom - top + 1) * sy))  # fmt: skip
+                p.setClipping(False)
         layer, unit = self.selected
         r = self.unit_rect(layer, unit)
         if r.isEmpty():
