@@ -130,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="also time the article's Keras code, alternated, with this Python (one that has tensorflow)",
     )
     b.add_argument("--gui", action="store_true", help="measure GUI responsiveness and in-GUI throughput instead")
+    b.add_argument(
+        "--inspect",
+        metavar="VIEW",
+        help="with --gui: keep this Inspect view in front while the window trains (overview)",
+    )
 
     from vision_lab.cli_explain import add_parser as add_explain
 
@@ -508,10 +513,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
         )
     if not 1 <= args.rounds <= 100:
         raise ConfigError(t("cli.bench.rounds", "--rounds must be between 1 and 100, got {value}.", value=args.rounds))
+    if args.inspect and not args.gui:
+        raise ConfigError(
+            t(
+                "cli.bench.inspect_gui",
+                "--inspect needs --gui: it picks the Inspect view shown while the window trains.",
+            )
+        )
     if args.gui:
         from vision_lab.gui.bench import main as gui_bench
 
-        return gui_bench(models=models, seconds=args.seconds, as_json=args.json)
+        return gui_bench(models=models, seconds=args.seconds, as_json=args.json, inspect=args.inspect)
     from vision_lab.bench.core import main as core_bench
 
     return core_bench(

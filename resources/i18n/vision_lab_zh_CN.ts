@@ -1061,6 +1061,10 @@ right button erases</source>
         <source>Scenes</source>
         <translation>场景</translation>
     </message>
+    <message>
+        <source>Overview</source>
+        <translation>概览</translation>
+    </message>
 </context>
 <context>
     <name>LatentMapView</name>
@@ -1082,6 +1086,21 @@ right button erases</source>
     <message>
         <source>Training codes (no validation images)</source>
         <translation>训练图像的编码（没有验证图像）</translation>
+    </message>
+</context>
+<context>
+    <name>LayerOverview</name>
+    <message>
+        <source>Each column is a layer, left to right. Blue below 0, white 0, red above; one scale per column (± its largest value, printed under it). Click a unit to see how its value is computed.</source>
+        <translation>每一列是一层，从左到右。蓝色小于 0，白色为 0，红色大于 0；每列一个色标（± 该列最大值，印在列下方）。点击一个单元，查看它的值是怎样算出来的。</translation>
+    </message>
+    <message>
+        <source>The layers appear once the model has weights.</source>
+        <translation>模型有了权重后，这里会显示各层。</translation>
+    </message>
+    <message>
+        <source>{n} of {total}</source>
+        <translation>{total} 个中的 {n} 个</translation>
     </message>
 </context>
 <context>
@@ -1328,6 +1347,72 @@ right button erases</source>
     <message>
         <source>decoder</source>
         <translation>解码器</translation>
+    </message>
+</context>
+<context>
+    <name>NumberGrid</name>
+    <message>
+        <source> (padding)</source>
+        <translation>（填充）</translation>
+    </message>
+    <message>
+        <source>channel {n}: {value}</source>
+        <translation>通道 {n}：{value}</translation>
+    </message>
+</context>
+<context>
+    <name>OverviewTab</name>
+    <message>
+        <source>Validation image</source>
+        <translation>验证图像</translation>
+    </message>
+    <message>
+        <source>The drawing</source>
+        <translation>手绘图</translation>
+    </message>
+    <message>
+        <source>Picked in Confusion</source>
+        <translation>在混淆矩阵中选取</translation>
+    </message>
+    <message>
+        <source>Which image to walk through the model</source>
+        <translation>让哪张图像逐层通过模型</translation>
+    </message>
+    <message>
+        <source>Which validation image</source>
+        <translation>哪张验证图像</translation>
+    </message>
+    <message>
+        <source>How many channels of each layer to draw</source>
+        <translation>每层画出多少个通道</translation>
+    </message>
+    <message>
+        <source>maps</source>
+        <translation>特征图</translation>
+    </message>
+    <message>
+        <source>How a unit gets its value</source>
+        <translation>一个单元的值是怎样算出来的</translation>
+    </message>
+    <message>
+        <source>Each column is a layer&apos;s output for the image, left to right, in the model&apos;s own order. Maps and units: blue below 0, white 0, red above, one scale per column (± its largest |value|, under it). Click a unit to see how its value is computed.</source>
+        <translation>每一列是该图像在一层的输出，从左到右，按模型自身的顺序。特征图和单元：蓝色小于 0，白色为 0，红色大于 0，每列一个色标（± 该列最大的 |值|，在列下方）。点击一个单元，查看它的值是怎样算出来的。</translation>
+    </message>
+    <message>
+        <source>the drawing</source>
+        <translation>手绘图</translation>
+    </message>
+    <message>
+        <source>the picked image</source>
+        <translation>选取的图像</translation>
+    </message>
+    <message>
+        <source>validation image {i}</source>
+        <translation>验证图像 {i}</translation>
+    </message>
+    <message>
+        <source>The model says &lt;b&gt;{name}&lt;/b&gt; ({p:.0%}) for {what}. Blue below 0, white 0, red above; one scale per column (± its largest |value|). Click a unit to see how its value is computed.</source>
+        <translation>对{what}，模型判断为 &lt;b&gt;{name}&lt;/b&gt;（{p:.0%}）。蓝色小于 0，白色为 0，红色大于 0；每列一个色标（± 该列最大的 |值|）。点击一个单元，查看它的值是怎样算出来的。</translation>
     </message>
 </context>
 <context>
@@ -2717,6 +2802,145 @@ right button erases</source>
     <message>
         <source>not started: the window closed</source>
         <translation>未开始：窗口已关闭</translation>
+    </message>
+</context>
+<context>
+    <name>UnitView</name>
+    <message>
+        <source>Step the unit across its layer (or use the arrow keys)</source>
+        <translation>让单元在它所在的层上移动（或用方向键）</translation>
+    </message>
+    <message>
+        <source>←→↑↓ move the window</source>
+        <translation>←→↑↓ 移动窗口</translation>
+    </message>
+    <message>
+        <source>The input image; the box is the unit&apos;s receptive field</source>
+        <translation>输入图像；方框是该单元的感受野</translation>
+    </message>
+    <message>
+        <source>The layer&apos;s input channel; the box is the kernel&apos;s window</source>
+        <translation>该层的输入通道；方框是卷积核的窗口</translation>
+    </message>
+    <message>
+        <source>input image</source>
+        <translation>输入图像</translation>
+    </message>
+    <message>
+        <source>input × weight</source>
+        <translation>输入 × 权重</translation>
+    </message>
+    <message>
+        <source>Which input channel the grids show</source>
+        <translation>网格显示哪个输入通道</translation>
+    </message>
+    <message>
+        <source>input channel</source>
+        <translation>输入通道</translation>
+    </message>
+    <message>
+        <source>Click a channel&apos;s sum to show its grids</source>
+        <translation>点击某个通道的和，显示它的网格</translation>
+    </message>
+    <message>
+        <source>sum of the products of each input channel</source>
+        <translation>每个输入通道的乘积之和</translation>
+    </message>
+    <message>
+        <source>Click a unit in the layers above: a pixel of a map, a dense unit or a bar.</source>
+        <translation>在上面的各层中点击一个单元：特征图的一个像素、一个全连接单元或一根柱条。</translation>
+    </message>
+    <message>
+        <source>channel {c}, row {i}, col {j}</source>
+        <translation>通道 {c}，第 {i} 行，第 {j} 列</translation>
+    </message>
+    <message>
+        <source>unit {u}</source>
+        <translation>单元 {u}</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{layer}&lt;/b&gt;, {where}: {value}</source>
+        <translation>&lt;b&gt;{layer}&lt;/b&gt;，{where}：{value}</translation>
+    </message>
+    <message>
+        <source>pixel = {value}</source>
+        <translation>像素 = {value}</translation>
+    </message>
+    <message>
+        <source>bias</source>
+        <translation>偏置</translation>
+    </message>
+    <message>
+        <source>bias (none: batch norm shifts)</source>
+        <translation>偏置（无：由批归一化平移）</translation>
+    </message>
+    <message>
+        <source>{n} products</source>
+        <translation>{n} 个乘积</translation>
+    </message>
+    <message>
+        <source>layer input, channel {c} of {n}</source>
+        <translation>层输入，{n} 个通道中的通道 {c}</translation>
+    </message>
+    <message>
+        <source>weights {k}×{k}</source>
+        <translation>权重 {k}×{k}</translation>
+    </message>
+    <message>
+        <source>input #</source>
+        <translation>输入序号</translation>
+    </message>
+    <message>
+        <source>from</source>
+        <translation>来自</translation>
+    </message>
+    <message>
+        <source>input</source>
+        <translation>输入</translation>
+    </message>
+    <message>
+        <source>weight</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>The {n} largest of {total} products by size; &apos;from&apos; is (channel, row, col) before the flatten</source>
+        <translation>{total} 个乘积中绝对值最大的 {n} 个；“来自”是展平前的（通道, 行, 列）</translation>
+    </message>
+    <message>
+        <source>class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>logit</source>
+        <translation>logit</translation>
+    </message>
+    <message>
+        <source>logit − max</source>
+        <translation>logit − 最大值</translation>
+    </message>
+    <message>
+        <source>e^(logit − max)</source>
+        <translation>e^(logit − 最大值)</translation>
+    </message>
+    <message>
+        <source>p</source>
+        <translation>p</translation>
+    </message>
+    <message>
+        <source>   (max logit {shift} subtracted first)</source>
+        <translation>   （先减去最大 logit {shift}）</translation>
+    </message>
+    <message>
+        <source>→ &lt;b&gt;{label}&lt;/b&gt;: (x − mean) / √(var + ε) · γ + β = ({x} − {m}) / √({v} + {eps}) · {g} + {b} = &lt;b&gt;{y}&lt;/b&gt;</source>
+        <translation>→ &lt;b&gt;{label}&lt;/b&gt;：(x − 均值) / √(方差 + ε) · γ + β = ({x} − {m}) / √({v} + {eps}) · {g} + {b} = &lt;b&gt;{y}&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>→ &lt;b&gt;{label}&lt;/b&gt;: max({values}) = &lt;b&gt;{y}&lt;/b&gt; (row {r}, col {c} of the window)</source>
+        <translation>→ &lt;b&gt;{label}&lt;/b&gt;：max({values}) = &lt;b&gt;{y}&lt;/b&gt;（窗口的第 {r} 行、第 {c} 列）</translation>
+    </message>
+    <message>
+        <source>→ &lt;b&gt;{label}&lt;/b&gt;: {formula} = &lt;b&gt;{y}&lt;/b&gt; with x = {x}</source>
+        <translation>→ &lt;b&gt;{label}&lt;/b&gt;：{formula} = &lt;b&gt;{y}&lt;/b&gt;，其中 x = {x}</translation>
     </message>
 </context>
 <context>

@@ -28,6 +28,12 @@ def test_bench_rejects_bad_arguments() -> None:
     for args in bad:
         result = cli("bench", *args)
         assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    # --inspect picks the Inspect view in front during the GUI runs: it needs --gui, and a view that exists.
+    result = cli("bench", "--inspect", "overview")
+    assert result.returncode == 2 and "--inspect needs --gui" in result.stderr, result.stderr
+    result = cli("bench", "--gui", "--models", "cnn", "--inspect", "nothing")
+    assert result.returncode == 2 and "no Inspect view called 'nothing'" in result.stderr, result.stderr
+    assert "overview" in result.stderr
 
 
 def test_bench_keras_reference_that_cannot_run_is_one_sentence(tmp_path) -> None:

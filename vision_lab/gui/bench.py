@@ -4,7 +4,10 @@ For each family: the core loop alone (what ``vision-lab train`` runs) for ``seco
 config started from the real window for ``seconds``, while a 10 ms timer on the GUI thread records how
 late it fires. Figures are ratios and percentiles, printed; nothing here asserts a time.
 
-    python -m vision_lab.gui.bench --seconds 15          (``vision-lab bench --gui`` once wired)
+    python -m vision_lab.gui.bench --seconds 15          (``vision-lab bench --gui``)
+
+``--inspect overview`` keeps the Inspect panel on that view while the window trains (it follows the training),
+and reports the time its updates take on the GUI thread.
 """
 
 from __future__ import annotations
@@ -63,12 +66,65 @@ def _cli_rate(family: str, seconds: float) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def _gui_run(window: Any, family: str, seconds: float) -> dict[str, float]:
-    """Start ``family`` from the window; time the GUI thread and count steps for ``seconds``."""
+def _inspect_view(window: Any, title: str | None) -> Any:
+    """Bring the Inspect view called ``title`` (any case) to the front; None for no view."""
+    if title is None:
+        return None
+    panel = window.inspect_panel
+    for i, view in enumerate(panel.views):
+        if view.title.lower() == title.lower():
+            if not panel.isTabEnabled(i):
+                raise RuntimeError(f"The Inspect view {view.title} is not shown for this model.")
+            panel.setCurrentIndex(i)
+            return view
+    known = ", ".join(v.title.lower() for v in panel.views)
+    raise RuntimeError(f"No Inspect view called {title!r}; the views are: {known}.")
+
+
+def _check_view(title: str) -> None:
+    """ConfigError unless an Inspect view is called ``title`` (any case): before minutes of start-up figures."""
+    import importlib
+
+    from vision_lab.core.errors import ConfigError
+    from vision_lab.core.i18n import t
+    from vision_lab.gui.panels import inspect
+
+    classes = [inspect.DrawTab, inspect.ConfusionTab, inspect.FiltersTab, inspect.LatentTab, inspect.GanTab]
+    classes += [inspect.HealthTab]
+    for name in inspect.VIEWS:
+        module, _, cls = name.partition(":")
+        classes.append(getattr(importlib.import_module(module), cls))
+    titles = [c.title.lower() for c in classes]
+    if title.lower() not in titles:
+        raise ConfigError(
+            t("cli.bench.inspect_view", "--inspect: no Inspect view called {view}; choose from {views}.",
+              view=repr(title), views=", ".join(titles))
+        )  # fmt: skip
+
+
+def _timed(view: Any, spent: list[float]) -> Any:
+    """Record how long each of ``view``'s updates takes (ms); returns what to restore."""
+    original = view.update_view
+
+    def update_view() -> None:
+        t0 = time.perf_counter()
+        original()
+        spent.append((time.perf_counter() - t0) * 1000)
+
+    view.update_view = update_view
+    return original
+
+
+def _gui_run(window: Any, family: str, seconds: float, inspect: str | None = None) -> dict[str, float]:
+    """Start ``family`` from the window; time the GUI thread and count steps for ``seconds`` (with the Inspect view
+    ``inspect`` in front, following the training)."""
     from PySide6.QtCore import QEventLoop, Qt, QTimer
 
     combo = window.model_panel.combo
     combo.setCurrentIndex(combo.findData(family))
+    view = _inspect_view(window, inspect)
+    spent: list[float] = []
+    original = _timed(view, spent) if view is not None else None
     window.data_panel.set_limit(None)
     if not window.start_button.isEnabled():
         raise RuntimeError(f"Start is disabled: {window.status_label.text()}")
@@ -96,6 +152,7 @@ def _gui_run(window: Any, family: str, seconds: float) -> dict[str, float]:
     timer.start()
     ticks.append(time.perf_counter())
     window.start_button.click()
+    _inspect_view(window, inspect)  # the run's family may have moved the panel to another view
     worker = window.worker
     worker.metrics.connect(on_metrics)
     window.run_failed.connect(loop.quit)
@@ -110,6 +167,8 @@ def _gui_run(window: Any, family: str, seconds: float) -> dict[str, float]:
         window.stop_button.click()
         ended.exec()
     window.run_ended.disconnect(ended.quit)
+    if view is not None:
+        view.update_view = original
     if len(arrivals) < 2:
         raise RuntimeError(f"The {family} run did not report from the window: {window.status_label.text()}")
     late = np.maximum(np.diff(np.asarray(ticks)) * 1000 - TIMER_MS, 0.0) if len(ticks) > 1 else np.zeros(1)
@@ -122,6 +181,9 @@ def _gui_run(window: Any, family: str, seconds: float) -> dict[str, float]:
         "late_max_ms": float(late.max()),
         "ticks": len(ticks),
         "gui_cpu_share": (gui_cpu[-1] - gui_cpu[0]) / max(t1 - t0, 1e-9) if len(gui_cpu) == 2 else float("nan"),
+        "view_updates": len(spent),
+        "view_ms_p50": float(np.percentile(spent, 50)) if spent else float("nan"),
+        "view_ms_max": float(max(spent)) if spent else float("nan"),
     }
 
 
@@ -171,10 +233,16 @@ def format_startup(f: dict[str, float | None]) -> str:
 
 
 def run_gui_bench(
-    families: Sequence[str] | None = None, seconds: float = 10.0, *, gc_tuning: bool = True, rounds: int = 3
+    families: Sequence[str] | None = None,
+    seconds: float = 10.0,
+    *,
+    gc_tuning: bool = True,
+    rounds: int = 3,
+    inspect: str | None = None,
 ) -> list[dict]:
     """One row per family: core and GUI samples/s (medians of ``rounds`` alternating segments), their ratio,
-    and the GUI timer's lateness (ms; p99 and max are the worst over the rounds)."""
+    and the GUI timer's lateness (ms; p99 and max are the worst over the rounds); with ``inspect``, that Inspect
+    view in front during the GUI runs and its update times."""
     os.environ.setdefault("VISION_LAB_HOME", tempfile.mkdtemp(prefix="vision-lab-bench-"))
     from vision_lab.gui.app import create_app, freeze_heap
 
@@ -202,7 +270,7 @@ def run_gui_bench(
             # Alternate the front ends, several rounds, and take medians: this machine's speed drifts.
             cli_rates, gui_runs = [], []
             for _ in range(rounds):
-                gui_runs.append(_gui_run(window, family, seconds))
+                gui_runs.append(_gui_run(window, family, seconds, inspect))
                 cli_rates.append(_cli_rate(family, seconds))
             cli = float(np.median(cli_rates))
             gui = float(np.median([g["samples_per_s"] for g in gui_runs]))
@@ -218,6 +286,10 @@ def run_gui_bench(
                     "first_report_s": float(max(g["first_report_s"] for g in gui_runs)),
                     "ticks": sum(g["ticks"] for g in gui_runs),
                     "gui_thread_cpu": float(np.median([g["gui_cpu_share"] for g in gui_runs])),
+                    "inspect": inspect or "",
+                    "view_updates": sum(g["view_updates"] for g in gui_runs),
+                    "view_ms_p50": float(np.nanmedian([g["view_ms_p50"] for g in gui_runs])) if inspect else None,
+                    "view_ms_max": float(np.nanmax([g["view_ms_max"] for g in gui_runs])) if inspect else None,
                 }
             )
         window.close()
@@ -237,6 +309,11 @@ def format_table(rows: list[dict]) -> str:
             f"{r['late_p50_ms']:>10.1f}{r['late_p99_ms']:>7.1f}{r['late_max_ms']:>7.1f}{r['ticks']:>7}"
             f"{r['gui_thread_cpu']:>9.0%}{r['first_report_s']:>11.2f}s"
         )
+        if r.get("inspect"):
+            lines.append(
+                f"{'':<12}Inspect view {r['inspect']!r} in front: {r['view_updates']} updates, "
+                f"{r['view_ms_p50']:.1f} ms median, {r['view_ms_max']:.1f} ms max on the GUI thread (painting aside)"
+            )
     lines.append(
         "samples/s at default settings on mnist-5k, medians of alternating rounds: CLI = the core loop on the main\n"
         "thread (as `vision-lab train`), GUI = started from the window; lateness (ms) of a 10 ms timer on the GUI\n"
@@ -253,9 +330,10 @@ def main(
     models: Sequence[str] | None = None,
     seconds: float | None = None,
     as_json: bool = False,
+    inspect: str | None = None,
 ) -> int:
-    """``python -m vision_lab.gui.bench [--families ...] [--seconds S] [--json]``, or called by
-    ``vision-lab bench --gui`` with ``models``, ``seconds`` and ``as_json`` already parsed."""
+    """``python -m vision_lab.gui.bench [--families ...] [--seconds S] [--json] [--inspect VIEW]``, or called by
+    ``vision-lab bench --gui`` with ``models``, ``seconds``, ``as_json`` and ``inspect`` already parsed."""
     if models is None:
         p = argparse.ArgumentParser(prog="python -m vision_lab.gui.bench", description=__doc__.split("\n\n")[0])
         p.add_argument("--families", nargs="+", choices=registry.names(), default=list(registry.names()))
@@ -263,23 +341,31 @@ def main(
         p.add_argument("--json", action="store_true", help="print the rows as JSON")
         p.add_argument("--no-gc-tuning", action="store_true", help="Python's default GC thresholds, no freeze")
         p.add_argument("--rounds", type=int, default=3, help="alternating CLI/GUI rounds per family (medians)")
+        p.add_argument("--inspect", metavar="VIEW", help="keep this Inspect view in front while training (overview)")
+        p.add_argument("--no-startup", action="store_true", help="skip the start-up figures (3 launches)")
         args = p.parse_args(argv)
         models, seconds, as_json, gc_tuning = args.families, args.seconds, args.json, not args.no_gc_tuning
-        rounds = args.rounds
+        rounds, inspect, startup_on = args.rounds, args.inspect, not args.no_startup
     else:
-        gc_tuning, rounds = True, 3
+        gc_tuning, rounds, startup_on = True, 3, True
+    if inspect is not None:
+        _check_view(inspect)
     from vision_lab.gui.app import has_display
 
     if not has_display():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # the bench needs no screen: measure headless
-    startup = startup_figures()  # first, on a quiet machine: nothing else of the bench runs yet
-    rows = run_gui_bench(list(models), 10.0 if seconds is None else seconds, gc_tuning=gc_tuning, rounds=rounds)
+    # First, on a quiet machine: nothing else of the bench runs yet.
+    startup = startup_figures() if startup_on else None
+    rows = run_gui_bench(
+        list(models), 10.0 if seconds is None else seconds, gc_tuning=gc_tuning, rounds=rounds, inspect=inspect
+    )
     if as_json:
         print(json.dumps({"startup": startup, "families": rows}, indent=2))
     else:
         print(format_table(rows))
-        print()
-        print(format_startup(startup))
+        if startup is not None:
+            print()
+            print(format_startup(startup))
     return 0
 
 

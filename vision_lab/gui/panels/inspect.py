@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QTabWidget,
     QVBoxLayout,
@@ -41,6 +41,7 @@ HEALTH_KEEP = 600  # health measurements kept for the plots
 VIEWS: tuple[str, ...] = (
     "vision_lab.gui.panels.inspect_attention:AttentionTab",
     "vision_lab.gui.panels.inspect_scenes:SceneTab",
+    "vision_lab.gui.panels.inspect_overview:OverviewTab",
 )
 """Inspect views in modules of their own, as ``"module:Class"`` (an InspectView subclass taking the panel): the
 registry a new view is added to. Named, not imported, so that a view's module may import this one."""
@@ -49,6 +50,8 @@ registry a new view is added to. Named, not imported, so that a view's module ma
 class ConfusionTab(_Tab):
     needs = frozenset({"confusion"})
     title = QT_TRANSLATE_NOOP("InspectPanel", "Confusion")
+    image_picked = Signal(object)
+    """A validation image (H×W×C uint8) clicked in the cell gallery: the Overview walks it through the model."""
 
     def __init__(self, panel: InspectPanel) -> None:
         super().__init__(panel)
@@ -69,6 +72,18 @@ class ConfusionTab(_Tab):
         lay.addWidget(self.gallery, 2)
         self.selected: tuple[int, int] | None = None
         self._predictions: np.ndarray | None = None
+        self._cell_idx = np.zeros(0, np.int64)
+        self.cell_images.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.cell_images and event.type() == QEvent.Type.MouseButtonPress and self.panel.can("layers"):
+            from vision_lab.gui.panels.inspect_overview import image_index_at
+
+            i = image_index_at(self.cell_images, event.position().toPoint())  # type: ignore[attr-defined]
+            ds = self.panel.dataset
+            if i is not None and i < len(self._cell_idx) and ds is not None:
+                self.image_picked.emit(ds.val_images[self._cell_idx[i]])
+        return super().eventFilter(watched, event)
 
     def reset(self) -> None:
         self.selected = None
@@ -110,6 +125,7 @@ class ConfusionTab(_Tab):
         t, p = self.selected
         names = self.panel.class_names
         idx = np.flatnonzero((ds.val_labels == t) & (preds == p))[:48]
+        self._cell_idx = idx
         title = (
             self.tr("<b>{true}</b> right: {count} shown (current weights)")
             if t == p
