@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from PySide6.QtCore import QCoreApplication
+
 from vision_lab.core.errors import ConfigError
 from vision_lab.gui.widgets.background import LatestJob
 
@@ -58,3 +60,25 @@ def test_shutdown_joins_and_nothing_more_runs(qtbot) -> None:
     assert ran == ["first"]
     job.submit(lambda _p: ran.append("third"))
     assert not job.busy() and ran == ["first"]
+
+
+def test_a_result_queued_while_shutting_down_is_dropped(qtbot) -> None:
+    """Seen closing the window while the Features view computed: shutdown() let go of the worker whose result was
+    still queued, the worker was deleted, and the result arrived from no sender (an assertion in the event loop)."""
+    job = LatestJob()
+    started = threading.Event()
+    seen: list[object] = []
+    job.done.connect(seen.append)
+
+    def until_cancelled(progress):
+        started.set()
+        while progress(0, None):
+            pass
+        return "stopped"
+
+    job.submit(until_cancelled)
+    assert started.wait(5)
+    job.shutdown()
+    QCoreApplication.processEvents()
+    QCoreApplication.sendPostedEvents()
+    assert seen == [] and not job.busy()

@@ -63,7 +63,9 @@ class LatestJob(QObject):
         self._finished(self.sender(), None, message)
 
     def _finished(self, worker: QObject, result: Any, error: str | None) -> None:
-        if worker is not self._worker:
+        if worker is None or worker is not self._worker:
+            # Replaced, or a result queued before shutdown() dropped the last reference to its worker (deleted:
+            # the sender is None by the time the queued result is delivered, as is ``_worker``).
             return
         assert isinstance(worker, FunctionWorker)
         worker.wait()
