@@ -170,3 +170,20 @@ def test_a_family_declared_outside_the_package_gets_class_pictures() -> None:
         assert fv.conv_layers(inspector) == []  # its patch embedding is a convolution, but no "filters" view
         result = fv.visualise(inspector, fv.class_targets(inspector), steps=4, seed=1)
     assert result.images.shape == (10, *SHAPE) and np.isfinite(result.values).all()
+
+
+def test_a_snapshot_keeps_its_weights_while_the_inspector_loads_new_ones(cnn: Inspector) -> None:
+    snap = fv.snapshot(cnn)
+    targets = fv.class_targets(cnn)[:2]
+    before = fv.visualise(snap, targets, steps=4)
+    model = cnn.task.modules["model"]
+    saved = {k: v.clone() for k, v in model.state_dict().items()}
+    try:
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(1.0)  # what loading a later preview's weights does to the inspector
+        assert snap.task.modules["model"] is not model
+        np.testing.assert_array_equal(fv.visualise(snap, targets, steps=4).images, before.images)
+        assert not np.array_equal(fv.visualise(cnn, targets, steps=4).images, before.images)
+    finally:
+        model.load_state_dict(saved)

@@ -269,6 +269,17 @@ def _spectrum_scale(h: int, w: int, decay: float) -> torch.Tensor:
     return scale / scale.max() * math.sqrt(h * w)
 
 
+def snapshot(inspector: Inspector) -> Inspector:
+    """An inspector over a copy of ``inspector``'s model, to hand to another thread: the window loads new weights
+    into its inspector while training, and a copy taken there could catch them half loaded. Take it on the thread
+    that loads weights."""
+    _model(inspector)
+    snap = copy.copy(inspector)
+    snap.task = copy.copy(inspector.task)
+    snap.task.modules = {"model": copy.deepcopy(inspector.task.modules["model"])}
+    return snap
+
+
 def visualise(
     inspector: Inspector,
     targets: Sequence[Target],
@@ -361,5 +372,6 @@ __all__ = [
     "class_targets",
     "conv_layers",
     "first_layer_targets",
+    "snapshot",
     "visualise",
 ]

@@ -42,6 +42,7 @@ VIEWS: tuple[str, ...] = (
     "vision_lab.gui.panels.inspect_attention:AttentionTab",
     "vision_lab.gui.panels.inspect_scenes:SceneTab",
     "vision_lab.gui.panels.inspect_overview:OverviewTab",
+    "vision_lab.gui.panels.inspect_features:FeaturesTab",
 )
 """Inspect views in modules of their own, as ``"module:Class"`` (an InspectView subclass taking the panel): the
 registry a new view is added to. Named, not imported, so that a view's module may import this one."""
