@@ -45,8 +45,8 @@ def stroke(qtbot, widget, points: list[tuple[float, float]], button=Qt.MouseButt
 def test_views_follow_the_family(window) -> None:
     panel = window.inspect_panel
     expected = {
-        "mlp": {"Draw", "Confusion", "Health", "Overview"},
-        "cnn": {"Draw", "Confusion", "Filters", "Health", "Overview"},
+        "mlp": {"Draw", "Confusion", "Health", "Overview", "Features"},
+        "cnn": {"Draw", "Confusion", "Filters", "Health", "Overview", "Features"},
         "autoencoder": {"Draw", "Latent", "Health"},
         "gan": {"Filters", "GAN", "Health"},
     }
