@@ -48,6 +48,10 @@ def test_regenerate_fills_the_gallery_and_a_conv_layers_channels_can_be_shown(qt
     assert tab.grid.count == 6 and tab.grid._captions[5].startswith("5 · ")
     assert "channel's mean response" in tab.note.text()
 
+    # Another run of the same family keeps the choice.
+    assert w.open_run(tmp_path / "cnn-run")
+    assert tab.what.currentData() == "channel:1"
+
 
 def test_an_mlp_offers_class_outputs_only(qtbot, window, tmp_path: Path) -> None:
     w = window
@@ -55,7 +59,7 @@ def test_an_mlp_offers_class_outputs_only(qtbot, window, tmp_path: Path) -> None
     assert w.open_run(tmp_path / "mlp-run")
     panel, index, tab = _features(w)
     assert panel.isTabVisible(index)
-    assert [tab.what.itemData(i) for i in range(tab.what.count())] == [("class", 0)]
+    assert [tab.what.itemData(i) for i in range(tab.what.count())] == ["class"]
     tab.steps.setValue(8)
     click(qtbot, tab.regenerate_button)
     qtbot.waitUntil(lambda: tab.grid.count == 10 and not tab.job.busy(), timeout=20000)

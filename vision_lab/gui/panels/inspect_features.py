@@ -107,7 +107,7 @@ class FeaturesTab(InspectView):
         keep = self.what.currentData()
         self.what.blockSignals(True)
         self.what.clear()
-        self.what.addItem(self.tr("Each class output"), ("class", 0))
+        self.what.addItem(self.tr("Each class output"), "class")
         if insp is not None and insp.family == self.panel.family and self.serves(insp.family):
             for layer, name, channels in fv.conv_layers(insp):
                 label = (
@@ -115,7 +115,7 @@ class FeaturesTab(InspectView):
                     if layer == 0
                     else self.tr("Channels of {name} ({channels})")
                 )
-                self.what.addItem(label.format(name=name, channels=channels), ("channel", layer))
+                self.what.addItem(label.format(name=name, channels=channels), f"channel:{layer}")
         found = self.what.findData(keep)
         self.what.setCurrentIndex(max(0, found))
         self.what.blockSignals(False)
@@ -148,7 +148,8 @@ class FeaturesTab(InspectView):
         insp = self.panel.inspector
         if insp is None or not self.serves(insp.family):
             return
-        kind, layer = self.what.currentData() or ("class", 0)
+        kind, _, at = str(self.what.currentData() or "class").partition(":")
+        layer = int(at or 0)
         try:
             if kind == "class":
                 targets = fv.class_targets(insp)
