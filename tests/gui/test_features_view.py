@@ -102,3 +102,12 @@ def test_auto_follows_training_and_an_untrained_model_is_said_so(qtbot, window) 
     qtbot.waitUntil(lambda: not np.array_equal(tab.result.images, shown) and not tab.job.busy(), timeout=30000)
     with qtbot.waitSignal(w.run_ended, timeout=60000):
         click(qtbot, w.stop_button)
+
+
+def test_the_lesson_on_what_a_unit_wants_opens_this_view(window) -> None:
+    from vision_lab.core.presets import list_presets
+
+    lesson = next(p for p in list_presets() if p.inspect == "Features")
+    panel = window.inspect_panel
+    panel.set_family(lesson.config.model)
+    assert panel.show_view("Features") and panel.currentWidget().title == "Features"
