@@ -68,7 +68,7 @@ def test_class_pictures_excite_their_class_far_more_than_blank_or_random_picture
     assert result.images.shape == (10, *SHAPE) and result.images.dtype == np.uint8
     assert result.values.shape == (10,) and result.values.dtype == np.float32 and result.steps == STEPS
     # The reported values are the units' response to the pictures as returned (uint8), not to some other tensor.
-    np.testing.assert_allclose(fv.activations(cnn, targets, result.images), result.values, atol=0.3)
+    np.testing.assert_allclose(fv.activations(cnn, targets, result.images), result.values, rtol=1e-5, atol=1e-5)
     blank = fv.activations(cnn, targets, np.zeros((10, *SHAPE), np.uint8))
     random = fv.activations(cnn, targets, noise(10))
     assert (result.values > blank + 3).all(), (result.values, blank)

@@ -337,9 +337,9 @@ def visualise(
             if progress is not None and progress(done, steps) is False:
                 break
     with torch.no_grad():
-        img = picture()
-        final = objective(lo + (hi - lo) * img).float().numpy()
-        images = (img.permute(0, 2, 3, 1).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
+        images = (picture().permute(0, 2, 3, 1).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
+        # The values of the pictures as shown (uint8, scaled as the trainer scales images), not of the floats.
+        final = objective(inspector._batch(images)).float().numpy()
     return Visualisation(images=images, values=final.astype(np.float32), steps=done)
 
 
