@@ -708,6 +708,81 @@ right button erases</source>
     </message>
 </context>
 <context>
+    <name>FeaturesTab</name>
+    <message>
+        <source>Which units to make pictures for</source>
+        <translation>为哪些单元生成图像</translation>
+    </message>
+    <message>
+        <source>Gradient-ascent steps: more reach a stronger response, and take longer</source>
+        <translation>梯度上升的步数：越多，响应越强，耗时也越长</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>重新生成</translation>
+    </message>
+    <message>
+        <source>Make the pictures again from the current weights</source>
+        <translation>用当前权重重新生成图像</translation>
+    </message>
+    <message>
+        <source>auto</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>Make new pictures as the model trains (at most every {s:.0f} s)</source>
+        <translation>模型训练时自动生成新图像（最多每 {s:.0f} 秒一次）</translation>
+    </message>
+    <message>
+        <source>What to show</source>
+        <translation>显示内容</translation>
+    </message>
+    <message>
+        <source>Steps</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>Activation maximisation: a picture is changed step by step until the chosen unit responds as strongly as it can. It shows what excites the unit, not a training image.</source>
+        <translation>激活最大化：逐步修改一张图像，直到所选单元的响应尽可能强。它显示的是什么能激发该单元，而不是一张训练图像。</translation>
+    </message>
+    <message>
+        <source>The pictures appear once the model has weights.</source>
+        <translation>模型有了权重后，图像会显示在这里。</translation>
+    </message>
+    <message>
+        <source>Each class output</source>
+        <translation>每个类别的输出</translation>
+    </message>
+    <message>
+        <source>First-layer filters ({name}, {channels} channels)</source>
+        <translation>第一层滤波器（{name}，{channels} 个通道）</translation>
+    </message>
+    <message>
+        <source>Channels of {name} ({channels})</source>
+        <translation>{name} 的通道（{channels}）</translation>
+    </message>
+    <message>
+        <source>Computing… step {done} of {total}</source>
+        <translation>计算中… 第 {done} 步，共 {total} 步</translation>
+    </message>
+    <message>
+        <source>Each picture raises its class&apos;s score above the others&apos; mean; the number is that margin.</source>
+        <translation>每张图像把其类别的分数提高到其他类别平均值之上；数字就是这个差值。</translation>
+    </message>
+    <message>
+        <source>Each picture raises its channel&apos;s mean response. Under it: the channel, and that mean.</source>
+        <translation>每张图像提高其通道的平均响应。图下方：通道编号和该平均值。</translation>
+    </message>
+    <message>
+        <source>The first {shown} of {total} channels.</source>
+        <translation>共 {total} 个通道中的前 {shown} 个。</translation>
+    </message>
+    <message>
+        <source>The model has not finished its first epoch: these pictures mean little yet.</source>
+        <translation>模型还没有完成第一轮训练：这些图像目前意义不大。</translation>
+    </message>
+</context>
+<context>
     <name>Fields</name>
     <message>
         <source>number</source>
@@ -1064,6 +1139,10 @@ right button erases</source>
     <message>
         <source>Overview</source>
         <translation>概览</translation>
+    </message>
+    <message>
+        <source>Features</source>
+        <translation>特征</translation>
     </message>
 </context>
 <context>
