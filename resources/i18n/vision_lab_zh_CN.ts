@@ -1129,6 +1129,10 @@ right button erases</source>
         <translation>注意力</translation>
     </message>
     <message>
+        <source>Explain</source>
+        <translation>解释</translation>
+    </message>
+    <message>
         <source>Latent</source>
         <translation>潜在空间</translation>
     </message>

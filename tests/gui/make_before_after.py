@@ -136,7 +136,7 @@ def wait_finished(window, timeout: float = 900) -> None:
 def show_inspect(window, title: str) -> None:
     panel = window.inspect_panel
     view = next(v for v in panel.views if v.title == title)
-    panel.setCurrentIndex(panel.indexOf(view))
+    panel.bring_forward(view)
     panel.refresh(force=True)
 
 

@@ -51,7 +51,7 @@ def train(app, window, family: str, epochs: int, **knobs: object) -> None:
 def show(app, window, title: str) -> None:
     panel = window.inspect_panel
     view = next(v for v in panel.views if v.title == title)
-    panel.setCurrentIndex(panel.indexOf(view))
+    panel.bring_forward(view)
     panel.refresh(force=True)
     settle()
 

@@ -20,14 +20,14 @@ def _attention_tab(w):  # type: ignore[no-untyped-def]
 
 def test_attention_view_shows_the_models_heads_and_follows_training(qtbot, window, tmp_path: Path) -> None:
     w = window
-    panel, index, tab = _attention_tab(w)
+    panel, _index, tab = _attention_tab(w)
     pick_family(w, "cnn")
-    assert not panel.isTabVisible(index)  # a CNN has no attention to show
+    assert not panel.shows(tab)  # a CNN has no attention to show
     run = tmp_path / "vit-run"
     train("vit", run)
     assert w.open_run(run)
-    assert panel.isTabVisible(index)
-    panel.setCurrentIndex(index)
+    assert panel.shows(tab)
+    panel.bring_forward(tab)
     qtbot.waitUntil(lambda: tab.maps is not None and tab.grid.count > 0, timeout=20000)
     heads = tab.maps.heads.shape[1]
     assert tab.grid.count == heads + 2  # the image, each head, the rollout
@@ -55,8 +55,8 @@ def test_attention_of_the_drawing(qtbot, window, tmp_path: Path) -> None:
     run = tmp_path / "vit-run"
     train("vit", run)
     assert w.open_run(run)
-    panel, index, tab = _attention_tab(w)
-    panel.setCurrentIndex(index)
+    panel, _index, tab = _attention_tab(w)
+    panel.bring_forward(tab)
     qtbot.waitUntil(lambda: tab.maps is not None, timeout=20000)
     from_dataset = tab.maps.heads.copy()
     stroke = np.zeros(panel.draw_tab.canvas.image().shape, np.float32)

@@ -25,7 +25,7 @@ def check_in_window(qtbot, w, key: str, tmp_path: Path) -> None:  # type: ignore
     assert w.model_panel.family == key and w.model_panel.combo.currentText() == gui_families.title(key)
     assert w.model_panel.formula.text() == gui_families.formula(key)
     panel = w.inspect_panel
-    shown = {v.title for i, v in enumerate(panel.views) if panel.isTabVisible(i)}
+    shown = {v.title for v in panel.views if panel.shows(v)}
     assert shown == {v.title for v in panel.views if v.needs & family.capabilities} and shown
     assert list(w.loss_plot.series) == list(family.plotted) and w.loss_plot.point_count() > 0
     assert w.preview.count > 0 and gui_families.title(key) in w.status_label.text()

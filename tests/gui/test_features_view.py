@@ -17,7 +17,7 @@ from vision_lab.core import feature_vis as fv
 def _features(w):  # type: ignore[no-untyped-def]
     panel = w.inspect_panel
     index = next(i for i, v in enumerate(panel.views) if v.title == "Features")
-    panel.setCurrentIndex(index)
+    panel.bring_forward(panel.views[index])
     return panel, index, panel.views[index]
 
 
@@ -25,8 +25,8 @@ def test_regenerate_fills_the_gallery_and_a_conv_layers_channels_can_be_shown(qt
     w = window
     train("cnn", tmp_path / "cnn-run")
     assert w.open_run(tmp_path / "cnn-run")
-    panel, index, tab = _features(w)
-    assert panel.isTabVisible(index)
+    panel, _index, tab = _features(w)
+    assert panel.shows(tab)
     tab.steps.setValue(16)
     qtbot.waitUntil(lambda: tab.result is not None and not tab.job.busy(), timeout=20000)  # shown: computed once
     before = tab.grid.updates
@@ -57,8 +57,8 @@ def test_an_mlp_offers_class_outputs_only(qtbot, window, tmp_path: Path) -> None
     w = window
     train("mlp", tmp_path / "mlp-run")
     assert w.open_run(tmp_path / "mlp-run")
-    panel, index, tab = _features(w)
-    assert panel.isTabVisible(index)
+    panel, _index, tab = _features(w)
+    assert panel.shows(tab)
     assert [tab.what.itemData(i) for i in range(tab.what.count())] == ["class"]
     tab.steps.setValue(8)
     click(qtbot, tab.regenerate_button)
@@ -110,4 +110,4 @@ def test_the_lesson_on_what_a_unit_wants_opens_this_view(window) -> None:
     lesson = next(p for p in list_presets() if p.inspect == "Features")
     panel = window.inspect_panel
     panel.set_family(lesson.config.model)
-    assert panel.show_view("Features") and panel.currentWidget().title == "Features"
+    assert panel.show_view("Features") and panel.current_view().title == "Features"

@@ -27,9 +27,8 @@ def train(qtbot, w, family: str, epochs: int = 1) -> Finished:
 def show_tab(w, title: str):
     panel = w.inspect_panel
     view = next(v for v in panel.views if v.title == title)
-    index = panel.indexOf(view)
-    assert panel.isTabEnabled(index), f"{title} is disabled for {panel.family}"
-    panel.setCurrentIndex(index)
+    assert panel.shows(view), f"{title} is disabled for {panel.family}"
+    panel.bring_forward(view)
     return view
 
 
@@ -52,9 +51,7 @@ def test_views_follow_the_family(window) -> None:
     }
     for family, titles in expected.items():
         make_tiny(window, family)
-        enabled = {v.title for v in panel.views if panel.isTabEnabled(panel.indexOf(v))}
-        assert enabled == titles, family
-        assert {v.title for v in panel.views if panel.isTabVisible(panel.indexOf(v))} == titles, family
+        assert {v.title for v in panel.views if panel.shows(v)} == titles, family
         assert panel.isTabEnabled(panel.currentIndex())
 
 
@@ -242,7 +239,7 @@ def test_a_lesson_opens_on_its_inspect_view(qtbot, window, tmp_path) -> None:
     path.write_text(json.dumps(lesson), encoding="utf-8")
     w.inspect_panel.setCurrentIndex(0)
     w.apply_preset(load_preset(path))
-    assert w.inspect_panel.currentWidget().title == "Filters"
+    assert w.inspect_panel.current_view().title == "Filters"
     path.write_text(json.dumps({**lesson, "model": "mlp"}), encoding="utf-8")  # an MLP has no Filters view
     w.apply_preset(load_preset(path))
     assert w.inspect_panel.isTabEnabled(w.inspect_panel.currentIndex())

@@ -57,9 +57,9 @@ def _open(qtbot, w, family: str, tmp_path: Path):  # type: ignore[no-untyped-def
     run = tmp_path / f"{family}-run"
     train(family, run)
     assert w.open_run(run)
-    panel, index, tab = _overview_tab(w)
-    assert panel.isTabVisible(index)
-    panel.setCurrentIndex(index)
+    panel, _index, tab = _overview_tab(w)
+    assert panel.shows(tab)
+    panel.bring_forward(tab)
     qtbot.waitUntil(lambda: tab.overview is not None, timeout=20000)
     return panel, tab
 
@@ -149,7 +149,7 @@ def test_overview_of_a_cnn_unit_view_and_sliding_window(qtbot, window, tmp_path:
 
     # An image clicked in the Confusion view's cell gallery is walked through the model in the Overview.
     confusion = next(v for v in panel.views if v.title == "Confusion")
-    panel.setCurrentWidget(confusion)
+    panel.bring_forward(confusion)
     preds = insp.probabilities(panel.dataset.val_images).argmax(1)
     true, pred = int(panel.dataset.val_labels[5]), int(preds[5])
     confusion.select(true, pred)
@@ -162,7 +162,7 @@ def test_overview_of_a_cnn_unit_view_and_sliding_window(qtbot, window, tmp_path:
         if image_index_at(grid, QPoint(x, y)) == 0
     )
     qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=spot)
-    assert panel.currentWidget() is tab
+    assert panel.current_view() is tab
     first = np.flatnonzero((panel.dataset.val_labels == true) & (preds == pred))[0]
     np.testing.assert_array_equal(tab.picked, panel.dataset.val_images[first])
     qtbot.waitUntil(lambda: np.array_equal(tab.overview.input, insp._single(tab.picked)[0].numpy()), timeout=10000)

@@ -70,5 +70,5 @@ def test_a_lesson_shows_the_inspect_views_of_its_own_family(qtbot, window) -> No
     for preset in list_presets():
         pick_family(w, "cnn" if preset.config.model != "cnn" else "mlp")
         w.apply_preset(preset)
-        shown = {v.title for i, v in enumerate(panel.views) if panel.isTabVisible(i)}
+        shown = {v.title for v in panel.views if panel.shows(v)}
         assert shown == {v.title for v in panel.views if v.serves(preset.config.model)}, preset.key

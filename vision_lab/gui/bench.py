@@ -71,11 +71,11 @@ def _inspect_view(window: Any, title: str | None) -> Any:
     if title is None:
         return None
     panel = window.inspect_panel
-    for i, view in enumerate(panel.views):
+    for view in panel.views:
         if view.title.lower() == title.lower():
-            if not panel.isTabEnabled(i):
+            if not panel.shows(view):
                 raise RuntimeError(f"The Inspect view {view.title} is not shown for this model.")
-            panel.setCurrentIndex(i)
+            panel.bring_forward(view)
             return view
     known = ", ".join(v.title.lower() for v in panel.views)
     raise RuntimeError(f"No Inspect view called {title!r}; the views are: {known}.")

@@ -28,7 +28,7 @@ from vision_lab.core import families
 from vision_lab.core.config import ExperimentConfig
 from vision_lab.core.data import ImageDataset
 from vision_lab.core.events import Metrics, Preview, Started
-from vision_lab.gui.panels.inspect_base import _label, _Tab
+from vision_lab.gui.panels.inspect_base import ViewGroup, _label, _Tab
 from vision_lab.gui.panels.inspect_draw import DrawTab
 from vision_lab.gui.panels.inspect_filters import FiltersTab
 from vision_lab.gui.panels.inspect_generative import GanTab, LatentTab
@@ -266,9 +266,19 @@ class InspectPanel(QTabWidget):
         for name in VIEWS:  # views kept in modules of their own, after the built-in ones
             module, _, cls = name.partition(":")
             self.views.append(getattr(importlib.import_module(module), cls)(self))
+        self.groups: dict[str, ViewGroup] = {}
         for view in self.views:
             view.setObjectName(f"inspect{view.title}Tab")
-            self.addTab(view, QCoreApplication.translate("InspectPanel", view.title))
+            title = QCoreApplication.translate("InspectPanel", view.title)
+            if not view.group:
+                self.addTab(view, title)
+                continue
+            group = self.groups.get(view.group)
+            if group is None:
+                group = self.groups[view.group] = ViewGroup(view.group)
+                group.currentChanged.connect(lambda _i, g=group: self.currentWidget() is g and self.refresh(force=True))
+                self.addTab(group, QCoreApplication.translate("InspectPanel", view.group))
+            group.addTab(view, title)
         self.currentChanged.connect(lambda _i: self.refresh(force=True))
         self.set_family(ExperimentConfig().model)
 
@@ -299,20 +309,55 @@ class InspectPanel(QTabWidget):
         reached Health only through arrows; a family has at most four views.
         """
         self.family = family
-        for i, view in enumerate(self.views):
-            self.setTabVisible(i, view.serves(family))
-            self.setTabEnabled(i, view.serves(family))
+        for i in range(self.count()):
+            page = self.widget(i)
+            members = page.members() if isinstance(page, ViewGroup) else [page]
+            serves = [v.serves(family) for v in members if isinstance(v, _Tab)]
+            if isinstance(page, ViewGroup):
+                for j, on in enumerate(serves):
+                    page.setTabVisible(j, on)
+                    page.setTabEnabled(j, on)
+                if not page.isTabEnabled(page.currentIndex()) and any(serves):
+                    page.setCurrentIndex(serves.index(True))
+            self.setTabVisible(i, any(serves))
+            self.setTabEnabled(i, any(serves))
         if not self.isTabEnabled(self.currentIndex()):
             for i in range(self.count()):
                 if self.isTabEnabled(i):
                     self.setCurrentIndex(i)
                     break
 
+    def _group_of(self, view: _Tab) -> ViewGroup | None:
+        return self.groups.get(view.group) if view.group else None
+
+    def shows(self, view: _Tab) -> bool:
+        """Whether ``view`` has a tab the user can reach for the family on show (its own, or a sub-tab)."""
+        group = self._group_of(view)
+        if group is not None:
+            return self.isTabEnabled(self.indexOf(group)) and group.isTabEnabled(group.indexOf(view))
+        return self.isTabEnabled(self.indexOf(view))
+
+    def bring_forward(self, view: _Tab) -> None:
+        """Bring ``view`` to the front (its group's tab, then its sub-tab)."""
+        group = self._group_of(view)
+        if group is not None:
+            group.setCurrentWidget(view)
+            self.setCurrentWidget(group)
+        else:
+            self.setCurrentWidget(view)
+
+    def current_view(self) -> _Tab | None:
+        """The view on screen: the current tab, or the current sub-tab of a group."""
+        page = self.currentWidget()
+        if isinstance(page, ViewGroup):
+            page = page.currentWidget()
+        return page if isinstance(page, _Tab) else None
+
     def show_view(self, title: str) -> bool:
         """Bring the view titled ``title`` (its English title) forward, when the family on show has it."""
-        for i, view in enumerate(self.views):
-            if view.title == title and self.isTabEnabled(i):
-                self.setCurrentIndex(i)
+        for view in self.views:
+            if view.title == title and self.shows(view):
+                self.bring_forward(view)
                 return True
         return False
 
@@ -425,8 +470,8 @@ class InspectPanel(QTabWidget):
         """Something a view shows changed (no argument: every view)."""
         names = [t for t in titles if isinstance(t, str)]
         self._dirty |= set(names) if names else {v.title for v in self.views}
-        view = self.currentWidget()
-        if isinstance(view, _Tab) and view.title in self._dirty and not self._timer.isActive():
+        view = self.current_view()
+        if view is not None and view.title in self._dirty and not self._timer.isActive():
             self._timer.start(self._wait_for(view))
 
     def _wait_for(self, view: _Tab) -> int:
@@ -437,8 +482,8 @@ class InspectPanel(QTabWidget):
 
     def refresh(self, *, force: bool = False) -> None:
         """Recompute the visible view if it is out of date, at most every ``min_interval_s`` of that view."""
-        view = self.currentWidget()
-        if not isinstance(view, _Tab) or view.title not in self._dirty or self.inspector is None:
+        view = self.current_view()
+        if view is None or view.title not in self._dirty or self.inspector is None:
             return
         if not view.serves(self.inspector.family):
             return  # the family was changed after the run: this view waits for a run of its own kind

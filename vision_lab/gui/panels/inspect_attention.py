@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 class AttentionTab(InspectView):
     needs = frozenset({"attention"})
     title = QT_TRANSLATE_NOOP("InspectPanel", "Attention")
+    group = QT_TRANSLATE_NOOP("InspectPanel", "Explain")
 
     def __init__(self, panel: InspectPanel) -> None:
         super().__init__(panel)

@@ -9,6 +9,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QLabel,
+    QTabWidget,
     QWidget,
 )
 
@@ -39,6 +40,9 @@ class InspectView(QWidget):
 
     needs: frozenset[str] = frozenset()
     title = ""
+    group = ""
+    """The title of the tab the view shares with others as a sub-tab ("" for a tab of its own): the dock holds
+    five titles across, a CNN has seven views."""
     min_interval_s = UPDATE_S
 
     def __init__(self, panel: InspectPanel) -> None:
@@ -59,3 +63,16 @@ class InspectView(QWidget):
 
 
 _Tab = InspectView
+
+
+class ViewGroup(QTabWidget):
+    """One tab of the Inspect panel holding several views as sub-tabs."""
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.title = title
+        self.setObjectName(f"inspect{title}Group")
+        self.setDocumentMode(True)
+
+    def members(self) -> list[InspectView]:
+        return [w for i in range(self.count()) if isinstance(w := self.widget(i), InspectView)]

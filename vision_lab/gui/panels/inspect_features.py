@@ -32,6 +32,7 @@ DEFAULT_STEPS = 128
 class FeaturesTab(InspectView):
     needs = frozenset({"features"})
     title = QT_TRANSLATE_NOOP("InspectPanel", "Features")
+    group = QT_TRANSLATE_NOOP("InspectPanel", "Explain")
     min_interval_s = AUTO_INTERVAL_S
 
     def __init__(self, panel: InspectPanel) -> None:

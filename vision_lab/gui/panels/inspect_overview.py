@@ -67,6 +67,7 @@ def image_index_at(grid: ImageGrid, pos: QPoint) -> int | None:
 class OverviewTab(InspectView):
     needs = frozenset({"layers"})
     title = QT_TRANSLATE_NOOP("InspectPanel", "Overview")
+    group = QT_TRANSLATE_NOOP("InspectPanel", "Explain")
 
     def __init__(self, panel: InspectPanel) -> None:
         super().__init__(panel)
@@ -135,7 +136,7 @@ class OverviewTab(InspectView):
         self.source.setCurrentIndex(PICKED)
         self.panel.mark_dirty(self.title)
         if self.serves(self.panel.family):
-            self.panel.setCurrentWidget(self)
+            self.panel.bring_forward(self)
 
     def reset(self) -> None:
         ds = self.panel.dataset
