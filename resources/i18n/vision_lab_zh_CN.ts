@@ -1470,8 +1470,20 @@ right button erases</source>
         <translation>每层画出多少个通道</translation>
     </message>
     <message>
+        <source>Enlarge</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <source>Every layer in a window of its own, as large as the screen (for a projector)</source>
+        <translation>在单独的窗口中显示所有层，尽量铺满屏幕（适合投影）</translation>
+    </message>
+    <message>
         <source>maps</source>
         <translation>特征图</translation>
+    </message>
+    <message>
+        <source>The model&apos;s layers</source>
+        <translation>模型的各层</translation>
     </message>
     <message>
         <source>How a unit gets its value</source>

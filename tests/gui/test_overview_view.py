@@ -217,3 +217,24 @@ def test_overview_of_an_mlp_and_of_the_drawing(qtbot, window, tmp_path: Path) ->
     softmax = tab.overview.stages[-1]
     _click_unit(qtbot, tab, softmax.index, (1,))
     assert abs(view.explanation.value - _model_value(insp, drawn, softmax.index, (1,))) <= 1e-5
+
+
+def test_enlarge_shows_every_layer_in_a_window_of_its_own(qtbot, window, tmp_path: Path) -> None:
+    # In the 360 px dock the default CNN's 17 columns scroll sideways; a projector needs the whole picture at once.
+    w = window
+    panel, tab = _open(qtbot, w, "cnn", tmp_path)
+    qtbot.mouseClick(tab.enlarge, Qt.MouseButton.LeftButton)
+    assert tab.large_window.isVisible()
+    big = tab.large
+    qtbot.waitUntil(lambda: big.overview is tab.overview, timeout=5000)
+    qtbot.waitUntil(lambda: tab.large_scroll.horizontalScrollBar().maximum() == 0, timeout=5000)  # all columns fit
+    assert tab.scroll_area.horizontalScrollBar().maximum() > 0  # the dock's picture scrolls sideways
+    rect = big.unit_rect(0, (2, 3, 4))
+    qtbot.mouseClick(big, Qt.MouseButton.LeftButton, pos=rect.center())  # a click there opens the unit view
+    assert tab.unit_view.explanation is not None and tab.unit_view.explanation.unit[0] == 2
+    assert big.selected == tab.layers.selected
+    panel.draw_tab.canvas.set_image(np.ones(panel.draw_tab.canvas.image().shape, np.float32))
+    tab.source.setCurrentIndex(1)  # the big picture follows what the view walks
+    qtbot.waitUntil(lambda: big.overview is tab.overview and "the drawing" in tab.note.text(), timeout=10000)
+    qtbot.mouseClick(tab.enlarge, Qt.MouseButton.LeftButton)  # the button closes it again
+    assert not tab.large_window.isVisible()

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QSpinBox,
     QVBoxLayout,
@@ -86,10 +87,16 @@ class OverviewTab(InspectView):
         self.maps.setValue(8)
         self.maps.setToolTip(self.tr("How many channels of each layer to draw"))
         self.maps.valueChanged.connect(lambda _v: self._changed())
+        self.enlarge = QPushButton(self.tr("Enlarge"))
+        self.enlarge.setObjectName("overviewEnlargeButton")
+        self.enlarge.setCheckable(True)
+        self.enlarge.setToolTip(self.tr("Every layer in a window of its own, as large as the screen (for a projector)"))
+        self.enlarge.toggled.connect(self._enlarge)
         row = QHBoxLayout()
         for w in (self.source, self.index, QLabel(self.tr("maps")), self.maps):
             row.addWidget(w)
         row.addStretch(1)
+        row.addWidget(self.enlarge)
         self.note = _label(name="overviewNote")
         self.layers = LayerOverview()
         self.layers.setObjectName("layerOverview")
@@ -102,6 +109,23 @@ class OverviewTab(InspectView):
         lay.addLayout(row)
         lay.addWidget(scroll, 1)
         lay.addWidget(self.note)
+        # The enlarged picture: the same columns, maps as large as the screen's width allows, clicks as in the dock.
+        self.large = LayerOverview()
+        self.large.setObjectName("largeLayerOverview")
+        self.large.max_cell = 120
+        self.large.fit_width = True
+        self.large.unit_clicked.connect(self.select)
+        self.large_note = _label(name="largeOverviewNote")
+        self.large_scroll = QScrollArea()
+        self.large_scroll.setWidgetResizable(True)
+        self.large_scroll.setWidget(self.large)
+        self.large_window = QDialog(self)
+        self.large_window.setObjectName("largeOverviewWindow")
+        self.large_window.setWindowTitle(self.tr("The model's layers"))
+        self.large_window.finished.connect(lambda _r: self.enlarge.setChecked(False))
+        llay = QVBoxLayout(self.large_window)
+        llay.addWidget(self.large_note)
+        llay.addWidget(self.large_scroll, 1)
         self.unit_view = UnitView()
         self.unit_view.setObjectName("unitView")
         self.unit_view.moved.connect(self.select)
@@ -145,6 +169,7 @@ class OverviewTab(InspectView):
         self.overview = None
         self.selected = None
         self.layers.set_overview(None)
+        self.large.set_overview(None)
         self.unit_view.show_explanation(None, None)
         self.dialog.hide()
         self.note.setText(
@@ -176,8 +201,10 @@ class OverviewTab(InspectView):
         ov = overview(insp, image)
         self.overview = ov
         self._image = image
-        self.layers.max_maps = self.maps.value()
+        self.layers.max_maps = self.large.max_maps = self.maps.value()
         self.layers.set_overview(ov)
+        if self.large_window.isVisible():
+            self.large.set_overview(ov)
         if self.selected is not None:
             self.select(*self.selected, show=False)
         self.last_ms = (time.perf_counter() - t0) * 1000
@@ -194,6 +221,7 @@ class OverviewTab(InspectView):
                     "scale per column (± its largest |value|). Click a unit to see how its value is computed.")
             .format(name=names[k] if k < len(names) else k, p=float(ov.probabilities[k]), what=what)
         )  # fmt: skip
+        self.large_note.setText(self.note.text())
 
     def select(self, layer_index: int, unit: Any, *, show: bool = True) -> None:
         """Explain ``unit`` of the layer at ``layer_index`` in the unit view (opening it when ``show``)."""
@@ -216,6 +244,7 @@ class OverviewTab(InspectView):
             k = next(i for i, s in enumerate(stages) if s.index == e.conv.layer_index)
             window = (stages[k - 1].index, e.conv.window)
         self.layers.set_selected(layer_index, unit, window)
+        self.large.set_selected(layer_index, unit, window)
         self.unit_view.show_explanation(e, self.overview)
         if show and not self.dialog.isVisible():
             self._place_dialog()
@@ -232,5 +261,19 @@ class OverviewTab(InspectView):
         y = max(screen.top(), min(frame.top() + 60, screen.bottom() - self.dialog.height()))
         self.dialog.move(x, y)
 
+    def _enlarge(self, on: bool) -> None:
+        if not on:
+            self.large_window.hide()
+            return
+        screen = (self.window().screen() or QApplication.primaryScreen()).availableGeometry()
+        self.large_window.resize(screen.width() - 40, screen.height() - 80)
+        self.large_window.move(screen.left() + 20, screen.top() + 40)
+        self.large.set_overview(self.overview)
+        if self.selected is not None:
+            self.select(*self.selected, show=False)
+        self.large_note.setText(self.note.text())
+        self.large_window.show()
+
     def shutdown(self) -> None:
+        self.large_window.hide()
         self.dialog.hide()

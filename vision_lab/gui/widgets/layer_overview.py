@@ -80,6 +80,10 @@ class LayerOverview(QWidget):
         super().__init__(parent)
         self.max_maps = 8
         self.max_units = 24
+        self.max_cell = 56
+        """The largest side of a channel's heat map, in pixels."""
+        self.fit_width = False
+        """Shrink the maps so that every column fits the widget's width (the enlarged window), not scroll."""
         self.overview: Overview | None = None
         self.selected: tuple[int, tuple[int, ...]] | None = None
         self.window_box: tuple[int, tuple[int, ...]] | None = None
@@ -138,13 +142,18 @@ class LayerOverview(QWidget):
             return
         self._laid_out_for = self.size()
         avail = max(40, self.height() - HEAD - FOOT - 8)
+        cap = self.max_cell
+        maps = sum(c.stage.is_map for c in self._columns)
+        if self.fit_width and maps:
+            fixed = sum(BAR_W if c.stage.kind == "softmax" else 34 for c in self._columns if not c.stage.is_map)
+            cap = max(8, min(cap, (self.width() - fixed - GAP * len(self._columns) - 8) // maps))
         x = 8
         for col in self._columns:
             s, n = col.stage, col.shown
             col.items = []
             if s.is_map:
                 h, w = s.values.shape[1:]
-                cell = int(min(56, max(8, (avail - (n - 1) * ITEM_GAP) / max(n, 1))))
+                cell = int(min(cap, max(8, (avail - (n - 1) * ITEM_GAP) / max(n, 1))))
                 cw = max(1, round(cell * w / h))
                 col.width = max(cw, 34)
                 y = HEAD + max(0, (avail - n * (cell + ITEM_GAP)) // 2)
