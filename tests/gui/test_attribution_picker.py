@@ -33,7 +33,7 @@ def choose(qtbot, combo: QComboBox, data: object) -> None:
 def open_view(w, title: str):  # type: ignore[no-untyped-def]
     panel = w.inspect_panel
     view = next(v for v in panel.views if v.title == title)
-    panel.setCurrentIndex(panel.indexOf(view))
+    panel.bring_forward(view)
     return view
 
 
@@ -63,7 +63,7 @@ def test_draw_view_overlays_the_chosen_map_of_the_chosen_class(qtbot, window, tm
     x = tab.model_input()
     insp = w.inspect_panel.inspector
     predicted = normalised(attribute(insp, x, "gradcam")[0])
-    np.testing.assert_allclose(tab.canvas.overlay(), predicted, atol=1e-5)
+    np.testing.assert_allclose(tab.canvas.overlay(), tab.on_canvas(predicted), atol=1e-5)
     assert np.array_equal(tab.canvas.image()[5:23, 12:16], np.ones((18, 4), np.float32))  # the ink is untouched
 
     # Another class: another map, the core's map of that class.
@@ -71,7 +71,7 @@ def test_draw_view_overlays_the_chosen_map_of_the_chosen_class(qtbot, window, tm
     choose(qtbot, picker.class_combo, other)
     expected = normalised(attribute(insp, x, "gradcam", target=other)[0])
     assert not np.allclose(expected, predicted, atol=1e-3)
-    qtbot.waitUntil(lambda: np.allclose(tab.canvas.overlay(), expected, atol=1e-5), timeout=20000)
+    qtbot.waitUntil(lambda: np.allclose(tab.canvas.overlay(), tab.on_canvas(expected), atol=1e-5), timeout=20000)
 
     # Off again: no overlay.
     choose(qtbot, picker.method_combo, "")
@@ -113,3 +113,21 @@ def test_filters_view_draws_the_map_over_its_image(qtbot, window, tmp_path: Path
     pick_family(w, "gan")
     w.inspect_panel.clear_run()
     assert not tab.picker.isVisible()
+
+
+def test_the_map_lies_over_the_strokes_drawn_not_where_the_centring_moved_them(qtbot, window, tmp_path: Path) -> None:
+    # The model sees the drawing cropped, scaled and centred as MNIST was; its map was once drawn over the canvas
+    # as it was, so a digit drawn in a corner got its heat in the middle, over nothing.
+    w = window
+    train("cnn", tmp_path / "cnn")
+    assert w.open_run(tmp_path / "cnn")
+    tab = open_view(w, "Draw")
+    corner = np.zeros(tab.canvas.image().shape, np.float32)
+    corner[1:13, 2:5] = 1.0  # a short "1" in the top-left corner
+    tab.canvas.set_image(corner)
+    choose(qtbot, tab.picker.method_combo, "integrated-gradients")  # zero wherever the model's input is black
+    qtbot.waitUntil(lambda: tab.canvas.overlay() is not None, timeout=20000)
+    heat = tab.canvas.overlay()
+    near = np.zeros_like(corner, dtype=bool)
+    near[0:14, 1:6] = True  # the stroke and a pixel around it
+    assert heat.sum() > 0 and heat[near].sum() / heat.sum() > 0.95

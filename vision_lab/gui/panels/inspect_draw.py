@@ -132,7 +132,15 @@ class DrawTab(_Tab):
         if heat is None or self.canvas.is_empty():
             self.canvas.set_overlay(None)
         else:
-            self.canvas.set_overlay(self._fit(heat, self.canvas.image().shape))
+            self.canvas.set_overlay(self.on_canvas(heat))
+
+    def on_canvas(self, heat: np.ndarray) -> np.ndarray:
+        """A map over the model's input (:meth:`model_input`) placed over the drawing: undo the MNIST centring."""
+        if self.canvas.image().shape == (28, 28):
+            from vision_lab.gui.widgets.draw_canvas import mnist_unplace
+
+            return mnist_unplace(self._fit(heat, (28, 28)), self.canvas.image())
+        return self._fit(heat, self.canvas.image().shape)
 
     def shutdown(self) -> None:
         self.picker.shutdown()

@@ -96,7 +96,6 @@ class OverviewTab(InspectView):
         for w in (self.source, self.index, QLabel(self.tr("maps")), self.maps):
             row.addWidget(w)
         row.addStretch(1)
-        row.addWidget(self.enlarge)
         self.note = _label(name="overviewNote")
         self.layers = LayerOverview()
         self.layers.setObjectName("layerOverview")
@@ -108,7 +107,10 @@ class OverviewTab(InspectView):
         lay = QVBoxLayout(self)
         lay.addLayout(row)
         lay.addWidget(scroll, 1)
-        lay.addWidget(self.note)
+        below = QHBoxLayout()  # not in the row above: it would widen the dock past 1280 px windows
+        below.addWidget(self.note, 1)
+        below.addWidget(self.enlarge)
+        lay.addLayout(below)
         # The enlarged picture: the same columns, maps as large as the screen's width allows, clicks as in the dock.
         self.large = LayerOverview()
         self.large.setObjectName("largeLayerOverview")

@@ -65,27 +65,51 @@ def mnist_preprocess(ink: np.ndarray, size: int = MNIST_SIZE, box: int = MNIST_B
     This is how MNIST's digits were prepared. Centring is by whole pixels, and the digit is never pushed
     past the border: a very lopsided digit may end up to 1-2 px off the exact centre of mass.
     """
-    ink = np.asarray(ink, dtype=np.float32)
     out = np.zeros((size, size), np.float32)
+    placed = _placement(ink, size, box)
+    if placed is not None:
+        _crop, (top, left), resized = placed
+        out[top : top + resized.shape[0], left : left + resized.shape[1]] = resized
+    return out
+
+
+def _placement(ink: np.ndarray, size: int, box: int) -> tuple[tuple[slice, slice], tuple[int, int], np.ndarray] | None:
+    """Where :func:`mnist_preprocess` takes the ink from (the crop), where it puts it (top, left), and what it puts
+    there; None for an empty drawing."""
+    ink = np.asarray(ink, dtype=np.float32)
     mask = ink > INK_THRESHOLD
     if not mask.any():
-        return out
+        return None
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    h, w = crop.shape
+    crop = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1))
+    h, w = ink[crop].shape
     scale = box / max(h, w)
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
-    resized = np.asarray(Image.fromarray(crop).resize((nw, nh), Image.Resampling.LANCZOS), dtype=np.float32)
+    resized = np.asarray(Image.fromarray(ink[crop]).resize((nw, nh), Image.Resampling.LANCZOS), dtype=np.float32)
     resized = np.clip(resized, 0.0, 1.0)  # Lanczos rings below 0 and above 1 at sharp edges
     total = float(resized.sum())
     if total <= 0:
-        return out
+        return None
     cy = float((resized.sum(axis=1) * np.arange(nh)).sum() / total)
     cx = float((resized.sum(axis=0) * np.arange(nw)).sum() / total)
     centre = (size - 1) / 2  # pixel-centre coordinates: 13.5 on 28
     top = int(np.clip(round(centre - cy), 0, size - nh))
     left = int(np.clip(round(centre - cx), 0, size - nw))
-    out[top : top + nh, left : left + nw] = resized
+    return crop, (top, left), resized
+
+
+def mnist_unplace(heat: np.ndarray, ink: np.ndarray, size: int = MNIST_SIZE, box: int = MNIST_BOX) -> np.ndarray:
+    """A ``size``×``size`` map over :func:`mnist_preprocess`'s output taken back onto the drawing's grid: the part
+    over the placed digit scaled back to the crop it came from, zero elsewhere. A heat map of what the model saw
+    then lies over the strokes the learner drew, not where the centring moved them."""
+    out = np.zeros(np.shape(ink), np.float32)
+    placed = _placement(ink, size, box)
+    if placed is None:
+        return out
+    crop, (top, left), resized = placed
+    part = np.asarray(heat, np.float32)[top : top + resized.shape[0], left : left + resized.shape[1]]
+    h, w = crop[0].stop - crop[0].start, crop[1].stop - crop[1].start
+    out[crop] = np.asarray(Image.fromarray(part, mode="F").resize((w, h), Image.Resampling.BILINEAR), np.float32)
     return out
 
 
