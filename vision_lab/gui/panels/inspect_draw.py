@@ -139,7 +139,9 @@ class DrawTab(_Tab):
         if self.canvas.image().shape == (28, 28):
             from vision_lab.gui.widgets.draw_canvas import mnist_unplace
 
-            return mnist_unplace(self._fit(heat, (28, 28)), self.canvas.image())
+            back = mnist_unplace(self._fit(heat, (28, 28)), self.canvas.image())
+            top = float(back.max())
+            return back / top if top > 0 else back  # scaled back to [0, 1], as the map came
         return self._fit(heat, self.canvas.image().shape)
 
     def shutdown(self) -> None:
