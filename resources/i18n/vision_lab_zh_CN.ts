@@ -754,8 +754,8 @@ right button erases</source>
         <translation>每个类别的输出</translation>
     </message>
     <message>
-        <source>First-layer filters ({name}, {channels} channels)</source>
-        <translation>第一层滤波器（{name}，{channels} 个通道）</translation>
+        <source>First-layer filters ({name}, {channels})</source>
+        <translation>第一层滤波器（{name}，{channels}）</translation>
     </message>
     <message>
         <source>Channels of {name} ({channels})</source>

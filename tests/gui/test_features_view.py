@@ -41,7 +41,7 @@ def test_regenerate_fills_the_gallery_and_a_conv_layers_channels_can_be_shown(qt
 
     # The choices: class outputs, the first-layer filters, the second conv layer's channels.
     labels = [tab.what.itemText(i) for i in range(tab.what.count())]
-    assert len(labels) == 3 and "First-layer filters (conv 1, 4 channels)" in labels[1], labels
+    assert len(labels) == 3 and "First-layer filters (conv 1, 4)" in labels[1], labels
     before = tab.grid.updates
     tab.what.setCurrentIndex(2)  # conv 2: 6 channels
     qtbot.waitUntil(lambda: tab.grid.updates > before and not tab.job.busy(), timeout=20000)

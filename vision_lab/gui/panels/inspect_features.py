@@ -112,7 +112,7 @@ class FeaturesTab(InspectView):
         if insp is not None and insp.family == self.panel.family and self.serves(insp.family):
             for layer, name, channels in fv.conv_layers(insp):
                 label = (
-                    self.tr("First-layer filters ({name}, {channels} channels)")
+                    self.tr("First-layer filters ({name}, {channels})")
                     if layer == 0
                     else self.tr("Channels of {name} ({channels})")
                 )
