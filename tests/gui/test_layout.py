@@ -153,3 +153,26 @@ def test_wider_system_fonts_do_not_clip_the_settings(qtbot, window) -> None:
     finally:
         app.setFont(font)
     assert not problems, "\n".join(problems[:12])
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_the_attribution_methods_names_fit_their_combo_box(qtbot, window, width: int, height: int) -> None:
+    # Side by side with the class box in the dock, "Integrated gradients" read "Integrated grad".
+    from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+
+    window.resize(width, height)
+    pick_family(window, "cnn")
+    draw = window.inspect_panel.draw_tab
+    window.inspect_panel.bring_forward(draw)
+    draw.picker.set_family("cnn", tuple("0123456789"))  # as a CNN run offers them
+    settle(qtbot)
+    assert draw.picker.method_combo.count() >= 5
+    for combo in (draw.picker.method_combo, draw.picker.class_combo):
+        opt = QStyleOptionComboBox()
+        combo.initStyleOption(opt)
+        room = combo.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, opt, QStyle.SubControl.SC_ComboBoxEditField, combo
+        )
+        for i in range(combo.count()):
+            text = combo.itemText(i)
+            assert combo.fontMetrics().horizontalAdvance(text) <= room.width(), (width, text, room.width())

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from vision_lab.gui.widgets.background import LatestJob
 
@@ -42,12 +42,14 @@ class AttributionPicker(QWidget):
         self.note = QLabel()
         self.note.setObjectName("attributionNote")
         self.note.setWordWrap(True)
-        row = QHBoxLayout()
+        # Two rows: side by side in the 360 px dock both combo boxes clipped their text ("Integrated grad").
+        row = QGridLayout()
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel(self.tr("Attribution")))
-        row.addWidget(self.method_combo, 1)
-        row.addWidget(QLabel(self.tr("for")))
-        row.addWidget(self.class_combo, 1)
+        row.addWidget(QLabel(self.tr("Attribution")), 0, 0)
+        row.addWidget(self.method_combo, 0, 1)
+        row.addWidget(QLabel(self.tr("for")), 1, 0, Qt.AlignmentFlag.AlignRight)
+        row.addWidget(self.class_combo, 1, 1)
+        row.setColumnStretch(1, 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(row)
