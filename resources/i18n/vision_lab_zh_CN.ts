@@ -1183,7 +1183,7 @@ right button erases</source>
     </message>
     <message>
         <source>{n} of {total}</source>
-        <translation>{total} 个中的 {n} 个</translation>
+        <translation>{n}/{total}</translation>
     </message>
 </context>
 <context>
