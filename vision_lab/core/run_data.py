@@ -30,19 +30,25 @@ def summarize_dataset(ds: ImageDataset) -> DatasetSummary:
     )
 
 
+def load_config_dataset(cfg: ExperimentConfig, **load_kwargs: Any) -> ImageDataset:
+    """The config's dataset as its data section asks for it (split, size, channels, count), limits not applied."""
+    d = cfg.data
+    return load_dataset(
+        d.name,
+        val_fraction=d.val_fraction,
+        seed=d.split_seed,
+        image_size=d.image_size,
+        channels=d.channels,
+        count=d.count,
+        **load_kwargs,
+    )
+
+
 def prepare_dataset(cfg: ExperimentConfig, dataset: ImageDataset | None = None, **load_kwargs: Any) -> ImageDataset:
     """Load the config's dataset (unless given) and apply its limits; errors are DataError/ConfigError."""
     d = cfg.data
     if dataset is None:
-        dataset = load_dataset(
-            d.name,
-            val_fraction=d.val_fraction,
-            seed=d.split_seed,
-            image_size=d.image_size,
-            channels=d.channels,
-            count=d.count,
-            **load_kwargs,
-        )
+        dataset = load_config_dataset(cfg, **load_kwargs)
     if d.limit is None and d.val_limit is None:
         return dataset
     rng = np.random.default_rng(d.split_seed)

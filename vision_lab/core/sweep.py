@@ -400,21 +400,12 @@ class Worker:
 
     def _dataset(self, cfg: ExperimentConfig) -> ImageDataset:
         """The dataset, loaded once per process (trials only change its limits, which the trainer applies)."""
-        from vision_lab.core.data import load_dataset
+        from vision_lab.core.run_data import load_config_dataset
 
         d = cfg.data
         key = (d.name, d.val_fraction, d.split_seed, d.image_size, d.channels, d.count)
         if key not in self._datasets:
-            self._datasets = {
-                key: load_dataset(
-                    d.name,
-                    val_fraction=d.val_fraction,
-                    seed=d.split_seed,
-                    image_size=d.image_size,
-                    channels=d.channels,
-                    count=d.count,
-                )
-            }
+            self._datasets = {key: load_config_dataset(cfg)}
         return self._datasets[key]
 
 
