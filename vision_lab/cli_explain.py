@@ -57,8 +57,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from vision_lab.core.run_data import prepare_dataset, preview_indices
     from vision_lab.core.validate import MAX_SEED
 
-    if args.method != ALL and args.method not in A.METHODS:
-        A.check_method("cnn", args.method)  # the unknown method's sentence
+    if args.method != ALL:
+        A.check_known(args.method)
     if args.images < 1:
         raise ConfigError(t("cli.explain.images", "--images must be at least 1, got {value}.", value=args.images))
     if not 0 <= args.seed <= MAX_SEED:

@@ -132,15 +132,7 @@ def explanation(method: str) -> str:
 
 def check_method(family: str, method: str) -> None:
     """ConfigError, one sentence, when ``method`` is unknown or the family's model cannot do it."""
-    if method not in METHODS:
-        raise ConfigError(
-            t(
-                "attributions.unknown",
-                "Unknown attribution method '{method}'; choose one of: {known}.",
-                method=method,
-                known=", ".join(METHODS),
-            )
-        )
+    check_known(method)
     if method not in methods_for(family):
         raise ConfigError(
             t(
@@ -148,6 +140,19 @@ def check_method(family: str, method: str) -> None:
                 "{method} does not apply to this model ({model}).",
                 method=title(method),
                 model=text(families.get(family).title),
+            )
+        )
+
+
+def check_known(method: str) -> None:
+    """ConfigError, one sentence, when ``method`` is not one of :data:`METHODS`."""
+    if method not in METHODS:
+        raise ConfigError(
+            t(
+                "attributions.unknown",
+                "Unknown attribution method '{method}'; choose one of: {known}.",
+                method=method,
+                known=", ".join(METHODS),
             )
         )
 
