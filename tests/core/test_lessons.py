@@ -13,7 +13,7 @@ from vision_lab.core import i18n
 from vision_lab.core.config import article_config, with_overrides
 from vision_lab.core.errors import ConfigError
 from vision_lab.core.events import Finished, Metrics
-from vision_lab.core.presets import ARTICLE_COURSE, TEXTS, Preset, list_presets, load_preset
+from vision_lab.core.presets import ARTICLE_COURSE, TEXTS, Preset, list_presets, load_preset, section_order
 from vision_lab.core.trainer import Trainer
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -114,7 +114,8 @@ def test_the_course_comes_first_in_section_order() -> None:
     assert presets[: len(lessons)] == lessons
     rest = presets[len(lessons) :]
     assert rest and all(p.course is None for p in rest)
-    assert [p.title for p in rest] == sorted(p.title for p in rest)
+    # By title, numbers as numbers: lesson 10 after lesson 9, not between 1 and 2.
+    assert [p.title for p in rest] == sorted((p.title for p in rest), key=lambda title: (section_order(title), title))
 
 
 def test_the_course_trains_the_articles_models() -> None:
