@@ -94,6 +94,12 @@ class WindowConfig:
         self.revalidate()
         self.lesson_view.show_lesson(preset)  # type: ignore[arg-type]
         self.status_label.setText(self.tr("Lesson: {title}. Press Start (Space).").format(title=preset.title))  # type: ignore[attr-defined]
+        if getattr(preset, "sweep", None) is not None:
+            if self.settings_valid:
+                self.run_actions.sweep_dialog_open()  # type: ignore[attr-defined]
+            self.status_label.setText(
+                self.tr("Lesson: {title}. Run ▸ Sweep… runs its sweep.").format(title=preset.title)  # type: ignore[attr-defined]
+            )
 
     def _hide_controls(self, names: tuple[str, ...] | list[str]) -> None:
         self.preset_hidden = tuple(names)
