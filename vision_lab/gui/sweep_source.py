@@ -7,6 +7,7 @@ Everything optuna-related is imported inside the threads: the window shows befor
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,23 +50,36 @@ def epochs_reached(record: TrialRecord) -> float | None:
         return None
 
 
+def sqlite_ready(path: Path) -> bool:
+    """Whether a SQLite study file exists with Optuna's tables made (read-only: a reader never creates them)."""
+    import sqlite3
+
+    if not path.is_file():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as db:
+            return db.execute("SELECT count(*) FROM alembic_version").fetchone()[0] > 0
+    except sqlite3.Error:
+        return False
+
+
 def read_snapshot(url: str, study_name: str, known: frozenset[int], importance_for: int | None) -> Snapshot:
     """The study at ``url``; epochs for the trials not in ``known`` (ended trials already read); importances when
     ``importance_for`` (the completed count they are wanted for) is given."""
     import optuna
 
+    from vision_lab.core.errors import ConfigError
+    from vision_lab.core.i18n import t
     from vision_lab.core.sweep import open_storage, read_sweep
     from vision_lab.core.sweep_space import parse_space
 
+    missing = ConfigError(t("sweep.study.missing", "There is no study {study} in {url}.", study=study_name, url=url))
+    if url.startswith("sqlite:///") and not sqlite_ready(Path(url.removeprefix("sqlite:///"))):
+        raise missing  # opening it would create its tables while the sweep's process creates them: both fail
     try:
         study = optuna.load_study(study_name=study_name, storage=open_storage(url))
     except KeyError:
-        from vision_lab.core.errors import ConfigError
-        from vision_lab.core.i18n import t
-
-        raise ConfigError(
-            t("sweep.study.missing", "There is no study {study} in {url}.", study=study_name, url=url)
-        ) from None
+        raise missing from None
     report = read_sweep(url, study_name, study)
     space = tuple(parse_space(study.user_attrs["space"])) if study.user_attrs.get("space") else ()
     snap = Snapshot(report, space)
@@ -87,6 +101,7 @@ class SweepRunner(QThread):
     """``run_sweep(spec)`` off the GUI thread; :attr:`trial` per ended trial, then :attr:`done` or :attr:`failed`."""
 
     trial = Signal(object, object)  # TrialRecord, epochs reached (float or None)
+    opened = Signal(str, str)  # storage URL, study name: the study exists, the view may read it
     done = Signal(object)  # SweepReport
     failed = Signal(str, str)  # message, details (empty for a user's mistake)
 
@@ -104,9 +119,14 @@ class SweepRunner(QThread):
         return self._stop
 
     def run(self) -> None:
+        from vision_lab.core.sweep import open_study, plan
         from vision_lab.core.sweep_run import run_sweep
 
         try:
+            p = plan(self.spec)
+            self.spec.out.mkdir(parents=True, exist_ok=True)
+            open_study(p)  # made here first, so the view's reads never race the sweep to create it
+            self.opened.emit(p.storage, self.spec.study)
             report = run_sweep(self.spec, on_trial=self._ended, stop=lambda: self._stop)
         except VisionLabError as err:
             self.failed.emit(str(err), "")

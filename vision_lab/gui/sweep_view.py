@@ -144,8 +144,6 @@ class SweepWindow(QWidget):
     # --- sources -----------------------------------------------------------------------------------------------
     def run(self, spec: SweepSpec) -> None:
         """Run ``spec`` here (off the GUI thread) and follow its study."""
-        from vision_lab.core.sweep import storage_url
-
         self._forget()
         self.asked = spec.trials
         self.objective = spec.objective or ""
@@ -158,8 +156,8 @@ class SweepWindow(QWidget):
         runner.finished.connect(self._runner_finished)
         self.runner = runner
         self.stop_button.setEnabled(True)
+        runner.opened.connect(self.poller.follow)  # running trials, and with jobs > 1 the children's
         runner.start()
-        self.poller.follow(storage_url(spec.storage, spec.out), spec.study)  # running trials, other processes'
         self._redraw()
 
     def watch(self, url: str, study: str) -> None:
