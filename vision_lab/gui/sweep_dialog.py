@@ -53,6 +53,8 @@ def default_range(key: str, value: Any) -> tuple[str, str]:
         return "choice", "32,64,128,256"
     if key == "optim.name":
         return "choice", "adam,sgd"
+    if key == "optim.weight_decay":
+        return "loguniform", "1e-5:1e-2"
     if isinstance(value, bool) or value is None:
         return "choice", "true,false"
     if isinstance(value, int):

@@ -129,15 +129,13 @@ class ParallelPlot(QWidget):
         low, high = min(values), max(values)
         for i, axis in enumerate(axes):
             self.plot.addItem(pg.InfiniteLine(pos=i, angle=90, pen=pg.mkPen("#868e96", width=1)))
-            name = pg.TextItem(axis.key + (" (log)" if axis.log else ""), anchor=(0.5, 1.2), color="#495057")
+            # The knob's name above its axis, its two ends just outside it: nothing overlaps a trial's point.
+            name = pg.TextItem(axis.key + (" (log)" if axis.log else ""), anchor=(0.5, 2.1), color="#343a40")
             name.setPos(i, 1.0)
             self.plot.addItem(name)
             for top in (False, True):
-                end = pg.TextItem(axis.end_text(top), anchor=(0.5, -0.2 if not top else 0.0), color="#868e96")
-                end.setPos(i, 0.0 if not top else 1.0)
-                if not top:
-                    end.setAnchor((0.5, 0.0))
-                    end.setPos(i, -0.02)
+                end = pg.TextItem(axis.end_text(top), anchor=(0.5, 1.0 if top else 0.0), color="#868e96")
+                end.setPos(i, 1.0 if top else 0.0)
                 self.plot.addItem(end)
         # Best last, so it is on top.
         order = sorted(drawn, key=lambda r: (r.number == best, r.state == "complete"))
@@ -159,7 +157,7 @@ class ParallelPlot(QWidget):
             self.plot.addItem(line)
             self.lines[r.number] = line
         self.plot.setXRange(-0.4, len(axes) - 0.6, padding=0)
-        self.plot.setYRange(-0.12, 1.12, padding=0)
+        self.plot.setYRange(-0.1, 1.22, padding=0)
         failed = sum(r.state == "fail" for r in trials)
         note = _t("Red: the best trial. Dashed grey: pruned. Colour: {objective}, yellow is best.").format(
             objective=objective
@@ -203,6 +201,8 @@ class KnobScatter(pg.GraphicsLayoutWidget):
             axis = Axis(key, [r.params[key] for r in rows], is_log(key, space))
             plot.setLabel("bottom", key)
             plot.setLabel("left", objective)
+            for side in ("bottom", "left"):
+                plot.getAxis(side).enableAutoSIPrefix(False)  # "(x0.001)" beside a learning rate only confuses
             if axis.log:
                 plot.setLogMode(x=True, y=False)
                 xs = [float(r.params[key]) for r in rows]
@@ -280,8 +280,12 @@ class ImportancePlot(QWidget):
             x0=0, y=list(range(len(names))), height=0.6, width=[values[n] for n in names], brush="#3d8bfd"
         )
         self.plot.addItem(bars)
+        for i, n in enumerate(names):
+            label = pg.TextItem(f"{values[n]:.0%}", anchor=(0.0, 0.5), color="#343a40")
+            label.setPos(values[n], i)
+            self.plot.addItem(label)
         self.plot.getAxis("left").setTicks([list(enumerate(names))])
-        self.plot.setXRange(0, 1, padding=0.02)
+        self.plot.setXRange(0, 1.08, padding=0.02)
         self.note.setText(
             _t("Which knobs mattered, over {count} completed trials (Optuna's fANOVA).").format(count=completed)
         )

@@ -111,6 +111,7 @@ class SweepWindow(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)  # trials in their order
         self.table.verticalHeader().hide()
         self.table.cellClicked.connect(lambda row, _col: self._row_opened(row))
         self.parallel = ParallelPlot()
@@ -127,8 +128,8 @@ class SweepWindow(QWidget):
         split.setObjectName("sweepSplitter")
         split.addWidget(self.tabs)
         split.addWidget(self.table)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
         split.setChildrenCollapsible(False)
         hint = QLabel(self.tr("Click a trial (a row, a line or a point) to open it as a run in the main window."))
         hint.setObjectName("sweepHint")
@@ -138,7 +139,7 @@ class SweepWindow(QWidget):
         lay.addWidget(split, 1)
         lay.addWidget(hint)
         avail = main.screen().availableGeometry().size()
-        self.resize(min(1100, avail.width()), min(700, avail.height() - 40))
+        self.resize(min(1400, avail.width() - 40), min(900, avail.height() - 40))
         self._redraw()
 
     # --- sources -----------------------------------------------------------------------------------------------
