@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -27,10 +27,6 @@ if TYPE_CHECKING:
 BEST = "#e03131"
 PRUNED = "#adb5bd"
 COLUMNS = 3  # knob scatters per row
-
-
-def _t(text: str) -> str:
-    return QCoreApplication.translate("SweepPlots", text)
 
 
 class Axis:
@@ -121,7 +117,7 @@ class ParallelPlot(QWidget):
         drawn = [r for r in trials if r.state in ("complete", "pruned") and r.value is not None]
         keys = list(dict.fromkeys(k for r in drawn for k in r.params))
         if not drawn or not keys:
-            self.note.setText(_t("The lines appear as trials end: one per trial, one axis per knob."))
+            self.note.setText(self.tr("The lines appear as trials end: one per trial, one axis per knob."))
             return
         axes = [Axis(k, [r.params[k] for r in drawn if k in r.params], is_log(k, space)) for k in keys]
         values = [float(r.value) for r in drawn if r.value is not None]
@@ -159,11 +155,11 @@ class ParallelPlot(QWidget):
         self.plot.setXRange(-0.4, len(axes) - 0.6, padding=0)
         self.plot.setYRange(-0.1, 1.22, padding=0)
         failed = sum(r.state == "fail" for r in trials)
-        note = _t("Red: the best trial. Dashed grey: pruned. Colour: {objective}, yellow is best.").format(
+        note = self.tr("Red: the best trial. Dashed grey: pruned. Colour: {objective}, yellow is best.").format(
             objective=objective
         )
         if failed:
-            note += " " + _t("{count} failed trials are not drawn (the table lists them).").format(count=failed)
+            note += " " + self.tr("{count} failed trials are not drawn (the table lists them).").format(count=failed)
         self.note.setText(note)
 
 
@@ -248,7 +244,7 @@ class ImportancePlot(QWidget):
         super().__init__(parent)
         self.plot = _plot_widget("sweepImportancePlot")
         self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.setLabel("bottom", _t("importance (share of the objective's variance, fANOVA)"))
+        self.plot.setLabel("bottom", self.tr("importance (share of the objective's variance, fANOVA)"))
         self.note = QLabel()
         self.note.setObjectName("sweepImportanceNote")
         self.note.setWordWrap(True)
@@ -264,14 +260,14 @@ class ImportancePlot(QWidget):
         if values is None:
             if completed < MIN_FOR_IMPORTANCE:
                 self.note.setText(
-                    _t("Importances need at least {need} completed trials; {count} so far.").format(
+                    self.tr("Importances need at least {need} completed trials; {count} so far.").format(
                         need=MIN_FOR_IMPORTANCE, count=completed
                     )
                 )
                 self.plot.clear()
                 self.values = {}
             elif error:
-                self.note.setText(_t("No importances: {reason}").format(reason=error))
+                self.note.setText(self.tr("No importances: {reason}").format(reason=error))
             return
         self.values = dict(values)
         self.plot.clear()
@@ -287,7 +283,7 @@ class ImportancePlot(QWidget):
         self.plot.getAxis("left").setTicks([list(enumerate(names))])
         self.plot.setXRange(0, 1.08, padding=0.02)
         self.note.setText(
-            _t("Which knobs mattered, over {count} completed trials (Optuna's fANOVA).").format(count=completed)
+            self.tr("Which knobs mattered, over {count} completed trials (Optuna's fANOVA).").format(count=completed)
         )
 
 

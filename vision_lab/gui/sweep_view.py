@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -403,11 +403,17 @@ def open_sweep_dialog(main: MainWindow, lesson: Any = None) -> QDialog | None:
     if view is not None and view.running:
         view.show()
         view.raise_()
-        main.statusBar().showMessage(main.tr("A sweep is running: stop it before starting another."), 5000)
+        main.statusBar().showMessage(
+            QCoreApplication.translate("SweepView", "A sweep is running: stop it before starting another."), 5000
+        )
         return None
     if not main.settings_valid:
-        problem = main.settings_problem or main.tr("The settings in the panels are not valid.")
-        main.show_dialog(QMessageBox.Icon.Information, main.tr("Cannot start a sweep"), problem)
+        problem = main.settings_problem or QCoreApplication.translate(
+            "SweepView", "The settings in the panels are not valid."
+        )
+        main.show_dialog(
+            QMessageBox.Icon.Information, QCoreApplication.translate("SweepView", "Cannot start a sweep"), problem
+        )
         return None
     root = main.runs_root if main.runs_root is not None else runs_dir()
     dialog = SweepDialog(main.current_config().validate(), default_folder(root), available_cores(), main)
@@ -493,7 +499,9 @@ def watch_sweep_dialog(main: MainWindow) -> QDialog:
 def watch_sweep(main: MainWindow, url: str, study: str) -> SweepWindow | None:
     view = sweep_window(main)
     if view.running:
-        main.statusBar().showMessage(main.tr("A sweep is running: stop it before watching another."), 5000)
+        main.statusBar().showMessage(
+            QCoreApplication.translate("SweepView", "A sweep is running: stop it before watching another."), 5000
+        )
         return None
     view.watch(url, study)
     view.show()
