@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import REPO, click, make_tiny
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton, QSpinBox
@@ -141,3 +142,20 @@ def test_the_lesson_fills_the_sweep_dialog(qtbot, window) -> None:
     assert dialog.trials.value() == 12 and dialog.pruner.currentData() == "median" and dialog.start_button.isEnabled()
     assert dialog.spec().config.mlp.hidden == (128,)
     dialog.reject()
+
+
+def test_the_watch_dialog_says_what_is_missing(qtbot, tmp_path: Path) -> None:
+    from vision_lab.core.errors import ConfigError
+    from vision_lab.gui.sweep_view import WatchSweepDialog
+
+    dialog = WatchSweepDialog(tmp_path)
+    qtbot.addWidget(dialog)
+    with pytest.raises(ConfigError, match="Choose a sweep folder"):
+        dialog.target()
+    dialog.url.setText("not-a-url")
+    with pytest.raises(ConfigError, match="database URL"):
+        dialog.target()
+    dialog.url.setText("")
+    dialog.folder.setText(str(tmp_path))
+    url, study = dialog.target()
+    assert url == f"sqlite:///{tmp_path.resolve() / 'study.db'}" and study == "sweep"

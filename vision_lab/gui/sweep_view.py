@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vision_lab.core.errors import ConfigError
 from vision_lab.gui.sweep_plots import ImportancePlot, KnobScatter, ParallelPlot
 from vision_lab.gui.sweep_source import Snapshot, SweepPoller, SweepRunner, study_location, value_text
 
@@ -471,18 +472,18 @@ class WatchSweepDialog(QDialog):
         if folder:
             self.folder.setText(folder)
 
-    def target(self) -> tuple[str, str] | None:
-        from vision_lab.core.errors import ConfigError
+    def target(self) -> tuple[str, str]:
+        """(storage URL, study name); ConfigError: the one sentence saying what is missing or wrong."""
         from vision_lab.core.sweep import storage_url
 
         if self.url.text().strip():
-            try:
-                return storage_url(self.url.text().strip(), Path.cwd()), self.study.text().strip() or "sweep"
-            except ConfigError:
-                return None
-        if self.folder.text().strip():
-            return study_location(Path(self.folder.text().strip()).expanduser())
-        return None
+            return storage_url(self.url.text().strip(), Path.cwd()), self.study.text().strip() or "sweep"
+        folder = Path(self.folder.text().strip()).expanduser()
+        if not self.folder.text().strip() or not folder.is_dir():
+            raise ConfigError(
+                self.tr("Choose a sweep folder (with its sweep.json or study.db), or type a storage URL.")
+            )
+        return study_location(folder)
 
 
 def watch_sweep_dialog(main: MainWindow) -> QDialog:
@@ -490,10 +491,19 @@ def watch_sweep_dialog(main: MainWindow) -> QDialog:
 
     start = main.runs_root if main.runs_root is not None else runs_dir()
     dialog = WatchSweepDialog(start, main)
-    dialog.accepted.connect(lambda: (target := dialog.target()) and watch_sweep(main, *target))
+    dialog.accepted.connect(lambda: _watch_from(main, dialog))
     dialog.finished.connect(dialog.deleteLater)
     dialog.open()
     return dialog
+
+
+def _watch_from(main: MainWindow, dialog: WatchSweepDialog) -> None:
+    try:
+        target = dialog.target()
+    except ConfigError as err:
+        main.show_dialog(QMessageBox.Icon.Information, dialog.tr("Watch a sweep"), str(err))
+        return
+    watch_sweep(main, *target)
 
 
 def watch_sweep(main: MainWindow, url: str, study: str) -> SweepWindow | None:
