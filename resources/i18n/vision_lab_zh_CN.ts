@@ -3402,6 +3402,10 @@ right button erases</source>
         <source>A sweep folder</source>
         <translation>扫描文件夹</translation>
     </message>
+    <message>
+        <source>Choose a sweep folder (with its sweep.json or study.db), or type a storage URL.</source>
+        <translation>请选择一个扫描文件夹（其中有 sweep.json 或 study.db），或者输入存储 URL。</translation>
+    </message>
 </context>
 <context>
     <name>WindowConfig</name>
@@ -3623,6 +3627,13 @@ right button erases</source>
     <message>
         <source>&amp;Lessons</source>
         <translation>课程(&amp;L)</translation>
+    </message>
+</context>
+<context>
+    <name>dialog</name>
+    <message>
+        <source>Watch a sweep</source>
+        <translation type="unfinished">观察扫描</translation>
     </message>
 </context>
 </TS>
