@@ -501,7 +501,9 @@ def _watch_from(main: MainWindow, dialog: WatchSweepDialog) -> None:
     try:
         target = dialog.target()
     except ConfigError as err:
-        main.show_dialog(QMessageBox.Icon.Information, dialog.tr("Watch a sweep"), str(err))
+        main.show_dialog(
+            QMessageBox.Icon.Information, QCoreApplication.translate("SweepView", "Watch a sweep"), str(err)
+        )
         return
     watch_sweep(main, *target)
 
