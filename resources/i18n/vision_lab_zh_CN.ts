@@ -2712,6 +2712,10 @@ right button erases</source>
         <translation>无法开始扫描</translation>
     </message>
     <message>
+        <source>Watch a sweep</source>
+        <translation type="unfinished">观察扫描</translation>
+    </message>
+    <message>
         <source>A sweep is running: stop it before watching another.</source>
         <translation>有一个扫描正在运行：先停止它，再观察另一个。</translation>
     </message>
@@ -3627,13 +3631,6 @@ right button erases</source>
     <message>
         <source>&amp;Lessons</source>
         <translation>课程(&amp;L)</translation>
-    </message>
-</context>
-<context>
-    <name>dialog</name>
-    <message>
-        <source>Watch a sweep</source>
-        <translation type="unfinished">观察扫描</translation>
     </message>
 </context>
 </TS>
