@@ -2713,7 +2713,7 @@ right button erases</source>
     </message>
     <message>
         <source>Watch a sweep</source>
-        <translation type="unfinished">观察扫描</translation>
+        <translation>观察扫描</translation>
     </message>
     <message>
         <source>A sweep is running: stop it before watching another.</source>
