@@ -123,6 +123,9 @@ def test_closing_the_window_mid_sweep_stops_and_joins_it(qtbot, window, tmp_path
     view = w.run_actions.sweep_window
     qtbot.waitUntil(lambda: any(r.state == "complete" for r in view.trials.values()), timeout=SWEEP_S)
     runner = view.runner
+    view.close()  # only hides the view: the sweep goes on, and Run ▸ Sweep… shows it again
+    assert view.running and not view.isVisible()
+    assert w.run_actions.sweep_dialog_open() is None and view.isVisible()  # no second sweep: the running one shows
     w.ask_before_closing = False
     w.close()
     assert runner is not None and runner.isFinished() and not view.poller.timer.isActive()

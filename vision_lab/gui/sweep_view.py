@@ -190,7 +190,14 @@ class SweepWindow(QWidget):
             self.runner.wait()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.shutdown()
+        """Closing the view hides it: a running sweep goes on (Run ▸ Sweep… shows it again, with Stop); a watched
+        one is no longer read. The main window's closing stops and joins the sweep (:meth:`shutdown`)."""
+        if self.running:
+            self.main.statusBar().showMessage(
+                self.tr("The sweep goes on in the background; Run ▸ Sweep… shows it again."), 8000
+            )
+        else:
+            self.poller.stop()
         super().closeEvent(event)
 
     # --- updates -----------------------------------------------------------------------------------------------
