@@ -2775,6 +2775,10 @@ right button erases</source>
         <translation>正在停止：运行中的试验会在下一轮结束时停下…</translation>
     </message>
     <message>
+        <source>The sweep goes on in the background; Run ▸ Sweep… shows it again.</source>
+        <translation>扫描仍在后台进行；“运行 ▸ 扫描…”可以再次显示它。</translation>
+    </message>
+    <message>
         <source>The sweep stopped</source>
         <translation>扫描已停止</translation>
     </message>
