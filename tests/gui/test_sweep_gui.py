@@ -3,6 +3,7 @@ the plots, a trial opens as a run, Watch follows a `vision-lab sweep` process, c
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -162,3 +163,20 @@ def test_the_watch_dialog_says_what_is_missing(qtbot, tmp_path: Path) -> None:
     dialog.folder.setText(str(tmp_path))
     url, study = dialog.target()
     assert url == f"sqlite:///{tmp_path.resolve() / 'study.db'}" and study == "sweep"
+
+
+def test_two_parallel_jobs_share_the_sweep(qtbot, window, tmp_path: Path) -> None:
+    """Jobs 2: two child processes run the trials; the view hears of each trial as the parent reads the study."""
+    w = window
+    dialog = open_dialog(qtbot, w)
+    dialog.findChild(QSpinBox, "sweepTrials").setValue(4)
+    dialog.jobs.setMaximum(2)  # the spin box stops at this machine's cores; the core accepts 2 anywhere
+    dialog.jobs.setValue(2)
+    dialog.findChild(QLineEdit, "sweepFolder").setText(str(tmp_path / "jobs"))
+    click(qtbot, dialog.findChild(QPushButton, "sweepStartButton"))
+    view = w.run_actions.sweep_window
+    qtbot.waitUntil(lambda: not view.running, timeout=SWEEP_S)
+    assert view.error is None, view.error
+    qtbot.waitUntil(lambda: sum(r.state == "complete" for r in view.trials.values()) == 4, timeout=10_000)
+    # Child processes ran them (which child gets how many is a race: one may start faster).
+    assert all(r.worker and not r.worker.endswith(f":{os.getpid()}") for r in view.trials.values())
