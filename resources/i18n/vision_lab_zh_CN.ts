@@ -1107,6 +1107,25 @@ right button erases</source>
     </message>
 </context>
 <context>
+    <name>ImportancePlot</name>
+    <message>
+        <source>importance (share of the objective&apos;s variance, fANOVA)</source>
+        <translation>重要性（目标值方差中所占的份额，fANOVA）</translation>
+    </message>
+    <message>
+        <source>Importances need at least {need} completed trials; {count} so far.</source>
+        <translation>计算重要性至少需要 {need} 次完成的试验；目前有 {count} 次。</translation>
+    </message>
+    <message>
+        <source>No importances: {reason}</source>
+        <translation>无法计算重要性：{reason}</translation>
+    </message>
+    <message>
+        <source>Which knobs mattered, over {count} completed trials (Optuna&apos;s fANOVA).</source>
+        <translation>哪些参数更重要：基于 {count} 次完成的试验（Optuna 的 fANOVA）。</translation>
+    </message>
+</context>
+<context>
     <name>InspectPanel</name>
     <message>
         <source>Draw</source>
@@ -1511,6 +1530,21 @@ right button erases</source>
     </message>
 </context>
 <context>
+    <name>ParallelPlot</name>
+    <message>
+        <source>The lines appear as trials end: one per trial, one axis per knob.</source>
+        <translation>每次试验结束时会出现一条线：每次试验一条线，每个参数一根坐标轴。</translation>
+    </message>
+    <message>
+        <source>Red: the best trial. Dashed grey: pruned. Colour: {objective}, yellow is best.</source>
+        <translation>红色：最好的试验。灰色虚线：被剪枝。颜色：{objective}，黄色最好。</translation>
+    </message>
+    <message>
+        <source>{count} failed trials are not drawn (the table lists them).</source>
+        <translation>{count} 次失败的试验没有画出（表格中列出了它们）。</translation>
+    </message>
+</context>
+<context>
     <name>ProcessWorker</name>
     <message>
         <source>The training process could not be started ({reason}).</source>
@@ -1600,6 +1634,18 @@ right button erases</source>
     <message>
         <source>&amp;Watch a run folder…</source>
         <translation>监视运行文件夹(&amp;W)…</translation>
+    </message>
+    <message>
+        <source>S&amp;weep…</source>
+        <translation>扫描(&amp;W)…</translation>
+    </message>
+    <message>
+        <source>Many runs of the panels&apos; setup over a search space (Optuna)</source>
+        <translation>在一个搜索空间上多次训练面板中的设置（Optuna）</translation>
+    </message>
+    <message>
+        <source>Watch a s&amp;weep…</source>
+        <translation>观察扫描(&amp;W)…</translation>
     </message>
     <message>
         <source>Stop &amp;watching</source>
@@ -2561,6 +2607,255 @@ right button erases</source>
     </message>
 </context>
 <context>
+    <name>SweepDialog</name>
+    <message>
+        <source>Sweep: many runs over a search space</source>
+        <translation>扫描：在搜索空间上进行多次训练</translation>
+    </message>
+    <message>
+        <source>Every trial trains the window&apos;s current settings with the searched knobs drawn by Optuna. Tick the knobs to search and type their range (LOW:HIGH) or choices (A,B,C).</source>
+        <translation>每次试验都用窗口当前的设置训练，被搜索的参数由 Optuna 选取。勾选要搜索的参数，并输入它们的范围（下限:上限）或选项（A,B,C）。</translation>
+    </message>
+    <message>
+        <source>Trials at once, each in its own process; they share the CPU cores</source>
+        <translation>同时进行的试验数，每个在自己的进程中；它们共用 CPU 核心</translation>
+    </message>
+    <message>
+        <source>higher is better</source>
+        <translation>越高越好</translation>
+    </message>
+    <message>
+        <source>lower is better</source>
+        <translation>越低越好</translation>
+    </message>
+    <message>
+        <source>TPE (learns from earlier trials)</source>
+        <translation>TPE（从之前的试验中学习）</translation>
+    </message>
+    <message>
+        <source>Random</source>
+        <translation>随机</translation>
+    </message>
+    <message>
+        <source>Grid (every combination)</source>
+        <translation>网格（所有组合）</translation>
+    </message>
+    <message>
+        <source>Median (stop trials worse than the median)</source>
+        <translation>中位数（停止比中位数差的试验）</translation>
+    </message>
+    <message>
+        <source>None (every trial runs to its end)</source>
+        <translation>无（每次试验都运行到结束）</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Trials</source>
+        <translation>试验次数</translation>
+    </message>
+    <message>
+        <source>Parallel jobs</source>
+        <translation>并行任务数</translation>
+    </message>
+    <message>
+        <source>Objective</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <source>Sampler</source>
+        <translation>采样器</translation>
+    </message>
+    <message>
+        <source>Pruner</source>
+        <translation>剪枝器</translation>
+    </message>
+    <message>
+        <source>Sweep folder</source>
+        <translation>扫描文件夹</translation>
+    </message>
+    <message>
+        <source>Start sweep</source>
+        <translation>开始扫描</translation>
+    </message>
+    <message>
+        <source>The sweep&apos;s folder</source>
+        <translation>扫描的文件夹</translation>
+    </message>
+    <message>
+        <source>Tick at least one knob to search.</source>
+        <translation>请至少勾选一个要搜索的参数。</translation>
+    </message>
+    <message>
+        <source>Choose the sweep&apos;s folder.</source>
+        <translation>请选择扫描的文件夹。</translation>
+    </message>
+    <message>
+        <source>The sweep folder &apos;{path}&apos; is a file, not a folder.</source>
+        <translation>扫描文件夹 &apos;{path}&apos; 是一个文件，不是文件夹。</translation>
+    </message>
+</context>
+<context>
+    <name>SweepView</name>
+    <message>
+        <source>A sweep is running: stop it before starting another.</source>
+        <translation>有一个扫描正在运行：先停止它，再开始新的扫描。</translation>
+    </message>
+    <message>
+        <source>The settings in the panels are not valid.</source>
+        <translation>面板中的设置无效。</translation>
+    </message>
+    <message>
+        <source>Cannot start a sweep</source>
+        <translation>无法开始扫描</translation>
+    </message>
+    <message>
+        <source>Watch a sweep</source>
+        <translation>观察扫描</translation>
+    </message>
+    <message>
+        <source>A sweep is running: stop it before watching another.</source>
+        <translation>有一个扫描正在运行：先停止它，再观察另一个。</translation>
+    </message>
+</context>
+<context>
+    <name>SweepWindow</name>
+    <message>
+        <source>Sweep</source>
+        <translation>扫描</translation>
+    </message>
+    <message>
+        <source>Stop sweep</source>
+        <translation>停止扫描</translation>
+    </message>
+    <message>
+        <source>End at the running trials&apos; next epoch; each saves its run as stopped</source>
+        <translation>在运行中的试验的下一轮结束时停止；每个试验都把自己的运行保存为“已停止”</translation>
+    </message>
+    <message>
+        <source>Open best</source>
+        <translation>打开最佳</translation>
+    </message>
+    <message>
+        <source>Fork best…</source>
+        <translation>分叉最佳…</translation>
+    </message>
+    <message>
+        <source>Continue the best trial in the main window (Run ▸ Fork from here)</source>
+        <translation>在主窗口中继续最好的试验（运行 ▸ 从这里分叉）</translation>
+    </message>
+    <message>
+        <source>Parallel coordinates</source>
+        <translation>平行坐标</translation>
+    </message>
+    <message>
+        <source>Objective vs knobs</source>
+        <translation>目标与各参数</translation>
+    </message>
+    <message>
+        <source>Importance</source>
+        <translation>重要性</translation>
+    </message>
+    <message>
+        <source>Click a trial (a row, a line or a point) to open it as a run in the main window.</source>
+        <translation>点击一次试验（一行、一条线或一个点），在主窗口中把它作为运行打开。</translation>
+    </message>
+    <message>
+        <source>Sweep: {folder}</source>
+        <translation>扫描：{folder}</translation>
+    </message>
+    <message>
+        <source>Watching sweep: {study} in {url}</source>
+        <translation>正在观察扫描：{url} 中的 {study}</translation>
+    </message>
+    <message>
+        <source>Stopping: the running trials end at their next epoch…</source>
+        <translation>正在停止：运行中的试验会在下一轮结束时停下…</translation>
+    </message>
+    <message>
+        <source>The sweep goes on in the background; Run ▸ Sweep… shows it again.</source>
+        <translation>扫描仍在后台进行；“运行 ▸ 扫描…”可以再次显示它。</translation>
+    </message>
+    <message>
+        <source>The sweep stopped</source>
+        <translation>扫描已停止</translation>
+    </message>
+    <message>
+        <source>higher is better</source>
+        <translation>越高越好</translation>
+    </message>
+    <message>
+        <source>lower is better</source>
+        <translation>越低越好</translation>
+    </message>
+    <message>
+        <source>{objective} ({way}): {done} trials done, {pruned} pruned, {failed} failed, {running} running</source>
+        <translation>{objective}（{way}）：已完成 {done} 次试验，{pruned} 次被剪枝，{failed} 次失败，{running} 次运行中</translation>
+    </message>
+    <message>
+        <source> (of {asked})</source>
+        <translation>（共 {asked} 次）</translation>
+    </message>
+    <message>
+        <source>Best: trial {number}, {value} with {params}</source>
+        <translation>最佳：试验 {number}，{value}，参数 {params}</translation>
+    </message>
+    <message>
+        <source>Stopped.</source>
+        <translation>已停止。</translation>
+    </message>
+    <message>
+        <source>The sweep has ended.</source>
+        <translation>扫描已结束。</translation>
+    </message>
+    <message>
+        <source>Trial</source>
+        <translation>试验</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>Epochs</source>
+        <translation>轮数</translation>
+    </message>
+    <message>
+        <source>Run folder</source>
+        <translation>运行文件夹</translation>
+    </message>
+    <message>
+        <source>complete</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>pruned</source>
+        <translation>被剪枝</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <source>waiting</source>
+        <translation>等待中</translation>
+    </message>
+    <message>
+        <source>Trial {number} has no run folder yet.</source>
+        <translation>试验 {number} 还没有运行文件夹。</translation>
+    </message>
+</context>
+<context>
     <name>TrainingPanel</name>
     <message>
         <source>SGD (momentum)</source>
@@ -3086,6 +3381,41 @@ right button erases</source>
     </message>
 </context>
 <context>
+    <name>WatchSweepDialog</name>
+    <message>
+        <source>Watch a sweep</source>
+        <translation>观察扫描</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Sweep folder</source>
+        <translation>扫描文件夹</translation>
+    </message>
+    <message>
+        <source>or a study storage other processes write:</source>
+        <translation>或者其他进程写入的研究存储：</translation>
+    </message>
+    <message>
+        <source>Storage URL</source>
+        <translation>存储 URL</translation>
+    </message>
+    <message>
+        <source>Study name</source>
+        <translation>研究名称</translation>
+    </message>
+    <message>
+        <source>A sweep folder</source>
+        <translation>扫描文件夹</translation>
+    </message>
+    <message>
+        <source>Choose a sweep folder (with its sweep.json or study.db), or type a storage URL.</source>
+        <translation>请选择一个扫描文件夹（其中有 sweep.json 或 study.db），或者输入存储 URL。</translation>
+    </message>
+</context>
+<context>
     <name>WindowConfig</name>
     <message>
         <source>Show all controls</source>
@@ -3102,6 +3432,10 @@ right button erases</source>
     <message>
         <source>Lesson: {title}. Press Start (Space).</source>
         <translation>本课：{title}。按“开始”（空格键）开始训练。</translation>
+    </message>
+    <message>
+        <source>Lesson: {title}. Run ▸ Sweep… runs its sweep.</source>
+        <translation>课程：{title}。“运行 ▸ 扫描…”运行它的扫描。</translation>
     </message>
     <message>
         <source>Save the experiment</source>

@@ -98,3 +98,55 @@ def test_numbered_lessons_come_in_their_numbers_order() -> None:
     # "10. How does a CNN see a 7?" once came between lesson 1 and lesson 2: titles were compared as text.
     numbers = [int(p.title.split(".")[0]) for p in list_presets() if p.course is None and p.title[0].isdigit()]
     assert numbers == sorted(numbers) and len(numbers) >= 11
+
+
+GOOD_2 = {**GOOD, "version": 2}
+LR = "optim.lr=loguniform:1e-4:1e-1"
+
+
+@pytest.mark.parametrize(
+    ("sweep", "problem"),
+    [
+        ("lr", "'sweep' as an object with the keys space"),
+        ({"space": [LR], "budget": 3}, "'sweep' as an object with the keys space"),
+        ({"space": []}, "'sweep.space' as a list of texts"),
+        ({"space": LR}, "'sweep.space' as a list of texts"),
+        ({"space": [LR], "trials": 0}, "'sweep.trials' as a whole number from 1"),
+        ({"space": [LR], "trials": True}, "'sweep.trials' as a whole number from 1"),
+        ({"space": [LR], "pruner": "hyperband"}, "'sweep.pruner' 'hyperband'; it must be one of median, none"),
+        ({"space": [LR], "sampler": "cmaes"}, "'sweep.sampler' 'cmaes'"),
+        ({"space": ["optim.lr=loguniform:0:1e-1"]}, "bad sweep: --space optim.lr=loguniform:0:1e-1: a log range"),
+        ({"space": ["optim.lrr=uniform:0:1"]}, "bad sweep:"),
+        ({"space": ["mlp.dropout=uniform:0:2"]}, "bad sweep:"),
+        ({"space": [LR], "sampler": "grid"}, "bad sweep: --sampler grid needs countable values"),
+        ({"space": [LR], "objective": "bleu"}, "bad sweep: --objective bleu"),
+    ],
+)
+def test_a_bad_sweep_is_one_clear_error(sweep: object, problem: str, tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps({**GOOD_2, "sweep": sweep}), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_preset(path)
+    message = str(err.value)
+    assert problem in message and "broken.json" in message
+    assert "\n" not in message
+
+
+def test_a_sweep_needs_format_2(tmp_path: Path) -> None:
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({**GOOD, "sweep": {"space": [LR]}}), encoding="utf-8")
+    with pytest.raises(ConfigError, match="as format 2 does"):
+        load_preset(path)
+
+
+def test_the_learning_rate_lesson_sweeps_lr_and_batch() -> None:
+    from vision_lab.core.sweep_space import check_space, parse_space
+
+    p = load_preset(presets_dir() / "find-the-learning-rate.json")
+    assert p.sweep is not None and p.sweep.trials == 12 and p.sweep.pruner == "median"
+    dims = {d.key: d for d in parse_space(p.sweep.space)}
+    assert (dims["optim.lr"].kind, dims["optim.lr"].low, dims["optim.lr"].high) == ("loguniform", 1e-4, 1e-1)
+    assert dims["train.batch_size"].choices == (32, 64, 128, 256)
+    check_space(p.config, tuple(dims.values()))
+    assert p.config.model == "mlp" and p.config.data.name == "mnist-5k"
+    assert load_preset(presets_dir() / "first-mlp.json").sweep is None

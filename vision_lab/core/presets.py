@@ -42,11 +42,23 @@ PRESET_VERSION = 2
 HIDEABLE = ("dataset", "model", "optimizer", "learningRate", "batchSize", "epochs", "seed", "device", "modelKnobs")
 TEXTS = ("title", "lesson", "formula", "watch", "pitfall")
 """The keys whose values are texts for the learner, each a string or an object of strings by language."""
-NEW_IN_2 = ("formula", "watch", "pitfall", "section", "course")
-KEYS = ("version", "course", "section", *TEXTS, "model", "dataset", "overrides", "hide", "inspect")
+NEW_IN_2 = ("formula", "watch", "pitfall", "section", "course", "sweep")
+KEYS = ("version", "course", "section", *TEXTS, "model", "dataset", "overrides", "hide", "inspect", "sweep")
+SWEEP_KEYS = ("space", "trials", "sampler", "pruner", "objective")
 REQUIRED = ("title", "lesson", "model")
 ARTICLE_COURSE = "article"
 """The course that follows the reference article, section by section (3.1 to 3.4)."""
+
+
+@dataclass(frozen=True)
+class LessonSweep:
+    """A lesson's sweep: ``--space`` texts (checked against the lesson's config) and the sweep's settings."""
+
+    space: tuple[str, ...]
+    trials: int = 10
+    sampler: str = "tpe"
+    pruner: str = "median"
+    objective: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,8 @@ class Preset:
     course: str | None = None
     inspect: str | None = None
     """The English title of the Inspect view the lesson opens on."""
+    sweep: LessonSweep | None = None
+    """A sweep the lesson runs (Run ▸ Sweep… opens filled with it)."""
     texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False, repr=False)
     """Every text the file gives, by key and language ("" for a plain string): :meth:`in_language` picks again."""
 
@@ -188,7 +202,9 @@ def load_preset(path: str | Path) -> Preset:
         )
     shown = {key: pick(by_language, language()) for key, by_language in texts.items()}
     config = _apply(default_config(model), {"name": shown["title"], "data.name": dataset, **overrides}, path)
+    sweep = _sweep(data["sweep"], config, path, version) if "sweep" in data else None
     return Preset(
+        sweep=sweep,
         key=path.stem,
         config=config,
         hide=tuple(hide),
@@ -284,6 +300,72 @@ def _name(value: object, key: str, path: Path, version: int) -> str | None:
             )
         )
     return value.strip()
+
+
+def _sweep(value: object, cfg: ExperimentConfig, path: Path, version: int) -> LessonSweep:
+    """The ``sweep`` key, checked as ``vision-lab sweep`` checks its flags (the same sentences, naming the file)."""
+    from vision_lab.core.sweep import MAX_TRIALS, PRUNERS, SAMPLERS, resolve_objective
+    from vision_lab.core.sweep_space import check_space, grid_space, parse_space
+
+    if version < 2:
+        raise _needs_format_2(path, "sweep")
+    example = '{"space": ["optim.lr=loguniform:1e-4:1e-1"], "trials": 12}'
+    if not isinstance(value, dict) or any(k not in SWEEP_KEYS for k in value):
+        raise ConfigError(
+            t(
+                "preset.sweep.form",
+                "Preset file '{path}' must give 'sweep' as an object with the keys {known}, like {example}.",
+                path=path,
+                known=", ".join(SWEEP_KEYS),
+                example=example,
+            )
+        )
+    space = value.get("space")
+    if not isinstance(space, list) or not space or not all(isinstance(s, str) for s in space):
+        raise ConfigError(
+            t(
+                "preset.sweep.space",
+                "Preset file '{path}' needs 'sweep.space' as a list of texts like \"optim.lr=loguniform:1e-4:1e-1\".",
+                path=path,
+            )
+        )
+    trials = value.get("trials", 10)
+    if not isinstance(trials, int) or isinstance(trials, bool) or not 1 <= trials <= MAX_TRIALS:
+        raise ConfigError(
+            t(
+                "preset.sweep.trials",
+                "Preset file '{path}' needs 'sweep.trials' as a whole number from 1 to {most}.",
+                path=path,
+                most=MAX_TRIALS,
+            )
+        )
+    sampler, pruner = value.get("sampler", "tpe"), value.get("pruner", "median")
+    for key, given, known in (("sampler", sampler, SAMPLERS), ("pruner", pruner, PRUNERS)):
+        if given not in known:
+            raise ConfigError(
+                t(
+                    "preset.sweep.choice",
+                    "Preset file '{path}' has 'sweep.{key}' {value}; it must be one of {known}.",
+                    path=path,
+                    key=key,
+                    value=repr(given),
+                    known=", ".join(known),
+                )
+            )
+    objective = value.get("objective")
+    try:
+        dims = parse_space(space)
+        check_space(cfg, dims)
+        if sampler == "grid":
+            grid_space(dims)
+        if objective is not None and not isinstance(objective, str):
+            objective = repr(objective)
+        resolve_objective(cfg, objective)
+    except ConfigError as err:
+        raise ConfigError(
+            t("preset.sweep.bad", "Preset file '{path}' has a bad sweep: {problem}", path=path, problem=err)
+        ) from None
+    return LessonSweep(tuple(space), trials, sampler, pruner, objective)
 
 
 def _apply(cfg: ExperimentConfig, overrides: dict[str, Any], path: Path) -> ExperimentConfig:

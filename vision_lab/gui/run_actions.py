@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from vision_lab.gui.panels.model import ModelPanel
     from vision_lab.gui.panels.runs import RunsPanel
     from vision_lab.gui.run_controller import Worker
+    from vision_lab.gui.sweep_view import SweepWindow
     from vision_lab.gui.twin import TwinWindow
     from vision_lab.gui.widgets.image_grid import ImageGrid
     from vision_lab.gui.widgets.loss_plot import LossPlot
@@ -169,6 +170,8 @@ class RunActions(ExportActions, QObject):
         self.twin_window: TwinWindow | None = None
         self.fork_dialog: ForkDialog | None = None
         self.twin_dialog: QDialog | None = None
+        self.sweep_window: SweepWindow | None = None
+        self.sweep_dialog: QDialog | None = None
         self._exports: list[FunctionWorker] = []
         self.unsaved: tuple[Finished, Started] | None = None
         """A run whose folder could not be written: its model (``Finished.weights``) waits here to be saved."""
@@ -186,6 +189,9 @@ class RunActions(ExportActions, QObject):
             self.tr("Train the panels' setup twice at once, one knob changed, same seed and batches")
         )
         self.watch_action = self._action("watchRunAction", self.tr("&Watch a run folder…"), self.watch_dialog)
+        self.sweep_action = self._action("sweepAction", self.tr("S&weep…"), self.sweep_dialog_open)
+        self.sweep_action.setToolTip(self.tr("Many runs of the panels' setup over a search space (Optuna)"))
+        self.watch_sweep_action = self._action("watchSweepAction", self.tr("Watch a s&weep…"), self.watch_sweep_open)
         self.stop_watch_action = self._action("stopWatchAction", self.tr("Stop &watching"), self.stop_watching)
         self.stop_watch_action.setEnabled(False)
         self.save_weights_action = self._action(
@@ -211,6 +217,7 @@ class RunActions(ExportActions, QObject):
         menu.addAction(self.save_weights_action)
         menu.addAction(self.watch_action)
         menu.addAction(self.stop_watch_action)
+        menu.addAction(self.watch_sweep_action)
         export = menu.addMenu(self.tr("&Export"))
         export.setObjectName("exportMenu")
         for fmt, action in self.export_actions.items():
@@ -223,6 +230,22 @@ class RunActions(ExportActions, QObject):
         menu.addAction(self.fork_action)
         menu.addSeparator()
         menu.addAction(self.twin_action)
+        menu.addAction(self.sweep_action)
+
+    # --- sweeps (gui/sweep_view.py) ------------------------------------------------------------------------
+    def sweep_dialog_open(self) -> QDialog | None:
+        from vision_lab.gui.sweep_view import open_sweep_dialog
+
+        lesson = getattr(self.window, "lesson_view", None)
+        preset = getattr(lesson, "preset", None)
+        sweep = getattr(preset, "sweep", None)
+        same = preset is not None and preset.config.model == self.window.current_config().model
+        return open_sweep_dialog(self.window, sweep if same else None)  # type: ignore[arg-type]
+
+    def watch_sweep_open(self) -> QDialog:
+        from vision_lab.gui.sweep_view import watch_sweep_dialog
+
+        return watch_sweep_dialog(self.window)  # type: ignore[arg-type]
 
     def _say(self, text: str, title: str = "") -> bool:
         self.window.show_dialog(QMessageBox.Icon.Information, title or "Vision Lab", text)
@@ -499,6 +522,8 @@ class RunActions(ExportActions, QObject):
 
     def shutdown(self) -> None:
         self.stop_watching()
+        if self.sweep_window is not None:
+            self.sweep_window.shutdown()  # stops the sweep at its trials' next report and joins it
         for job in list(self._exports):
             job.wait()
         if self.twin_window is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog, QFormLayout, QMessageBox, QStyle, QWidget
 
 from vision_lab.core import families
@@ -94,6 +95,14 @@ class WindowConfig:
         self.revalidate()
         self.lesson_view.show_lesson(preset)  # type: ignore[arg-type]
         self.status_label.setText(self.tr("Lesson: {title}. Press Start (Space).").format(title=preset.title))  # type: ignore[attr-defined]
+        if getattr(preset, "sweep", None) is not None:
+            if self.settings_valid:
+                self.run_actions.sweep_dialog_open()  # type: ignore[attr-defined]
+            else:  # the lesson's dataset is loading: the dialog opens once it is there (the sweep's base config)
+                self._sweep_after_load = True
+            self.status_label.setText(
+                self.tr("Lesson: {title}. Run ▸ Sweep… runs its sweep.").format(title=preset.title)  # type: ignore[attr-defined]
+            )
 
     def _hide_controls(self, names: tuple[str, ...] | list[str]) -> None:
         self.preset_hidden = tuple(names)
@@ -111,6 +120,10 @@ class WindowConfig:
         for name, widget in controls.items():
             _set_row_visible(widget, name not in self.preset_hidden)
         self.tabs.setTabVisible(0, "dataset" not in self.preset_hidden)
+
+    def _lesson_sweep(self) -> None:
+        if self.settings_valid and self.worker is None:  # type: ignore[attr-defined]
+            self.run_actions.sweep_dialog_open()  # type: ignore[attr-defined]
 
     # --- config and validation -----------------------------------------------------------------------------
     def save_experiment_dialog(self) -> None:
@@ -252,6 +265,9 @@ class WindowConfig:
 
     def _dataset_loaded(self, ds: ImageDataset) -> None:
         self.model_panel.set_data_shape(ds.image_shape, max(1, ds.num_classes))
+        if getattr(self, "_sweep_after_load", False):
+            self._sweep_after_load = False
+            QTimer.singleShot(0, self._lesson_sweep)  # after revalidate has seen the new data
         if self._opened_data is not None and self._opened_data == self.data_panel.current_key:
             self.inspect_panel.dataset = ds  # the opened run's data, for its Example and Confusion views
             self._opened_data = None
