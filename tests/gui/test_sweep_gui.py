@@ -46,7 +46,10 @@ def test_a_bad_range_shows_its_sentence_and_disables_start(qtbot, window) -> Non
     assert not start.isEnabled() and error.isVisible()
     assert "'x' is not a number" in error.text() and "Traceback" not in error.text()
     set_range(qtbot, dialog, "optim.lr", "0:0.1")
-    assert "a log range must start above 0" in error.text() and not start.isEnabled()
+    assert "A log range must start above 0" in error.text() and not start.isEnabled()
+    set_range(qtbot, dialog, "optim.lr", "1e-1:1e-4")
+    # The row names the knob: its sentence does not repeat the CLI's spelling of it.
+    assert error.text() == "The low end 1e-1 is above the high end 1e-4.", error.text()
     set_range(qtbot, dialog, "optim.lr", "1e-3:1e-1")
     assert not error.isVisible() and start.isEnabled()
     dialog.findChild(QCheckBox, "sweepKnob-optim.lr").setChecked(False)

@@ -67,9 +67,15 @@ def default_range(key: str, value: Any) -> tuple[str, str]:
 
 
 def shown_error(err: ConfigError) -> str:
-    """The core's sentence without the CLI's flag: the field it is next to says which knob."""
+    """The core's sentence without the CLI's "--space KEY=SPEC: ": the row it is shown in names the knob."""
     text = str(err)
-    return text.removeprefix("--space ")
+    if not text.startswith("--space "):
+        return text
+    cut = [i for i in (text.find(": "), text.find("：")) if i >= 0]  # the first colon after the spec (zh: full width)
+    if not cut:
+        return text.removeprefix("--space ")
+    rest = text[min(cut) + 1 :].lstrip()
+    return rest[:1].upper() + rest[1:]
 
 
 class KnobRow:
