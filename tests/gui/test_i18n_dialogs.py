@@ -21,7 +21,6 @@ from vision_lab.gui import i18n
 # What the dialogs quote from the core or the run: metric, family and knob titles (core declarations, translated
 # by its gettext catalogue), run folder names (data).
 CORE = ("train loss", "val loss", "val accuracy", "MLP classifier", "accuracy", "loss")
-CORE_KNOBS = ("Hidden layer widths", "Activation", "Batch norm")  # the twin dialog's family knobs (Family.knobs)
 
 
 def _modal_texts(qtbot, trigger: Callable[[], object], answer: Callable[[QWidget], None]) -> list[str]:
@@ -49,7 +48,7 @@ def _modal_texts(qtbot, trigger: Callable[[], object], answer: Callable[[QWidget
 def _leftover(found: list[str], language: str) -> list[str]:
     if language == "zh_CN":
         bad = [t for t in found if t and english(t)]
-        core = [t for t in bad if t in CORE_KNOBS or any(c in t for c in CORE)]
+        core = [t for t in bad if any(c in t for c in CORE)]
         return [t for t in bad if t not in core and "run-" not in t and "mlp" not in t]
     return [t for t in found if CHINESE.search(t)]
 

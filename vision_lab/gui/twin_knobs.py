@@ -67,14 +67,20 @@ def twin_knobs(cfg: ExperimentConfig) -> list[tuple[str, str]]:
     return [(k, knob_label(k)) for k in keys]
 
 
+def _said(text: str) -> str:
+    """A family's knob text: the core's catalogue has the built-in families' (``N_``); a plug-in's plain string is
+    looked up in the window's, where a translator may add it."""
+    return core_i18n.text(text) if isinstance(text, core_i18n.Deferred) else _t(text)
+
+
 def knob_label(key: str) -> str:
     knob = _family_knob(key)
-    return _t(knob.label) if knob is not None else _t(KNOBS[key][0]) if key in KNOBS else key
+    return _said(knob.label) if knob is not None else _t(KNOBS[key][0]) if key in KNOBS else key
 
 
 def knob_short(key: str) -> str:
     knob = _family_knob(key)
-    return _t(knob.short) if knob is not None else _t(KNOBS[key][1]) if key in KNOBS else key
+    return _said(knob.short) if knob is not None else _t(KNOBS[key][1]) if key in KNOBS else key
 
 
 def knob_value(cfg: ExperimentConfig, key: str) -> Any:

@@ -158,11 +158,33 @@ FAMILY = Family(
         modules=("model",), input_name="images", output_name="reconstructions", methods=_halves, script=_script
     ),
     knobs=(
-        Knob("autoencoder.latent_dim", "Latent size", "latent"),
-        Knob("autoencoder.hidden", "Hidden layer widths", "hidden", applies=_dense),
-        Knob("autoencoder.conv_channels", "Conv channels", "channels", applies=lambda cfg: not _dense(cfg)),
-        Knob("autoencoder.variant", "Variant (dense or conv)", "variant"),
-        Knob("autoencoder.activation", "Activation", "activation"),
+        Knob(
+            "autoencoder.latent_dim",
+            N_("knob.autoencoder.latent_dim", "Latent size"),
+            N_("knob.autoencoder.latent_dim.short", "latent"),
+        ),
+        Knob(
+            "autoencoder.hidden",
+            N_("knob.autoencoder.hidden", "Hidden layer widths"),
+            N_("knob.autoencoder.hidden.short", "hidden"),
+            applies=_dense,
+        ),
+        Knob(
+            "autoencoder.conv_channels",
+            N_("knob.autoencoder.conv_channels", "Conv channels"),
+            N_("knob.autoencoder.conv_channels.short", "channels"),
+            applies=lambda cfg: not _dense(cfg),
+        ),
+        Knob(
+            "autoencoder.variant",
+            N_("knob.autoencoder.variant", "Variant (dense or conv)"),
+            N_("knob.autoencoder.variant.short", "variant"),
+        ),
+        Knob(
+            "autoencoder.activation",
+            N_("knob.autoencoder.activation", "Activation"),
+            N_("knob.autoencoder.activation.short", "activation"),
+        ),
     ),
     defaults=_defaults,
     article=_article,

@@ -159,9 +159,15 @@ FAMILY = Family(
     capabilities=frozenset({"health", "detect"}),
     export=ExportSpec(modules=("model",), input_name="images", output_name="head_maps"),
     knobs=(
-        Knob("detector.width", "Base channels", "width"),
-        Knob("detector.depth", "Downsampling stages", "depth"),
-        Knob("detector.batch_norm", "Batch norm", "batch norm"),
+        Knob("detector.width", N_("knob.detector.width", "Base channels"), N_("knob.detector.width.short", "width")),
+        Knob(
+            "detector.depth", N_("knob.detector.depth", "Downsampling stages"), N_("knob.detector.depth.short", "depth")
+        ),
+        Knob(
+            "detector.batch_norm",
+            N_("knob.detector.batch_norm", "Batch norm"),
+            N_("knob.detector.batch_norm.short", "batch norm"),
+        ),
     ),
     defaults=_defaults,
     tiny=_tiny,

@@ -189,11 +189,23 @@ FAMILY = Family(
     capabilities=frozenset({"health", "segment"}),
     export=ExportSpec(modules=("model",), input_name="images", output_name="logits", script=_script),
     knobs=(
-        Knob(f"{KEY}.depth", "Depth (encoder levels)", "depth"),
-        Knob(f"{KEY}.width", "Base width", "width"),
-        Knob(f"{KEY}.batch_norm", "Batch norm", "batch norm"),
-        Knob(f"{KEY}.dilation", "Dilated bottleneck", "dilation"),
-        Knob(f"{KEY}.dice", "Dice loss weight", "dice"),
+        Knob(
+            f"{KEY}.depth",
+            N_("knob.segmenter.depth", "Depth (encoder levels)"),
+            N_("knob.segmenter.depth.short", "depth"),
+        ),
+        Knob(f"{KEY}.width", N_("knob.segmenter.width", "Base width"), N_("knob.segmenter.width.short", "width")),
+        Knob(
+            f"{KEY}.batch_norm",
+            N_("knob.segmenter.batch_norm", "Batch norm"),
+            N_("knob.segmenter.batch_norm.short", "batch norm"),
+        ),
+        Knob(
+            f"{KEY}.dilation",
+            N_("knob.segmenter.dilation", "Dilated bottleneck"),
+            N_("knob.segmenter.dilation.short", "dilation"),
+        ),
+        Knob(f"{KEY}.dice", N_("knob.segmenter.dice", "Dice loss weight"), N_("knob.segmenter.dice.short", "dice")),
     ),
     defaults=_defaults,
     tiny=_tiny,
