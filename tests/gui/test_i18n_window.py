@@ -40,7 +40,7 @@ ALLOWED = re.compile(
     r"Vision Lab|vision-lab|Vision Transformer|Transformer|MNIST|Fashion|CIFAR|mnist[\w-]*|fashion[\w-]*|cifar[\w-]*|"
     r"\bshapes\b|"  # the bundled shapes dataset's name, as the CLI and config files spell it
     r"\bMLP\b|\bCNN\b|\bGAN\b|\bViT\b|\bSGD\b|AdamW?|RMSprop|\bGPU\b|CUDA|cuda|\bCPU\b|\bcpu\b|\bauto\b|\bmps\b|"
-    r"fp32|bf16|fp16|JSON|GIF|PNG|SVG|CSV|PyTorch|TorchScript|Python|NumPy|\bIDX\b|npz|ONNX|safetensors|token|rollout|Esc|Shift|Ctrl|\bMSE\b|\bF\d\b|ReLU|relu|"
+    r"fp32|bf16|fp16|JSON|GIF|PNG|SVG|CSV|PyTorch|TorchScript|Python|NumPy|Optuna|Captum|Grad-CAM|SmoothGrad|\bIDX\b|npz|ONNX|safetensors|token|rollout|Esc|Shift|Ctrl|\bMSE\b|\bF\d\b|ReLU|relu|"
     r"(?:/[\w.-]+)+|gelu|tanh|sigmoid|leaky relu|DCGAN|TensorFlow|"
     # Formula symbols, and Dropout: Chinese ML texts keep the English word (as they keep ReLU).
     r"\blog\b|softmax|logits|Conv2d|MaxPool2d|[Dd]ropout|"
