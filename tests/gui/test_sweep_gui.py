@@ -76,6 +76,9 @@ def test_a_sweep_from_the_dialog_fills_the_view_and_opens_a_trial(qtbot, window,
     assert view.error is None, view.error
     qtbot.waitUntil(lambda: sum(r.state == "complete" for r in view.trials.values()) == 4, timeout=10_000)
     assert view.table.rowCount() == 4 and view.table.columnCount() == 6  # trial, state, value, lr, epochs, folder
+    # Knobs are named as the window names them, not by config key (a Chinese window read "optim.lr").
+    assert view.table.horizontalHeaderItem(3).text() == "Learning rate"
+    assert "Learning rate=" in view.header.text() and "optim.lr" not in view.header.text()
     assert set(view.parallel.lines) == set(view.trials) and "optim.lr" in view.scatter.points
     assert view.best is not None and view.fork_button.isEnabled()
     assert view.best.value == max(r.value for r in view.trials.values())

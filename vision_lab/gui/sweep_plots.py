@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from vision_lab.gui.sweep_source import value_text
+from vision_lab.gui.sweep_source import knob_name, value_text
 
 if TYPE_CHECKING:
     from vision_lab.core.sweep import TrialRecord
@@ -126,7 +126,7 @@ class ParallelPlot(QWidget):
         for i, axis in enumerate(axes):
             self.plot.addItem(pg.InfiniteLine(pos=i, angle=90, pen=pg.mkPen("#868e96", width=1)))
             # The knob's name above its axis, its two ends just outside it: nothing overlaps a trial's point.
-            name = pg.TextItem(axis.key + (" (log)" if axis.log else ""), anchor=(0.5, 2.1), color="#343a40")
+            name = pg.TextItem(knob_name(axis.key) + (" (log)" if axis.log else ""), anchor=(0.5, 2.1), color="#343a40")
             name.setPos(i, 1.0)
             self.plot.addItem(name)
             for top in (False, True):
@@ -195,7 +195,7 @@ class KnobScatter(pg.GraphicsLayoutWidget):
             plot.setMenuEnabled(False)
             rows = [r for r in drawn if key in r.params]
             axis = Axis(key, [r.params[key] for r in rows], is_log(key, space))
-            plot.setLabel("bottom", key)
+            plot.setLabel("bottom", knob_name(key))
             plot.setLabel("left", objective)
             for side in ("bottom", "left"):
                 plot.getAxis(side).enableAutoSIPrefix(False)  # "(x0.001)" beside a learning rate only confuses
@@ -280,7 +280,7 @@ class ImportancePlot(QWidget):
             label = pg.TextItem(f"{values[n]:.0%}", anchor=(0.0, 0.5), color="#343a40")
             label.setPos(values[n], i)
             self.plot.addItem(label)
-        self.plot.getAxis("left").setTicks([list(enumerate(names))])
+        self.plot.getAxis("left").setTicks([[(i, knob_name(n)) for i, n in enumerate(names)]])
         self.plot.setXRange(0, 1.08, padding=0.02)
         self.note.setText(
             self.tr("Which knobs mattered, over {count} completed trials (Optuna's fANOVA).").format(count=completed)

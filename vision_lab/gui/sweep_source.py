@@ -235,6 +235,13 @@ def study_location(folder: Path) -> tuple[str, str]:
     return storage_url(None, folder), DEFAULT_STUDY
 
 
+def knob_name(key: str) -> str:
+    """A searched setting as people read it ("Learning rate", 学习率), its config key when it has no name."""
+    from vision_lab.gui.twin_knobs import knob_label
+
+    return knob_label(key)
+
+
 def value_text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"

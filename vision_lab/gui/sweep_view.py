@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from vision_lab.core.errors import ConfigError
 from vision_lab.gui.sweep_plots import ImportancePlot, KnobScatter, ParallelPlot
-from vision_lab.gui.sweep_source import Snapshot, SweepPoller, SweepRunner, study_location, value_text
+from vision_lab.gui.sweep_source import Snapshot, SweepPoller, SweepRunner, knob_name, study_location, value_text
 
 if TYPE_CHECKING:
     from vision_lab.core.sweep import SweepReport, SweepSpec, TrialRecord
@@ -278,7 +278,7 @@ class SweepWindow(QWidget):
             text += "\n" + self.tr("Best: trial {number}, {value} with {params}").format(
                 number=self.best.number,
                 value=value_text(self.best.value),
-                params=", ".join(f"{k}={value_text(v)}" for k, v in self.best.params.items()),
+                params=", ".join(f"{knob_name(k)}={value_text(v)}" for k, v in self.best.params.items()),
             )
         if self.runner is not None and self.runner.isFinished():
             text += "\n" + (self.tr("Stopped.") if self.runner.stopping else self.tr("The sweep has ended."))
@@ -307,7 +307,7 @@ class SweepWindow(QWidget):
             self.tr("Trial"),
             self.tr("State"),
             self.objective or self.tr("Value"),
-            *keys,
+            *map(knob_name, keys),
             self.tr("Epochs"),
             self.tr("Run folder"),
         ]
