@@ -62,6 +62,12 @@ class Axis:
         return value_text(10**v if self.log else v)
 
 
+def drawn_trials(trials: Sequence[TrialRecord]) -> tuple[list[TrialRecord], list[str]]:
+    """The trials a plot draws (complete or pruned, with a value) and the knobs they searched, in first-seen order."""
+    drawn = [r for r in trials if r.state in ("complete", "pruned") and r.value is not None]
+    return drawn, list(dict.fromkeys(k for r in drawn for k in r.params))
+
+
 def is_log(key: str, space: Sequence[Dimension]) -> bool:
     return any(d.key == key and d.kind in ("loguniform", "logint") for d in space)
 
@@ -114,8 +120,7 @@ class ParallelPlot(QWidget):
     ) -> None:
         self.plot.clear()
         self.lines = {}
-        drawn = [r for r in trials if r.state in ("complete", "pruned") and r.value is not None]
-        keys = list(dict.fromkeys(k for r in drawn for k in r.params))
+        drawn, keys = drawn_trials(trials)
         if not drawn or not keys:
             self.note.setText(self.tr("The lines appear as trials end: one per trial, one axis per knob."))
             return
@@ -185,8 +190,7 @@ class KnobScatter(pg.GraphicsLayoutWidget):
     ) -> None:
         self.clear()
         self.points = {}
-        drawn = [r for r in trials if r.state in ("complete", "pruned") and r.value is not None]
-        keys = list(dict.fromkeys(k for r in drawn for k in r.params))
+        drawn, keys = drawn_trials(trials)
         values = [float(r.value) for r in drawn if r.value is not None]
         low, high = (min(values), max(values)) if values else (0.0, 1.0)
         for i, key in enumerate(keys):
